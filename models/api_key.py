@@ -1,0 +1,32 @@
+"""Integration API keys; only a SHA-256 hash of the key is stored."""
+
+
+from functools import partial
+
+from beanie import Document
+from pydantic import Field
+from pymongo import ASCENDING, IndexModel
+
+from models.clock import UtcDateTime, utcnow
+from models.ids import new_id
+
+
+class ApiKey(Document):
+    id: str = Field(default_factory=partial(new_id, "key"))
+    gerant_id: str
+    name: str
+    prefix: str
+    key_hash: str
+    permissions: list[str]
+    store_ids: list[str] | None = None
+    expires_at: UtcDateTime | None = None
+    active: bool = True
+    created_at: UtcDateTime = Field(default_factory=utcnow)
+    last_used_at: UtcDateTime | None = None
+
+    class Settings:
+        name = "api_keys"
+        indexes = [
+            IndexModel([("key_hash", ASCENDING)], unique=True, name="key_hash_unique"),
+            IndexModel([("gerant_id", ASCENDING), ("created_at", ASCENDING)], name="tenant_created"),
+        ]

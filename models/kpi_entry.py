@@ -1,0 +1,45 @@
+"""Daily KPI entries, one per seller per date."""
+
+
+from functools import partial
+
+from beanie import DecimalAnnotation, Document
+from pydantic import Field
+from pymongo import ASCENDING, IndexModel
+
+from models.clock import UtcDateTime, utcnow
+from models.ids import new_id
+
+SELLER_DATE_UNIQUE_INDEX = "seller_date_unique"
+
+
+class KpiEntry(Document):
+    id: str = Field(default_factory=partial(new_id, "kpi"))
+    gerant_id: str
+    store_id: str
+    seller_id: str
+    date: str
+    ca_journalier: DecimalAnnotation
+    nb_ventes: int
+    nb_articles: int
+    prospects: int = 0
+    source: str = "external_api"
+    timestamp: UtcDateTime | None = None
+    created_at: UtcDateTime = Field(default_factory=utcnow)
+    updated_at: UtcDateTime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "kpi_entries"
+        indexes = [
+            IndexModel(
+                [("seller_id", ASCENDING), ("date", ASCENDING)],
+                unique=True,
+                name=SELLER_DATE_UNIQUE_INDEX,
+            ),
+            IndexModel(
+                [("gerant_id", ASCENDING), ("store_id", ASCENDING), ("date", ASCENDING)],
+                name="tenant_store_date",
+            ),
+        ]
+
+

@@ -1,0 +1,59 @@
+"""Users of a tenant: the gérant himself, store managers and sellers."""
+
+
+from enum import StrEnum
+from functools import partial
+
+from beanie import Document
+from pydantic import Field
+from pymongo import ASCENDING, IndexModel
+
+from models.clock import UtcDateTime, utcnow
+from models.ids import new_id
+
+
+class Role(StrEnum):
+    GERANT = "gerant"
+    MANAGER = "manager"
+    SELLER = "seller"
+
+
+class UserStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    DELETED = "deleted"
+
+
+EMAIL_UNIQUE_INDEX = "email_key_unique"
+
+
+def email_key(email: str) -> str:
+    """The form of an email that uniqueness is checked on (case-insensitive)."""
+    return email.strip().lower()
+
+
+class User(Document):
+    id: str = Field(default_factory=partial(new_id, "user"))
+    gerant_id: str
+    role: Role
+    status: UserStatus = UserStatus.ACTIVE
+    name: str
+    email: str
+    email_key: str
+    phone: str | None = None
+    store_id: str | None = None
+    manager_id: str | None = None
+    external_id: str | None = None
+    send_invitation: bool = False
+    created_at: UtcDateTime = Field(default_factory=utcnow)
+    updated_at: UtcDateTime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "users"
+        indexes = [
+            IndexModel([("email_key", ASCENDING)], unique=True, name=EMAIL_UNIQUE_INDEX),
+            IndexModel(
+                [("gerant_id", ASCENDING), ("store_id", ASCENDING), ("role", ASCENDING)],
+                name="tenant_store_role",
+            ),
+        ]

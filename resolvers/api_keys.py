@@ -1,0 +1,100 @@
+"""Integration API keys: creation (the plaintext is returned once), revocation, self-description."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from pydantic import BaseModel, Field, field_validator
+
+from models import ApiKey, Store, User
+from models.clock import utcnow
+from resolvers import messages
+from resolvers.actor import Actor
+from resolvers.api_key_format import display_prefix, generate_key, hash_key
+from resolvers.errors import BadRequest, NotFound
+from resolvers.permissions import ALL_PERMISSIONS, ALL_STORES
+from resolvers.validation import parse
+
+MAX_EXPIRY_DAYS = 3650
+
+
+class ApiKeyCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    permissions: list[str] = Field(min_length=1)
+    store_ids: list[str] | None = None
+    expires_in_days: int | None = Field(default=None, ge=1, le=MAX_EXPIRY_DAYS)
+
+    @field_validator("permissions")
+    @classmethod
+    def known_permissions(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(ALL_PERMISSIONS))
+        if unknown:
+            raise ValueError(messages.UNKNOWN_PERMISSIONS.format(names=", ".join(unknown)))
+        return sorted(set(value), key=ALL_PERMISSIONS.index)
+
+    @field_validator("store_ids")
+    @classmethod
+    def wildcard_means_all(cls, value: list[str] | None) -> list[str] | None:
+        if value is None or ALL_STORES in value:
+            return None
+        return list(dict.fromkeys(value))
+
+
+@dataclass(frozen=True)
+class CreatedApiKey:
+    """A new key: the plaintext exists only in this object, returned once."""
+
+    key: str
+    api_key: ApiKey
+
+
+async def _check_tenant_stores(gerant_id: str, store_ids: list[str]) -> None:
+    found = await Store.find({"gerant_id": gerant_id, "_id": {"$in": store_ids}}).to_list()
+    missing = sorted(set(store_ids) - {store.id for store in found})
+    if missing:
+        raise BadRequest(messages.UNKNOWN_STORE_IDS.format(ids=", ".join(missing)))
+
+
+async def create_api_key(*, gerant: User, data: object) -> CreatedApiKey:
+    """Create a key for the gérant's tenant; only its hash and display prefix are stored."""
+    spec = parse(ApiKeyCreate, data)
+    if spec.store_ids:
+        await _check_tenant_stores(gerant.gerant_id, spec.store_ids)
+    key = generate_key()
+    expires_at = (
+        utcnow() + timedelta(days=spec.expires_in_days) if spec.expires_in_days else None
+    )
+    api_key = ApiKey(
+        gerant_id=gerant.gerant_id,
+        name=spec.name,
+        prefix=display_prefix(key),
+        key_hash=hash_key(key),
+        permissions=spec.permissions,
+        store_ids=spec.store_ids,
+        expires_at=expires_at,
+    )
+    await api_key.insert()
+    return CreatedApiKey(key=key, api_key=api_key)
+
+
+async def revoke_api_key(*, key_id: str) -> ApiKey:
+    """Deactivate a key (operator action from the CLI)."""
+    api_key = await ApiKey.get(key_id)
+    if api_key is None:
+        raise NotFound(messages.API_KEY_NOT_FOUND)
+    api_key.active = False
+    await api_key.save()
+    return api_key
+
+
+@dataclass(frozen=True)
+class KeyDescription:
+    api_key: ApiKey
+    gerant: User
+
+
+async def describe_key(*, actor: Actor) -> KeyDescription:
+    """What the calling key can do, and whose tenant it belongs to."""
+    gerant = await User.find_one({"_id": actor.gerant_id, "gerant_id": actor.gerant_id})
+    if gerant is None:
+        raise NotFound(messages.GERANT_NOT_FOUND)
+    return KeyDescription(api_key=actor.api_key, gerant=gerant)

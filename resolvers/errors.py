@@ -1,0 +1,55 @@
+"""The one error hierarchy raised by resolvers; each transport maps it once."""
+
+from typing import ClassVar
+
+from pymongo.errors import AutoReconnect, ConnectionFailure, ExecutionTimeout, NetworkTimeout
+
+from resolvers.messages import SERVICE_UNAVAILABLE
+
+
+class AppError(Exception):
+    """An expected failure, shown to the caller with its message."""
+
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(AppError):
+    status = 400
+    code = "BAD_REQUEST"
+
+
+class Unauthenticated(AppError):
+    status = 401
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(AppError):
+    status = 403
+    code = "FORBIDDEN"
+
+
+class NotFound(AppError):
+    status = 404
+    code = "NOT_FOUND"
+
+
+class Conflict(AppError):
+    status = 409
+    code = "CONFLICT"
+
+
+class ServiceUnavailable(AppError):
+    status = 503
+    code = "SERVICE_UNAVAILABLE"
+
+
+def as_app_error(exc: Exception) -> AppError | None:
+    """The caller-facing error for an infrastructure failure (database down or slow), if any."""
+    if isinstance(exc, ConnectionFailure | AutoReconnect | NetworkTimeout | ExecutionTimeout):
+        return ServiceUnavailable(SERVICE_UNAVAILABLE)
+    return None

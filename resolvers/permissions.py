@@ -1,0 +1,14 @@
+"""The permissions (scopes) an API key can hold, and the store wildcard."""
+
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    STORES_READ = "stores:read"
+    STORES_WRITE = "stores:write"
+    USERS_WRITE = "users:write"
+    KPI_WRITE = "kpi:write"
+
+
+ALL_PERMISSIONS: tuple[str, ...] = tuple(p.value for p in Permission)
+ALL_STORES = "*"

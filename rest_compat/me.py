@@ -1,0 +1,55 @@
+"""GET /api/integrations/me: what the calling key can do."""
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from resolvers.api_keys import KeyDescription, describe_key
+from rest_compat.auth import CurrentActor
+from rest_compat.responses import AUTH_ERRORS
+from rest_compat.serialization import iso_utc
+
+router = APIRouter(tags=["me"])
+
+
+class KeyOut(BaseModel):
+    id: str
+    name: str
+    prefix: str
+    permissions: list[str]
+    store_ids: list[str] | None
+    expires_at: str | None
+    created_at: str
+    last_used_at: str | None
+
+
+class GerantOut(BaseModel):
+    id: str
+    name: str
+
+
+class MeOut(BaseModel):
+    key: KeyOut
+    gerant: GerantOut
+
+
+def me_out(description: KeyDescription) -> MeOut:
+    key = description.api_key
+    return MeOut(
+        key=KeyOut(
+            id=key.id,
+            name=key.name,
+            prefix=key.prefix,
+            permissions=key.permissions,
+            store_ids=key.store_ids,
+            expires_at=iso_utc(key.expires_at),
+            created_at=iso_utc(key.created_at) or "",
+            last_used_at=iso_utc(key.last_used_at),
+        ),
+        gerant=GerantOut(id=description.gerant.id, name=description.gerant.name),
+    )
+
+
+@router.get("/me", responses=AUTH_ERRORS, summary="Describe the calling API key")
+async def get_me(actor: CurrentActor) -> MeOut:
+    """Any valid key may call this; no permission is needed."""
+    return me_out(await describe_key(actor=actor))

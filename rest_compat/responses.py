@@ -1,0 +1,33 @@
+"""OpenAPI descriptions of the error responses, shared by every endpoint."""
+
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+def error(description: str, example: str) -> dict[str, Any]:
+    return {
+        "model": ErrorOut,
+        "description": description,
+        "content": {"application/json": {"example": {"detail": example}}},
+    }
+
+
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: error("Invalid input", "name: Field required"),
+    401: error("Missing, invalid, inactive or expired API key", "Invalid API key"),
+}
+
+
+def forbidden(permission: str) -> dict[int | str, dict[str, Any]]:
+    """The 403 of an endpoint that needs `permission`."""
+    return {
+        403: error(
+            "Permission missing, or store outside the key's store_ids",
+            f"Insufficient permissions. Requires '{permission}'",
+        )
+    }

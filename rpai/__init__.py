@@ -1,0 +1,1 @@
+"""Retail Performer AI integrations service: app shell, settings, database bootstrap and CLI."""

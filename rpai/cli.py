@@ -1,0 +1,124 @@
+"""The `rpai` command: run the server and bootstrap tenants and keys.
+
+Each command prints exactly one JSON object on stdout; errors go to stderr with exit status 1.
+"""
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from models.clock import as_utc
+from resolvers.api_keys import create_api_key, revoke_api_key
+from resolvers.errors import AppError
+from resolvers.gerants import create_gerant, get_gerant_by_email
+from rpai.database import DatabaseError, connected, database_url, embedded_server
+from rpai.settings import Settings, get_settings
+
+Command = Callable[[argparse.Namespace], Awaitable[dict[str, Any]]]
+
+
+def _split(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+async def _create_gerant(args: argparse.Namespace) -> dict[str, Any]:
+    gerant = await create_gerant(name=args.name, email=args.email)
+    return {"id": gerant.id, "name": gerant.name, "email": gerant.email}
+
+
+async def _create_api_key(args: argparse.Namespace) -> dict[str, Any]:
+    gerant = await get_gerant_by_email(email=args.gerant_email)
+    created = await create_api_key(
+        gerant=gerant,
+        data={
+            "name": args.name,
+            "permissions": _split(args.permissions),
+            "store_ids": _split(args.store_ids),
+            "expires_in_days": args.expires_in_days,
+        },
+    )
+    key = created.api_key
+    return {
+        "id": key.id,
+        "key": created.key,
+        "name": key.name,
+        "permissions": key.permissions,
+        "store_ids": key.store_ids,
+        "expires_at": as_utc(key.expires_at).isoformat() if key.expires_at else None,
+    }
+
+
+async def _revoke_api_key(args: argparse.Namespace) -> dict[str, Any]:
+    key = await revoke_api_key(key_id=args.key_id)
+    return {"id": key.id, "active": key.active}
+
+
+def _run_database_command(command: Command, args: argparse.Namespace, settings: Settings) -> None:
+    async def run(url: str) -> dict[str, Any]:
+        async with connected(url, settings):
+            return await command(args)
+
+    with database_url(settings) as url:
+        result = asyncio.run(run(url))
+    print(json.dumps(result))  # noqa: T201 - the CLI's output contract
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> None:
+    import uvicorn
+
+    from rpai.app import create_app
+
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if settings.mongodb_url:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+        return
+    with embedded_server(settings.data_dir) as url:
+        served = settings.model_copy(update={"mongodb_url": url})
+        uvicorn.run(create_app(served), host=args.host, port=args.port, log_level="info")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rpai", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+    gerant = commands.add_parser("create-gerant", help="create a tenant owner")
+    gerant.add_argument("--name", required=True)
+    gerant.add_argument("--email", required=True)
+    gerant.set_defaults(handler=_create_gerant)
+
+    key = commands.add_parser("create-api-key", help="create an integration API key")
+    key.add_argument("--gerant-email", required=True)
+    key.add_argument("--name", required=True)
+    key.add_argument("--permissions", required=True, help="comma-separated, e.g. stores:read,kpi:write")
+    key.add_argument("--store-ids", help="comma-separated store ids; omit or '*' for all stores")
+    key.add_argument("--expires-in-days", type=int)
+    key.set_defaults(handler=_create_api_key)
+
+    revoke = commands.add_parser("revoke-api-key", help="deactivate an API key")
+    revoke.add_argument("key_id")
+    revoke.set_defaults(handler=_revoke_api_key)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    try:
+        if args.command == "serve":
+            _serve(args, settings)
+        else:
+            _run_database_command(args.handler, args, settings)
+    except (AppError, DatabaseError) as exc:
+        print(f"rpai: {exc}", file=sys.stderr)  # noqa: T201
+        return 1
+    return 0

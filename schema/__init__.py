@@ -1,0 +1,37 @@
+"""The Strawberry schema: GraphQL types and operations that call the resolvers."""
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.fastapi import GraphQLRouter
+from strawberry.tools import merge_types
+
+from schema.context import get_context
+from schema.errors import ErrorMapping, log_unexpected
+from schema.me import MeQuery
+
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 2000
+
+Query = merge_types("Query", (MeQuery,))
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None):  # type: ignore[no-untyped-def]
+        log_unexpected(errors, execution_context)
+
+
+schema = Schema(
+    query=Query,
+    extensions=[
+        ErrorMapping,
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+    ],
+)
+
+
+def graphql_router() -> GraphQLRouter[object, None]:
+    """The /graphql router, GraphiQL included for browsers."""
+    return GraphQLRouter(schema, context_getter=get_context, graphql_ide="graphiql")
