@@ -1,6 +1,5 @@
 """Integration API keys; only a SHA-256 hash of the key is stored."""
 
-
 from functools import partial
 
 from beanie import Document
@@ -12,7 +11,7 @@ from models.ids import new_id
 
 
 class ApiKey(Document):
-    id: str = Field(default_factory=partial(new_id, "key"))
+    id: str = Field(default_factory=partial(new_id, "key"))  # type: ignore[assignment]
     gerant_id: str
     name: str
     prefix: str
@@ -28,5 +27,7 @@ class ApiKey(Document):
         name = "api_keys"
         indexes = [
             IndexModel([("key_hash", ASCENDING)], unique=True, name="key_hash_unique"),
-            IndexModel([("gerant_id", ASCENDING), ("created_at", ASCENDING)], name="tenant_created"),
+            IndexModel(
+                [("gerant_id", ASCENDING), ("created_at", ASCENDING)], name="tenant_created"
+            ),
         ]

@@ -1,6 +1,5 @@
 """Daily KPI entries, one per seller per date."""
 
-
 from functools import partial
 
 from beanie import DecimalAnnotation, Document
@@ -14,7 +13,7 @@ SELLER_DATE_UNIQUE_INDEX = "seller_date_unique"
 
 
 class KpiEntry(Document):
-    id: str = Field(default_factory=partial(new_id, "kpi"))
+    id: str = Field(default_factory=partial(new_id, "kpi"))  # type: ignore[assignment]
     gerant_id: str
     store_id: str
     seller_id: str
@@ -41,5 +40,3 @@ class KpiEntry(Document):
                 name="tenant_store_date",
             ),
         ]
-
-

@@ -1,6 +1,5 @@
 """Stores (magasins) of a tenant."""
 
-
 from functools import partial
 
 from beanie import Document
@@ -20,7 +19,7 @@ def name_key(name: str) -> str:
 
 
 class Store(Document):
-    id: str = Field(default_factory=partial(new_id, "store"))
+    id: str = Field(default_factory=partial(new_id, "store"))  # type: ignore[assignment]
     gerant_id: str
     name: str
     name_key: str
@@ -48,5 +47,7 @@ class Store(Document):
                 name=EXTERNAL_ID_UNIQUE_INDEX,
                 partialFilterExpression={"external_id": {"$type": "string"}},
             ),
-            IndexModel([("gerant_id", ASCENDING), ("created_at", ASCENDING)], name="tenant_created"),
+            IndexModel(
+                [("gerant_id", ASCENDING), ("created_at", ASCENDING)], name="tenant_created"
+            ),
         ]

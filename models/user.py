@@ -1,6 +1,5 @@
 """Users of a tenant: the gérant himself, store managers and sellers."""
 
-
 from enum import StrEnum
 from functools import partial
 
@@ -33,7 +32,7 @@ def email_key(email: str) -> str:
 
 
 class User(Document):
-    id: str = Field(default_factory=partial(new_id, "user"))
+    id: str = Field(default_factory=partial(new_id, "user"))  # type: ignore[assignment]
     gerant_id: str
     role: Role
     status: UserStatus = UserStatus.ACTIVE

@@ -60,9 +60,7 @@ async def create_api_key(*, gerant: User, data: object) -> CreatedApiKey:
     if spec.store_ids:
         await _check_tenant_stores(gerant.gerant_id, spec.store_ids)
     key = generate_key()
-    expires_at = (
-        utcnow() + timedelta(days=spec.expires_in_days) if spec.expires_in_days else None
-    )
+    expires_at = utcnow() + timedelta(days=spec.expires_in_days) if spec.expires_in_days else None
     api_key = ApiKey(
         gerant_id=gerant.gerant_id,
         name=spec.name,

@@ -2,7 +2,13 @@
 
 from typing import ClassVar
 
-from pymongo.errors import AutoReconnect, ConnectionFailure, ExecutionTimeout, NetworkTimeout
+from pymongo.errors import (
+    AutoReconnect,
+    ConnectionFailure,
+    DuplicateKeyError,
+    ExecutionTimeout,
+    NetworkTimeout,
+)
 
 from resolvers.messages import SERVICE_UNAVAILABLE
 
@@ -53,3 +59,10 @@ def as_app_error(exc: Exception) -> AppError | None:
     if isinstance(exc, ConnectionFailure | AutoReconnect | NetworkTimeout | ExecutionTimeout):
         return ServiceUnavailable(SERVICE_UNAVAILABLE)
     return None
+
+
+def duplicate_key_fields(exc: DuplicateKeyError) -> set[str]:
+    """The fields of the unique index a duplicate-key error was raised on."""
+    details = exc.details or {}
+    pattern = details.get("keyPattern") or details.get("keyValue") or {}
+    return set(pattern)

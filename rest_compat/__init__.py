@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter
 
-from rest_compat import me
+from rest_compat import me, stores
 
 router = APIRouter()
 router.include_router(me.router)
+router.include_router(stores.router)

@@ -1,4 +1,4 @@
-"""The REST authentication dependency: the shared key check, exposed with OpenAPI security schemes."""
+"""REST authentication: the shared key check as a dependency, with OpenAPI security schemes."""
 
 from typing import Annotated
 

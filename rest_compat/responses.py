@@ -17,17 +17,20 @@ def error(description: str, example: str) -> dict[str, Any]:
     }
 
 
-AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+Responses = dict[int | str, dict[str, Any]]
+
+AUTH_ERRORS: Responses = {
     400: error("Invalid input", "name: Field required"),
     401: error("Missing, invalid, inactive or expired API key", "Invalid API key"),
 }
 
 
-def forbidden(permission: str) -> dict[int | str, dict[str, Any]]:
+def forbidden(permission: str) -> Responses:
     """The 403 of an endpoint that needs `permission`."""
-    return {
+    responses: Responses = {
         403: error(
             "Permission missing, or store outside the key's store_ids",
             f"Insufficient permissions. Requires '{permission}'",
         )
     }
+    return responses

@@ -74,7 +74,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
 
     from rpai.app import create_app
 
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     if settings.mongodb_url:
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
         return
@@ -99,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     key = commands.add_parser("create-api-key", help="create an integration API key")
     key.add_argument("--gerant-email", required=True)
     key.add_argument("--name", required=True)
-    key.add_argument("--permissions", required=True, help="comma-separated, e.g. stores:read,kpi:write")
+    key.add_argument(
+        "--permissions", required=True, help="comma-separated, e.g. stores:read,kpi:write"
+    )
     key.add_argument("--store-ids", help="comma-separated store ids; omit or '*' for all stores")
     key.add_argument("--expires-in-days", type=int)
     key.set_defaults(handler=_create_api_key)

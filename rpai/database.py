@@ -111,7 +111,7 @@ def embedded_server(data_dir: Path) -> Iterator[str]:
 
 @contextmanager
 def database_url(settings: Settings) -> Iterator[str]:
-    """The URL to use: MONGODB_URL, else a running embedded server on the data dir, else a new one."""
+    """MONGODB_URL, else the embedded server already running on the data dir, else a new one."""
     if settings.mongodb_url:
         yield settings.mongodb_url
         return
@@ -141,7 +141,9 @@ async def init_models(database: AsyncIOMotorDatabase[dict[str, object]]) -> None
 
 
 @asynccontextmanager
-async def connected(url: str, settings: Settings) -> AsyncIterator[AsyncIOMotorDatabase[dict[str, object]]]:
+async def connected(
+    url: str, settings: Settings
+) -> AsyncIterator[AsyncIOMotorDatabase[dict[str, object]]]:
     """Connect to `url`, check it answers within the timeout, init Beanie, and close afterwards."""
     client = make_client(url, settings)
     try:

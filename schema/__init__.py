@@ -8,12 +8,14 @@ from strawberry.tools import merge_types
 from schema.context import get_context
 from schema.errors import ErrorMapping, log_unexpected
 from schema.me import MeQuery
+from schema.stores import StoreMutation, StoreQuery
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
 
-Query = merge_types("Query", (MeQuery,))
+Query = merge_types("Query", (MeQuery, StoreQuery))
+Mutation = merge_types("Mutation", (StoreMutation,))
 
 
 class Schema(strawberry.Schema):
@@ -23,6 +25,7 @@ class Schema(strawberry.Schema):
 
 schema = Schema(
     query=Query,
+    mutation=Mutation,
     extensions=[
         ErrorMapping,
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),

@@ -1,4 +1,4 @@
-"""The one mapping of errors to GraphQL: the resolver's message with `extensions.code` and `.status`."""
+"""The one mapping of errors to GraphQL: the message, with `extensions.code` and `.status`."""
 
 import logging
 from collections.abc import Iterator

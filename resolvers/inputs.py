@@ -1,0 +1,23 @@
+"""Field types shared by input models: trimmed, bounded strings."""
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+MAX_NAME = 200
+MAX_TEXT = 500
+MAX_PHONE = 50
+MAX_ID = 200
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_PHONE)]
+ExternalId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID)
+]
+
+
+class Input(BaseModel):
+    """Base of every input model: unknown fields are ignored, as the spec's bodies require."""
+
+    model_config = ConfigDict(extra="ignore")

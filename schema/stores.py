@@ -1,0 +1,74 @@
+"""GraphQL: stores query and store mutations."""
+
+from datetime import datetime
+
+import strawberry
+
+from models import Store as StoreDocument
+from resolvers import stores
+from resolvers.validation import parse
+from schema.context import Info
+
+
+@strawberry.type
+class Store:
+    id: strawberry.ID
+    name: str
+    location: str
+    address: str | None
+    phone: str | None
+    opening_hours: str | None
+    gerant_id: strawberry.ID
+    active: bool
+    created_at: datetime
+
+
+@strawberry.type
+class DeleteResult:
+    success: bool
+    message: str
+
+
+@strawberry.input
+class CreateStoreInput:
+    name: str
+    location: str
+    address: str | None = None
+    phone: str | None = None
+    opening_hours: str | None = None
+    external_id: str | None = None
+
+
+def store_type(store: StoreDocument) -> Store:
+    return Store(
+        id=strawberry.ID(store.id),
+        name=store.name,
+        location=store.location,
+        address=store.address,
+        phone=store.phone,
+        opening_hours=store.opening_hours,
+        gerant_id=strawberry.ID(store.gerant_id),
+        active=store.active,
+        created_at=store.created_at,
+    )
+
+
+@strawberry.type
+class StoreQuery:
+    @strawberry.field(description="Stores the key may access (permission stores:read).")
+    async def stores(self, info: Info) -> list[Store]:
+        found = await stores.list_stores(actor=await info.context.actor())
+        return [store_type(store) for store in found]
+
+
+@strawberry.type
+class StoreMutation:
+    @strawberry.mutation(description="Create a store (permission stores:write).")
+    async def create_store(self, info: Info, input: CreateStoreInput) -> Store:
+        data = parse(stores.StoreCreate, strawberry.asdict(input))
+        return store_type(await stores.create_store(actor=await info.context.actor(), data=data))
+
+    @strawberry.mutation(description="Soft-delete a store and suspend its staff.")
+    async def delete_store(self, info: Info, store_id: strawberry.ID) -> DeleteResult:
+        message = await stores.delete_store(actor=await info.context.actor(), store_id=store_id)
+        return DeleteResult(success=True, message=message)

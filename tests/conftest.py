@@ -1,0 +1,68 @@
+"""Fixtures: mongomock for rules, a SecantusDB server for everything over the wire."""
+
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import mongomock.collection
+import pytest
+from asgi_lifespan import LifespanManager
+from beanie import init_beanie
+from mongomock_motor import AsyncMongoMockClient
+from secantus import SecantusDBServer
+
+from models import DOCUMENT_MODELS
+from rpai.app import create_app
+from rpai.settings import Settings
+
+
+def _patch_mongomock_bulk_sort() -> None:
+    """pymongo >= 4.11 passes `sort` to bulk updates, which mongomock 4.3 does not accept."""
+    builder: Any = mongomock.collection.BulkOperationBuilder
+    original = builder.add_update
+
+    def add_update(self: Any, *args: Any, sort: Any = None, **kwargs: Any) -> Any:
+        del sort
+        return original(self, *args, **kwargs)
+
+    builder.add_update = add_update
+
+
+_patch_mongomock_bulk_sort()
+
+
+@pytest.fixture
+async def mock_db() -> None:
+    """A fresh in-memory database for resolver tests; indexes are tested on SecantusDB."""
+    client: Any = AsyncMongoMockClient(tz_aware=True)
+    database = client[f"unit_{uuid4().hex}"]
+    await init_beanie(database=database, document_models=DOCUMENT_MODELS, skip_indexes=True)
+
+
+@pytest.fixture(scope="session")
+def secantus_uri() -> Iterator[str]:
+    """One SecantusDB server for the whole run, with test commands (fail points) enabled."""
+    with (
+        tempfile.TemporaryDirectory(prefix="rpai-tests-") as storage,
+        SecantusDBServer(host="127.0.0.1", port=0, storage_path=storage) as server,
+    ):
+        yield server.uri
+
+
+@pytest.fixture
+def settings(secantus_uri: str) -> Settings:
+    """Settings pointing at a database of its own on the test server."""
+    return Settings(mongodb_url=f"{secantus_uri}test_{uuid4().hex}", db_timeout_seconds=3)
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the app with its lifespan running; the test database is dropped after."""
+    app = create_app(settings)
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
+        await app.state.database.client.drop_database(app.state.database.name)

@@ -1,0 +1,48 @@
+"""Call an operation over REST or over GraphQL and read both answers the same way."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a caller sees: an HTTP-like status, the error message if any, and the data."""
+
+    status: int
+    detail: str | None
+    data: Any
+
+
+async def rest(
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    key: str | None,
+    json: Any = None,
+) -> Outcome:
+    headers = {"X-API-Key": key} if key else {}
+    response = await client.request(method, f"/api/integrations{path}", json=json, headers=headers)
+    body = response.json()
+    detail = body.get("detail") if response.status_code >= 400 else None
+    return Outcome(response.status_code, detail, body)
+
+
+async def graphql(
+    client: httpx.AsyncClient,
+    query: str,
+    key: str | None,
+    variables: dict[str, Any] | None = None,
+) -> Outcome:
+    headers = {"X-API-Key": key} if key else {}
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    if body.get("errors"):
+        error = body["errors"][0]
+        return Outcome(error["extensions"]["status"], error["message"], body.get("data"))
+    data = body["data"]
+    return Outcome(200, None, next(iter(data.values())))
