@@ -1,4 +1,4 @@
-"""OpenAPI descriptions of the error responses, shared by every endpoint."""
+"""Response bodies and OpenAPI error descriptions shared by every endpoint."""
 
 from typing import Any
 
@@ -7,6 +7,13 @@ from pydantic import BaseModel
 
 class ErrorOut(BaseModel):
     detail: str
+
+
+class Deleted(BaseModel):
+    """The body of a successful soft deletion."""
+
+    success: bool
+    message: str
 
 
 def error(description: str, example: str) -> dict[str, Any]:

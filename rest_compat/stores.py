@@ -9,7 +9,7 @@ from models import Store
 from resolvers import stores
 from resolvers.permissions import Permission
 from rest_compat.auth import CurrentActor
-from rest_compat.responses import AUTH_ERRORS, Responses, error, forbidden
+from rest_compat.responses import AUTH_ERRORS, Deleted, Responses, error, forbidden
 from rest_compat.serialization import iso_utc
 
 router = APIRouter(tags=["stores"])
@@ -46,11 +46,6 @@ class StoreList(BaseModel):
 class StoreCreated(BaseModel):
     success: bool
     store: StoreOut
-
-
-class Deleted(BaseModel):
-    success: bool
-    message: str
 
 
 def store_out(store: Store) -> StoreOut:

@@ -7,6 +7,7 @@ import strawberry
 from models import Store as StoreDocument
 from resolvers import stores
 from resolvers.validation import parse
+from schema.common import DeleteResult
 from schema.context import Info
 
 
@@ -21,12 +22,6 @@ class Store:
     gerant_id: strawberry.ID
     active: bool
     created_at: datetime
-
-
-@strawberry.type
-class DeleteResult:
-    success: bool
-    message: str
 
 
 @strawberry.input

@@ -1,0 +1,9 @@
+"""GraphQL types shared by several domains."""
+
+import strawberry
+
+
+@strawberry.type
+class DeleteResult:
+    success: bool
+    message: str
