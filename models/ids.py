@@ -1,8 +1,8 @@
 """Opaque string identifiers shared by every document."""
 
-from uuid import uuid4
+from bson import ObjectId
 
 
 def new_id(kind: str) -> str:
-    """A new opaque id such as `store_0f3c…`; clients must not parse it."""
-    return f"{kind}_{uuid4().hex}"
+    """A new opaque id such as `store_65f1…`; sorts by creation time; clients must not parse it."""
+    return f"{kind}_{ObjectId()}"

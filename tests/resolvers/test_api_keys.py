@@ -1,0 +1,75 @@
+"""Key creation rules: permissions, store ids of the tenant, expiry; the plaintext is not stored."""
+
+import pytest
+
+from models import ApiKey
+from models.clock import utcnow
+from resolvers.api_key_format import hash_key
+from resolvers.api_keys import create_api_key
+from resolvers.errors import BadRequest
+from tests.factories import make_gerant, make_store
+
+pytestmark = pytest.mark.usefixtures("mock_db")
+
+
+async def test_key_is_stored_hashed_with_a_display_prefix() -> None:
+    gerant = await make_gerant()
+    created = await create_api_key(
+        gerant=gerant, data={"name": "ERP", "permissions": ["kpi:write", "stores:read"]}
+    )
+    stored = await ApiKey.get(created.api_key.id)
+    assert stored is not None
+    assert stored.key_hash == hash_key(created.key)
+    assert stored.prefix == created.key[:14]
+    assert stored.permissions == ["stores:read", "kpi:write"]
+    assert stored.store_ids is None
+    assert stored.active is True
+    assert stored.gerant_id == gerant.id
+    assert created.key not in stored.model_dump_json()
+
+
+async def test_unknown_permission_is_refused() -> None:
+    with pytest.raises(BadRequest) as raised:
+        await create_api_key(
+            gerant=await make_gerant(), data={"name": "x", "permissions": ["stores:read", "admin"]}
+        )
+    assert raised.value.message == "permissions: Unknown permissions: admin"
+    assert await ApiKey.count() == 0
+
+
+async def test_wildcard_store_ids_mean_all_stores() -> None:
+    created = await create_api_key(
+        gerant=await make_gerant(),
+        data={"name": "x", "permissions": ["stores:read"], "store_ids": ["*"]},
+    )
+    assert created.api_key.store_ids is None
+
+
+async def test_store_ids_must_belong_to_the_tenant() -> None:
+    gerant, other = await make_gerant(), await make_gerant()
+    mine, theirs = await make_store(gerant), await make_store(other)
+    created = await create_api_key(
+        gerant=gerant, data={"name": "x", "permissions": ["kpi:write"], "store_ids": [mine.id]}
+    )
+    assert created.api_key.store_ids == [mine.id]
+    with pytest.raises(BadRequest) as raised:
+        await create_api_key(
+            gerant=gerant,
+            data={"name": "x", "permissions": ["kpi:write"], "store_ids": [mine.id, theirs.id]},
+        )
+    assert raised.value.message == f"store_ids not found in this tenant: {theirs.id}"
+
+
+async def test_expiry_in_days() -> None:
+    created = await create_api_key(
+        gerant=await make_gerant(),
+        data={"name": "x", "permissions": ["kpi:write"], "expires_in_days": 30},
+    )
+    assert created.api_key.expires_at is not None
+    remaining = created.api_key.expires_at - utcnow()
+    assert 29.99 < remaining.total_seconds() / 86400 <= 30
+    with pytest.raises(BadRequest):
+        await create_api_key(
+            gerant=await make_gerant(),
+            data={"name": "x", "permissions": ["kpi:write"], "expires_in_days": 0},
+        )

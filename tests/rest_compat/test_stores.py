@@ -1,0 +1,237 @@
+"""Stores over HTTP against SecantusDB: shapes, uniqueness indexes, and REST/GraphQL parity."""
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from models import Role, User, UserStatus
+from tests.factories import make_gerant, make_key, make_store, make_user
+from tests.transport import Outcome, graphql, rest
+
+pytestmark = pytest.mark.usefixtures("client")
+
+LYON = {
+    "name": "Magasin Lyon Centre",
+    "location": "69001 Lyon",
+    "address": "456 Rue de la République",
+    "phone": "0123456789",
+    "opening_hours": "9h-19h du lundi au samedi",
+    "external_id": "LYON-001",
+}
+CREATE_STORE = """mutation($input: CreateStoreInput!) {
+  createStore(input: $input) { id name location address phone openingHours gerantId active }
+}"""
+DELETE_STORE = """mutation($id: ID!) { deleteStore(storeId: $id) { success message } }"""
+STORES = "{ stores { id name active } }"
+ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+def graphql_input(body: dict[str, Any]) -> dict[str, Any]:
+    names = {"opening_hours": "openingHours", "external_id": "externalId"}
+    return {names.get(k, k): v for k, v in body.items()}
+
+
+async def create_over(
+    transport: str, client: httpx.AsyncClient, key: str, body: dict[str, Any]
+) -> Outcome:
+    if transport == "rest":
+        return await rest(client, "POST", "/stores", key, body)
+    return await graphql(client, CREATE_STORE, key, {"input": graphql_input(body)})
+
+
+async def delete_over(
+    transport: str, client: httpx.AsyncClient, key: str, store_id: str
+) -> Outcome:
+    if transport == "rest":
+        return await rest(client, "DELETE", f"/stores/{store_id}", key)
+    return await graphql(client, DELETE_STORE, key, {"id": store_id})
+
+
+def created_id(transport: str, outcome: Outcome) -> str:
+    store = outcome.data["store"] if transport == "rest" else outcome.data
+    return str(store["id"])
+
+
+class TestListStores:
+    async def test_shape_matches_the_spec(self, client: httpx.AsyncClient) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant, name="Magasin Paris Centre", address="123 Rue de Rivoli")
+        outcome = await rest(client, "GET", "/stores", await make_key(gerant))
+        assert outcome.status == 200
+        [listed] = outcome.data["stores"]
+        assert ISO_Z.fullmatch(listed.pop("created_at"))
+        assert listed == {
+            "id": store.id,
+            "name": "Magasin Paris Centre",
+            "location": "75001 Paris",
+            "address": "123 Rue de Rivoli",
+            "phone": None,
+            "opening_hours": None,
+            "gerant_id": gerant.id,
+            "active": True,
+        }
+
+    async def test_restricted_key_and_deactivated_stores(self, client: httpx.AsyncClient) -> None:
+        gerant = await make_gerant()
+        allowed = await make_store(gerant, active=False)
+        await make_store(gerant)
+        key = await make_key(gerant, ["stores:read"], [allowed.id])
+        over_rest = await rest(client, "GET", "/stores", key)
+        assert [(s["id"], s["active"]) for s in over_rest.data["stores"]] == [(allowed.id, False)]
+        over_graphql = await graphql(client, STORES, key)
+        assert over_graphql.data == [{"id": allowed.id, "name": allowed.name, "active": False}]
+
+
+class TestCreateStore:
+    async def test_spec_example(self, client: httpx.AsyncClient) -> None:
+        gerant = await make_gerant()
+        outcome = await rest(client, "POST", "/stores", await make_key(gerant), LYON)
+        assert outcome.status == 200
+        assert outcome.data["success"] is True
+        store = outcome.data["store"]
+        assert ISO_Z.fullmatch(store.pop("created_at"))
+        assert store.pop("id").startswith("store_")
+        expected = {k: v for k, v in LYON.items() if k != "external_id"}
+        assert store == {**expected, "gerant_id": gerant.id, "active": True}
+
+    @pytest.mark.parametrize("transport", ["rest", "graphql"])
+    async def test_name_unique_among_active_stores_case_insensitively(
+        self, client: httpx.AsyncClient, transport: str
+    ) -> None:
+        gerant = await make_gerant()
+        key = await make_key(gerant)
+        first = await create_over(transport, client, key, {"name": "Lyon", "location": "L"})
+        assert first.status == 200
+        again = await create_over(transport, client, key, {"name": " LYON ", "location": "L"})
+        assert (again.status, again.detail) == (400, "A store with this name already exists")
+        other_tenant = await create_over(
+            transport,
+            client,
+            await make_key(await make_gerant()),
+            {"name": "Lyon", "location": "L"},
+        )
+        assert other_tenant.status == 200
+        assert (
+            await delete_over(transport, client, key, created_id(transport, first))
+        ).status == 200
+        reused = await create_over(transport, client, key, {"name": "lyon", "location": "L"})
+        assert reused.status == 200
+
+    @pytest.mark.parametrize("transport", ["rest", "graphql"])
+    async def test_external_id_unique_in_tenant(
+        self, client: httpx.AsyncClient, transport: str
+    ) -> None:
+        key = await make_key(await make_gerant())
+        body = {"name": "A", "location": "L", "external_id": "LYON-001"}
+        assert (await create_over(transport, client, key, body)).status == 200
+        again = await create_over(transport, client, key, {**body, "name": "B"})
+        assert (again.status, again.detail) == (400, "A store with this external_id already exists")
+        without = await create_over(transport, client, key, {"name": "C", "location": "L"})
+        also_without = await create_over(transport, client, key, {"name": "D", "location": "L"})
+        assert (without.status, also_without.status) == (200, 200)
+
+    @pytest.mark.parametrize("transport", ["rest", "graphql"])
+    @pytest.mark.parametrize(
+        ("body", "status", "detail"),
+        [
+            ({"name": "", "location": "L"}, 400, "name: String should have at least 1 character"),
+            (
+                {"name": "A", "location": " "},
+                400,
+                "location: String should have at least 1 character",
+            ),
+        ],
+    )
+    async def test_invalid_body_is_400(
+        self,
+        client: httpx.AsyncClient,
+        transport: str,
+        body: dict[str, Any],
+        status: int,
+        detail: str,
+    ) -> None:
+        outcome = await create_over(transport, client, await make_key(await make_gerant()), body)
+        assert (outcome.status, outcome.detail) == (status, detail)
+
+    async def test_missing_fields_and_bad_json_are_400(self, client: httpx.AsyncClient) -> None:
+        key = await make_key(await make_gerant())
+        missing = await rest(client, "POST", "/stores", key, {"location": "L"})
+        assert (missing.status, missing.detail) == (400, "name: Field required")
+        both = await rest(client, "POST", "/stores", key, {})
+        assert (both.status, both.detail) == (400, "name: Field required; location: Field required")
+        response = await client.post(
+            "/api/integrations/stores",
+            content=b'{"name": ',
+            headers={"X-API-Key": key, "Content-Type": "application/json"},
+        )
+        assert (response.status_code, response.json()) == (
+            400,
+            {"detail": "Request body is not valid JSON"},
+        )
+        over_graphql = await graphql(
+            client, 'mutation { createStore(input: {location: "L"}) { id } }', key
+        )
+        assert over_graphql.status == 400
+
+    @pytest.mark.parametrize("transport", ["rest", "graphql"])
+    async def test_permission_and_scope(self, client: httpx.AsyncClient, transport: str) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        reader = await make_key(gerant, ["stores:read"])
+        denied = await create_over(transport, client, reader, {"name": "A", "location": "L"})
+        assert (denied.status, denied.detail) == (
+            403,
+            "Insufficient permissions. Requires 'stores:write'",
+        )
+        restricted = await make_key(gerant, ["stores:write"], [store.id])
+        scoped = await create_over(transport, client, restricted, {"name": "A", "location": "L"})
+        assert (scoped.status, scoped.detail) == (
+            403,
+            "API key does not have access to this store (not in store_ids list)",
+        )
+
+
+class TestDeleteStore:
+    @pytest.mark.parametrize("transport", ["rest", "graphql"])
+    async def test_soft_delete(self, client: httpx.AsyncClient, transport: str) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        seller = await make_user(gerant, Role.SELLER, store)
+        key = await make_key(gerant)
+        outcome = await delete_over(transport, client, key, store.id)
+        assert outcome.status == 200
+        assert outcome.data == {"success": True, "message": "Magasin supprimé avec succès"}
+        listed = await rest(client, "GET", "/stores", key)
+        assert [(s["id"], s["active"]) for s in listed.data["stores"]] == [(store.id, False)]
+        reloaded = await User.get(seller.id)
+        assert reloaded is not None
+        assert reloaded.status == UserStatus.SUSPENDED
+
+    @pytest.mark.parametrize("transport", ["rest", "graphql"])
+    async def test_errors(self, client: httpx.AsyncClient, transport: str) -> None:
+        gerant = await make_gerant()
+        mine, sibling = await make_store(gerant), await make_store(gerant)
+        theirs = await make_store(await make_gerant())
+        key = await make_key(gerant)
+        cases = [
+            (key, "store_unknown", 404, "Store not found"),
+            (key, theirs.id, 404, "Store not found"),
+            (key, "x" * 500, 404, "Store not found"),
+            (
+                await make_key(gerant, ["stores:read"]),
+                mine.id,
+                403,
+                "Insufficient permissions. Requires 'stores:write'",
+            ),
+            (
+                await make_key(gerant, ["stores:write"], [sibling.id]),
+                mine.id,
+                403,
+                "API key does not have access to this store (not in store_ids list)",
+            ),
+        ]
+        for case_key, store_id, status, detail in cases:
+            outcome = await delete_over(transport, client, case_key, store_id)
+            assert (outcome.status, outcome.detail) == (status, detail), store_id

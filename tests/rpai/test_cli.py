@@ -1,0 +1,135 @@
+"""The `rpai` command end to end, as a user runs it: subprocesses on a temporary data directory."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+RPAI = [sys.executable, "-m", "rpai"]
+
+
+def environment(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "MONGODB_URL"}
+    return {**env, "RPAI_DATA_DIR": str(data_dir)}
+
+
+def rpai(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*RPAI, *args], env=environment(data_dir), capture_output=True, text=True, timeout=60
+    )
+
+
+def rpai_json(data_dir: Path, *args: str) -> dict[str, Any]:
+    result = rpai(data_dir, *args)
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    parsed: dict[str, Any] = json.loads(line)
+    return parsed
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serving(data_dir: Path, log: Path) -> Iterator[str]:
+    port = free_port()
+    with log.open("a") as output:
+        process = subprocess.Popen(
+            [*RPAI, "serve", "--port", str(port)],
+            env=environment(data_dir),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_bootstrap_with_and_without_a_running_server(tmp_path: Path) -> None:
+    data, log = tmp_path / "data", tmp_path / "server.log"
+    gerant = rpai_json(data, "create-gerant", "--name", "Alice", "--email", "alice@example.com")
+    assert set(gerant) == {"id", "name", "email"}
+    with serving(data, log) as base:
+        created = rpai_json(
+            data,
+            "create-api-key",
+            "--gerant-email",
+            "ALICE@example.com",
+            "--name",
+            "Caisse",
+            "--permissions",
+            "stores:read,kpi:write",
+            "--expires-in-days",
+            "90",
+        )
+        assert set(created) == {"id", "key", "name", "permissions", "store_ids", "expires_at"}
+        assert created["permissions"] == ["stores:read", "kpi:write"]
+        me = httpx.get(f"{base}/api/integrations/me", headers={"X-API-Key": created["key"]})
+        assert me.status_code == 200
+        assert me.json()["gerant"] == {"id": gerant["id"], "name": "Alice"}
+        assert httpx.get(f"{base}/readyz").json() == {"status": "ok"}
+        second = rpai(data, "serve", "--port", str(free_port()))
+        assert second.returncode == 1
+        assert "is in use by another rpai process" in second.stderr
+    with serving(data, log) as base:
+        again = httpx.get(f"{base}/api/integrations/me", headers={"X-API-Key": created["key"]})
+        assert again.status_code == 200
+    revoked = rpai_json(data, "revoke-api-key", created["id"])
+    assert revoked == {"id": created["id"], "active": False}
+    with serving(data, log) as base:
+        refused = httpx.get(f"{base}/api/integrations/me", headers={"X-API-Key": created["key"]})
+        assert (refused.status_code, refused.json()) == (401, {"detail": "API key is inactive"})
+    assert created["key"] not in log.read_text()
+    assert created["key"][8:] not in log.read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["create-gerant", "--name", "B", "--email", "not-an-email"], "rpai: email: "),
+        (
+            [
+                "create-api-key",
+                "--gerant-email",
+                "nobody@example.com",
+                "--name",
+                "k",
+                "--permissions",
+                "stores:read",
+            ],
+            "rpai: No gérant with this email",
+        ),
+        (["revoke-api-key", "key_unknown"], "rpai: API key not found"),
+    ],
+)
+def test_errors_go_to_stderr_with_exit_1(tmp_path: Path, args: list[str], message: str) -> None:
+    result = rpai(tmp_path, *args)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(message)
