@@ -1,0 +1,74 @@
+"""The error mapping of both transports: expected errors, unexpected ones, and the database down."""
+
+import httpx
+import pytest
+from pymongo.errors import ServerSelectionTimeoutError
+
+from resolvers import stores
+from tests.factories import make_gerant, make_key
+from tests.transport import graphql, rest
+
+pytestmark = pytest.mark.usefixtures("client")
+
+
+async def fail(**_: object) -> None:
+    raise RuntimeError("connection string mongodb://admin:hunter2@db")
+
+
+async def database_down(**_: object) -> None:
+    raise ServerSelectionTimeoutError("db:27017: timed out")
+
+
+async def test_unexpected_error_is_500_without_internals(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = await make_key(await make_gerant())
+    monkeypatch.setattr(stores, "list_stores", fail)
+    over_rest = await client.get("/api/integrations/stores", headers={"X-API-Key": key})
+    assert (over_rest.status_code, over_rest.json()) == (500, {"detail": "Internal server error"})
+    response = await client.post(
+        "/graphql", json={"query": "{ stores { id } }"}, headers={"X-API-Key": key}
+    )
+    [error] = response.json()["errors"]
+    assert error["message"] == "Internal server error"
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "status": 500}
+    assert "hunter2" not in response.text
+    assert "RuntimeError" in caplog.text
+
+
+async def test_database_failure_is_503_with_retry_after(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = await make_key(await make_gerant())
+    monkeypatch.setattr(stores, "list_stores", database_down)
+    response = await client.get("/api/integrations/stores", headers={"X-API-Key": key})
+    assert (response.status_code, response.json()) == (
+        503,
+        {"detail": "Service temporarily unavailable"},
+    )
+    assert response.headers["retry-after"] == "5"
+    over_graphql = await graphql(client, "{ stores { id } }", key)
+    assert (over_graphql.status, over_graphql.detail) == (503, "Service temporarily unavailable")
+
+
+async def test_unknown_route_and_method(client: httpx.AsyncClient) -> None:
+    unknown = await client.get("/api/integrations/nope")
+    assert (unknown.status_code, unknown.json()) == (404, {"detail": "Not Found"})
+    wrong = await client.put("/api/integrations/stores")
+    assert (wrong.status_code, wrong.json()) == (405, {"detail": "Method Not Allowed"})
+
+
+async def test_graphql_syntax_and_schema_errors_are_bad_request(client: httpx.AsyncClient) -> None:
+    key = await make_key(await make_gerant())
+    syntax = await graphql(client, "{ stores { id ", key)
+    assert syntax.status == 400
+    unknown_field = await graphql(client, "{ stores { password } }", key)
+    assert unknown_field.status == 400
+    assert unknown_field.detail == "Cannot query field 'password' on type 'Store'."
+
+
+async def test_no_validation_error_is_ever_422(client: httpx.AsyncClient) -> None:
+    key = await make_key(await make_gerant())
+    outcome = await rest(client, "POST", "/stores", key, ["not", "an", "object"])
+    assert outcome.status == 400
+    assert outcome.detail == "Input should be a valid dictionary or object to extract fields from"
