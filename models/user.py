@@ -44,6 +44,7 @@ class User(Document):
     manager_id: str | None = None
     external_id: str | None = None
     send_invitation: bool = False
+    password_hash: str | None = None
     created_at: UtcDateTime = Field(default_factory=utcnow)
     updated_at: UtcDateTime = Field(default_factory=utcnow)
 

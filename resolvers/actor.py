@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from models import ApiKey
+from models import ApiKey, Role, User
 from resolvers import messages
 from resolvers.errors import Forbidden
 from resolvers.permissions import Permission
@@ -11,38 +11,50 @@ from resolvers.permissions import Permission
 
 @dataclass(frozen=True)
 class Actor:
-    """An authenticated API key: its tenant, permissions and store scope."""
+    """An authenticated caller: an API key, or a user logged in with a JWT (App API)."""
 
     gerant_id: str
     permissions: frozenset[str]
     store_ids: frozenset[str] | None
-    api_key: ApiKey
+    api_key: ApiKey | None = None
+    user: User | None = None
 
     @property
-    def key_id(self) -> str:
-        return self.api_key.id
+    def key_id(self) -> str | None:
+        return self.api_key.id if self.api_key else None
 
     @property
     def is_store_restricted(self) -> bool:
-        """Whether the key is limited to a list of stores (not null nor ["*"])."""
+        """Whether the caller is limited to a list of stores (not null nor ["*"])."""
         return self.store_ids is not None
 
+    @property
+    def is_gerant_session(self) -> bool:
+        """A gérant logged in with a password (not an API key)."""
+        return self.user is not None and self.user.role == Role.GERANT
+
     def require(self, permission: Permission) -> None:
-        """Raise 403 unless the key holds `permission`."""
+        """Raise 403 unless the caller holds `permission`."""
         if permission.value not in self.permissions:
             raise Forbidden(messages.INSUFFICIENT_PERMISSIONS.format(permission=permission.value))
 
+    def require_gerant_session(self) -> User:
+        """The logged-in gérant; API keys and other roles get 403."""
+        if self.user is None or self.user.role != Role.GERANT:
+            raise Forbidden(messages.GERANT_SESSION_REQUIRED)
+        return self.user
+
     def can_access_store(self, store_id: str | None) -> bool:
-        """Whether the key's store scope covers `store_id` (a null store only for global keys)."""
+        """Whether the store scope covers `store_id` (a null store only for global callers)."""
         if self.store_ids is None:
             return True
         return store_id is not None and store_id in self.store_ids
 
     def require_store(self, store_id: str | None) -> None:
-        """Raise 403 unless the key's store scope covers `store_id`."""
+        """Raise 403 unless the store scope covers `store_id`."""
         if not self.can_access_store(store_id):
             raise Forbidden(messages.STORE_NOT_IN_KEY_SCOPE)
 
     def scoped_store_ids(self, store_ids: Iterable[str]) -> list[str]:
-        """The subset of `store_ids` this key may access."""
+        """The subset of `store_ids` this caller may access."""
         return [s for s in store_ids if self.can_access_store(s)]

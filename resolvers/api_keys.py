@@ -1,7 +1,7 @@
 """Integration API keys: creation (the plaintext is returned once), revocation, self-description."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -10,11 +10,13 @@ from models.clock import utcnow
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.api_key_format import display_prefix, generate_key, hash_key
-from resolvers.errors import BadRequest, NotFound
+from resolvers.errors import BadRequest, NotFound, Unauthenticated
+from resolvers.key_cache import key_cache
 from resolvers.permissions import ALL_PERMISSIONS, ALL_STORES
 from resolvers.validation import parse
 
 MAX_EXPIRY_DAYS = 3650
+MAX_GRACE_DAYS = 90
 
 
 class ApiKeyCreate(BaseModel):
@@ -59,15 +61,32 @@ async def create_api_key(*, gerant: User, data: object) -> CreatedApiKey:
     spec = parse(ApiKeyCreate, data)
     if spec.store_ids:
         await _check_tenant_stores(gerant.gerant_id, spec.store_ids)
-    key = generate_key()
     expires_at = utcnow() + timedelta(days=spec.expires_in_days) if spec.expires_in_days else None
-    api_key = ApiKey(
+    return await _insert_key(
         gerant_id=gerant.gerant_id,
         name=spec.name,
-        prefix=display_prefix(key),
-        key_hash=hash_key(key),
         permissions=spec.permissions,
         store_ids=spec.store_ids,
+        expires_at=expires_at,
+    )
+
+
+async def _insert_key(
+    *,
+    gerant_id: str,
+    name: str,
+    permissions: list[str],
+    store_ids: list[str] | None,
+    expires_at: datetime | None,
+) -> CreatedApiKey:
+    key = generate_key()
+    api_key = ApiKey(
+        gerant_id=gerant_id,
+        name=name,
+        prefix=display_prefix(key),
+        key_hash=hash_key(key),
+        permissions=permissions,
+        store_ids=store_ids,
         expires_at=expires_at,
     )
     await api_key.insert()
@@ -75,13 +94,59 @@ async def create_api_key(*, gerant: User, data: object) -> CreatedApiKey:
 
 
 async def revoke_api_key(*, key_id: str) -> ApiKey:
-    """Deactivate a key (operator action from the CLI)."""
+    """Deactivate any key by id (operator action from the CLI)."""
     api_key = await ApiKey.get(key_id)
     if api_key is None:
         raise NotFound(messages.API_KEY_NOT_FOUND)
+    return await _deactivate(api_key)
+
+
+async def _deactivate(api_key: ApiKey) -> ApiKey:
+    await ApiKey.find_one({"_id": api_key.id}).update({"$set": {"active": False}})
+    key_cache.drop(api_key.id)
     api_key.active = False
-    await api_key.save()
     return api_key
+
+
+async def _tenant_key(actor: Actor, key_id: str) -> ApiKey:
+    gerant = actor.require_gerant_session()
+    api_key = await ApiKey.find_one({"_id": key_id, "gerant_id": gerant.gerant_id})
+    if api_key is None:
+        raise NotFound(messages.API_KEY_NOT_FOUND)
+    return api_key
+
+
+async def list_api_keys(*, actor: Actor) -> list[ApiKey]:
+    """The gérant's keys, newest first (never the keys themselves: only hashes are stored)."""
+    gerant = actor.require_gerant_session()
+    found = ApiKey.find({"gerant_id": gerant.gerant_id}).sort("-created_at", "-_id")
+    return await found.to_list()
+
+
+async def deactivate_api_key(*, actor: Actor, key_id: str) -> ApiKey:
+    """Deactivate one of the gérant's keys; it is refused from then on."""
+    return await _deactivate(await _tenant_key(actor, key_id))
+
+
+async def rotate_api_key(*, actor: Actor, key_id: str, grace_days: int) -> CreatedApiKey:
+    """A new key with the same settings; the old one keeps working for `grace_days`, then 401."""
+    if not 0 <= grace_days <= MAX_GRACE_DAYS:
+        raise BadRequest(messages.GRACE_DAYS_RANGE.format(maximum=MAX_GRACE_DAYS))
+    old = await _tenant_key(actor, key_id)
+    if not old.active:
+        raise BadRequest(messages.API_KEY_INACTIVE_CANNOT_ROTATE)
+    created = await _insert_key(
+        gerant_id=old.gerant_id,
+        name=old.name,
+        permissions=old.permissions,
+        store_ids=old.store_ids,
+        expires_at=old.expires_at,
+    )
+    grace_end = utcnow() + timedelta(days=grace_days)
+    if old.expires_at is None or old.expires_at > grace_end:
+        await ApiKey.find_one({"_id": old.id}).update({"$set": {"expires_at": grace_end}})
+        key_cache.drop(old.id)
+    return created
 
 
 @dataclass(frozen=True)
@@ -92,6 +157,8 @@ class KeyDescription:
 
 async def describe_key(*, actor: Actor) -> KeyDescription:
     """What the calling key can do, and whose tenant it belongs to."""
+    if actor.api_key is None:
+        raise Unauthenticated(messages.MISSING_API_KEY)
     gerant = await User.find_one({"_id": actor.gerant_id, "gerant_id": actor.gerant_id})
     if gerant is None:
         raise NotFound(messages.GERANT_NOT_FOUND)

@@ -1,27 +1,36 @@
-"""Authentication of integration API keys, shared by REST and GraphQL."""
+"""Authentication shared by REST and GraphQL: API keys everywhere, gérant JWTs on GraphQL only."""
 
 from datetime import timedelta
 
-from models import ApiKey
+from models import ApiKey, Role, User, UserStatus
 from models.clock import utcnow
 from resolvers import messages
 from resolvers.actor import Actor
-from resolvers.api_key_format import hash_key, is_well_formed
+from resolvers.api_key_format import KEY_PREFIX, hash_key, is_well_formed
 from resolvers.errors import Unauthenticated
-from resolvers.permissions import ALL_STORES
+from resolvers.key_cache import key_cache
+from resolvers.key_usage import key_usage
+from resolvers.permissions import ALL_PERMISSIONS, ALL_STORES
+from resolvers.tokens import TokenSigner
 
 BEARER_SCHEME = "bearer"
+
+
+def bearer_value(authorization: str | None) -> str | None:
+    """The credential of an `Authorization: Bearer <value>` header."""
+    if not authorization:
+        return None
+    scheme, _, value = authorization.strip().partition(" ")
+    if scheme.lower() != BEARER_SCHEME or not value.strip():
+        return None
+    return value.strip()
 
 
 def credential_from_headers(*, x_api_key: str | None, authorization: str | None) -> str | None:
     """The API key sent in `X-API-Key`, or else as `Authorization: Bearer <key>`."""
     if x_api_key:
         return x_api_key.strip()
-    if authorization:
-        scheme, _, value = authorization.strip().partition(" ")
-        if scheme.lower() == BEARER_SCHEME and value.strip():
-            return value.strip()
-    return None
+    return bearer_value(authorization)
 
 
 def store_scope(store_ids: list[str] | None) -> frozenset[str] | None:
@@ -41,26 +50,59 @@ def actor_for_key(api_key: ApiKey) -> Actor:
     )
 
 
-async def authenticate(*, x_api_key: str | None, authorization: str | None) -> Actor:
-    """Check the key from the request headers and return its principal, or raise 401."""
-    key = credential_from_headers(x_api_key=x_api_key, authorization=authorization)
-    if not key:
-        raise Unauthenticated(messages.MISSING_API_KEY)
+def actor_for_user(user: User) -> Actor:
+    """The principal of a logged-in gérant: his whole tenant."""
+    return Actor(
+        gerant_id=user.gerant_id,
+        permissions=frozenset(ALL_PERMISSIONS),
+        store_ids=None,
+        user=user,
+    )
+
+
+async def actor_for_api_key(key: str) -> Actor:
+    """Check one API key: shape and checksum first (no database), then its stored state."""
     if not is_well_formed(key):
         raise Unauthenticated(messages.INVALID_API_KEY)
-    api_key = await ApiKey.find_one({"key_hash": hash_key(key)})
+    key_hash = hash_key(key)
+    api_key = key_cache.get(key_hash)
     if api_key is None:
-        raise Unauthenticated(messages.INVALID_API_KEY)
+        api_key = await ApiKey.find_one({"key_hash": key_hash})
+        if api_key is None:
+            raise Unauthenticated(messages.INVALID_API_KEY)
+        key_cache.put(api_key)
     if not api_key.active:
         raise Unauthenticated(messages.INACTIVE_API_KEY)
     if api_key.expires_at is not None and api_key.expires_at <= utcnow():
         raise Unauthenticated(messages.EXPIRED_API_KEY)
+    key_usage.touch(api_key.id)
     return actor_for_key(api_key)
+
+
+async def authenticate(*, x_api_key: str | None, authorization: str | None) -> Actor:
+    """Integrations API: an API key from the request headers, or 401."""
+    key = credential_from_headers(x_api_key=x_api_key, authorization=authorization)
+    if not key:
+        raise Unauthenticated(messages.MISSING_API_KEY)
+    return await actor_for_api_key(key)
+
+
+async def authenticate_app(
+    *, x_api_key: str | None, authorization: str | None, signer: TokenSigner
+) -> Actor:
+    """GraphQL: `X-API-Key` or a Bearer `sk_live_…` value is an API key; any other Bearer a JWT."""
+    bearer = bearer_value(authorization)
+    if x_api_key or bearer is None or bearer.startswith(KEY_PREFIX):
+        return await authenticate(x_api_key=x_api_key, authorization=authorization)
+    user = await User.find_one({"_id": signer.user_id(bearer)})
+    if user is None or user.status != UserStatus.ACTIVE or user.role != Role.GERANT:
+        raise Unauthenticated(messages.INVALID_SESSION)
+    return actor_for_user(user)
 
 
 def expiry_warning(actor: Actor, warning_days: int) -> str | None:
     """An RFC 7234-style `Warning` value when the key expires within `warning_days`."""
-    expires_at = actor.api_key.expires_at
+    expires_at = actor.api_key.expires_at if actor.api_key else None
     if expires_at is None or expires_at - utcnow() > timedelta(days=warning_days):
         return None
     when = expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -7,6 +7,7 @@ from models import Role, User
 from models.user import email_key
 from resolvers import messages
 from resolvers.errors import BadRequest, NotFound
+from resolvers.passwords import NewPassword, hash_password
 from resolvers.validation import parse
 
 
@@ -15,15 +16,17 @@ class GerantCreate(BaseModel):
     email: EmailStr
 
 
-async def create_gerant(*, name: str, email: str) -> User:
-    """Create a tenant owner; the gérant is his own tenant."""
+async def create_gerant(*, name: str, email: str, password: str | None = None) -> User:
+    """Create a tenant owner, with a password to log in if given; he is his own tenant."""
     data = parse(GerantCreate, {"name": name.strip(), "email": email.strip()})
+    checked = parse(NewPassword, {"password": password}) if password is not None else None
     gerant = User(
         gerant_id="",
         role=Role.GERANT,
         name=data.name,
         email=data.email,
         email_key=email_key(data.email),
+        password_hash=await hash_password(checked.password) if checked else None,
     )
     gerant.gerant_id = gerant.id
     try:

@@ -2,8 +2,10 @@
 
 from fastapi import APIRouter
 
-from rest_compat import me, stores
+from rest_compat import kpi, me, stores, users
 
 router = APIRouter()
 router.include_router(me.router)
 router.include_router(stores.router)
+router.include_router(kpi.router)
+router.include_router(users.router)

@@ -26,8 +26,17 @@ def error(description: str, example: str) -> dict[str, Any]:
 
 Responses = dict[int | str, dict[str, Any]]
 
+VALIDATION_ERROR: dict[str, Any] = {
+    "description": "Invalid input: the message names each offending field",
+    "content": {
+        "application/json": {
+            "schema": {"$ref": "#/components/schemas/ErrorOut"},
+            "example": {"detail": "name: Field required"},
+        }
+    },
+}
+
 AUTH_ERRORS: Responses = {
-    400: error("Invalid input", "name: Field required"),
     401: error("Missing, invalid, inactive or expired API key", "Invalid API key"),
 }
 

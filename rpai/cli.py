@@ -15,6 +15,7 @@ from models.clock import as_utc
 from resolvers.api_keys import create_api_key, revoke_api_key
 from resolvers.errors import AppError
 from resolvers.gerants import create_gerant, get_gerant_by_email
+from resolvers.sessions import set_password
 from rpai.database import DatabaseError, connected, database_url, embedded_server
 from rpai.settings import Settings, get_settings
 
@@ -27,9 +28,21 @@ def _split(value: str | None) -> list[str] | None:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def _password(args: argparse.Namespace) -> str | None:
+    """The password given on standard input (first line), if the command asked for it."""
+    if not args.password_stdin:
+        return None
+    return sys.stdin.readline().rstrip("\r\n")
+
+
 async def _create_gerant(args: argparse.Namespace) -> dict[str, Any]:
-    gerant = await create_gerant(name=args.name, email=args.email)
+    gerant = await create_gerant(name=args.name, email=args.email, password=_password(args))
     return {"id": gerant.id, "name": gerant.name, "email": gerant.email}
+
+
+async def _set_password(args: argparse.Namespace) -> dict[str, Any]:
+    user = await set_password(email=args.email, password=_password(args) or "")
+    return {"id": user.id, "email": user.email, "password_set": True}
 
 
 async def _create_api_key(args: argparse.Namespace) -> dict[str, Any]:
@@ -96,7 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     gerant = commands.add_parser("create-gerant", help="create a tenant owner")
     gerant.add_argument("--name", required=True)
     gerant.add_argument("--email", required=True)
+    gerant.add_argument("--password-stdin", action="store_true", help="read a password from stdin")
     gerant.set_defaults(handler=_create_gerant)
+
+    password = commands.add_parser("set-password", help="set a user's password (read from stdin)")
+    password.add_argument("--email", required=True)
+    password.add_argument("--password-stdin", action="store_true", required=True)
+    password.set_defaults(handler=_set_password)
 
     key = commands.add_parser("create-api-key", help="create an integration API key")
     key.add_argument("--gerant-email", required=True)

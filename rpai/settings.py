@@ -1,12 +1,14 @@
 """All configuration, read once from environment variables."""
 
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_NAME = "retail_performer"
+JWT_SECRET_FILE = "jwt-secret"
 
 
 class Settings(BaseSettings):
@@ -18,6 +20,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     db_timeout_seconds: float = Field(default=5.0, gt=0)
     key_expiry_warning_days: int = 14
+    key_usage_flush_seconds: float = Field(default=5.0, gt=0)
+    jwt_secret: SecretStr | None = None
+    jwt_ttl_minutes: int = Field(default=720, ge=1)
     log_level: str = "INFO"
 
 
@@ -25,3 +30,15 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings, read on first use."""
     return Settings()
+
+
+def jwt_secret(settings: Settings) -> str:
+    """RPAI_JWT_SECRET, else a secret generated once and kept (mode 0600) in the data directory."""
+    if settings.jwt_secret is not None:
+        return settings.jwt_secret.get_secret_value()
+    path = settings.data_dir / JWT_SECRET_FILE
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()

@@ -5,17 +5,23 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.fastapi import GraphQLRouter
 from strawberry.tools import merge_types
 
+from schema.api_keys import ApiKeyMutation, ApiKeyQuery
 from schema.context import get_context
 from schema.errors import ErrorMapping, log_unexpected
+from schema.kpi import KpiMutation
 from schema.me import MeQuery
+from schema.sessions import SessionMutation
 from schema.stores import StoreMutation, StoreQuery
+from schema.users import UserMutation
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
 
-Query = merge_types("Query", (MeQuery, StoreQuery))
-Mutation = merge_types("Mutation", (StoreMutation,))
+Query = merge_types("Query", (MeQuery, StoreQuery, ApiKeyQuery))
+Mutation = merge_types(
+    "Mutation", (StoreMutation, UserMutation, KpiMutation, SessionMutation, ApiKeyMutation)
+)
 
 
 class Schema(strawberry.Schema):

@@ -1,24 +1,28 @@
 """The GraphQL context: the request and the caller, authenticated lazily by the shared code."""
 
+from fastapi import Request
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info as StrawberryInfo
 
 from resolvers.actor import Actor
-from resolvers.auth import authenticate
+from resolvers.auth import authenticate_app
+from resolvers.tokens import TokenSigner
 
 
 class Context(BaseContext):
-    def __init__(self) -> None:
+    def __init__(self, signer: TokenSigner) -> None:
         super().__init__()
+        self.signer = signer
         self._actor: Actor | None = None
 
     async def actor(self) -> Actor:
-        """The API key's principal; raises UNAUTHENTICATED like REST's 401."""
+        """The caller (API key or gérant JWT); raises UNAUTHENTICATED like REST's 401."""
         if self._actor is None:
             assert self.request is not None
-            self._actor = await authenticate(
+            self._actor = await authenticate_app(
                 x_api_key=self.request.headers.get("x-api-key"),
                 authorization=self.request.headers.get("authorization"),
+                signer=self.signer,
             )
             self.request.state.actor = self._actor
         return self._actor
@@ -27,5 +31,5 @@ class Context(BaseContext):
 Info = StrawberryInfo[Context, None]
 
 
-async def get_context() -> Context:
-    return Context()
+async def get_context(request: Request) -> Context:
+    return Context(signer=request.app.state.signer)

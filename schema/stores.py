@@ -60,8 +60,9 @@ class StoreQuery:
 class StoreMutation:
     @strawberry.mutation(description="Create a store (permission stores:write).")
     async def create_store(self, info: Info, input: CreateStoreInput) -> Store:
+        actor = await info.context.actor()
         data = parse(stores.StoreCreate, strawberry.asdict(input))
-        return store_type(await stores.create_store(actor=await info.context.actor(), data=data))
+        return store_type(await stores.create_store(actor=actor, data=data))
 
     @strawberry.mutation(description="Soft-delete a store and suspend its staff.")
     async def delete_store(self, info: Info, store_id: strawberry.ID) -> DeleteResult:

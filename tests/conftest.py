@@ -11,11 +11,17 @@ import pytest
 from asgi_lifespan import LifespanManager
 from beanie import init_beanie
 from mongomock_motor import AsyncMongoMockClient
+from pydantic import SecretStr
 from secantus import SecantusDBServer
 
 from models import DOCUMENT_MODELS
+from resolvers.key_cache import key_cache
+from resolvers.key_usage import key_usage
+from resolvers.login_throttle import login_throttle
 from rpai.app import create_app
 from rpai.settings import Settings
+
+TEST_JWT_SECRET = "test-secret-for-jwt-signing-0123456789abcdef"
 
 
 def _patch_mongomock_bulk_sort() -> None:
@@ -31,6 +37,15 @@ def _patch_mongomock_bulk_sort() -> None:
 
 
 _patch_mongomock_bulk_sort()
+
+
+@pytest.fixture(autouse=True)
+def fresh_process_state() -> None:
+    """Process-local caches and counters start empty in every test."""
+    login_throttle.failures.clear()
+    key_cache.clear()
+    key_usage.pending.clear()
+    key_usage.written.clear()
 
 
 @pytest.fixture
@@ -54,7 +69,12 @@ def secantus_uri() -> Iterator[str]:
 @pytest.fixture
 def settings(secantus_uri: str) -> Settings:
     """Settings pointing at a database of its own on the test server."""
-    return Settings(mongodb_url=f"{secantus_uri}test_{uuid4().hex}", db_timeout_seconds=3)
+    return Settings(
+        mongodb_url=f"{secantus_uri}test_{uuid4().hex}",
+        db_timeout_seconds=3,
+        jwt_secret=SecretStr(TEST_JWT_SECRET),
+        key_usage_flush_seconds=3600,
+    )
 
 
 @pytest.fixture

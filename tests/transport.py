@@ -46,3 +46,17 @@ async def graphql(
         return Outcome(error["extensions"]["status"], error["message"], body.get("data"))
     data = body["data"]
     return Outcome(200, None, next(iter(data.values())))
+
+
+def camel(name: str) -> str:
+    first, *others = name.split("_")
+    return first + "".join(part.title() for part in others)
+
+
+def graphql_input(value: Any) -> Any:
+    """A REST body as GraphQL variables: the same values under camelCase names."""
+    if isinstance(value, dict):
+        return {camel(name): graphql_input(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [graphql_input(item) for item in value]
+    return value

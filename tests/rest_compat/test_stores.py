@@ -8,7 +8,7 @@ import pytest
 
 from models import Role, User, UserStatus
 from tests.factories import make_gerant, make_key, make_store, make_user
-from tests.transport import Outcome, graphql, rest
+from tests.transport import Outcome, graphql, graphql_input, rest
 
 pytestmark = pytest.mark.usefixtures("client")
 
@@ -26,11 +26,6 @@ CREATE_STORE = """mutation($input: CreateStoreInput!) {
 DELETE_STORE = """mutation($id: ID!) { deleteStore(storeId: $id) { success message } }"""
 STORES = "{ stores { id name active } }"
 ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
-
-
-def graphql_input(body: dict[str, Any]) -> dict[str, Any]:
-    names = {"opening_hours": "openingHours", "external_id": "externalId"}
-    return {names.get(k, k): v for k, v in body.items()}
 
 
 async def create_over(

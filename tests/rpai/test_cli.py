@@ -22,14 +22,19 @@ def environment(data_dir: Path) -> dict[str, str]:
     return {**env, "RPAI_DATA_DIR": str(data_dir)}
 
 
-def rpai(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def rpai(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*RPAI, *args], env=environment(data_dir), capture_output=True, text=True, timeout=60
+        [*RPAI, *args],
+        env=environment(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input=stdin,
     )
 
 
-def rpai_json(data_dir: Path, *args: str) -> dict[str, Any]:
-    result = rpai(data_dir, *args)
+def rpai_json(data_dir: Path, *args: str, stdin: str = "") -> dict[str, Any]:
+    result = rpai(data_dir, *args, stdin=stdin)
     assert result.returncode == 0, result.stderr
     [line] = result.stdout.splitlines()
     parsed: dict[str, Any] = json.loads(line)
@@ -73,8 +78,26 @@ def serving(data_dir: Path, log: Path) -> Iterator[str]:
 
 def test_bootstrap_with_and_without_a_running_server(tmp_path: Path) -> None:
     data, log = tmp_path / "data", tmp_path / "server.log"
-    gerant = rpai_json(data, "create-gerant", "--name", "Alice", "--email", "alice@example.com")
+    gerant = rpai_json(
+        data,
+        "create-gerant",
+        "--name",
+        "Alice",
+        "--email",
+        "alice@example.com",
+        "--password-stdin",
+        stdin="first password\n",
+    )
     assert set(gerant) == {"id", "name", "email"}
+    changed = rpai_json(
+        data,
+        "set-password",
+        "--email",
+        "alice@example.com",
+        "--password-stdin",
+        stdin="second password\n",
+    )
+    assert changed == {"id": gerant["id"], "email": "alice@example.com", "password_set": True}
     with serving(data, log) as base:
         created = rpai_json(
             data,
@@ -94,6 +117,14 @@ def test_bootstrap_with_and_without_a_running_server(tmp_path: Path) -> None:
         assert me.status_code == 200
         assert me.json()["gerant"] == {"id": gerant["id"], "name": "Alice"}
         assert httpx.get(f"{base}/readyz").json() == {"status": "ok"}
+        login = httpx.post(
+            f"{base}/graphql",
+            json={
+                "query": 'mutation { login(email: "alice@example.com", '
+                'password: "second password") { user { id } } }'
+            },
+        )
+        assert login.json()["data"]["login"]["user"]["id"] == gerant["id"]
         second = rpai(data, "serve", "--port", str(free_port()))
         assert second.returncode == 1
         assert "is in use by another rpai process" in second.stderr
@@ -126,6 +157,10 @@ def test_bootstrap_with_and_without_a_running_server(tmp_path: Path) -> None:
             "rpai: No gérant with this email",
         ),
         (["revoke-api-key", "key_unknown"], "rpai: API key not found"),
+        (
+            ["set-password", "--email", "a@example.com", "--password-stdin"],
+            "rpai: password: String should have at least 10 characters",
+        ),
     ],
 )
 def test_errors_go_to_stderr_with_exit_1(tmp_path: Path, args: list[str], message: str) -> None:

@@ -1,0 +1,247 @@
+"""Daily KPI sync: the whole batch validated, sellers checked in one query, one bulk upsert."""
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from bson import Decimal128
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError, PyMongoError
+
+from models import KpiEntry, Role, Store, User, UserStatus
+from models.clock import UtcDateTime, utcnow
+from models.ids import new_id
+from resolvers import messages
+from resolvers.actor import Actor
+from resolvers.errors import BadRequest, as_app_error
+from resolvers.inputs import MAX_ID, Input
+from resolvers.permissions import Permission
+from resolvers.stores import get_active_store
+
+logger = logging.getLogger(__name__)
+
+MAX_ENTRIES = 100
+MAX_SOURCE = 100
+DEFAULT_SOURCE = "external_api"
+# GraphQL's Int range, so that both transports accept the same counts (and BSON can store them).
+MAX_COUNT = 2**31 - 1
+# Any decimal of at most 15 significant digits survives a round trip through a binary float, as
+# JSON numbers and GraphQL Floats make it: the amount read is then exactly the amount sent.
+MAX_AMOUNT_DIGITS = 15
+CENT = Decimal("0.01")
+DATE_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DUPLICATE_KEY = 11000
+
+
+def _number(value: object) -> object:
+    """Only numbers: JSON booleans and numeric strings are neither amounts nor counts."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError(messages.KPI_NOT_A_NUMBER)
+    return value
+
+
+def _exact_decimal(value: object) -> object:
+    """A float becomes the decimal it was written as (0.1 → Decimal("0.1")), not its binary."""
+    value = _number(value)
+    return Decimal(repr(value)) if isinstance(value, float) else value
+
+
+def _in_cents(value: Decimal) -> Decimal:
+    """Two decimal places, so equal amounts are stored alike; abs() only turns -0 into 0."""
+    return abs(value).quantize(CENT)
+
+
+def _calendar_date(value: str) -> str:
+    """`YYYY-MM-DD` naming a day that exists; kept as the string it was given."""
+    if not DATE_FORMAT.fullmatch(value):
+        raise ValueError(messages.KPI_INVALID_DATE)
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(messages.KPI_INVALID_DATE) from None
+    return value
+
+
+def _null_is(default: object) -> BeforeValidator:
+    """An explicit null on an optional field means its default, as when the field is omitted."""
+    return BeforeValidator(lambda value: default if value is None else value)
+
+
+Identifier = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID)
+]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT), BeforeValidator(_number)]
+Amount = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=MAX_AMOUNT_DIGITS, decimal_places=2, allow_inf_nan=False),
+    BeforeValidator(_exact_decimal),
+    AfterValidator(_in_cents),
+    WithJsonSchema({"type": "number", "minimum": 0, "multipleOf": 0.01, "example": 1250.5}),
+]
+KpiDate = Annotated[
+    str,
+    AfterValidator(_calendar_date),
+    WithJsonSchema({"type": "string", "format": "date", "example": "2024-01-15"}),
+]
+Source = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SOURCE)
+]
+
+
+class KpiEntryData(Input):
+    """One seller's figures for the day."""
+
+    seller_id: Identifier
+    ca_journalier: Amount
+    nb_ventes: Count
+    nb_articles: Count
+    prospects: Annotated[Count, _null_is(0)] = 0
+    timestamp: UtcDateTime | None = None
+
+
+class KpiSync(Input):
+    """A batch of daily KPI entries for one store and one date."""
+
+    store_id: Identifier
+    date: KpiDate
+    kpi_entries: list[KpiEntryData] = Field(min_length=1, max_length=MAX_ENTRIES)
+    source: Annotated[Source, _null_is(DEFAULT_SOURCE)] = DEFAULT_SOURCE
+
+    @field_validator("kpi_entries", mode="before")
+    @classmethod
+    def at_most_max_entries(cls, value: object) -> object:
+        """Refuse an oversized batch before validating any of its entries."""
+        if isinstance(value, list) and len(value) > MAX_ENTRIES:
+            raise ValueError(
+                messages.KPI_TOO_MANY_ENTRIES.format(count=len(value), maximum=MAX_ENTRIES)
+            )
+        return value
+
+    @field_validator("kpi_entries")
+    @classmethod
+    def one_entry_per_seller(cls, entries: list[KpiEntryData]) -> list[KpiEntryData]:
+        seen = Counter(entry.seller_id for entry in entries)
+        duplicates = sorted(seller_id for seller_id, times in seen.items() if times > 1)
+        if duplicates:
+            raise ValueError(messages.KPI_DUPLICATE_SELLERS.format(ids=", ".join(duplicates)))
+        return entries
+
+
+@dataclass(frozen=True)
+class KpiSyncCounts:
+    """How many entries a sync created and how many it updated."""
+
+    created: int
+    updated: int
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated
+
+    def __add__(self, other: "KpiSyncCounts") -> "KpiSyncCounts":
+        return KpiSyncCounts(self.created + other.created, self.updated + other.updated)
+
+
+def store_sellers(actor: Actor, store_id: str) -> dict[str, Any]:
+    """The filter of the users KPIs may be recorded for: the store's sellers, unless deleted."""
+    return {
+        "gerant_id": actor.gerant_id,
+        "store_id": store_id,
+        "role": Role.SELLER.value,
+        "status": {"$ne": UserStatus.DELETED.value},
+    }
+
+
+async def _require_store_sellers(actor: Actor, store: Store, seller_ids: list[str]) -> None:
+    """Raise 400 naming every id that is not a seller of `store`, in one query."""
+    query = {**store_sellers(actor, store.id), "_id": {"$in": seller_ids}}
+    found = set(await User.distinct("_id", query))
+    unknown = sorted(set(seller_ids) - found)
+    if unknown:
+        raise BadRequest(messages.KPI_UNKNOWN_SELLERS.format(ids=", ".join(unknown)))
+
+
+def _upsert(
+    *, actor: Actor, store: Store, data: KpiSync, entry: KpiEntryData, now: datetime
+) -> UpdateOne:
+    """The upsert of one entry, keyed like the unique index: one entry per seller per date."""
+    return UpdateOne(
+        {"seller_id": entry.seller_id, "date": data.date},
+        {
+            "$set": {
+                "gerant_id": actor.gerant_id,
+                "store_id": store.id,
+                "ca_journalier": Decimal128(entry.ca_journalier),
+                "nb_ventes": entry.nb_ventes,
+                "nb_articles": entry.nb_articles,
+                "prospects": entry.prospects,
+                "source": data.source,
+                "timestamp": entry.timestamp,
+                "updated_at": now,
+            },
+            "$setOnInsert": {"_id": new_id("kpi"), "created_at": now},
+        },
+        upsert=True,
+    )
+
+
+def _write_failed(exc: PyMongoError) -> BadRequest:
+    logger.warning("KPI bulk write failed: %s", exc)
+    return BadRequest(messages.KPI_WRITE_FAILED)
+
+
+async def _bulk_write(operations: list[UpdateOne]) -> tuple[KpiSyncCounts, list[UpdateOne]]:
+    """Counts of the applied upserts, and the ones that lost an insert race to another request."""
+    try:
+        result = await KpiEntry.get_motor_collection().bulk_write(operations, ordered=False)
+    except BulkWriteError as exc:
+        details = exc.details
+        errors = details.get("writeErrors", [])
+        if details.get("writeConcernErrors") or any(
+            error.get("code") != DUPLICATE_KEY for error in errors
+        ):
+            raise _write_failed(exc) from None
+        applied = KpiSyncCounts(created=details["nUpserted"], updated=details["nMatched"])
+        return applied, [operations[error["index"]] for error in errors]
+    except PyMongoError as exc:
+        if as_app_error(exc) is not None:
+            raise
+        raise _write_failed(exc) from None
+    return KpiSyncCounts(created=result.upserted_count, updated=result.matched_count), []
+
+
+async def _upsert_all(operations: list[UpdateOne]) -> KpiSyncCounts:
+    """One bulk write; entries that lost a race on the unique index are retried once."""
+    counts, raced = await _bulk_write(operations)
+    if raced:
+        retried, lost = await _bulk_write(raced)
+        if lost:
+            raise BadRequest(messages.KPI_WRITE_FAILED)
+        counts += retried
+    return counts
+
+
+async def sync_kpis(*, actor: Actor, data: KpiSync) -> KpiSyncCounts:
+    """Create or update one entry per seller for the date; any wrong seller: nothing written."""
+    actor.require(Permission.KPI_WRITE)
+    store = await get_active_store(actor=actor, store_id=data.store_id)
+    await _require_store_sellers(actor, store, [entry.seller_id for entry in data.kpi_entries])
+    now = utcnow()
+    return await _upsert_all(
+        [
+            _upsert(actor=actor, store=store, data=data, entry=entry, now=now)
+            for entry in data.kpi_entries
+        ]
+    )

@@ -1,0 +1,165 @@
+"""Staff of a tenant: creating managers and sellers in a store, updating and soft-deleting users."""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, EmailStr, field_validator
+from pymongo.errors import DuplicateKeyError
+
+from models import Role, Store, User, UserStatus
+from models.clock import utcnow
+from models.user import email_key
+from resolvers import messages
+from resolvers.actor import Actor
+from resolvers.errors import BadRequest, Forbidden, NotFound, duplicate_key_fields
+from resolvers.inputs import ExternalId, Input, Name, Phone
+from resolvers.permissions import Permission
+from resolvers.stores import get_active_store
+
+UpdatableStatus = Annotated[Literal["active", "suspended"], AfterValidator(UserStatus)]
+
+
+class ManagerCreate(Input):
+    name: Name
+    email: EmailStr
+    phone: Phone | None = None
+    external_id: ExternalId | None = None
+    send_invitation: bool = True
+
+
+class SellerCreate(ManagerCreate):
+    manager_id: str | None = None
+
+
+class UserUpdate(Input):
+    """The whitelist of updatable fields; only the fields present in the payload are applied."""
+
+    name: Name | None = None
+    phone: Phone | None = None
+    status: UpdatableStatus | None = None
+    external_id: ExternalId | None = None
+
+    @field_validator("name", "status")
+    @classmethod
+    def not_null(cls, value: object) -> object:
+        """A name or status may be left out, never cleared."""
+        if value is None:
+            raise ValueError(messages.FIELD_NOT_NULLABLE)
+        return value
+
+
+async def insert_user(user: User) -> User:
+    """Insert a new user; the unique index on email_key turns a taken email into a 400."""
+    try:
+        await user.insert()
+    except DuplicateKeyError as exc:
+        if "email_key" not in duplicate_key_fields(exc):
+            raise
+        raise BadRequest(messages.EMAIL_TAKEN) from None
+    return user
+
+
+def new_staff(actor: Actor, role: Role, store: Store, data: ManagerCreate) -> User:
+    return User(
+        gerant_id=actor.gerant_id,
+        role=role,
+        name=data.name,
+        email=data.email,
+        email_key=email_key(data.email),
+        phone=data.phone,
+        store_id=store.id,
+        external_id=data.external_id,
+        send_invitation=data.send_invitation,
+    )
+
+
+def active_managers(actor: Actor, store: Store) -> dict[str, Any]:
+    """The filter of the active managers of `store` in the actor's tenant."""
+    return {
+        "gerant_id": actor.gerant_id,
+        "store_id": store.id,
+        "role": Role.MANAGER.value,
+        "status": UserStatus.ACTIVE.value,
+    }
+
+
+async def create_manager(*, actor: Actor, store_id: str, data: ManagerCreate) -> User:
+    """Create a manager in an active store of the tenant; emails are unique across all users."""
+    actor.require(Permission.USERS_WRITE)
+    store = await get_active_store(actor=actor, store_id=store_id)
+    return await insert_user(new_staff(actor, Role.MANAGER, store, data))
+
+
+async def store_manager_id(*, actor: Actor, store: Store, manager_id: str | None) -> str | None:
+    """The given manager if active in `store` (else 404), or the store's earliest active one."""
+    if manager_id is not None:
+        manager = await User.find_one({"_id": manager_id, **active_managers(actor, store)})
+        if manager is None:
+            raise NotFound(messages.MANAGER_NOT_FOUND_IN_STORE)
+        return manager.id
+    earliest = (
+        await User.find(active_managers(actor, store)).sort("created_at", "_id").first_or_none()
+    )
+    return earliest.id if earliest else None
+
+
+async def create_seller(*, actor: Actor, store_id: str, data: SellerCreate) -> User:
+    """Create a seller in an active store, under the given or an automatically chosen manager."""
+    actor.require(Permission.USERS_WRITE)
+    store = await get_active_store(actor=actor, store_id=store_id)
+    seller = new_staff(actor, Role.SELLER, store, data)
+    seller.manager_id = await store_manager_id(actor=actor, store=store, manager_id=data.manager_id)
+    return await insert_user(seller)
+
+
+async def get_tenant_user(*, actor: Actor, user_id: str) -> User:
+    """The user `user_id`: 404 if unknown, 403 if in another tenant."""
+    user = await User.find_one({"_id": user_id})
+    if user is None:
+        raise NotFound(messages.USER_NOT_FOUND)
+    if user.gerant_id != actor.gerant_id:
+        raise Forbidden(messages.USER_NOT_IN_TENANT)
+    return user
+
+
+def require_user_in_scope(actor: Actor, user: User) -> None:
+    """Raise 403 unless a store-restricted key covers the user's store (the gérant has none)."""
+    if not actor.is_store_restricted:
+        return
+    if user.store_id is None:
+        if user.id != actor.gerant_id:
+            raise Forbidden(messages.USER_WITHOUT_STORE)
+        return
+    actor.require_store(user.store_id)
+
+
+async def update_user(*, actor: Actor, user_id: str, data: UserUpdate) -> User:
+    """Apply the whitelisted fields present in `data`; returns the updated user."""
+    actor.require(Permission.USERS_WRITE)
+    if not data.model_fields_set:
+        raise BadRequest(messages.NO_FIELDS_TO_UPDATE)
+    user = await get_tenant_user(actor=actor, user_id=user_id)
+    if user.status is UserStatus.DELETED:
+        raise BadRequest(messages.USER_DELETED_CANNOT_UPDATE)
+    require_user_in_scope(actor, user)
+    if user.role is Role.GERANT and "status" in data.model_fields_set:
+        raise Forbidden(messages.GERANT_STATUS_LOCKED)
+    changes = {**data.model_dump(include=data.model_fields_set), "updated_at": utcnow()}
+    await User.find_one({"_id": user.id, "gerant_id": actor.gerant_id}).update({"$set": changes})
+    for field, value in changes.items():
+        setattr(user, field, value)
+    return user
+
+
+async def delete_user(*, actor: Actor, user_id: str) -> str:
+    """Soft-delete a manager or seller (status `deleted`); a gérant cannot be deleted."""
+    actor.require(Permission.USERS_WRITE)
+    user = await get_tenant_user(actor=actor, user_id=user_id)
+    if user.role is Role.GERANT:
+        raise Forbidden(messages.GERANT_NOT_DELETABLE)
+    require_user_in_scope(actor, user)
+    if user.status is UserStatus.DELETED:
+        raise BadRequest(messages.USER_ALREADY_DELETED)
+    await User.find_one({"_id": user.id, "gerant_id": actor.gerant_id}).update(
+        {"$set": {"status": UserStatus.DELETED.value, "updated_at": utcnow()}}
+    )
+    return messages.MANAGER_DELETED if user.role is Role.MANAGER else messages.SELLER_DELETED

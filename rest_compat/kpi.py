@@ -1,0 +1,70 @@
+"""REST: POST /kpi/sync."""
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel
+
+from resolvers import kpi, messages
+from resolvers.permissions import Permission
+from rest_compat.auth import CurrentActor
+from rest_compat.responses import AUTH_ERRORS, Responses, error, forbidden
+
+router = APIRouter(tags=["kpi"])
+
+SYNC_ERRORS: Responses = {
+    **AUTH_ERRORS,
+    400: error(
+        "More than 100 entries, invalid data, a seller not of this store, an inactive store, "
+        "or a database write error",
+        "kpi_entries[3].nb_ventes: Input should be greater than or equal to 0",
+    ),
+    **forbidden(Permission.KPI_WRITE),
+    404: error("Store not found, or not in the key's tenant", messages.STORE_NOT_FOUND),
+}
+SYNC_EXAMPLE: dict[str, Any] = {
+    "store_id": "store-123",
+    "date": "2024-01-15",
+    "kpi_entries": [
+        {
+            "seller_id": "seller-456",
+            "ca_journalier": 1250.50,
+            "nb_ventes": 12,
+            "nb_articles": 28,
+            "prospects": 35,
+        },
+        {
+            "seller_id": "seller-789",
+            "ca_journalier": 980.25,
+            "nb_ventes": 8,
+            "nb_articles": 15,
+            "prospects": 20,
+        },
+    ],
+    "source": "external_api",
+}
+
+
+class KpiSyncOut(BaseModel):
+    status: Literal["success"]
+    entries_created: int
+    entries_updated: int
+    total: int
+
+
+def kpi_sync_out(counts: kpi.KpiSyncCounts) -> KpiSyncOut:
+    return KpiSyncOut(
+        status="success",
+        entries_created=counts.created,
+        entries_updated=counts.updated,
+        total=counts.total,
+    )
+
+
+@router.post("/kpi/sync", responses=SYNC_ERRORS, summary="Synchronise daily KPIs")
+async def sync_kpis(
+    actor: CurrentActor,
+    data: kpi.KpiSync = Body(openapi_examples={"kpi": {"value": SYNC_EXAMPLE}}),  # noqa: B008
+) -> KpiSyncOut:
+    """Create or update up to 100 entries, one per seller and date; a bad batch writes nothing."""
+    return kpi_sync_out(await kpi.sync_kpis(actor=actor, data=data))

@@ -1,0 +1,89 @@
+"""GraphQL: the gérant's API-key lifecycle (create, list, deactivate, rotate)."""
+
+from datetime import datetime
+
+import strawberry
+
+from models import ApiKey as ApiKeyDocument
+from resolvers import api_keys
+from schema.context import Info
+
+
+@strawberry.type
+class ApiKey:
+    id: strawberry.ID
+    name: str
+    prefix: str
+    permissions: list[str]
+    store_ids: list[str] | None
+    expires_at: datetime | None
+    active: bool
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+@strawberry.type
+class CreatedApiKey:
+    key: str = strawberry.field(description="The key itself: shown in this response only.")
+    api_key: ApiKey
+
+
+@strawberry.input
+class CreateApiKeyInput:
+    name: str
+    permissions: list[str]
+    store_ids: list[str] | None = None
+    expires_in_days: int | None = None
+
+
+def api_key_type(key: ApiKeyDocument) -> ApiKey:
+    return ApiKey(
+        id=strawberry.ID(key.id),
+        name=key.name,
+        prefix=key.prefix,
+        permissions=key.permissions,
+        store_ids=key.store_ids,
+        expires_at=key.expires_at,
+        active=key.active,
+        created_at=key.created_at,
+        last_used_at=key.last_used_at,
+    )
+
+
+def created_type(created: api_keys.CreatedApiKey) -> CreatedApiKey:
+    return CreatedApiKey(key=created.key, api_key=api_key_type(created.api_key))
+
+
+@strawberry.type
+class ApiKeyQuery:
+    @strawberry.field(description="The gérant's API keys (gérant session only).")
+    async def api_keys(self, info: Info) -> list[ApiKey]:
+        found = await api_keys.list_api_keys(actor=await info.context.actor())
+        return [api_key_type(key) for key in found]
+
+
+@strawberry.type
+class ApiKeyMutation:
+    @strawberry.mutation(description="Create an API key; the key is returned only here.")
+    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreatedApiKey:
+        actor = await info.context.actor()
+        created = await api_keys.create_api_key(
+            gerant=actor.require_gerant_session(), data=strawberry.asdict(input)
+        )
+        return created_type(created)
+
+    @strawberry.mutation(description="Deactivate an API key; it is refused from then on.")
+    async def deactivate_api_key(self, info: Info, id: strawberry.ID) -> ApiKey:
+        key = await api_keys.deactivate_api_key(actor=await info.context.actor(), key_id=id)
+        return api_key_type(key)
+
+    @strawberry.mutation(
+        description="New key with the same settings; the old one works for graceDays more."
+    )
+    async def rotate_api_key(
+        self, info: Info, id: strawberry.ID, grace_days: int = 7
+    ) -> CreatedApiKey:
+        created = await api_keys.rotate_api_key(
+            actor=await info.context.actor(), key_id=id, grace_days=grace_days
+        )
+        return created_type(created)

@@ -1,0 +1,54 @@
+"""GraphQL: the daily KPI sync mutation."""
+
+from datetime import datetime
+
+import strawberry
+
+from resolvers import kpi
+from resolvers.validation import parse
+from schema.context import Info
+
+
+@strawberry.input(description="One seller's figures for the day.")
+class KpiEntryInput:
+    seller_id: strawberry.ID
+    ca_journalier: float = strawberry.field(
+        description="Daily revenue in euros, at most 2 decimal places; stored exactly."
+    )
+    nb_ventes: int
+    nb_articles: int
+    prospects: int | None = strawberry.field(default=None, description="Default 0.")
+    timestamp: datetime | None = None
+
+
+@strawberry.input(description="Up to 100 entries for one store and one date.")
+class KpiSyncInput:
+    store_id: strawberry.ID
+    date: str = strawberry.field(description="YYYY-MM-DD.")
+    kpi_entries: list[KpiEntryInput]
+    source: str | None = strawberry.field(default=None, description='Default "external_api".')
+
+
+@strawberry.type
+class KpiSyncResult:
+    status: str
+    entries_created: int
+    entries_updated: int
+    total: int
+
+
+def kpi_sync_result(counts: kpi.KpiSyncCounts) -> KpiSyncResult:
+    return KpiSyncResult(
+        status="success",
+        entries_created=counts.created,
+        entries_updated=counts.updated,
+        total=counts.total,
+    )
+
+
+@strawberry.type
+class KpiMutation:
+    @strawberry.mutation(description="Create or update daily KPI entries (permission kpi:write).")
+    async def sync_kpis(self, info: Info, input: KpiSyncInput) -> KpiSyncResult:
+        data = parse(kpi.KpiSync, strawberry.asdict(input))
+        return kpi_sync_result(await kpi.sync_kpis(actor=await info.context.actor(), data=data))

@@ -1,0 +1,42 @@
+"""GraphQL: password login for the App API."""
+
+from datetime import datetime
+
+import strawberry
+
+from resolvers import sessions
+from schema.context import Info
+
+
+@strawberry.type
+class SessionUser:
+    id: strawberry.ID
+    name: str
+    email: str
+    role: str
+
+
+@strawberry.type
+class LoginResult:
+    token: str
+    expires_at: datetime
+    user: SessionUser
+
+
+def login_result(result: sessions.LoginResult) -> LoginResult:
+    user = result.user
+    return LoginResult(
+        token=result.token.token,
+        expires_at=result.token.expires_at,
+        user=SessionUser(
+            id=strawberry.ID(user.id), name=user.name, email=user.email, role=user.role
+        ),
+    )
+
+
+@strawberry.type
+class SessionMutation:
+    @strawberry.mutation(description="Log in with email and password; returns a JWT.")
+    async def login(self, info: Info, email: str, password: str) -> LoginResult:
+        result = await sessions.login(email=email, password=password, signer=info.context.signer)
+        return login_result(result)

@@ -1,0 +1,88 @@
+"""GraphQL: staff mutations (create managers and sellers, update and soft-delete users)."""
+
+import strawberry
+
+from models import User as UserDocument
+from resolvers import users
+from resolvers.validation import parse
+from schema.common import DeleteResult
+from schema.context import Info
+
+
+@strawberry.type
+class User:
+    id: strawberry.ID
+    name: str
+    email: str
+    role: str
+    status: str
+    phone: str | None
+    store_id: strawberry.ID | None
+    manager_id: strawberry.ID | None
+    external_id: str | None
+
+
+@strawberry.input
+class CreateManagerInput:
+    name: str
+    email: str
+    phone: str | None = None
+    external_id: str | None = None
+    send_invitation: bool = True
+
+
+@strawberry.input
+class CreateSellerInput(CreateManagerInput):
+    manager_id: strawberry.ID | None = None
+
+
+@strawberry.input(description="Only the fields given are updated; phone and externalId clear.")
+class UpdateUserInput:
+    name: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    status: str | None = strawberry.UNSET
+    external_id: str | None = strawberry.UNSET
+
+
+def user_type(user: UserDocument) -> User:
+    return User(
+        id=strawberry.ID(user.id),
+        name=user.name,
+        email=user.email,
+        role=user.role.value,
+        status=user.status.value,
+        phone=user.phone,
+        store_id=strawberry.ID(user.store_id) if user.store_id else None,
+        manager_id=strawberry.ID(user.manager_id) if user.manager_id else None,
+        external_id=user.external_id,
+    )
+
+
+@strawberry.type
+class UserMutation:
+    @strawberry.mutation(description="Create a manager in a store (permission users:write).")
+    async def create_manager(
+        self, info: Info, store_id: strawberry.ID, input: CreateManagerInput
+    ) -> User:
+        actor = await info.context.actor()
+        data = parse(users.ManagerCreate, strawberry.asdict(input))
+        return user_type(await users.create_manager(actor=actor, store_id=store_id, data=data))
+
+    @strawberry.mutation(description="Create a seller; without managerId, one is assigned.")
+    async def create_seller(
+        self, info: Info, store_id: strawberry.ID, input: CreateSellerInput
+    ) -> User:
+        actor = await info.context.actor()
+        data = parse(users.SellerCreate, strawberry.asdict(input))
+        return user_type(await users.create_seller(actor=actor, store_id=store_id, data=data))
+
+    @strawberry.mutation(description="Update name, phone, status or externalId of a user.")
+    async def update_user(self, info: Info, user_id: strawberry.ID, input: UpdateUserInput) -> User:
+        actor = await info.context.actor()
+        data = parse(users.UserUpdate, strawberry.asdict(input))
+        return user_type(await users.update_user(actor=actor, user_id=user_id, data=data))
+
+    @strawberry.mutation(description="Soft-delete a manager or seller (status deleted).")
+    async def delete_user(self, info: Info, user_id: strawberry.ID) -> DeleteResult:
+        message = await users.delete_user(actor=await info.context.actor(), user_id=user_id)
+        return DeleteResult(success=True, message=message)

@@ -1,0 +1,498 @@
+"""Rules of the KPI sync resolver, on mongomock (the unique index is exercised on SecantusDB)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from bson import Decimal128
+from pydantic import ValidationError
+from pymongo.errors import AutoReconnect, BulkWriteError
+from pymongo.results import BulkWriteResult
+
+from models import KpiEntry, Role, Store, User, UserStatus
+from resolvers import messages
+from resolvers.actor import Actor
+from resolvers.auth import authenticate
+from resolvers.errors import BadRequest, Forbidden, NotFound
+from resolvers.kpi import MAX_ENTRIES, KpiSync, KpiSyncCounts, sync_kpis
+from resolvers.validation import parse
+from tests.factories import make_gerant, make_key, make_store, make_user
+
+pytestmark = pytest.mark.usefixtures("mock_db")
+
+DATE = "2024-01-15"
+
+
+def entry(seller_id: str = "seller-1", **fields: Any) -> dict[str, Any]:
+    return {
+        "seller_id": seller_id,
+        "ca_journalier": 1250.50,
+        "nb_ventes": 12,
+        "nb_articles": 28,
+        "prospects": 35,
+        **fields,
+    }
+
+
+def batch(*entries: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    return {"store_id": "store-1", "date": DATE, "kpi_entries": list(entries), **fields}
+
+
+def rejected(data: dict[str, Any]) -> str:
+    """The 400 message `data` is refused with."""
+    with pytest.raises(BadRequest) as caught:
+        parse(KpiSync, data)
+    return caught.value.message
+
+
+@dataclass
+class Tenant:
+    gerant: User
+    store: Store
+    sellers: list[User]
+    actor: Actor
+
+    def sync(self, *entries: dict[str, Any], **fields: Any) -> KpiSync:
+        return parse(KpiSync, {**batch(*entries), "store_id": self.store.id, **fields})
+
+
+async def actor_for(
+    gerant: User, permissions: list[str] | None = None, store_ids: list[str] | None = None
+) -> Actor:
+    key = await make_key(gerant, permissions=permissions, store_ids=store_ids)
+    return await authenticate(x_api_key=key, authorization=None)
+
+
+@pytest.fixture
+async def tenant() -> Tenant:
+    gerant = await make_gerant()
+    store = await make_store(gerant)
+    sellers = [await make_user(gerant, Role.SELLER, store) for _ in range(3)]
+    return Tenant(gerant, store, sellers, await actor_for(gerant, permissions=["kpi:write"]))
+
+
+async def stored(seller: User) -> KpiEntry:
+    found = await KpiEntry.find_one({"seller_id": seller.id, "date": DATE})
+    assert found is not None
+    return found
+
+
+class TestValidation:
+    def test_the_spec_example_is_valid(self) -> None:
+        data = parse(KpiSync, batch(entry("seller-456"), entry("seller-789", prospects=None)))
+        assert data.source == "external_api"
+        assert data.date == DATE
+        first, second = data.kpi_entries
+        assert first.model_dump() == {
+            "seller_id": "seller-456",
+            "ca_journalier": Decimal("1250.50"),
+            "nb_ventes": 12,
+            "nb_articles": 28,
+            "prospects": 35,
+            "timestamp": None,
+        }
+        assert second.prospects == 0
+
+    def test_omitted_optional_fields_take_their_defaults(self) -> None:
+        data = parse(
+            KpiSync, batch({"seller_id": "s", "ca_journalier": 1, "nb_ventes": 0, "nb_articles": 0})
+        )
+        assert (data.source, data.kpi_entries[0].prospects) == ("external_api", 0)
+        assert parse(KpiSync, batch(entry(), source=None)).source == "external_api"
+        assert parse(KpiSync, batch(entry(), source=" caisse ")).source == "caisse"
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            "2024-02-30",
+            "2024-1-5",
+            "20240115",
+            "2024-01-15T00:00:00",
+            "15/01/2024",
+            "",
+            " 2024-01-15",
+            "\uff12\uff10\uff12\uff14-01-15",
+        ],
+    )
+    def test_date_must_be_a_real_yyyy_mm_dd_day(self, value: str) -> None:
+        assert rejected(batch(entry(), date=value)) == f"date: {messages.KPI_INVALID_DATE}"
+
+    def test_date_accepts_a_leap_day(self) -> None:
+        assert parse(KpiSync, batch(entry(), date="2024-02-29")).date == "2024-02-29"
+
+    def test_required_fields_are_named(self) -> None:
+        assert rejected({"kpi_entries": [{}]}) == (
+            "store_id: Field required; date: Field required; "
+            "kpi_entries[0].seller_id: Field required; "
+            "kpi_entries[0].ca_journalier: Field required; "
+            "kpi_entries[0].nb_ventes: Field required; kpi_entries[0].nb_articles: Field required"
+        )
+
+    @pytest.mark.parametrize(
+        ("value", "message"),
+        [
+            (-1, "Input should be greater than or equal to 0"),
+            (1.5, "Input should be a valid integer, got a number with a fractional part"),
+            (True, messages.KPI_NOT_A_NUMBER),
+            ("12", messages.KPI_NOT_A_NUMBER),
+            (None, messages.KPI_NOT_A_NUMBER),
+            (2**31, "Input should be less than or equal to 2147483647"),
+        ],
+    )
+    @pytest.mark.parametrize("field", ["nb_ventes", "nb_articles"])
+    def test_counts_are_non_negative_integers(
+        self, field: str, value: object, message: str
+    ) -> None:
+        data = batch(entry("a"), entry("b"), entry("c"), entry("d", **{field: value}))
+        assert rejected(data) == f"kpi_entries[3].{field}: {message}"
+
+    @pytest.mark.parametrize(
+        ("value", "message"),
+        [
+            (-1, "Input should be greater than or equal to 0"),
+            (False, messages.KPI_NOT_A_NUMBER),
+            ("3", messages.KPI_NOT_A_NUMBER),
+        ],
+    )
+    def test_prospects_is_a_non_negative_integer(self, value: object, message: str) -> None:
+        assert rejected(batch(entry(prospects=value))) == f"kpi_entries[0].prospects: {message}"
+
+    def test_a_whole_float_is_an_integer(self) -> None:
+        assert parse(KpiSync, batch(entry(nb_ventes=12.0))).kpi_entries[0].nb_ventes == 12
+
+    @pytest.mark.parametrize(
+        ("value", "message"),
+        [
+            (12.345, "Decimal input should have no more than 2 decimal places"),
+            (-0.01, "Input should be greater than or equal to 0"),
+            (float("nan"), "Input should be a finite number"),
+            (float("inf"), "Input should be a finite number"),
+            (1e13, "Decimal input should have no more than 13 digits before the decimal point"),
+            (True, messages.KPI_NOT_A_NUMBER),
+            ("1250.50", messages.KPI_NOT_A_NUMBER),
+            (None, messages.KPI_NOT_A_NUMBER),
+        ],
+    )
+    def test_ca_journalier_is_a_finite_non_negative_amount_in_cents(
+        self, value: object, message: str
+    ) -> None:
+        assert (
+            rejected(batch(entry(ca_journalier=value)))
+            == f"kpi_entries[0].ca_journalier: {message}"
+        )
+
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [
+            (1250.5, "1250.50"),
+            (Decimal("1250.50"), "1250.50"),
+            (Decimal("1250.5"), "1250.50"),
+            (0.1, "0.10"),
+            (0.29, "0.29"),
+            (1000, "1000.00"),
+            (-0.0, "0.00"),
+            (99999999999.99, "99999999999.99"),
+        ],
+    )
+    def test_amounts_are_the_decimal_written_not_the_binary_float(
+        self, value: object, expected: str
+    ) -> None:
+        amount = parse(KpiSync, batch(entry(ca_journalier=value))).kpi_entries[0].ca_journalier
+        assert str(amount) == expected
+
+    def test_every_problem_of_the_batch_is_named(self) -> None:
+        data = batch(
+            entry("a"),
+            entry("b", nb_ventes=-1, ca_journalier=12.345),
+            entry("c"),
+            entry("d", nb_articles="x"),
+            date="2024-02-30",
+        )
+        assert rejected(data) == (
+            f"date: {messages.KPI_INVALID_DATE}; "
+            "kpi_entries[1].ca_journalier: "
+            "Decimal input should have no more than 2 decimal places; "
+            "kpi_entries[1].nb_ventes: Input should be greater than or equal to 0; "
+            f"kpi_entries[3].nb_articles: {messages.KPI_NOT_A_NUMBER}"
+        )
+
+    def test_at_most_100_entries(self) -> None:
+        entries = [entry(f"seller-{n}") for n in range(MAX_ENTRIES + 1)]
+        assert len(parse(KpiSync, batch(*entries[:MAX_ENTRIES])).kpi_entries) == MAX_ENTRIES
+        assert rejected(batch(*entries)) == (
+            "kpi_entries: Too many entries: 101 (maximum 100 per request)"
+        )
+
+    def test_an_oversized_batch_is_refused_before_its_entries_are_read(self) -> None:
+        assert rejected(batch(*[{}] * 1000, date="bad")) == (
+            f"date: {messages.KPI_INVALID_DATE}; "
+            "kpi_entries: Too many entries: 1000 (maximum 100 per request)"
+        )
+
+    def test_an_empty_batch_is_refused(self) -> None:
+        assert rejected(batch()) == (
+            "kpi_entries: List should have at least 1 item after validation, not 0"
+        )
+
+    def test_a_seller_appears_once_per_batch(self) -> None:
+        data = batch(entry("b"), entry("a"), entry(" b "), entry("c"), entry("a"), entry("b"))
+        assert rejected(data) == "kpi_entries: seller_id appears more than once: a, b"
+
+    def test_source_is_bounded(self) -> None:
+        assert parse(KpiSync, batch(entry(), source="x" * 100)).source == "x" * 100
+        assert rejected(batch(entry(), source="x" * 101)) == (
+            "source: String should have at most 100 characters"
+        )
+
+    def test_timestamp_is_an_iso_datetime_kept_in_utc(self) -> None:
+        data = parse(KpiSync, batch(entry(timestamp="2024-01-15T19:30:00+01:00")))
+        assert data.kpi_entries[0].timestamp == datetime(2024, 1, 15, 18, 30, tzinfo=UTC)
+        assert rejected(batch(entry(timestamp="yesterday"))).startswith(
+            "kpi_entries[0].timestamp: Input should be a valid datetime"
+        )
+
+    def test_the_model_cannot_be_built_around_validation(self) -> None:
+        with pytest.raises(ValidationError):
+            KpiSync(store_id="s", date="2024-02-30", kpi_entries=[])
+
+
+class TestSync:
+    async def test_creates_one_entry_per_seller(self, tenant: Tenant) -> None:
+        first, second, _ = tenant.sellers
+        data = tenant.sync(
+            entry(first.id, timestamp="2024-01-15T18:00:00Z"),
+            entry(second.id, ca_journalier=980.25, nb_ventes=8, nb_articles=15, prospects=20),
+            source="caisse-paris",
+        )
+        counts = await sync_kpis(actor=tenant.actor, data=data)
+        assert (counts, counts.total) == (KpiSyncCounts(created=2, updated=0), 2)
+        saved = await stored(first)
+        assert saved.model_dump(exclude={"id", "created_at", "updated_at", "revision_id"}) == {
+            "gerant_id": tenant.gerant.id,
+            "store_id": tenant.store.id,
+            "seller_id": first.id,
+            "date": DATE,
+            "ca_journalier": Decimal("1250.50"),
+            "nb_ventes": 12,
+            "nb_articles": 28,
+            "prospects": 35,
+            "source": "caisse-paris",
+            "timestamp": datetime(2024, 1, 15, 18, tzinfo=UTC),
+        }
+        assert saved.id.startswith("kpi_")
+        assert saved.created_at == saved.updated_at
+        assert (await stored(second)).ca_journalier == Decimal("980.25")
+
+    async def test_a_resync_updates_and_counts_new_sellers_as_created(self, tenant: Tenant) -> None:
+        first, second, third = tenant.sellers
+        await sync_kpis(actor=tenant.actor, data=tenant.sync(entry(first.id), entry(second.id)))
+        before = await stored(first)
+        counts = await sync_kpis(
+            actor=tenant.actor,
+            data=tenant.sync(
+                entry(first.id, ca_journalier=10, nb_ventes=1), entry(second.id), entry(third.id)
+            ),
+        )
+        assert counts == KpiSyncCounts(created=1, updated=2)
+        after = await stored(first)
+        assert (after.id, after.created_at) == (before.id, before.created_at)
+        assert (after.ca_journalier, after.nb_ventes) == (Decimal("10.00"), 1)
+        assert after.updated_at >= before.updated_at
+        assert await KpiEntry.count() == 3
+
+    async def test_another_date_is_another_entry(self, tenant: Tenant) -> None:
+        seller = tenant.sellers[0]
+        await sync_kpis(actor=tenant.actor, data=tenant.sync(entry(seller.id)))
+        counts = await sync_kpis(
+            actor=tenant.actor, data=tenant.sync(entry(seller.id), date="2024-01-16")
+        )
+        assert counts == KpiSyncCounts(created=1, updated=0)
+
+    async def test_amounts_are_stored_as_exact_decimal128(self, tenant: Tenant) -> None:
+        first, second, _ = tenant.sellers
+        data = tenant.sync(entry(first.id, ca_journalier=0.1), entry(second.id, ca_journalier=0.2))
+        await sync_kpis(actor=tenant.actor, data=data)
+        raw = KpiEntry.get_motor_collection()
+        documents = await raw.find({}, {"ca_journalier": 1, "seller_id": 1}).to_list(None)
+        amounts = {doc["seller_id"]: doc["ca_journalier"] for doc in documents}
+        assert amounts == {first.id: Decimal128("0.10"), second.id: Decimal128("0.20")}
+        total = (await stored(first)).ca_journalier + (await stored(second)).ca_journalier
+        assert total == Decimal("0.3")
+
+    async def test_reads_back_as_the_amount_sent(self, tenant: Tenant) -> None:
+        seller = tenant.sellers[0]
+        await sync_kpis(actor=tenant.actor, data=tenant.sync(entry(seller.id)))
+        assert (await stored(seller)).ca_journalier == Decimal("1250.50")
+
+    async def test_suspended_sellers_are_accepted(self, tenant: Tenant) -> None:
+        seller = await make_user(tenant.gerant, Role.SELLER, tenant.store, UserStatus.SUSPENDED)
+        counts = await sync_kpis(actor=tenant.actor, data=tenant.sync(entry(seller.id)))
+        assert counts == KpiSyncCounts(created=1, updated=0)
+
+
+class TestSellers:
+    async def test_unknown_sellers_are_named_sorted_and_nothing_is_written(
+        self, tenant: Tenant
+    ) -> None:
+        data = tenant.sync(entry("zz-unknown"), entry(tenant.sellers[0].id), entry("aa-unknown"))
+        with pytest.raises(BadRequest) as caught:
+            await sync_kpis(actor=tenant.actor, data=data)
+        assert caught.value.message == (
+            "kpi_entries: seller_id not a seller of this store: aa-unknown, zz-unknown"
+        )
+        assert await KpiEntry.count() == 0
+
+    @pytest.mark.parametrize(
+        "who",
+        [
+            "seller of another store",
+            "deleted seller",
+            "manager of the store",
+            "seller without store",
+            "gérant",
+            "seller of another tenant",
+        ],
+    )
+    async def test_only_this_stores_sellers_may_have_kpis(self, tenant: Tenant, who: str) -> None:
+        other_store = await make_store(tenant.gerant)
+        makers: dict[str, Callable[[], Any]] = {
+            "seller of another store": lambda: make_user(tenant.gerant, Role.SELLER, other_store),
+            "deleted seller": lambda: make_user(
+                tenant.gerant, Role.SELLER, tenant.store, UserStatus.DELETED
+            ),
+            "manager of the store": lambda: make_user(tenant.gerant, Role.MANAGER, tenant.store),
+            "seller without store": lambda: make_user(tenant.gerant, Role.SELLER, None),
+            "gérant": make_gerant,
+            "seller of another tenant": other_tenant_seller,
+        }
+        intruder: User = await makers[who]()
+        data = tenant.sync(entry(tenant.sellers[0].id), entry(intruder.id))
+        with pytest.raises(BadRequest) as caught:
+            await sync_kpis(actor=tenant.actor, data=data)
+        assert caught.value.message == messages.KPI_UNKNOWN_SELLERS.format(ids=intruder.id)
+        assert await KpiEntry.count() == 0
+
+
+async def other_tenant_seller() -> User:
+    gerant = await make_gerant()
+    return await make_user(gerant, Role.SELLER, await make_store(gerant))
+
+
+class TestAccess:
+    async def test_requires_kpi_write(self, tenant: Tenant) -> None:
+        actor = await actor_for(tenant.gerant, permissions=["stores:read", "users:write"])
+        with pytest.raises(Forbidden) as caught:
+            await sync_kpis(actor=actor, data=tenant.sync(entry(tenant.sellers[0].id)))
+        assert caught.value.message == "Insufficient permissions. Requires 'kpi:write'"
+
+    async def test_store_outside_the_key_scope_is_403(self, tenant: Tenant) -> None:
+        allowed = await make_store(tenant.gerant)
+        actor = await actor_for(tenant.gerant, ["kpi:write"], store_ids=[allowed.id])
+        with pytest.raises(Forbidden) as caught:
+            await sync_kpis(actor=actor, data=tenant.sync(entry(tenant.sellers[0].id)))
+        assert caught.value.message == messages.STORE_NOT_IN_KEY_SCOPE
+
+    async def test_a_restricted_key_syncs_its_stores(self, tenant: Tenant) -> None:
+        actor = await actor_for(tenant.gerant, ["kpi:write"], store_ids=[tenant.store.id])
+        counts = await sync_kpis(actor=actor, data=tenant.sync(entry(tenant.sellers[0].id)))
+        assert counts.total == 1
+
+    async def test_unknown_store_is_404(self, tenant: Tenant) -> None:
+        data = tenant.sync(entry(tenant.sellers[0].id), store_id="store_unknown")
+        with pytest.raises(NotFound) as caught:
+            await sync_kpis(actor=tenant.actor, data=data)
+        assert caught.value.message == messages.STORE_NOT_FOUND
+
+    async def test_another_tenants_store_is_404(self, tenant: Tenant) -> None:
+        other = await make_store(await make_gerant())
+        data = tenant.sync(entry(tenant.sellers[0].id), store_id=other.id)
+        with pytest.raises(NotFound):
+            await sync_kpis(actor=tenant.actor, data=data)
+
+    async def test_a_deactivated_store_is_400(self, tenant: Tenant) -> None:
+        await Store.find_one({"_id": tenant.store.id}).update({"$set": {"active": False}})
+        with pytest.raises(BadRequest) as caught:
+            await sync_kpis(actor=tenant.actor, data=tenant.sync(entry(tenant.sellers[0].id)))
+        assert caught.value.message == messages.STORE_INACTIVE
+        assert await KpiEntry.count() == 0
+
+
+class FlakyCollection:
+    """The KPI collection whose first `failures` bulk writes raise `error`, the first one after
+    applying its first `applied` operations (as an unordered bulk write does)."""
+
+    def __init__(self, error: Exception, failures: int = 1, applied: int = 0) -> None:
+        self.real = KpiEntry.get_motor_collection()
+        self.error = error
+        self.failures = failures
+        self.applied = applied
+        self.calls: list[int] = []
+
+    async def bulk_write(self, operations: list[Any], **kwargs: Any) -> BulkWriteResult:
+        self.calls.append(len(operations))
+        if len(self.calls) <= self.failures:
+            if self.applied:
+                await self.real.bulk_write(operations[: self.applied], **kwargs)
+            raise self.error
+        result: BulkWriteResult = await self.real.bulk_write(operations, **kwargs)
+        return result
+
+
+def bulk_error(code: int, index: int, upserted: int = 0) -> BulkWriteError:
+    return BulkWriteError(
+        {
+            "writeErrors": [{"index": index, "code": code, "errmsg": "E11000 duplicate key"}],
+            "writeConcernErrors": [],
+            "nInserted": 0,
+            "nUpserted": upserted,
+            "nMatched": 0,
+            "nModified": 0,
+            "nRemoved": 0,
+            "upserted": [],
+        }
+    )
+
+
+class TestWriteErrors:
+    async def test_an_entry_that_lost_an_insert_race_is_retried_once(
+        self, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        first, second, _ = tenant.sellers
+        flaky = FlakyCollection(bulk_error(11000, index=1, upserted=1), applied=1)
+        monkeypatch.setattr(KpiEntry, "get_motor_collection", lambda: flaky)
+        data = tenant.sync(entry(first.id), entry(second.id))
+        counts = await sync_kpis(actor=tenant.actor, data=data)
+        assert flaky.calls == [2, 1]
+        assert counts == KpiSyncCounts(created=2, updated=0)
+        assert await flaky.real.count_documents({}) == 2
+
+    async def test_a_write_error_is_a_400_without_internals(
+        self, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        flaky = FlakyCollection(bulk_error(2, index=0))
+        monkeypatch.setattr(KpiEntry, "get_motor_collection", lambda: flaky)
+        with pytest.raises(BadRequest) as caught:
+            await sync_kpis(actor=tenant.actor, data=tenant.sync(entry(tenant.sellers[0].id)))
+        assert caught.value.message == messages.KPI_WRITE_FAILED
+        assert flaky.calls == [1]
+
+    async def test_a_second_lost_race_is_a_400(
+        self, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        flaky = FlakyCollection(bulk_error(11000, index=0), failures=2)
+        monkeypatch.setattr(KpiEntry, "get_motor_collection", lambda: flaky)
+        with pytest.raises(BadRequest) as caught:
+            await sync_kpis(actor=tenant.actor, data=tenant.sync(entry(tenant.sellers[0].id)))
+        assert caught.value.message == messages.KPI_WRITE_FAILED
+        assert flaky.calls == [1, 1]
+
+    async def test_an_unreachable_database_is_left_to_the_503_mapping(
+        self, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        flaky = FlakyCollection(AutoReconnect("connection reset"))
+        monkeypatch.setattr(KpiEntry, "get_motor_collection", lambda: flaky)
+        with pytest.raises(AutoReconnect):
+            await sync_kpis(actor=tenant.actor, data=tenant.sync(entry(tenant.sellers[0].id)))

@@ -1,0 +1,379 @@
+"""Rules of the users resolvers, on mongomock (email uniqueness needs indexes: see rest_compat)."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from models import Role, Store, User, UserStatus
+from models.clock import utcnow
+from resolvers import messages
+from resolvers.actor import Actor
+from resolvers.auth import authenticate
+from resolvers.errors import BadRequest, Forbidden, NotFound
+from resolvers.users import (
+    ManagerCreate,
+    SellerCreate,
+    UserUpdate,
+    create_manager,
+    create_seller,
+    delete_user,
+    update_user,
+)
+from resolvers.validation import parse
+from tests.factories import make_gerant, make_key, make_store, make_user
+
+pytestmark = pytest.mark.usefixtures("mock_db")
+
+SELLER = SellerCreate(name="Marie Martin", email="marie.martin@example.com")
+
+
+async def actor_for(
+    gerant: User, permissions: list[str] | None = None, store_ids: list[str] | None = None
+) -> Actor:
+    key = await make_key(gerant, permissions=permissions, store_ids=store_ids)
+    return await authenticate(x_api_key=key, authorization=None)
+
+
+async def stored(user_id: str) -> User:
+    user = await User.get(user_id)
+    assert user is not None
+    return user
+
+
+class TestCreateManager:
+    async def test_creates_an_active_manager_in_the_store(self) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        data = ManagerCreate(
+            name=" Jean Dupont ",
+            email="Jean.Dupont@Example.com",
+            phone="0123456789",
+            external_id="MANAGER-001",
+        )
+        manager = await create_manager(actor=await actor_for(gerant), store_id=store.id, data=data)
+        saved = await stored(manager.id)
+        expected = {
+            "gerant_id": gerant.id,
+            "role": Role.MANAGER,
+            "status": UserStatus.ACTIVE,
+            "name": "Jean Dupont",
+            "email": "Jean.Dupont@example.com",
+            "email_key": "jean.dupont@example.com",
+            "phone": "0123456789",
+            "store_id": store.id,
+            "manager_id": None,
+            "external_id": "MANAGER-001",
+            "send_invitation": True,
+        }
+        assert saved.model_dump(include=set(expected)) == expected
+
+    async def test_send_invitation_is_stored(self) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        data = ManagerCreate(name="Jean", email="jean@example.com", send_invitation=False)
+        manager = await create_manager(actor=await actor_for(gerant), store_id=store.id, data=data)
+        assert (await stored(manager.id)).send_invitation is False
+
+    async def test_needs_users_write(self) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        actor = await actor_for(gerant, permissions=["stores:write", "kpi:write"])
+        data = ManagerCreate(name="Jean", email="jean@example.com")
+        with pytest.raises(Forbidden) as error:
+            await create_manager(actor=actor, store_id=store.id, data=data)
+        assert error.value.message == "Insufficient permissions. Requires 'users:write'"
+        assert await User.find({"role": "manager"}).count() == 0
+
+
+class TestSellerManager:
+    async def test_earliest_active_manager_of_the_store_is_assigned(self) -> None:
+        gerant = await make_gerant()
+        store, other_store = await make_store(gerant), await make_store(gerant)
+        start = utcnow() - timedelta(days=10)
+
+        async def manager(store: Store, days: int, status: UserStatus = UserStatus.ACTIVE) -> User:
+            created_at = start + timedelta(days=days)
+            return await make_user(gerant, Role.MANAGER, store, status, created_at=created_at)
+
+        await manager(store, 0, UserStatus.SUSPENDED)
+        await manager(store, 1, UserStatus.DELETED)
+        await manager(other_store, 2)
+        await make_user(gerant, Role.SELLER, store, created_at=start)
+        await manager(store, 5)
+        earliest = await manager(store, 3)
+        seller = await create_seller(actor=await actor_for(gerant), store_id=store.id, data=SELLER)
+        assert seller.manager_id == earliest.id
+        assert (await stored(seller.id)).manager_id == earliest.id
+
+    async def test_ties_on_creation_time_go_to_the_smallest_id(self) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        created_at = utcnow()
+        await make_user(gerant, Role.MANAGER, store, id="user_b", created_at=created_at)
+        await make_user(gerant, Role.MANAGER, store, id="user_a", created_at=created_at)
+        seller = await create_seller(actor=await actor_for(gerant), store_id=store.id, data=SELLER)
+        assert seller.manager_id == "user_a"
+
+    async def test_no_active_manager_leaves_it_null(self) -> None:
+        gerant = await make_gerant()
+        store, other_store = await make_store(gerant), await make_store(gerant)
+        await make_user(gerant, Role.MANAGER, store, UserStatus.SUSPENDED)
+        await make_user(gerant, Role.MANAGER, other_store)
+        seller = await create_seller(actor=await actor_for(gerant), store_id=store.id, data=SELLER)
+        assert seller.manager_id is None
+        saved = await stored(seller.id)
+        assert (saved.role, saved.store_id, saved.manager_id) == (Role.SELLER, store.id, None)
+
+    async def test_given_active_manager_of_the_store_is_kept(self) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        await make_user(gerant, Role.MANAGER, store, created_at=utcnow() - timedelta(days=1))
+        chosen = await make_user(gerant, Role.MANAGER, store)
+        data = SELLER.model_copy(update={"manager_id": chosen.id})
+        seller = await create_seller(actor=await actor_for(gerant), store_id=store.id, data=data)
+        assert (await stored(seller.id)).manager_id == chosen.id
+
+    @pytest.mark.parametrize(
+        "case", ["suspended", "deleted", "other store", "seller", "gerant", "other tenant", "none"]
+    )
+    async def test_given_id_must_be_an_active_manager_of_the_store(self, case: str) -> None:
+        gerant, stranger = await make_gerant(), await make_gerant()
+        store, other_store = await make_store(gerant), await make_store(gerant)
+        candidates = {
+            "suspended": await make_user(gerant, Role.MANAGER, store, UserStatus.SUSPENDED),
+            "deleted": await make_user(gerant, Role.MANAGER, store, UserStatus.DELETED),
+            "other store": await make_user(gerant, Role.MANAGER, other_store),
+            "seller": await make_user(gerant, Role.SELLER, store),
+            "gerant": gerant,
+            "other tenant": await make_user(stranger, Role.MANAGER, await make_store(stranger)),
+        }
+        manager_id = candidates[case].id if case in candidates else "user_missing"
+        data = SELLER.model_copy(update={"manager_id": manager_id})
+        with pytest.raises(NotFound) as error:
+            await create_seller(actor=await actor_for(gerant), store_id=store.id, data=data)
+        assert error.value.message == messages.MANAGER_NOT_FOUND_IN_STORE
+        assert await User.find({"role": "seller"}).count() == 1
+
+
+class TestUpdateInput:
+    @pytest.mark.parametrize(
+        ("payload", "applied"),
+        [
+            ({"name": " Jean "}, {"name": "Jean"}),
+            ({"status": "suspended"}, {"status": UserStatus.SUSPENDED}),
+            ({"status": "active"}, {"status": UserStatus.ACTIVE}),
+            ({"phone": None, "external_id": None}, {"phone": None, "external_id": None}),
+            (
+                {"email": "new@example.com", "role": "gerant", "store_id": "s", "phone": "01"},
+                {"phone": "01"},
+            ),
+        ],
+    )
+    def test_only_whitelisted_fields_present_are_kept(
+        self, payload: dict[str, Any], applied: dict[str, Any]
+    ) -> None:
+        data = parse(UserUpdate, payload)
+        assert data.model_dump(include=data.model_fields_set) == applied
+
+    @pytest.mark.parametrize(
+        ("payload", "message"),
+        [
+            ({"status": "deleted"}, "status: Input should be 'active' or 'suspended'"),
+            ({"status": "ACTIVE"}, "status: Input should be 'active' or 'suspended'"),
+            ({"status": None}, f"status: {messages.FIELD_NOT_NULLABLE}"),
+            ({"name": None}, f"name: {messages.FIELD_NOT_NULLABLE}"),
+            ({"name": "  "}, "name: String should have at least 1 character"),
+            ({"external_id": ""}, "external_id: String should have at least 1 character"),
+        ],
+    )
+    def test_invalid_values_are_400(self, payload: dict[str, Any], message: str) -> None:
+        with pytest.raises(BadRequest) as error:
+            parse(UserUpdate, payload)
+        assert error.value.message == message
+
+
+class TestUpdateUser:
+    async def test_applies_the_fields_given_and_returns_the_user(self) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        an_hour_ago = utcnow() - timedelta(hours=1)
+        user = await make_user(
+            gerant, Role.SELLER, store, phone="01", external_id="S-1", updated_at=an_hour_ago
+        )
+        data = parse(UserUpdate, {"name": "Marie", "phone": None, "status": "suspended"})
+        updated = await update_user(actor=await actor_for(gerant), user_id=user.id, data=data)
+        saved = await stored(user.id)
+        expected = {
+            "name": "Marie",
+            "phone": None,
+            "status": UserStatus.SUSPENDED,
+            "external_id": "S-1",
+            "email": user.email,
+            "role": Role.SELLER,
+            "store_id": store.id,
+        }
+        assert updated.model_dump(include=set(expected)) == expected
+        assert saved.model_dump(include=set(expected)) == expected
+        assert saved.updated_at == updated.updated_at > an_hour_ago
+
+    async def test_no_whitelisted_field_is_400(self) -> None:
+        gerant = await make_gerant()
+        user = await make_user(gerant, Role.MANAGER, await make_store(gerant))
+        data = parse(UserUpdate, {"email": "new@example.com", "role": "gerant"})
+        with pytest.raises(BadRequest) as error:
+            await update_user(actor=await actor_for(gerant), user_id=user.id, data=data)
+        assert error.value.message == messages.NO_FIELDS_TO_UPDATE
+
+    async def test_permission_is_checked_before_the_payload(self) -> None:
+        gerant = await make_gerant()
+        actor = await actor_for(gerant, permissions=["stores:read"])
+        with pytest.raises(Forbidden) as error:
+            await update_user(actor=actor, user_id="user_missing", data=UserUpdate())
+        assert error.value.message == "Insufficient permissions. Requires 'users:write'"
+
+    async def test_unknown_user_is_404(self) -> None:
+        actor = await actor_for(await make_gerant())
+        with pytest.raises(NotFound) as error:
+            await update_user(actor=actor, user_id="user_missing", data=UserUpdate(name="X"))
+        assert error.value.message == messages.USER_NOT_FOUND
+
+    async def test_user_of_another_tenant_is_403_even_if_deleted(self) -> None:
+        gerant, stranger = await make_gerant(), await make_gerant()
+        user = await make_user(
+            stranger, Role.SELLER, await make_store(stranger), UserStatus.DELETED
+        )
+        with pytest.raises(Forbidden) as error:
+            await update_user(
+                actor=await actor_for(gerant), user_id=user.id, data=UserUpdate(name="X")
+            )
+        assert error.value.message == messages.USER_NOT_IN_TENANT
+        assert (await stored(user.id)).name == user.name
+
+    async def test_deleted_user_is_400_before_the_store_scope(self) -> None:
+        gerant = await make_gerant()
+        allowed, other = await make_store(gerant), await make_store(gerant)
+        user = await make_user(gerant, Role.SELLER, other, UserStatus.DELETED)
+        actor = await actor_for(gerant, store_ids=[allowed.id])
+        with pytest.raises(BadRequest) as error:
+            await update_user(actor=actor, user_id=user.id, data=UserUpdate(name="X"))
+        assert error.value.message == messages.USER_DELETED_CANNOT_UPDATE
+
+
+class TestStoreRestrictedKey:
+    @pytest.mark.parametrize("operation", ["update", "delete"])
+    async def test_user_without_store_is_403(self, operation: str) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        user = await make_user(gerant, Role.MANAGER, None)
+        actor = await actor_for(gerant, store_ids=[store.id])
+        with pytest.raises(Forbidden) as error:
+            await run(operation, actor, user)
+        assert error.value.message == messages.USER_WITHOUT_STORE
+        assert (await stored(user.id)).model_dump() == user.model_dump()
+
+    @pytest.mark.parametrize("operation", ["update", "delete"])
+    async def test_user_of_a_store_outside_the_scope_is_403(self, operation: str) -> None:
+        gerant = await make_gerant()
+        allowed, other = await make_store(gerant), await make_store(gerant)
+        user = await make_user(gerant, Role.SELLER, other)
+        actor = await actor_for(gerant, store_ids=[allowed.id])
+        with pytest.raises(Forbidden) as error:
+            await run(operation, actor, user)
+        assert error.value.message == messages.STORE_NOT_IN_KEY_SCOPE
+        assert (await stored(user.id)).model_dump() == user.model_dump()
+
+    @pytest.mark.parametrize("operation", ["update", "delete"])
+    async def test_user_of_a_store_in_the_scope_is_allowed(self, operation: str) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        user = await make_user(gerant, Role.SELLER, store)
+        await run(operation, await actor_for(gerant, store_ids=[store.id]), user)
+        assert (await stored(user.id)).model_dump() != user.model_dump()
+
+    async def test_wildcard_key_reaches_users_without_store(self) -> None:
+        gerant = await make_gerant()
+        user = await make_user(gerant, Role.MANAGER, None)
+        actor = await actor_for(gerant, store_ids=["*"])
+        updated = await update_user(actor=actor, user_id=user.id, data=UserUpdate(name="Jean"))
+        assert updated.name == "Jean"
+
+    async def test_gerant_himself_may_be_updated_without_store(self) -> None:
+        gerant = await make_gerant()
+        actor = await actor_for(gerant, store_ids=[(await make_store(gerant)).id])
+        data = UserUpdate(name="Nouveau nom", phone="0600000000")
+        updated = await update_user(actor=actor, user_id=gerant.id, data=data)
+        assert (updated.name, updated.phone, updated.role) == (
+            "Nouveau nom",
+            "0600000000",
+            "gerant",
+        )
+        assert (await stored(gerant.id)).name == "Nouveau nom"
+
+
+async def run(operation: str, actor: Actor, user: User) -> None:
+    if operation == "update":
+        await update_user(actor=actor, user_id=user.id, data=UserUpdate(name="Changed"))
+    else:
+        await delete_user(actor=actor, user_id=user.id)
+
+
+class TestGerantRules:
+    @pytest.mark.parametrize("status", ["active", "suspended"])
+    async def test_gerant_status_is_locked(self, status: str) -> None:
+        gerant = await make_gerant()
+        data = parse(UserUpdate, {"name": "X", "status": status})
+        with pytest.raises(Forbidden) as error:
+            await update_user(actor=await actor_for(gerant), user_id=gerant.id, data=data)
+        assert error.value.message == messages.GERANT_STATUS_LOCKED
+        assert (await stored(gerant.id)).name == gerant.name
+
+    async def test_gerant_cannot_be_deleted(self) -> None:
+        gerant = await make_gerant()
+        with pytest.raises(Forbidden) as error:
+            await delete_user(actor=await actor_for(gerant), user_id=gerant.id)
+        assert error.value.message == messages.GERANT_NOT_DELETABLE
+        assert (await stored(gerant.id)).status is UserStatus.ACTIVE
+
+
+class TestDeleteUser:
+    @pytest.mark.parametrize(
+        ("role", "message"),
+        [(Role.MANAGER, messages.MANAGER_DELETED), (Role.SELLER, messages.SELLER_DELETED)],
+    )
+    async def test_soft_deletes_and_names_the_role(self, role: Role, message: str) -> None:
+        gerant = await make_gerant()
+        user = await make_user(gerant, role, await make_store(gerant), UserStatus.SUSPENDED)
+        assert await delete_user(actor=await actor_for(gerant), user_id=user.id) == message
+        saved = await stored(user.id)
+        assert saved.status is UserStatus.DELETED
+        assert saved.model_dump(exclude={"status", "updated_at"}) == user.model_dump(
+            exclude={"status", "updated_at"}
+        )
+
+    async def test_already_deleted_is_400(self) -> None:
+        gerant = await make_gerant()
+        user = await make_user(gerant, Role.SELLER, await make_store(gerant), UserStatus.DELETED)
+        with pytest.raises(BadRequest) as error:
+            await delete_user(actor=await actor_for(gerant), user_id=user.id)
+        assert error.value.message == messages.USER_ALREADY_DELETED
+
+    async def test_unknown_user_is_404_and_other_tenant_403(self) -> None:
+        gerant, stranger = await make_gerant(), await make_gerant()
+        user = await make_user(stranger, Role.SELLER, await make_store(stranger))
+        actor = await actor_for(gerant)
+        with pytest.raises(NotFound) as missing:
+            await delete_user(actor=actor, user_id="user_missing")
+        with pytest.raises(Forbidden) as foreign:
+            await delete_user(actor=actor, user_id=user.id)
+        assert missing.value.message == messages.USER_NOT_FOUND
+        assert foreign.value.message == messages.USER_NOT_IN_TENANT
+        assert (await stored(user.id)).status is UserStatus.ACTIVE
+
+    async def test_needs_users_write(self) -> None:
+        gerant = await make_gerant()
+        user = await make_user(gerant, Role.SELLER, await make_store(gerant))
+        actor = await actor_for(gerant, permissions=["stores:write"])
+        with pytest.raises(Forbidden):
+            await delete_user(actor=actor, user_id=user.id)
+        assert (await stored(user.id)).status is UserStatus.ACTIVE

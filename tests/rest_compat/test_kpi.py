@@ -1,0 +1,378 @@
+"""POST /api/integrations/kpi/sync over HTTP against SecantusDB, and its GraphQL twin syncKpis."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from bson import Decimal128
+
+from models import KpiEntry, Role, Store, User, UserStatus
+from resolvers import messages
+from tests.factories import make_gerant, make_key, make_store, make_user
+from tests.transport import Outcome, graphql, graphql_input, rest
+
+DATE = "2024-01-15"
+# The body of the spec's cURL example, byte for byte.
+CURL_BODY = """{
+    "store_id": "store-123",
+    "date": "2024-01-15",
+    "kpi_entries": [
+      {
+        "seller_id": "seller-456",
+        "ca_journalier": 1250.50,
+        "nb_ventes": 12,
+        "nb_articles": 28,
+        "prospects": 35
+      }
+    ]
+  }"""
+SYNC = """
+mutation Sync($input: KpiSyncInput!) {
+  syncKpis(input: $input) { status entriesCreated entriesUpdated total }
+}
+"""
+
+
+@dataclass
+class World:
+    gerant: User
+    store: Store
+    sellers: list[User]
+    key: str
+
+    def curl_body(self) -> str:
+        """The spec's cURL body with this world's store and first seller."""
+        return CURL_BODY.replace("store-123", self.store.id).replace(
+            "seller-456", self.sellers[0].id
+        )
+
+    def payload(self, *entries: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        """The spec's cURL body, with this world's store and first seller."""
+        return {
+            "store_id": self.store.id,
+            "date": DATE,
+            "kpi_entries": list(entries) or [entry(self.sellers[0].id)],
+            **fields,
+        }
+
+
+def entry(seller_id: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "seller_id": seller_id,
+        "ca_journalier": 1250.50,
+        "nb_ventes": 12,
+        "nb_articles": 28,
+        "prospects": 35,
+        **fields,
+    }
+
+
+@pytest.fixture
+async def world(client: httpx.AsyncClient) -> World:
+    del client  # Beanie is bound to the app's database once its lifespan runs
+    gerant = await make_gerant()
+    store = await make_store(gerant)
+    sellers = [await make_user(gerant, Role.SELLER, store) for _ in range(2)]
+    return World(gerant, store, sellers, await make_key(gerant, permissions=["kpi:write"]))
+
+
+async def post_raw(client: httpx.AsyncClient, key: str, content: str) -> httpx.Response:
+    return await client.post(
+        "/api/integrations/kpi/sync",
+        headers={"X-API-Key": key, "Content-Type": "application/json"},
+        content=content,
+    )
+
+
+async def sync(client: httpx.AsyncClient, key: str | None, payload: Any) -> Outcome:
+    return await rest(client, "POST", "/kpi/sync", key, json=payload)
+
+
+async def sync_graphql(client: httpx.AsyncClient, key: str | None, payload: Any) -> Outcome:
+    return await graphql(client, SYNC, key, {"input": graphql_input(payload)})
+
+
+async def raw_amounts() -> dict[str, Any]:
+    documents = await KpiEntry.get_motor_collection().find({}).to_list(None)
+    return {document["seller_id"]: document["ca_journalier"] for document in documents}
+
+
+class TestSync:
+    async def test_the_spec_curl_example(self, client: httpx.AsyncClient, world: World) -> None:
+        response = await post_raw(client, world.key, world.curl_body())
+        assert response.status_code == 200
+        assert response.json() == {
+            "status": "success",
+            "entries_created": 1,
+            "entries_updated": 0,
+            "total": 1,
+        }
+
+    async def test_a_resync_updates(self, client: httpx.AsyncClient, world: World) -> None:
+        first, second = world.sellers
+        await sync(client, world.key, world.payload())
+        outcome = await sync(
+            client,
+            world.key,
+            world.payload(entry(first.id, ca_journalier=99.9), entry(second.id, prospects=None)),
+        )
+        assert (outcome.status, outcome.data) == (
+            200,
+            {"status": "success", "entries_created": 1, "entries_updated": 1, "total": 2},
+        )
+        assert await raw_amounts() == {
+            first.id: Decimal128("99.90"),
+            second.id: Decimal128("1250.50"),
+        }
+
+    async def test_amounts_are_stored_as_decimal128(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        first, second = world.sellers
+        payload = world.payload(entry(first.id, ca_journalier=0.1), entry(second.id))
+        assert (await sync(client, world.key, payload)).status == 200
+        assert await raw_amounts() == {
+            first.id: Decimal128("0.10"),
+            second.id: Decimal128("1250.50"),
+        }
+        saved = await KpiEntry.find_one({"seller_id": second.id})
+        assert saved is not None
+        assert saved.ca_journalier == Decimal("1250.50")
+
+    async def test_100_entries_in_one_request(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        sellers = [await make_user(world.gerant, Role.SELLER, world.store) for _ in range(100)]
+        payload = world.payload(*[entry(seller.id) for seller in sellers])
+        outcome = await sync(client, world.key, payload)
+        assert outcome.data == {
+            "status": "success",
+            "entries_created": 100,
+            "entries_updated": 0,
+            "total": 100,
+        }
+        assert await KpiEntry.count() == 100
+        payload["kpi_entries"].append(entry(world.sellers[0].id))
+        outcome = await sync(client, world.key, payload)
+        assert (outcome.status, outcome.detail) == (
+            400,
+            "kpi_entries: Too many entries: 101 (maximum 100 per request)",
+        )
+
+    async def test_concurrent_syncs_leave_one_entry(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        outcomes = await asyncio.gather(
+            *[sync(client, world.key, world.payload()) for _ in range(10)]
+        )
+        assert {outcome.status for outcome in outcomes} == {200}
+        assert sum(outcome.data["entries_created"] for outcome in outcomes) == 1
+        assert sum(outcome.data["entries_updated"] for outcome in outcomes) == 9
+        assert await KpiEntry.count() == 1
+
+    async def test_graphql_stores_the_same_exact_amount(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        first, second = world.sellers
+        payload = world.payload(
+            entry(first.id, ca_journalier=1250.5, timestamp="2024-01-15T19:30:00+01:00"),
+            entry(second.id, ca_journalier=0.29, prospects=None),
+        )
+        outcome = await sync_graphql(client, world.key, payload)
+        assert outcome.data == {
+            "status": "success",
+            "entriesCreated": 2,
+            "entriesUpdated": 0,
+            "total": 2,
+        }
+        assert await raw_amounts() == {
+            first.id: Decimal128("1250.50"),
+            second.id: Decimal128("0.29"),
+        }
+        saved = await KpiEntry.find_one({"seller_id": first.id})
+        assert saved is not None
+        assert saved.timestamp is not None
+        assert saved.timestamp.isoformat() == "2024-01-15T18:30:00+00:00"
+
+
+class TestRestOnlyInput:
+    """Bodies GraphQL's own types already refuse; REST gives the same field-named messages."""
+
+    async def test_invalid_json_is_400(self, client: httpx.AsyncClient, world: World) -> None:
+        response = await post_raw(client, world.key, world.curl_body()[:-20])
+        assert (response.status_code, response.json()) == (400, {"detail": messages.INVALID_JSON})
+
+    async def test_a_body_that_is_not_an_object_is_400(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        outcome = await sync(client, world.key, [world.payload()])
+        assert (outcome.status, outcome.detail) == (
+            400,
+            "Input should be a valid dictionary or object to extract fields from",
+        )
+
+    async def test_numbers_must_be_json_numbers(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        first, second = world.sellers
+        payload = world.payload(
+            entry(first.id, ca_journalier="1250.50", nb_ventes=True),
+            entry(second.id, nb_articles=1.5, prospects="3"),
+        )
+        outcome = await sync(client, world.key, payload)
+        assert (outcome.status, outcome.detail) == (
+            400,
+            f"kpi_entries[0].ca_journalier: {messages.KPI_NOT_A_NUMBER}; "
+            f"kpi_entries[0].nb_ventes: {messages.KPI_NOT_A_NUMBER}; "
+            "kpi_entries[1].nb_articles: "
+            "Input should be a valid integer, got a number with a fractional part; "
+            f"kpi_entries[1].prospects: {messages.KPI_NOT_A_NUMBER}",
+        )
+        assert await KpiEntry.count() == 0
+
+    async def test_nan_is_refused(self, client: httpx.AsyncClient, world: World) -> None:
+        response = await post_raw(client, world.key, world.curl_body().replace("1250.50", "NaN"))
+        assert (response.status_code, response.json()) == (
+            400,
+            {"detail": "kpi_entries[0].ca_journalier: Input should be a finite number"},
+        )
+
+
+Case = Callable[[World], Awaitable[tuple[str | None, dict[str, Any], int, str]]]
+
+
+async def missing_permission(world: World) -> tuple[str | None, dict[str, Any], int, str]:
+    key = await make_key(world.gerant, permissions=["stores:read", "stores:write", "users:write"])
+    return key, world.payload(), 403, "Insufficient permissions. Requires 'kpi:write'"
+
+
+async def store_outside_key_scope(world: World) -> tuple[str | None, dict[str, Any], int, str]:
+    other = await make_store(world.gerant)
+    key = await make_key(world.gerant, permissions=["kpi:write"], store_ids=[other.id])
+    return key, world.payload(), 403, messages.STORE_NOT_IN_KEY_SCOPE
+
+
+async def unknown_store(world: World) -> tuple[str | None, dict[str, Any], int, str]:
+    return world.key, world.payload(store_id="store_unknown"), 404, "Store not found"
+
+
+async def another_tenants_store(world: World) -> tuple[str | None, dict[str, Any], int, str]:
+    other = await make_store(await make_gerant())
+    return world.key, world.payload(store_id=other.id), 404, "Store not found"
+
+
+async def deactivated_store(world: World) -> tuple[str | None, dict[str, Any], int, str]:
+    await Store.find_one({"_id": world.store.id}).update({"$set": {"active": False}})
+    return world.key, world.payload(), 400, messages.STORE_INACTIVE
+
+
+async def missing_key(world: World) -> tuple[str | None, dict[str, Any], int, str]:
+    return None, world.payload(), 401, messages.MISSING_API_KEY
+
+
+async def too_many_entries(world: World) -> tuple[str | None, dict[str, Any], int, str]:
+    entries = [entry(f"seller-{n}") for n in range(101)]
+    detail = "kpi_entries: Too many entries: 101 (maximum 100 per request)"
+    return world.key, world.payload(*entries), 400, detail
+
+
+async def no_entries(world: World) -> tuple[str | None, dict[str, Any], int, str]:
+    detail = "kpi_entries: List should have at least 1 item after validation, not 0"
+    return world.key, world.payload(kpi_entries=[]), 400, detail
+
+
+async def impossible_date(world: World) -> tuple[str | None, dict[str, Any], int, str]:
+    payload = world.payload(date="2024-02-30")
+    return world.key, payload, 400, f"date: {messages.KPI_INVALID_DATE}"
+
+
+async def unpadded_date(world: World) -> tuple[str | None, dict[str, Any], int, str]:
+    payload = world.payload(date="2024-1-5")
+    return world.key, payload, 400, f"date: {messages.KPI_INVALID_DATE}"
+
+
+async def bad_figures(world: World) -> tuple[str | None, dict[str, Any], int, str]:
+    first, second = world.sellers
+    payload = world.payload(
+        entry(first.id, nb_ventes=-1),
+        entry(second.id, ca_journalier=12.345, prospects=-2),
+    )
+    detail = (
+        "kpi_entries[0].nb_ventes: Input should be greater than or equal to 0; "
+        "kpi_entries[1].ca_journalier: Decimal input should have no more than 2 decimal places; "
+        "kpi_entries[1].prospects: Input should be greater than or equal to 0"
+    )
+    return world.key, payload, 400, detail
+
+
+async def long_source(world: World) -> tuple[str | None, dict[str, Any], int, str]:
+    detail = "source: String should have at most 100 characters"
+    return world.key, world.payload(source="x" * 101), 400, detail
+
+
+async def duplicate_seller(world: World) -> tuple[str | None, dict[str, Any], int, str]:
+    first, second = world.sellers
+    payload = world.payload(entry(first.id), entry(second.id), entry(first.id))
+    detail = f"kpi_entries: seller_id appears more than once: {first.id}"
+    return world.key, payload, 400, detail
+
+
+async def unknown_sellers(world: World) -> tuple[str | None, dict[str, Any], int, str]:
+    payload = world.payload(entry("seller-b"), entry(world.sellers[0].id), entry("seller-a"))
+    detail = "kpi_entries: seller_id not a seller of this store: seller-a, seller-b"
+    return world.key, payload, 400, detail
+
+
+async def seller_of_another_store(world: World) -> tuple[str | None, dict[str, Any], int, str]:
+    seller = await make_user(world.gerant, Role.SELLER, await make_store(world.gerant))
+    payload = world.payload(entry(world.sellers[0].id), entry(seller.id))
+    return world.key, payload, 400, messages.KPI_UNKNOWN_SELLERS.format(ids=seller.id)
+
+
+async def deleted_seller(world: World) -> tuple[str | None, dict[str, Any], int, str]:
+    seller = await make_user(world.gerant, Role.SELLER, world.store, UserStatus.DELETED)
+    payload = world.payload(entry(seller.id))
+    return world.key, payload, 400, messages.KPI_UNKNOWN_SELLERS.format(ids=seller.id)
+
+
+CASES: list[Case] = [
+    missing_key,
+    missing_permission,
+    store_outside_key_scope,
+    unknown_store,
+    another_tenants_store,
+    deactivated_store,
+    too_many_entries,
+    no_entries,
+    impossible_date,
+    unpadded_date,
+    bad_figures,
+    long_source,
+    duplicate_seller,
+    unknown_sellers,
+    seller_of_another_store,
+    deleted_seller,
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.__name__ for case in CASES])
+async def test_errors_are_the_same_over_rest_and_graphql(
+    client: httpx.AsyncClient, world: World, case: Case
+) -> None:
+    key, payload, status, detail = await case(world)
+    over_rest = await sync(client, key, payload)
+    over_graphql = await sync_graphql(client, key, payload)
+    assert (over_rest.status, over_rest.detail) == (status, detail)
+    assert (over_graphql.status, over_graphql.detail) == (status, detail)
+    assert await KpiEntry.count() == 0
+
+
+async def test_openapi_documents_the_endpoint(client: httpx.AsyncClient) -> None:
+    operation = (await client.get("/openapi.json")).json()["paths"]["/api/integrations/kpi/sync"]
+    assert set(operation["post"]["responses"]) >= {"200", "400", "401", "403", "404"}
+    body = operation["post"]["requestBody"]["content"]["application/json"]
+    assert body["examples"]["kpi"]["value"]["kpi_entries"][0]["ca_journalier"] == 1250.50

@@ -1,0 +1,297 @@
+"""The gérant's side over GraphQL: login, JWT checks, and the API-key lifecycle."""
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+
+from models import ApiKey, User
+from models.clock import utcnow
+from resolvers.gerants import create_gerant
+from resolvers.key_cache import key_cache
+from resolvers.key_usage import key_usage
+from tests.conftest import TEST_JWT_SECRET
+from tests.factories import make_gerant, make_key, make_store
+
+pytestmark = pytest.mark.usefixtures("client")
+
+PASSWORD = "correct horse battery"
+LOGIN = """mutation($email: String!, $password: String!) {
+  login(email: $email, password: $password) { token expiresAt user { id name email role } }
+}"""
+CREATE = """mutation($input: CreateApiKeyInput!) {
+  createApiKey(input: $input) {
+    key apiKey { id name prefix permissions storeIds expiresAt active createdAt lastUsedAt }
+  }
+}"""
+LIST = "{ apiKeys { id name prefix permissions storeIds active lastUsedAt } }"
+DEACTIVATE = "mutation($id: ID!) { deactivateApiKey(id: $id) { id active } }"
+ROTATE = """mutation($id: ID!, $grace: Int!) {
+  rotateApiKey(id: $id, graceDays: $grace) { key apiKey { id name permissions storeIds } }
+}"""
+
+
+async def gql(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    sent = {**({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=sent
+    )
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def error_of(body: dict[str, Any]) -> tuple[str, str]:
+    [error] = body["errors"]
+    return error["extensions"]["code"], error["message"]
+
+
+async def logged_in(client: httpx.AsyncClient, email: str) -> str:
+    body = await gql(client, LOGIN, {"email": email, "password": PASSWORD})
+    token: str = body["data"]["login"]["token"]
+    return token
+
+
+async def gerant_session(client: httpx.AsyncClient, name: str = "Alice") -> tuple[str, str]:
+    email = f"{name.lower()}@example.com"
+    gerant = await create_gerant(name=name, email=email, password=PASSWORD)
+    return gerant.id, await logged_in(client, email)
+
+
+async def stores_status(client: httpx.AsyncClient, key: str) -> int:
+    response = await client.get("/api/integrations/stores", headers={"X-API-Key": key})
+    return response.status_code
+
+
+class TestLogin:
+    async def test_returns_a_jwt_and_the_user(self, client: httpx.AsyncClient) -> None:
+        gerant = await create_gerant(name="Alice", email="alice@example.com", password=PASSWORD)
+        body = await gql(client, LOGIN, {"email": "ALICE@example.com", "password": PASSWORD})
+        result = body["data"]["login"]
+        assert result["user"] == {
+            "id": gerant.id,
+            "name": "Alice",
+            "email": "alice@example.com",
+            "role": "gerant",
+        }
+        claims = jwt.decode(
+            result["token"], TEST_JWT_SECRET, algorithms=["HS256"], audience="rpai-app"
+        )
+        assert claims["sub"] == gerant.id
+
+    async def test_wrong_email_or_password_answer_the_same(self, client: httpx.AsyncClient) -> None:
+        await create_gerant(name="Alice", email="alice@example.com", password=PASSWORD)
+        wrong_password = await gql(client, LOGIN, {"email": "alice@example.com", "password": "x"})
+        unknown_email = await gql(client, LOGIN, {"email": "bob@example.com", "password": PASSWORD})
+        expected = ("UNAUTHENTICATED", "Invalid email or password")
+        assert error_of(wrong_password) == error_of(unknown_email) == expected
+        no_password = await create_gerant(name="Carol", email="carol@example.com")
+        assert no_password.password_hash is None
+        body = await gql(client, LOGIN, {"email": "carol@example.com", "password": PASSWORD})
+        assert error_of(body) == expected
+
+    @pytest.mark.parametrize(
+        "token",
+        [
+            jwt.encode(
+                {"sub": "x", "aud": "rpai-app", "iat": 1, "exp": 2}, TEST_JWT_SECRET, "HS256"
+            ),
+            jwt.encode(
+                {"sub": "x", "aud": "rpai-app", "iat": 1, "exp": 4102444800},
+                "another-secret-that-is-long-enough-for-hs256",
+                "HS256",
+            ),
+            "not.a.jwt",
+        ],
+        ids=["expired", "other-secret", "garbage"],
+    )
+    async def test_bad_tokens_are_unauthenticated(
+        self, client: httpx.AsyncClient, token: str
+    ) -> None:
+        body = await gql(client, LIST, token=token)
+        assert error_of(body) == ("UNAUTHENTICATED", "Invalid or expired session token")
+
+    async def test_expired_token_of_a_real_user(self, client: httpx.AsyncClient) -> None:
+        gerant_id, _ = await gerant_session(client)
+        past = utcnow() - timedelta(hours=1)
+        token = jwt.encode(
+            {"sub": gerant_id, "aud": "rpai-app", "iat": 1, "exp": int(past.timestamp())},
+            TEST_JWT_SECRET,
+            "HS256",
+        )
+        assert error_of(await gql(client, LIST, token=token))[0] == "UNAUTHENTICATED"
+
+    async def test_jwt_is_never_accepted_on_the_integrations_api(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        _, token = await gerant_session(client)
+        response = await client.get(
+            "/api/integrations/stores", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert (response.status_code, response.json()) == (401, {"detail": "Invalid API key"})
+
+
+class TestKeyLifecycle:
+    async def test_create_restricted_key_shown_once_then_usable(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        gerant_id, token = await gerant_session(client)
+        gerant = await User.get(gerant_id)
+        assert gerant is not None
+        store = await make_store(gerant)
+        body = await gql(
+            client,
+            CREATE,
+            {
+                "input": {
+                    "name": "Caisse Paris",
+                    "permissions": ["stores:read", "kpi:write"],
+                    "storeIds": [store.id],
+                    "expiresInDays": 90,
+                }
+            },
+            token=token,
+        )
+        created = body["data"]["createApiKey"]
+        key = created["key"]
+        assert key.startswith("sk_live_")
+        assert created["apiKey"]["prefix"] == key[:14]
+        assert created["apiKey"]["storeIds"] == [store.id]
+        assert created["apiKey"]["active"] is True
+        listed = (await gql(client, LIST, token=token))["data"]["apiKeys"]
+        assert [k["id"] for k in listed] == [created["apiKey"]["id"]]
+        assert key not in str(listed)
+        stores = await client.get("/api/integrations/stores", headers={"X-API-Key": key})
+        assert [s["id"] for s in stores.json()["stores"]] == [store.id]
+
+    async def test_invalid_settings_are_bad_request(self, client: httpx.AsyncClient) -> None:
+        _, token = await gerant_session(client)
+        other_store = await make_store(await make_gerant())
+        unknown = await gql(
+            client, CREATE, {"input": {"name": "k", "permissions": ["admin"]}}, token=token
+        )
+        assert error_of(unknown) == ("BAD_REQUEST", "permissions: Unknown permissions: admin")
+        foreign = await gql(
+            client,
+            CREATE,
+            {"input": {"name": "k", "permissions": ["kpi:write"], "storeIds": [other_store.id]}},
+            token=token,
+        )
+        assert error_of(foreign) == (
+            "BAD_REQUEST",
+            f"store_ids not found in this tenant: {other_store.id}",
+        )
+        assert await ApiKey.count() == 0
+
+    async def test_api_keys_cannot_manage_keys(self, client: httpx.AsyncClient) -> None:
+        key = await make_key(await make_gerant())
+        expected = (
+            "FORBIDDEN",
+            "This operation requires a gérant session (log in with a password)",
+        )
+        for headers in ({"X-API-Key": key}, {"Authorization": f"Bearer {key}"}):
+            assert error_of(await gql(client, LIST, headers=headers)) == expected
+            create = await gql(
+                client,
+                CREATE,
+                {"input": {"name": "k", "permissions": ["kpi:write"]}},
+                headers=headers,
+            )
+            assert error_of(create) == expected
+
+    async def test_tenants_cannot_see_or_touch_each_other_keys(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        _, alice = await gerant_session(client, "Alice")
+        _, bob = await gerant_session(client, "Bob")
+        created = await gql(
+            client, CREATE, {"input": {"name": "k", "permissions": ["kpi:write"]}}, token=alice
+        )
+        key_id = created["data"]["createApiKey"]["apiKey"]["id"]
+        assert (await gql(client, LIST, token=bob))["data"]["apiKeys"] == []
+        for query, variables in (
+            (DEACTIVATE, {"id": key_id}),
+            (ROTATE, {"id": key_id, "grace": 0}),
+        ):
+            body = await gql(client, query, variables, token=bob)
+            assert error_of(body) == ("NOT_FOUND", "API key not found")
+        stored = await ApiKey.get(key_id)
+        assert stored is not None
+        assert stored.active is True
+
+    async def test_deactivated_key_is_refused(self, client: httpx.AsyncClient) -> None:
+        _, token = await gerant_session(client)
+        created = await gql(
+            client, CREATE, {"input": {"name": "k", "permissions": ["stores:read"]}}, token=token
+        )
+        key = created["data"]["createApiKey"]["key"]
+        assert await stores_status(client, key) == 200
+        key_id = created["data"]["createApiKey"]["apiKey"]["id"]
+        body = await gql(client, DEACTIVATE, {"id": key_id}, token=token)
+        assert body["data"]["deactivateApiKey"] == {"id": key_id, "active": False}
+        response = await client.get("/api/integrations/stores", headers={"X-API-Key": key})
+        assert (response.status_code, response.json()) == (401, {"detail": "API key is inactive"})
+
+    async def test_rotation_keeps_the_old_key_for_the_grace_period(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        _, token = await gerant_session(client)
+        created = await gql(
+            client, CREATE, {"input": {"name": "ERP", "permissions": ["stores:read"]}}, token=token
+        )
+        old_key = created["data"]["createApiKey"]["key"]
+        old_id = created["data"]["createApiKey"]["apiKey"]["id"]
+        rotated = (await gql(client, ROTATE, {"id": old_id, "grace": 7}, token=token))["data"]
+        new = rotated["rotateApiKey"]
+        assert new["apiKey"]["name"] == "ERP"
+        assert new["apiKey"]["permissions"] == ["stores:read"]
+        assert new["key"] != old_key
+        assert await stores_status(client, old_key) == 200
+        assert await stores_status(client, new["key"]) == 200
+        old = await ApiKey.get(old_id)
+        assert old is not None
+        assert old.expires_at is not None
+        assert timedelta(days=6.99) < old.expires_at - utcnow() <= timedelta(days=7)
+        await ApiKey.find_one({"_id": old_id}).update({"$set": {"expires_at": utcnow()}})
+        key_cache.clear()  # the grace period ends as seen by any process, past the cache's TTL
+        response = await client.get("/api/integrations/stores", headers={"X-API-Key": old_key})
+        assert (response.status_code, response.json()) == (401, {"detail": "API key has expired"})
+        assert await stores_status(client, new["key"]) == 200
+
+    async def test_rotation_with_no_grace_ends_the_old_key_now(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        _, token = await gerant_session(client)
+        created = await gql(
+            client, CREATE, {"input": {"name": "k", "permissions": ["stores:read"]}}, token=token
+        )
+        old_key = created["data"]["createApiKey"]["key"]
+        old_id = created["data"]["createApiKey"]["apiKey"]["id"]
+        await gql(client, ROTATE, {"id": old_id, "grace": 0}, token=token)
+        assert await stores_status(client, old_key) == 401
+
+
+class TestLastUsed:
+    async def test_stamped_off_the_request_path_at_most_once_a_minute(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        key = await make_key(await make_gerant())
+        await key_usage.flush()
+        assert await stores_status(client, key) == 200
+        stored = await ApiKey.find_one()
+        assert stored is not None
+        assert stored.last_used_at is None
+        assert await key_usage.flush() == 1
+        stamped = await ApiKey.find_one()
+        assert stamped is not None
+        assert stamped.last_used_at is not None
+        assert await stores_status(client, key) == 200
+        assert await key_usage.flush() == 0
