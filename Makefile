@@ -4,7 +4,7 @@ BIN = $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint fmt check bench
+.PHONY: install browser run test lint fmt check bench
 
 install: $(VENV)/.installed
 
@@ -16,7 +16,11 @@ $(VENV)/.installed: pyproject.toml
 run: install
 	$(BIN)/rpai serve --host $(HOST) --port $(PORT)
 
-test: install
+# The browser test drives Debian's Chromium; installed once, with apt-get (as root).
+browser:
+	bash .ci/install-browser
+
+test: install browser
 	$(BIN)/pytest -q
 
 lint: install
@@ -29,3 +33,6 @@ fmt: install
 	$(BIN)/ruff format .
 
 check: lint test
+
+bench: install
+	$(BIN)/python bench/run.py

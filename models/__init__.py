@@ -3,10 +3,32 @@
 from beanie import Document
 
 from models.api_key import ApiKey
+from models.audit_record import AuditRecord
+from models.idempotency_record import IdempotencyRecord
 from models.kpi_entry import KpiEntry
+from models.rate_limit_counter import RateLimitCounter
 from models.store import Store
 from models.user import Role, User, UserStatus
 
-DOCUMENT_MODELS: list[type[Document]] = [User, Store, ApiKey, KpiEntry]
+DOCUMENT_MODELS: list[type[Document]] = [
+    User,
+    Store,
+    ApiKey,
+    KpiEntry,
+    AuditRecord,
+    RateLimitCounter,
+    IdempotencyRecord,
+]
 
-__all__ = ["DOCUMENT_MODELS", "ApiKey", "KpiEntry", "Role", "Store", "User", "UserStatus"]
+__all__ = [
+    "DOCUMENT_MODELS",
+    "ApiKey",
+    "AuditRecord",
+    "IdempotencyRecord",
+    "KpiEntry",
+    "RateLimitCounter",
+    "Role",
+    "Store",
+    "User",
+    "UserStatus",
+]

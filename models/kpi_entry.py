@@ -10,6 +10,9 @@ from models.clock import UtcDateTime, utcnow
 from models.ids import new_id
 
 SELLER_DATE_UNIQUE_INDEX = "seller_date_unique"
+TENANT_STORE_DATE_INDEX = "tenant_store_date"
+# Serves KPI reads over a period: the tenant and date range, in (date, store, seller) order.
+TENANT_DATE_STORE_SELLER_INDEX = "tenant_date_store_seller"
 
 
 class KpiEntry(Document):
@@ -37,6 +40,15 @@ class KpiEntry(Document):
             ),
             IndexModel(
                 [("gerant_id", ASCENDING), ("store_id", ASCENDING), ("date", ASCENDING)],
-                name="tenant_store_date",
+                name=TENANT_STORE_DATE_INDEX,
+            ),
+            IndexModel(
+                [
+                    ("gerant_id", ASCENDING),
+                    ("date", ASCENDING),
+                    ("store_id", ASCENDING),
+                    ("seller_id", ASCENDING),
+                ],
+                name=TENANT_DATE_STORE_SELLER_INDEX,
             ),
         ]

@@ -62,28 +62,33 @@ def actor_for_user(user: User) -> Actor:
 
 async def actor_for_api_key(key: str) -> Actor:
     """Check one API key: shape and checksum first (no database), then its stored state."""
+    api_key = await _usable_key(key)
+    key_usage.touch(api_key.id)
+    return actor_for_key(api_key)
+
+
+async def _usable_key(key: str) -> ApiKey:
     if not is_well_formed(key):
-        raise Unauthenticated(messages.INVALID_API_KEY)
+        raise Unauthenticated(messages.INVALID_API_KEY, "malformed_key")
     key_hash = hash_key(key)
     api_key = key_cache.get(key_hash)
     if api_key is None:
         api_key = await ApiKey.find_one({"key_hash": key_hash})
         if api_key is None:
-            raise Unauthenticated(messages.INVALID_API_KEY)
+            raise Unauthenticated(messages.INVALID_API_KEY, "unknown_key")
         key_cache.put(api_key)
     if not api_key.active:
-        raise Unauthenticated(messages.INACTIVE_API_KEY)
+        raise Unauthenticated(messages.INACTIVE_API_KEY, "inactive_key", api_key)
     if api_key.expires_at is not None and api_key.expires_at <= utcnow():
-        raise Unauthenticated(messages.EXPIRED_API_KEY)
-    key_usage.touch(api_key.id)
-    return actor_for_key(api_key)
+        raise Unauthenticated(messages.EXPIRED_API_KEY, "expired_key", api_key)
+    return api_key
 
 
 async def authenticate(*, x_api_key: str | None, authorization: str | None) -> Actor:
     """Integrations API: an API key from the request headers, or 401."""
     key = credential_from_headers(x_api_key=x_api_key, authorization=authorization)
     if not key:
-        raise Unauthenticated(messages.MISSING_API_KEY)
+        raise Unauthenticated(messages.MISSING_API_KEY, "missing_key")
     return await actor_for_api_key(key)
 
 
@@ -94,10 +99,24 @@ async def authenticate_app(
     bearer = bearer_value(authorization)
     if x_api_key or bearer is None or bearer.startswith(KEY_PREFIX):
         return await authenticate(x_api_key=x_api_key, authorization=authorization)
-    user = await User.find_one({"_id": signer.user_id(bearer)})
+    user = await User.find_one({"_id": signer.verify(bearer).user_id})
     if user is None or user.status != UserStatus.ACTIVE or user.role != Role.GERANT:
-        raise Unauthenticated(messages.INVALID_SESSION)
+        raise Unauthenticated(messages.INVALID_SESSION, "invalid_session")
     return actor_for_user(user)
+
+
+async def tenant_of(
+    *, x_api_key: str | None, authorization: str | None, signer: TokenSigner
+) -> str | None:
+    """The tenant a request's credential belongs to, with no other effect; None if invalid."""
+    bearer = bearer_value(authorization)
+    try:
+        if x_api_key or bearer is None or bearer.startswith(KEY_PREFIX):
+            key = credential_from_headers(x_api_key=x_api_key, authorization=authorization)
+            return (await _usable_key(key)).gerant_id if key else None
+        return signer.verify(bearer).gerant_id
+    except Unauthenticated:
+        return None
 
 
 def expiry_warning(actor: Actor, warning_days: int) -> str | None:

@@ -10,6 +10,7 @@ from pymongo.errors import (
     NetworkTimeout,
 )
 
+from models import ApiKey
 from resolvers.messages import SERVICE_UNAVAILABLE
 
 
@@ -33,6 +34,13 @@ class Unauthenticated(AppError):
     status = 401
     code = "UNAUTHENTICATED"
 
+    def __init__(
+        self, message: str, reason: str = "invalid_credentials", api_key: ApiKey | None = None
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.api_key = api_key
+
 
 class Forbidden(AppError):
     status = 403
@@ -47,6 +55,20 @@ class NotFound(AppError):
 class Conflict(AppError):
     status = 409
     code = "CONFLICT"
+
+
+class UnprocessableEntity(AppError):
+    status = 422
+    code = "UNPROCESSABLE_ENTITY"
+
+
+class TooManyRequests(AppError):
+    status = 429
+    code = "TOO_MANY_REQUESTS"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ServiceUnavailable(AppError):

@@ -1,6 +1,8 @@
-"""Daily KPI sync: the whole batch validated, sellers checked in one query, one bulk upsert."""
+"""Daily KPI sync: the batch validated, sellers checked in one query, one transactional upsert."""
 
+import asyncio
 import logging
+import random
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from pydantic import (
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, PyMongoError
 
-from models import KpiEntry, Role, Store, User, UserStatus
+from models import KpiEntry, Role, Store, User, UserStatus, transactions
 from models.clock import UtcDateTime, utcnow
 from models.ids import new_id
 from resolvers import messages
@@ -42,7 +44,12 @@ MAX_COUNT = 2**31 - 1
 MAX_AMOUNT_DIGITS = 15
 CENT = Decimal("0.01")
 DATE_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-DUPLICATE_KEY = 11000
+# A concurrent sync of the same entries aborts the transaction with a write conflict (labelled
+# TransientTransactionError) or, if it committed first, a duplicate key; the batch is tried again.
+TRANSIENT_TRANSACTION_ERROR = "TransientTransactionError"
+RACE_CODES = frozenset({11000, 112})  # DuplicateKey, WriteConflict
+MAX_ATTEMPTS = 5
+RETRY_PAUSE_SECONDS = 0.02
 
 
 def _number(value: object) -> object:
@@ -79,6 +86,14 @@ def _null_is(default: object) -> BeforeValidator:
     return BeforeValidator(lambda value: default if value is None else value)
 
 
+def _or_null(schema: dict[str, Any]) -> None:
+    """Document that a field also accepts null (which `_null_is` turns into its default)."""
+    annotations = {key: schema.pop(key) for key in ("title", "default") if key in schema}
+    accepted = dict(schema)
+    schema.clear()
+    schema.update(anyOf=[accepted, {"type": "null"}], **annotations)
+
+
 Identifier = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID)
 ]
@@ -107,7 +122,7 @@ class KpiEntryData(Input):
     ca_journalier: Amount
     nb_ventes: Count
     nb_articles: Count
-    prospects: Annotated[Count, _null_is(0)] = 0
+    prospects: Annotated[Count, _null_is(0), Field(json_schema_extra=_or_null)] = 0
     timestamp: UtcDateTime | None = None
 
 
@@ -117,7 +132,9 @@ class KpiSync(Input):
     store_id: Identifier
     date: KpiDate
     kpi_entries: list[KpiEntryData] = Field(min_length=1, max_length=MAX_ENTRIES)
-    source: Annotated[Source, _null_is(DEFAULT_SOURCE)] = DEFAULT_SOURCE
+    source: Annotated[Source, _null_is(DEFAULT_SOURCE), Field(json_schema_extra=_or_null)] = (
+        DEFAULT_SOURCE
+    )
 
     @field_validator("kpi_entries", mode="before")
     @classmethod
@@ -149,9 +166,6 @@ class KpiSyncCounts:
     @property
     def total(self) -> int:
         return self.created + self.updated
-
-    def __add__(self, other: "KpiSyncCounts") -> "KpiSyncCounts":
-        return KpiSyncCounts(self.created + other.created, self.updated + other.updated)
 
 
 def store_sellers(actor: Actor, store_id: str) -> dict[str, Any]:
@@ -202,35 +216,36 @@ def _write_failed(exc: PyMongoError) -> BadRequest:
     return BadRequest(messages.KPI_WRITE_FAILED)
 
 
-async def _bulk_write(operations: list[UpdateOne]) -> tuple[KpiSyncCounts, list[UpdateOne]]:
-    """Counts of the applied upserts, and the ones that lost an insert race to another request."""
-    try:
-        result = await KpiEntry.get_motor_collection().bulk_write(operations, ordered=False)
-    except BulkWriteError as exc:
-        details = exc.details
-        errors = details.get("writeErrors", [])
-        if details.get("writeConcernErrors") or any(
-            error.get("code") != DUPLICATE_KEY for error in errors
-        ):
-            raise _write_failed(exc) from None
-        applied = KpiSyncCounts(created=details["nUpserted"], updated=details["nMatched"])
-        return applied, [operations[error["index"]] for error in errors]
-    except PyMongoError as exc:
-        if as_app_error(exc) is not None:
-            raise
-        raise _write_failed(exc) from None
-    return KpiSyncCounts(created=result.upserted_count, updated=result.matched_count), []
+def _lost_a_race(exc: PyMongoError) -> bool:
+    """Whether a concurrent write of the same entries aborted the transaction: worth retrying."""
+    if exc.has_error_label(TRANSIENT_TRANSACTION_ERROR):
+        return True
+    if isinstance(exc, BulkWriteError):
+        codes = {error.get("code") for error in exc.details.get("writeErrors", [])}
+        return bool(codes) and codes <= RACE_CODES
+    return False
+
+
+async def _apply(operations: list[UpdateOne]) -> KpiSyncCounts:
+    """Every upsert in one transaction: if any fails, none of them is applied."""
+    async with transactions.transaction(KpiEntry) as session:
+        result = await KpiEntry.get_motor_collection().bulk_write(operations, session=session)
+    return KpiSyncCounts(created=result.upserted_count, updated=result.matched_count)
 
 
 async def _upsert_all(operations: list[UpdateOne]) -> KpiSyncCounts:
-    """One bulk write; entries that lost a race on the unique index are retried once."""
-    counts, raced = await _bulk_write(operations)
-    if raced:
-        retried, lost = await _bulk_write(raced)
-        if lost:
-            raise BadRequest(messages.KPI_WRITE_FAILED)
-        counts += retried
-    return counts
+    """The batch, retried whole after a short random pause while concurrent syncs conflict."""
+    attempt = 1
+    while True:
+        try:
+            return await _apply(operations)
+        except PyMongoError as exc:
+            if as_app_error(exc) is not None:
+                raise
+            if attempt >= MAX_ATTEMPTS or not _lost_a_race(exc):
+                raise _write_failed(exc) from None
+        await asyncio.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * 2**attempt))
+        attempt += 1
 
 
 async def sync_kpis(*, actor: Actor, data: KpiSync) -> KpiSyncCounts:

@@ -36,6 +36,29 @@ KPI_WRITE_FAILED = (
     "Database write error: the KPI entries may not all have been saved; "
     "sending the same request again is safe"
 )
+KPI_PERIOD_REVERSED = "to: must not be before from"
+KPI_PERIOD_TOO_LONG = "The period is too long: {days} days (maximum {maximum})"
+KPI_PERIOD_OUT_OF_RANGE = "Dates must be between {earliest} and {latest}"
+KPI_TOTAL_LABEL = "Total"
+KPI_DAY_LABEL = "{weekday} {day} {month} {year}"
+KPI_FIRST_DAY = "1er"
+KPI_WEEK_LABEL = "semaine {week} {year}"
+KPI_MONTH_LABEL = "{month} {year}"
+KPI_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+KPI_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 UNKNOWN_PERMISSIONS = "Unknown permissions: {names}"
 UNKNOWN_STORE_IDS = "store_ids not found in this tenant: {ids}"
@@ -49,5 +72,20 @@ INVALID_SESSION = "Invalid or expired session token"
 PASSWORD_TOO_SHORT = "password: must be at least {minimum} characters"
 
 INVALID_JSON = "Request body is not valid JSON"
+BODY_TOO_LARGE = "Request body too large (maximum 1 MiB)"
 INTERNAL_ERROR = "Internal server error"
 SERVICE_UNAVAILABLE = "Service temporarily unavailable"
+
+IDEMPOTENCY_KEY_LENGTH = "Idempotency-Key must be 1 to {maximum} characters long"
+IDEMPOTENCY_KEY_REUSED = (
+    "This Idempotency-Key was already used for a different request (method, path or body); "
+    "use a new key for a new request"
+)
+IDEMPOTENCY_KEY_IN_PROGRESS = (
+    "A request with this Idempotency-Key is still being processed; retry after it has finished"
+)
+
+INVALID_CURSOR = "after: invalid cursor"
+PAGE_SIZE_RANGE = "first: must be between 1 and {maximum}"
+RATE_LIMITED = "Rate limit exceeded: {limit} requests per minute for this API key. Retry later"
+AUTH_FAILURES_LIMITED = "Too many failed authentications from this address. Retry later"

@@ -8,6 +8,7 @@ class Permission(StrEnum):
     STORES_WRITE = "stores:write"
     USERS_WRITE = "users:write"
     KPI_WRITE = "kpi:write"
+    KPI_READ = "kpi:read"
 
 
 ALL_PERMISSIONS: tuple[str, ...] = tuple(p.value for p in Permission)

@@ -28,7 +28,7 @@ async def login(*, email: str, password: str, signer: TokenSigner) -> LoginResul
     hash_ = user.password_hash if user and user.status == UserStatus.ACTIVE else None
     if user is None or not await verify_password(hash_, password):
         login_throttle.failed(key)
-        raise Unauthenticated(messages.INVALID_CREDENTIALS)
+        raise Unauthenticated(messages.INVALID_CREDENTIALS, "bad_credentials")
     login_throttle.succeeded(key)
     return LoginResult(token=signer.issue(user), user=user)
 

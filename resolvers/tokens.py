@@ -21,6 +21,12 @@ class IssuedToken:
 
 
 @dataclass(frozen=True)
+class SessionClaims:
+    user_id: str
+    gerant_id: str
+
+
+@dataclass(frozen=True)
 class TokenSigner:
     """Issues and checks session tokens; built once at startup from the settings."""
 
@@ -41,16 +47,16 @@ class TokenSigner:
         token = jwt.encode(claims, self.secret, algorithm=ALGORITHM)
         return IssuedToken(token=token, expires_at=expires_at.replace(microsecond=0))
 
-    def user_id(self, token: str) -> str:
-        """The user id of a valid, unexpired token signed with our secret, else 401."""
+    def verify(self, token: str) -> SessionClaims:
+        """The claims of a valid, unexpired token signed with our secret, else 401."""
         try:
             claims = jwt.decode(
                 token,
                 self.secret,
                 algorithms=[ALGORITHM],
                 audience=AUDIENCE,
-                options={"require": ["sub", "exp", "iat"]},
+                options={"require": ["sub", "gid", "exp", "iat"]},
             )
         except jwt.PyJWTError:
-            raise Unauthenticated(messages.INVALID_SESSION) from None
-        return str(claims["sub"])
+            raise Unauthenticated(messages.INVALID_SESSION, "invalid_session") from None
+        return SessionClaims(user_id=str(claims["sub"]), gerant_id=str(claims["gid"]))

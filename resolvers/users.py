@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, EmailStr, field_validator
+from pydantic import AfterValidator, EmailStr, StringConstraints, field_validator
 from pymongo.errors import DuplicateKeyError
 
 from models import Role, Store, User, UserStatus
@@ -11,7 +11,7 @@ from models.user import email_key
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import BadRequest, Forbidden, NotFound, duplicate_key_fields
-from resolvers.inputs import ExternalId, Input, Name, Phone
+from resolvers.inputs import MAX_ID, ExternalId, Input, Name, Phone
 from resolvers.permissions import Permission
 from resolvers.stores import get_active_store
 
@@ -27,7 +27,7 @@ class ManagerCreate(Input):
 
 
 class SellerCreate(ManagerCreate):
-    manager_id: str | None = None
+    manager_id: Annotated[str, StringConstraints(max_length=MAX_ID)] | None = None
 
 
 class UserUpdate(Input):

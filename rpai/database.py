@@ -126,12 +126,13 @@ def database_url(settings: Settings) -> Iterator[str]:
 def make_client(url: str, settings: Settings) -> AsyncIOMotorClient[dict[str, object]]:
     """A motor client whose operations fail within the configured timeout instead of hanging."""
     timeout_ms = int(settings.db_timeout_seconds * 1000)
+    # timeoutMS bounds each operation as a whole, its automatic retry included.
     return AsyncIOMotorClient(
         url,
         tz_aware=True,
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
-        socketTimeoutMS=timeout_ms * 2,
+        timeoutMS=timeout_ms,
     )
 
 

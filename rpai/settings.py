@@ -21,8 +21,15 @@ class Settings(BaseSettings):
     db_timeout_seconds: float = Field(default=5.0, gt=0)
     key_expiry_warning_days: int = 14
     key_usage_flush_seconds: float = Field(default=5.0, gt=0)
+    key_cache_seconds: float = Field(default=5.0, ge=0, le=5)
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+    auth_failures_per_minute: int = Field(default=30, ge=1)
+    rate_limit_sync_seconds: float = Field(default=1.0, gt=0)
+    audit_flush_seconds: float = Field(default=1.0, gt=0)
+    audit_retention_days: int = Field(default=90, ge=1)
     jwt_secret: SecretStr | None = None
     jwt_ttl_minutes: int = Field(default=720, ge=1)
+    idempotency_ttl_hours: int = Field(default=24, ge=1)
     log_level: str = "INFO"
 
 

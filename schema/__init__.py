@@ -6,9 +6,11 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.tools import merge_types
 
 from schema.api_keys import ApiKeyMutation, ApiKeyQuery
+from schema.audit import AuditQuery, OperationRecorder
 from schema.context import get_context
 from schema.errors import ErrorMapping, log_unexpected
 from schema.kpi import KpiMutation
+from schema.kpi_reports import KpiReportQuery
 from schema.me import MeQuery
 from schema.sessions import SessionMutation
 from schema.stores import StoreMutation, StoreQuery
@@ -18,7 +20,7 @@ MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
 
-Query = merge_types("Query", (MeQuery, StoreQuery, ApiKeyQuery))
+Query = merge_types("Query", (MeQuery, StoreQuery, ApiKeyQuery, AuditQuery, KpiReportQuery))
 Mutation = merge_types(
     "Mutation", (StoreMutation, UserMutation, KpiMutation, SessionMutation, ApiKeyMutation)
 )
@@ -34,6 +36,7 @@ schema = Schema(
     mutation=Mutation,
     extensions=[
         ErrorMapping,
+        OperationRecorder,
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),

@@ -7,3 +7,11 @@ import strawberry
 class DeleteResult:
     success: bool
     message: str
+
+
+@strawberry.type
+class PageInfo:
+    """Cursor pagination: whether another page follows, and the cursor to ask for it."""
+
+    has_next_page: bool
+    end_cursor: str | None

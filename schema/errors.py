@@ -2,36 +2,54 @@
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
 from resolvers import messages
-from resolvers.errors import AppError, BadRequest, as_app_error
+from resolvers.errors import AppError, BadRequest, TooManyRequests, Unauthenticated, as_app_error
 
 logger = logging.getLogger(__name__)
 
-INTERNAL = {"code": "INTERNAL_SERVER_ERROR", "status": 500}
+INTERNAL_CODE = "INTERNAL_SERVER_ERROR"
 
 
 def known_error(error: GraphQLError) -> AppError | None:
     """The AppError behind a GraphQL error; GraphQL's own parse/validation errors are 400s."""
     original = error.original_error
-    if original is None:
+    if original is None or isinstance(original, GraphQLError):
         return BadRequest(error.message)
     if isinstance(original, AppError):
         return original
     return as_app_error(original)
 
 
-def mapped(error: GraphQLError) -> GraphQLError:
+def extensions_of(error: AppError) -> dict[str, Any]:
+    extensions: dict[str, Any] = {"code": error.code, "status": error.status}
+    if isinstance(error, TooManyRequests):
+        extensions["retryAfter"] = error.retry_after
+    return extensions
+
+
+def graphql_error_body(error: AppError) -> dict[str, Any]:
+    """A whole GraphQL response carrying one error (for answers made outside execution)."""
+    return {
+        "data": None,
+        "errors": [{"message": error.message, "extensions": extensions_of(error)}],
+    }
+
+
+def mapped(error: GraphQLError, request_id: str | None) -> GraphQLError:
     app_error = known_error(error)
     if app_error is None:
-        message, extensions = messages.INTERNAL_ERROR, INTERNAL
+        message = messages.INTERNAL_ERROR
+        extensions: dict[str, Any] = {"code": INTERNAL_CODE, "status": 500}
+        if request_id:
+            extensions["requestId"] = request_id
     else:
-        message = app_error.message
-        extensions = {"code": app_error.code, "status": app_error.status}
+        message, extensions = app_error.message, extensions_of(app_error)
     return GraphQLError(
         message,
         nodes=error.nodes,
@@ -55,5 +73,13 @@ class ErrorMapping(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
-        if result is not None and result.errors:
-            result.errors = [mapped(error) for error in result.errors]
+        if result is None or not result.errors:
+            return
+        request = getattr(self.execution_context.context, "request", None)
+        state = request.state if request is not None else None
+        for error in result.errors:
+            if state is not None and isinstance(error.original_error, Unauthenticated):
+                state.auth_failure = error.original_error.reason
+                state.refused_key = error.original_error.api_key
+        request_id = getattr(state, "request_id", None)
+        result.errors = [mapped(error, request_id) for error in result.errors]

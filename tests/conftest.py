@@ -2,6 +2,7 @@
 
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 from uuid import uuid4
 
@@ -9,15 +10,17 @@ import httpx
 import mongomock.collection
 import pytest
 from asgi_lifespan import LifespanManager
-from beanie import init_beanie
+from beanie import Document, init_beanie
 from mongomock_motor import AsyncMongoMockClient
 from pydantic import SecretStr
 from secantus import SecantusDBServer
 
-from models import DOCUMENT_MODELS
+from models import DOCUMENT_MODELS, transactions
+from resolvers.audit import audit_log
 from resolvers.key_cache import key_cache
 from resolvers.key_usage import key_usage
 from resolvers.login_throttle import login_throttle
+from resolvers.rate_limits import rate_limits
 from rpai.app import create_app
 from rpai.settings import Settings
 
@@ -44,13 +47,22 @@ def fresh_process_state() -> None:
     """Process-local caches and counters start empty in every test."""
     login_throttle.failures.clear()
     key_cache.clear()
+    rate_limits.reset()
+    audit_log.pending.clear()
     key_usage.pending.clear()
     key_usage.written.clear()
 
 
+@asynccontextmanager
+async def no_transaction(_document: type[Document]) -> AsyncIterator[None]:
+    """mongomock has no sessions: its writes run outside any transaction."""
+    yield None
+
+
 @pytest.fixture
-async def mock_db() -> None:
-    """A fresh in-memory database for resolver tests; indexes are tested on SecantusDB."""
+async def mock_db(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh in-memory database for rules; indexes and transactions are tested on SecantusDB."""
+    monkeypatch.setattr(transactions, "transaction", no_transaction)
     client: Any = AsyncMongoMockClient(tz_aware=True)
     database = client[f"unit_{uuid4().hex}"]
     await init_beanie(database=database, document_models=DOCUMENT_MODELS, skip_indexes=True)
@@ -74,12 +86,21 @@ def settings(secantus_uri: str) -> Settings:
         db_timeout_seconds=3,
         jwt_secret=SecretStr(TEST_JWT_SECRET),
         key_usage_flush_seconds=3600,
+        rate_limit_sync_seconds=3600,
+        audit_flush_seconds=3600,
     )
 
 
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the app with its lifespan running; the test database is dropped after."""
+    async with serving(settings) as http:
+        yield http
+
+
+@asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """Run the app built from `settings` and give an HTTP client on it."""
     app = create_app(settings)
     async with LifespanManager(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)

@@ -243,3 +243,51 @@ class TestBudgets:
             outcome, seen = await count(settings, sync_call(client, transport, key, body))
             assert outcome.status == 200
             assert len(seen) <= 5, seen
+
+
+@pytest.mark.parametrize("transport", ["rest", "graphql"])
+class TestIdempotencyCost:
+    def create_store(
+        self, client: httpx.AsyncClient, transport: str, key: str, idempotency_key: str | None
+    ) -> Call:
+        headers = {"X-API-Key": key}
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        body: dict[str, Any] = {"name": "Lyon", "location": "69001 Lyon"}
+        url, payload = "/api/integrations/stores", body
+        if transport == "graphql":
+            query = "mutation($i: CreateStoreInput!) { createStore(input: $i) { id } }"
+            url, payload = "/graphql", {"query": query, "variables": {"i": body}}
+
+        async def call() -> Outcome:
+            response = await client.post(url, json=payload, headers=headers)
+            return Outcome(response.status_code, None, response.headers)
+
+        return call
+
+    async def test_without_the_header_nothing_is_spent(
+        self, client: httpx.AsyncClient, settings: Settings, transport: str
+    ) -> None:
+        key = await make_key(await make_gerant())
+        await warm(client, key)
+        outcome, seen = await count(settings, self.create_store(client, transport, key, None))
+        assert outcome.status == 200
+        assert len(seen) <= 3, seen
+        assert all(collection != "idempotency_records" for _, collection in seen), seen
+
+    async def test_first_call_within_2_more_and_replay_within_2(
+        self, client: httpx.AsyncClient, settings: Settings, transport: str
+    ) -> None:
+        key = await make_key(await make_gerant())
+        await warm(client, key)
+        call = self.create_store(client, transport, key, "order-1")
+        outcome, seen = await count(settings, call)
+        assert outcome.status == 200
+        assert len(seen) <= 3 + 2, seen
+        assert [command for command in seen if command[1] == "idempotency_records"] == [
+            ("insert", "idempotency_records"),
+            ("update", "idempotency_records"),
+        ]
+        outcome, seen = await count(settings, call)
+        assert outcome.data["idempotent-replayed"] == "true"
+        assert seen == [("insert", "idempotency_records"), ("find", "idempotency_records")]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from bson import Decimal128
 from pydantic import ValidationError
-from pymongo.errors import AutoReconnect, BulkWriteError
+from pymongo.errors import AutoReconnect, BulkWriteError, OperationFailure
 from pymongo.results import BulkWriteResult
 
 from models import KpiEntry, Role, Store, User, UserStatus
@@ -17,7 +17,7 @@ from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.auth import authenticate
 from resolvers.errors import BadRequest, Forbidden, NotFound
-from resolvers.kpi import MAX_ENTRIES, KpiSync, KpiSyncCounts, sync_kpis
+from resolvers.kpi import MAX_ATTEMPTS, MAX_ENTRIES, KpiSync, KpiSyncCounts, sync_kpis
 from resolvers.validation import parse
 from tests.factories import make_gerant, make_key, make_store, make_user
 
@@ -421,33 +421,30 @@ class TestAccess:
 
 
 class FlakyCollection:
-    """The KPI collection whose first `failures` bulk writes raise `error`, the first one after
-    applying its first `applied` operations (as an unordered bulk write does)."""
+    """The KPI collection whose first `failures` bulk writes raise `error` (in a transaction, a
+    failed bulk write applies nothing: the transaction is tested on SecantusDB)."""
 
-    def __init__(self, error: Exception, failures: int = 1, applied: int = 0) -> None:
+    def __init__(self, error: Exception, failures: int = 1) -> None:
         self.real = KpiEntry.get_motor_collection()
         self.error = error
         self.failures = failures
-        self.applied = applied
         self.calls: list[int] = []
 
     async def bulk_write(self, operations: list[Any], **kwargs: Any) -> BulkWriteResult:
         self.calls.append(len(operations))
         if len(self.calls) <= self.failures:
-            if self.applied:
-                await self.real.bulk_write(operations[: self.applied], **kwargs)
             raise self.error
         result: BulkWriteResult = await self.real.bulk_write(operations, **kwargs)
         return result
 
 
-def bulk_error(code: int, index: int, upserted: int = 0) -> BulkWriteError:
+def bulk_error(code: int, index: int) -> BulkWriteError:
     return BulkWriteError(
         {
             "writeErrors": [{"index": index, "code": code, "errmsg": "E11000 duplicate key"}],
             "writeConcernErrors": [],
             "nInserted": 0,
-            "nUpserted": upserted,
+            "nUpserted": 0,
             "nMatched": 0,
             "nModified": 0,
             "nRemoved": 0,
@@ -456,16 +453,27 @@ def bulk_error(code: int, index: int, upserted: int = 0) -> BulkWriteError:
     )
 
 
+def write_conflict() -> OperationFailure:
+    return OperationFailure(
+        "WriteConflict", code=112, details={"errorLabels": ["TransientTransactionError"]}
+    )
+
+
 class TestWriteErrors:
-    async def test_an_entry_that_lost_an_insert_race_is_retried_once(
-        self, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+    @pytest.mark.parametrize(
+        "race",
+        [bulk_error(11000, index=1), write_conflict()],
+        ids=["duplicate-key", "write-conflict"],
+    )
+    async def test_a_batch_that_lost_a_race_is_retried_whole(
+        self, tenant: Tenant, monkeypatch: pytest.MonkeyPatch, race: Exception
     ) -> None:
         first, second, _ = tenant.sellers
-        flaky = FlakyCollection(bulk_error(11000, index=1, upserted=1), applied=1)
+        flaky = FlakyCollection(race)
         monkeypatch.setattr(KpiEntry, "get_motor_collection", lambda: flaky)
         data = tenant.sync(entry(first.id), entry(second.id))
         counts = await sync_kpis(actor=tenant.actor, data=data)
-        assert flaky.calls == [2, 1]
+        assert flaky.calls == [2, 2]
         assert counts == KpiSyncCounts(created=2, updated=0)
         assert await flaky.real.count_documents({}) == 2
 
@@ -479,15 +487,15 @@ class TestWriteErrors:
         assert caught.value.message == messages.KPI_WRITE_FAILED
         assert flaky.calls == [1]
 
-    async def test_a_second_lost_race_is_a_400(
+    async def test_races_lost_at_every_attempt_are_a_400(
         self, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        flaky = FlakyCollection(bulk_error(11000, index=0), failures=2)
+        flaky = FlakyCollection(write_conflict(), failures=MAX_ATTEMPTS)
         monkeypatch.setattr(KpiEntry, "get_motor_collection", lambda: flaky)
         with pytest.raises(BadRequest) as caught:
             await sync_kpis(actor=tenant.actor, data=tenant.sync(entry(tenant.sellers[0].id)))
         assert caught.value.message == messages.KPI_WRITE_FAILED
-        assert flaky.calls == [1, 1]
+        assert flaky.calls == [1] * MAX_ATTEMPTS
 
     async def test_an_unreachable_database_is_left_to_the_503_mapping(
         self, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
@@ -496,3 +504,4 @@ class TestWriteErrors:
         monkeypatch.setattr(KpiEntry, "get_motor_collection", lambda: flaky)
         with pytest.raises(AutoReconnect):
             await sync_kpis(actor=tenant.actor, data=tenant.sync(entry(tenant.sellers[0].id)))
+        assert flaky.calls == [1]

@@ -24,14 +24,23 @@ async def test_unexpected_error_is_500_without_internals(
 ) -> None:
     key = await make_key(await make_gerant())
     monkeypatch.setattr(stores, "list_stores", fail)
-    over_rest = await client.get("/api/integrations/stores", headers={"X-API-Key": key})
-    assert (over_rest.status_code, over_rest.json()) == (500, {"detail": "Internal server error"})
+    over_rest = await client.get(
+        "/api/integrations/stores", headers={"X-API-Key": key, "X-Request-ID": "support-123"}
+    )
+    assert (over_rest.status_code, over_rest.json()) == (
+        500,
+        {"detail": "Internal server error", "request_id": "support-123"},
+    )
     response = await client.post(
         "/graphql", json={"query": "{ stores { id } }"}, headers={"X-API-Key": key}
     )
     [error] = response.json()["errors"]
     assert error["message"] == "Internal server error"
-    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "status": 500}
+    assert error["extensions"] == {
+        "code": "INTERNAL_SERVER_ERROR",
+        "status": 500,
+        "requestId": response.headers["x-request-id"],
+    }
     assert "hunter2" not in response.text
     assert "RuntimeError" in caplog.text
 
@@ -72,3 +81,16 @@ async def test_no_validation_error_is_ever_422(client: httpx.AsyncClient) -> Non
     outcome = await rest(client, "POST", "/stores", key, ["not", "an", "object"])
     assert outcome.status == 400
     assert outcome.detail == "Input should be a valid dictionary or object to extract fields from"
+
+
+async def test_graphql_variable_errors_are_bad_request(client: httpx.AsyncClient) -> None:
+    key = await make_key(await make_gerant())
+    outcome = await graphql(
+        client,
+        "mutation($id: ID!) { deleteStore(storeId: $id) { success } }",
+        key,
+        {"id": {"$ne": 1}},
+    )
+    assert outcome.status == 400
+    assert outcome.detail is not None
+    assert outcome.detail.startswith("Variable '$id' has invalid value")

@@ -1,0 +1,68 @@
+"""The bare-stack ceiling: the same database commands as the real endpoints, and nothing else.
+
+No validation, authentication, business rules or middleware: documents are built in advance.
+Run by bench/run.py with the same uvicorn settings as the real server.
+"""
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from bson import Decimal128
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from motor.motor_asyncio import AsyncIOMotorClient
+from pymongo import UpdateOne
+
+URL = os.environ["MONGODB_URL"]
+GERANT_ID = os.environ["BENCH_GERANT_ID"]
+STORE_ID = os.environ["BENCH_STORE_ID"]
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    client: AsyncIOMotorClient[dict[str, Any]] = AsyncIOMotorClient(URL, tz_aware=True)
+    app.state.db = client.get_default_database()
+    sellers = await app.state.db.users.distinct("_id", {"store_id": STORE_ID, "role": "seller"})
+    app.state.sellers = sellers
+    yield
+    client.close()
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/api/integrations/stores")
+async def stores(request: Request) -> dict[str, Any]:
+    found = await request.app.state.db.stores.find({"gerant_id": GERANT_ID}).to_list(None)
+    return {"stores": [{"id": s["_id"], "name": s["name"], "active": s["active"]} for s in found]}
+
+
+@app.get("/api/integrations/me")
+async def me(request: Request) -> dict[str, Any]:
+    gerant = await request.app.state.db.users.find_one({"_id": GERANT_ID})
+    return {"gerant": {"id": gerant["_id"], "name": gerant["name"]}}
+
+
+@app.post("/api/integrations/kpi/sync")
+async def sync(request: Request) -> Response:
+    day = (await request.json())["date"]
+    db = request.app.state.db
+    await db.stores.find_one({"_id": STORE_ID})
+    await db.users.distinct("_id", {"_id": {"$in": request.app.state.sellers}})
+    result = await db.kpi_entries.bulk_write(
+        [
+            UpdateOne(
+                {"seller_id": seller, "date": day},
+                {"$set": {"ca_journalier": Decimal128("10.50"), "nb_ventes": 1, "nb_articles": 2}},
+                upsert=True,
+            )
+            for seller in request.app.state.sellers
+        ],
+        ordered=False,
+    )
+    return Response(
+        f'{{"status":"success","entries_created":{result.upserted_count}}}',
+        media_type="application/json",
+    )

@@ -1,0 +1,30 @@
+"""One tenant's Idempotency-Key: the request it was first used for, and the response to replay."""
+
+from beanie import Document
+from pydantic import BaseModel
+from pymongo import ASCENDING, IndexModel
+
+from models.clock import UtcDateTime
+
+
+class StoredResponse(BaseModel):
+    """What a replay sends back: the first response's status, content type and body."""
+
+    status: int
+    content_type: str | None
+    body: bytes
+
+
+class IdempotencyRecord(Document):
+    id: str  # type: ignore[assignment]  # "<gerant_id>:<Idempotency-Key>": the lock across processes
+    fingerprint: str
+    lock_id: str
+    locked_at: UtcDateTime
+    response: StoredResponse | None = None  # None while the first request is running
+    expires_at: UtcDateTime
+
+    class Settings:
+        name = "idempotency_records"
+        indexes = [
+            IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expires_ttl"),
+        ]

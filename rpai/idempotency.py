@@ -1,0 +1,184 @@
+"""Idempotency-Key on API writes: a repeated request gets the first one's response, replayed.
+
+Covers POST, PUT and DELETE under /api/integrations and every POST /graphql that carries the
+header. For GraphQL that includes queries: replaying one returns the data it read the first
+time and changes nothing, so it is harmless. A request without the header passes straight
+through, at no cost.
+"""
+
+import json
+import logging
+from datetime import timedelta
+
+from pymongo.errors import PyMongoError
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from models.idempotency_record import StoredResponse
+from resolvers.auth import tenant_of
+from resolvers.errors import BadRequest, Conflict, UnprocessableEntity
+from resolvers.idempotency import Claim, check_key, claim, complete, fingerprint, is_final, release
+from resolvers.metrics import IDEMPOTENT_REPLAYS
+from rpai.edge import GRAPHQL_PATH, INTEGRATIONS_PREFIX, send_error, state
+
+logger = logging.getLogger(__name__)
+
+HEADER = "idempotency-key"
+WRITE_METHODS = frozenset({"POST", "PUT", "DELETE"})
+REPLAYED = (b"idempotent-replayed", b"true")
+
+
+def applies(scope: Scope) -> bool:
+    """Whether the request may carry an Idempotency-Key: integration writes and POST /graphql."""
+    path: str = scope["path"]
+    method: str = scope["method"]
+    if path == GRAPHQL_PATH:
+        return method == "POST"
+    return path.startswith(f"{INTEGRATIONS_PREFIX}/") and method in WRITE_METHODS
+
+
+def target(scope: Scope) -> str:
+    """The path, with the query string if any: what the request addresses."""
+    query: bytes = scope.get("query_string", b"")
+    return f"{scope['path']}?{query.decode('latin-1')}" if query else str(scope["path"])
+
+
+def outcome_status(scope: Scope, status: int, body: bytes) -> int:
+    """The status that decides whether to keep a response; GraphQL puts it in its errors.
+
+    GraphQL answers 200 even when an operation failed on the server; the worst
+    `extensions.status` of its errors then counts (an error without one counts as a 500).
+    """
+    if scope["path"] != GRAPHQL_PATH or status != 200:
+        return status
+    try:
+        errors = json.loads(body).get("errors") or []
+        return max(
+            (int(error.get("extensions", {}).get("status", 500)) for error in errors), default=200
+        )
+    except (ValueError, TypeError, AttributeError):
+        return 500
+
+
+async def read_body(receive: Receive) -> bytes | None:
+    """The whole request body, or None if the client went away while sending it."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def replay(response: StoredResponse, send: Send) -> None:
+    headers = [(b"content-length", str(len(response.body)).encode()), REPLAYED]
+    if response.content_type:
+        headers.append((b"content-type", response.content_type.encode("latin-1")))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+async def settle(claimed: Claim, response: StoredResponse | None) -> None:
+    """Keep the response to replay, or with None release the key; never fails the request."""
+    try:
+        if response is None:
+            await release(claimed)
+        else:
+            await complete(claimed, response)
+    except PyMongoError:
+        # The record stays "in progress" and is taken over once the lock times out.
+        logger.warning("idempotency record %s not settled", claimed.record_id, exc_info=True)
+
+
+class Idempotency:
+    def __init__(self, app: ASGIApp, ttl: timedelta) -> None:
+        self.app = app
+        self.ttl = ttl
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not applies(scope):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        key = headers.get(HEADER)
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            check_key(key)
+        except BadRequest as error:
+            await send_error(scope, send, error, [])
+            return
+        tenant_id = await tenant_of(
+            x_api_key=headers.get("x-api-key"),
+            authorization=headers.get("authorization"),
+            signer=scope["app"].state.signer,
+        )
+        if tenant_id is None:  # the app answers 401
+            await self.app(scope, receive, send)
+            return
+        state(scope)["tenant"] = tenant_id
+        body = await read_body(receive)
+        if body is None:
+            return
+        try:
+            claimed = await claim(
+                tenant_id=tenant_id,
+                key=key,
+                fingerprint=fingerprint(method=scope["method"], path=target(scope), body=body),
+                ttl=self.ttl,
+            )
+        except (Conflict, UnprocessableEntity) as error:
+            await send_error(scope, send, error, [])
+            return
+        if isinstance(claimed, StoredResponse):
+            IDEMPOTENT_REPLAYS.inc()
+            await replay(claimed, send)
+            return
+        await self.run(claimed, scope, body, receive, send)
+
+    async def run(
+        self, claimed: Claim, scope: Scope, body: bytes, receive: Receive, send: Send
+    ) -> None:
+        """Run the request on its buffered body; settle the key before the client sees the answer.
+
+        Settling first means a client that got the response and sends the request again always
+        gets the replay, never a 409.
+        """
+        body_sent = False
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def receive_buffered() -> Message:
+            nonlocal body_sent
+            if body_sent:
+                return await receive()
+            body_sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        try:
+            await self.app(scope, receive_buffered, capture)
+        except Exception:  # a cancelled request keeps its record until the lock times out
+            await settle(claimed, None)
+            raise
+        if start is None:  # the client went away; nothing to keep
+            await settle(claimed, None)
+            return
+        content = b"".join(chunks)
+        status: int = start["status"]
+        kept = None
+        if is_final(outcome_status(scope, status, content)):
+            content_type = Headers(raw=start.get("headers", [])).get("content-type")
+            kept = StoredResponse(status=status, content_type=content_type, body=content)
+        await settle(claimed, kept)
+        await send(start)
+        await send({"type": "http.response.body", "body": content})

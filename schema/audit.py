@@ -1,0 +1,139 @@
+"""GraphQL: the gérant's view of the audit trail, and the recording of which operation ran."""
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from graphql import FieldNode
+from strawberry.extensions import SchemaExtension
+from strawberry.utils.operation import get_first_operation
+
+from models import AuditRecord
+from resolvers import audit
+from schema.common import PageInfo
+from schema.context import Info
+
+
+class OperationRecorder(SchemaExtension):
+    """Names the operation (`mutation createApiKey`) in the request state for the audit trail."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        definition = get_first_operation(document) if document is not None else None
+        request = getattr(context.context, "request", None)
+        if definition is not None and request is not None:
+            fields = [
+                selection.name.value
+                for selection in definition.selection_set.selections
+                if isinstance(selection, FieldNode)
+            ]
+            request.state.operation = f"{definition.operation.value} {','.join(fields)}"[:255]
+        yield
+
+
+@strawberry.type
+class ApiCall:
+    id: strawberry.ID
+    time: datetime
+    key_id: str | None
+    key_prefix: str | None
+    method: str
+    path: str
+    operation: str | None
+    status: int
+    latency_ms: float
+    request_id: str
+    client_ip: str | None
+    user_agent: str | None
+    idempotency_key: str | None
+    auth_failure: str | None
+
+
+@strawberry.type
+class ApiCallEdge:
+    cursor: str
+    node: ApiCall
+
+
+@strawberry.type
+class ApiCallConnection:
+    edges: list[ApiCallEdge]
+    page_info: PageInfo
+
+
+@strawberry.input
+class ApiCallFilter:
+    status: int | None = None
+    key_id: str | None = None
+    from_: datetime | None = strawberry.field(name="from", default=None)
+    to: datetime | None = None
+
+
+@strawberry.type
+class AuthFailureGroup:
+    reason: str
+    client_ip: str | None
+    count: int
+    last_at: datetime
+
+
+def api_call(record: AuditRecord) -> ApiCall:
+    return ApiCall(
+        id=strawberry.ID(record.id),
+        time=record.time,
+        key_id=record.key_id,
+        key_prefix=record.key_prefix,
+        method=record.method,
+        path=record.path,
+        operation=record.operation,
+        status=record.status,
+        latency_ms=record.latency_ms,
+        request_id=record.request_id,
+        client_ip=record.client_ip,
+        user_agent=record.user_agent,
+        idempotency_key=record.idempotency_key,
+        auth_failure=record.auth_failure,
+    )
+
+
+@strawberry.type
+class AuditQuery:
+    @strawberry.field(description="The tenant's API calls, newest first (gérant session).")
+    async def api_call_log(
+        self,
+        info: Info,
+        filter: ApiCallFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> ApiCallConnection:
+        given = filter or ApiCallFilter()
+        call_filter = audit.CallFilter(
+            status=given.status, key_id=given.key_id, since=given.from_, until=given.to
+        )
+        page = await audit.api_call_log(
+            actor=await info.context.actor(), filter=call_filter, first=first, after=after
+        )
+        return ApiCallConnection(
+            edges=[
+                ApiCallEdge(cursor=audit.cursor_of(record), node=api_call(record))
+                for record in page.records
+            ],
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        )
+
+    @strawberry.field(description="Refused calls (401/403) grouped by reason and client IP.")
+    async def auth_failures(
+        self,
+        info: Info,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+    ) -> list[AuthFailureGroup]:
+        groups = await audit.auth_failures(actor=await info.context.actor(), since=from_, until=to)
+        return [
+            AuthFailureGroup(
+                reason=g.reason, client_ip=g.client_ip, count=g.count, last_at=g.last_at
+            )
+            for g in groups
+        ]

@@ -1,0 +1,222 @@
+"""GraphQL: reading KPIs — pages of entries with their store and seller, and summaries."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+from models import KpiEntry as KpiEntryDocument
+from resolvers import kpi_reports
+from resolvers.validation import parse
+from schema.common import PageInfo
+from schema.context import Info
+
+# Registers the resolvers' enum as the GraphQL enum KpiGroupBy (values SELLER, STORE, ...).
+strawberry.enum(
+    kpi_reports.KpiGroupBy,
+    description="SELLER and STORE rows are keyed by id, DAY by `2025-03-04`, WEEK by ISO week "
+    "`2025-W10`, MONTH by `2025-03`; TOTAL has one row keyed `total`.",
+)
+
+
+@strawberry.input(description="Entries of a period; `from` and `to` inclusive, 366 days at most.")
+class KpiFilter:
+    from_: str = strawberry.field(name="from", description="YYYY-MM-DD.")
+    to: str = strawberry.field(description="YYYY-MM-DD.")
+    store_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Default: every store the caller may read."
+    )
+    seller_ids: list[strawberry.ID] | None = None
+
+
+@strawberry.type
+class KpiStore:
+    id: strawberry.ID
+    name: str
+
+
+@strawberry.type
+class KpiSeller:
+    id: strawberry.ID
+    name: str
+
+
+@strawberry.type(description="One seller's figures for one day.")
+class KpiEntry:
+    date: str
+    ca_journalier: Decimal = strawberry.field(
+        description="Euros, exact: a string with two decimals, e.g. `1250.50`."
+    )
+    nb_ventes: int
+    nb_articles: int
+    prospects: int
+    source: str
+    timestamp: datetime | None
+    store_id: strawberry.Private[str]
+    seller_id: strawberry.Private[str]
+
+    @strawberry.field(description="Deactivated stores included; null only if it was erased.")
+    async def store(self, info: Info) -> KpiStore | None:
+        named = await info.context.kpi_stores.load(self.store_id)
+        return KpiStore(id=strawberry.ID(named.id), name=named.name) if named else None
+
+    @strawberry.field(description="Deleted sellers included; null only if erased.")
+    async def seller(self, info: Info) -> KpiSeller | None:
+        named = await info.context.kpi_sellers.load(self.seller_id)
+        return KpiSeller(id=strawberry.ID(named.id), name=named.name) if named else None
+
+
+@strawberry.type
+class KpiEntryEdge:
+    cursor: str
+    node: KpiEntry
+
+
+@strawberry.type
+class KpiEntryConnection:
+    edges: list[KpiEntryEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(
+    description="Money (ca, panierMoyen, prixMoyenArticle) is an exact Decimal string to the "
+    "cent, rounded half-up; ratios are Floats to 4 decimals, null when the denominator is 0."
+)
+class KpiMetrics:
+    ca: Decimal
+    nb_ventes: int
+    nb_articles: int
+    prospects: int
+    panier_moyen: Decimal | None = strawberry.field(description="ca / nbVentes.")
+    indice_de_vente: float | None = strawberry.field(description="nbArticles / nbVentes.")
+    taux_transformation: float | None = strawberry.field(description="nbVentes / prospects.")
+    prix_moyen_article: Decimal | None = strawberry.field(description="ca / nbArticles.")
+
+
+@strawberry.type(
+    description="(current - previous) / previous of each metric, to 4 decimals (0.1 = +10 %); "
+    "null when the previous value is 0 or null."
+)
+class KpiChange:
+    ca: float | None
+    nb_ventes: float | None
+    nb_articles: float | None
+    prospects: float | None
+    panier_moyen: float | None
+    indice_de_vente: float | None
+    taux_transformation: float | None
+    prix_moyen_article: float | None
+
+
+@strawberry.type
+class KpiSummaryRow(KpiMetrics):
+    key: str
+    label: str
+    previous: KpiMetrics = strawberry.field(
+        description="The same over the period of the same length just before `from`; a DAY, "
+        "WEEK or MONTH row compares with the days one period length before its own."
+    )
+    change: KpiChange
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def kpi_filter(given: KpiFilter) -> kpi_reports.KpiFilter:
+    return parse(
+        kpi_reports.KpiFilter,
+        {
+            "from": given.from_,
+            "to": given.to,
+            "store_ids": given.store_ids,
+            "seller_ids": given.seller_ids,
+        },
+    )
+
+
+def kpi_entry(entry: KpiEntryDocument) -> KpiEntry:
+    return KpiEntry(
+        date=entry.date,
+        ca_journalier=entry.ca_journalier,
+        nb_ventes=entry.nb_ventes,
+        nb_articles=entry.nb_articles,
+        prospects=entry.prospects,
+        source=entry.source,
+        timestamp=entry.timestamp,
+        store_id=entry.store_id,
+        seller_id=entry.seller_id,
+    )
+
+
+def metric_fields(metrics: kpi_reports.KpiMetrics) -> dict[str, Any]:
+    """The fields KpiMetrics and KpiSummaryRow share."""
+    return {
+        "ca": metrics.ca,
+        "nb_ventes": metrics.nb_ventes,
+        "nb_articles": metrics.nb_articles,
+        "prospects": metrics.prospects,
+        "panier_moyen": metrics.panier_moyen,
+        "indice_de_vente": _float(metrics.indice_de_vente),
+        "taux_transformation": _float(metrics.taux_transformation),
+        "prix_moyen_article": metrics.prix_moyen_article,
+    }
+
+
+def kpi_change(change: kpi_reports.KpiChange) -> KpiChange:
+    return KpiChange(
+        ca=_float(change.ca),
+        nb_ventes=_float(change.nb_ventes),
+        nb_articles=_float(change.nb_articles),
+        prospects=_float(change.prospects),
+        panier_moyen=_float(change.panier_moyen),
+        indice_de_vente=_float(change.indice_de_vente),
+        taux_transformation=_float(change.taux_transformation),
+        prix_moyen_article=_float(change.prix_moyen_article),
+    )
+
+
+def summary_row(row: kpi_reports.KpiSummaryRow) -> KpiSummaryRow:
+    return KpiSummaryRow(
+        key=row.key,
+        label=row.label,
+        previous=KpiMetrics(**metric_fields(row.previous)),
+        change=kpi_change(row.change),
+        **metric_fields(row.current),
+    )
+
+
+@strawberry.type
+class KpiReportQuery:
+    @strawberry.field(
+        description="KPI entries in (date, store, seller) order, a page at a time "
+        "(permission kpi:read; `first` from 1 to 100)."
+    )
+    async def kpi_entries(
+        self, info: Info, filter: KpiFilter, first: int = 50, after: str | None = None
+    ) -> KpiEntryConnection:
+        actor = await info.context.actor()
+        page = await kpi_reports.kpi_entries(
+            actor=actor, kpi_filter=kpi_filter(filter), first=first, after=after
+        )
+        return KpiEntryConnection(
+            edges=[
+                KpiEntryEdge(cursor=kpi_reports.cursor_of(entry), node=kpi_entry(entry))
+                for entry in page.entries
+            ],
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        )
+
+    @strawberry.field(
+        description="KPI totals and ratios per group, with the previous period and the change "
+        "(permission kpi:read)."
+    )
+    async def kpi_summary(
+        self, info: Info, filter: KpiFilter, group_by: kpi_reports.KpiGroupBy
+    ) -> list[KpiSummaryRow]:
+        actor = await info.context.actor()
+        rows = await kpi_reports.kpi_summary(
+            actor=actor, kpi_filter=kpi_filter(filter), group_by=group_by
+        )
+        return [summary_row(row) for row in rows]
