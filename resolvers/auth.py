@@ -119,6 +119,16 @@ async def tenant_of(
         return None
 
 
+def is_cached_valid_key(credential: str) -> bool:
+    """Whether this credential is a key this process validated moments ago (no database)."""
+    if not is_well_formed(credential):
+        return False
+    api_key = key_cache.get(hash_key(credential))
+    if api_key is None or not api_key.active:
+        return False
+    return api_key.expires_at is None or api_key.expires_at > utcnow()
+
+
 def expiry_warning(actor: Actor, warning_days: int) -> str | None:
     """An RFC 7234-style `Warning` value when the key expires within `warning_days`."""
     expires_at = actor.api_key.expires_at if actor.api_key else None

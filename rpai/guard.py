@@ -4,7 +4,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from resolvers import messages
-from resolvers.auth import credential_from_headers
+from resolvers.auth import credential_from_headers, is_cached_valid_key
 from resolvers.errors import TooManyRequests
 from resolvers.metrics import RATE_LIMITED
 from resolvers.rate_limits import WindowState, rate_limits, subject_of
@@ -28,16 +28,19 @@ class RateLimitGuard:
             await self.app(scope, receive, send)
             return
         ip = client_ip(scope) or "unknown"
-        failures = rate_limits.auth_failures.peek(ip)
-        if failures.exceeded or failures.remaining == 0:
-            RATE_LIMITED.labels("auth_failures").inc()
-            error = TooManyRequests(messages.AUTH_FAILURES_LIMITED, retry_after=failures.reset)
-            await send_error(scope, send, error, limit_headers(failures))
-            return
         headers = Headers(scope=scope)
         credential = credential_from_headers(
             x_api_key=headers.get("x-api-key"), authorization=headers.get("authorization")
         )
+        failures = rate_limits.auth_failures.peek(ip)
+        # A key validated moments ago still passes, so a flood of bad keys from a shared
+        # address cannot lock out the integrations behind it.
+        blocked = failures.remaining <= 0 and not (credential and is_cached_valid_key(credential))
+        if blocked:
+            RATE_LIMITED.labels("auth_failures").inc()
+            error = TooManyRequests(messages.AUTH_FAILURES_LIMITED, retry_after=failures.reset)
+            await send_error(scope, send, error, limit_headers(failures))
+            return
         window = rate_limits.per_key.hit(subject_of(credential)) if credential else failures
         if window.exceeded:
             RATE_LIMITED.labels("per_key").inc()

@@ -90,6 +90,18 @@ class TestRateLimits:
                 "detail": "Too many failed authentications from this address. Retry later"
             }
             assert "retry-after" in blocked.headers
+            again = await http.get("/api/integrations/stores", headers={"X-API-Key": "sk_live_y"})
+            assert again.status_code == 429
+
+    async def test_keys_validated_before_a_flood_keep_working(self, settings: Settings) -> None:
+        limited = settings.model_copy(update={"auth_failures_per_minute": 3})
+        async with serving(limited) as http:
+            key = await make_key(await make_gerant())
+            assert (await http.get("/api/integrations/me", headers={"X-API-Key": key})).is_success
+            for _ in range(3):
+                await http.get("/api/integrations/stores", headers={"X-API-Key": "sk_live_x"})
+            still = await http.get("/api/integrations/me", headers={"X-API-Key": key})
+            assert still.status_code == 200
 
     async def test_counts_are_shared_between_processes(self, client: httpx.AsyncClient) -> None:
         del client  # binds the documents to the test database
