@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -11,18 +12,25 @@ from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.api_key_format import display_prefix, generate_key, hash_key
 from resolvers.errors import BadRequest, NotFound, Unauthenticated
+from resolvers.inputs import MAX_ID, Name
 from resolvers.key_cache import key_cache
 from resolvers.permissions import ALL_PERMISSIONS, ALL_STORES
 from resolvers.validation import parse
 
 MAX_EXPIRY_DAYS = 3650
 MAX_GRACE_DAYS = 90
+MAX_PERMISSION = 50
+MAX_STORES_PER_KEY = 1000
 
 
 class ApiKeyCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    permissions: list[str] = Field(min_length=1)
-    store_ids: list[str] | None = None
+    name: Name
+    permissions: list[Annotated[str, Field(max_length=MAX_PERMISSION)]] = Field(
+        min_length=1, max_length=len(ALL_PERMISSIONS)
+    )
+    store_ids: list[Annotated[str, Field(max_length=MAX_ID)]] | None = Field(
+        default=None, max_length=MAX_STORES_PER_KEY
+    )
     expires_in_days: int | None = Field(default=None, ge=1, le=MAX_EXPIRY_DAYS)
 
     @field_validator("permissions")

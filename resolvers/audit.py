@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import Field
+from pymongo.errors import PyMongoError
 
 from models import AuditRecord
 from models.clock import UtcDateTime, utcnow
@@ -36,10 +37,15 @@ class AuditLog:
             del self.pending[: len(self.pending) - MAX_PENDING]
 
     async def flush(self) -> int:
-        """Write what is queued in one insert; returns how many records were written."""
+        """Write what is queued in one insert; on failure the batch waits for the next flush."""
         batch, self.pending = self.pending, []
-        if batch:
+        if not batch:
+            return 0
+        try:
             await AuditRecord.insert_many(batch)
+        except PyMongoError:
+            self.pending = [*batch, *self.pending][-MAX_PENDING:]
+            raise
         return len(batch)
 
 

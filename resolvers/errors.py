@@ -11,7 +11,7 @@ from pymongo.errors import (
 )
 
 from models import ApiKey
-from resolvers.messages import SERVICE_UNAVAILABLE
+from resolvers.messages import INVALID_TEXT, SERVICE_UNAVAILABLE
 
 
 class AppError(Exception):
@@ -77,9 +77,12 @@ class ServiceUnavailable(AppError):
 
 
 def as_app_error(exc: Exception) -> AppError | None:
-    """The caller-facing error for an infrastructure failure (database down or slow), if any."""
+    """The caller-facing error for a failure below the rules: database down or slow, or text
+    the database cannot store (an unpaired surrogate such as `"\ud800"` in a JSON string)."""
     if isinstance(exc, ConnectionFailure | AutoReconnect | NetworkTimeout | ExecutionTimeout):
         return ServiceUnavailable(SERVICE_UNAVAILABLE)
+    if isinstance(exc, UnicodeEncodeError):
+        return BadRequest(INVALID_TEXT)
     return None
 
 

@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 from pymongo import UpdateOne
+from pymongo.errors import PyMongoError
 
 from models import ApiKey
 from models.clock import utcnow
@@ -29,13 +30,17 @@ class KeyUsageRecorder:
         due, self.pending = self.pending, {}
         if not due:
             return 0
-        await ApiKey.get_motor_collection().bulk_write(
-            [
-                UpdateOne({"_id": key_id}, {"$max": {"last_used_at": when}})
-                for key_id, when in due.items()
-            ],
-            ordered=False,
-        )
+        try:
+            await ApiKey.get_motor_collection().bulk_write(
+                [
+                    UpdateOne({"_id": key_id}, {"$max": {"last_used_at": when}})
+                    for key_id, when in due.items()
+                ],
+                ordered=False,
+            )
+        except PyMongoError:
+            self.pending = {**due, **self.pending}
+            raise
         self.written.update(due)
         return len(due)
 

@@ -74,6 +74,7 @@ PASSWORD_TOO_SHORT = "password: must be at least {minimum} characters"
 INVALID_JSON = "Request body is not valid JSON"
 BODY_TOO_LARGE = "Request body too large (maximum 1 MiB)"
 INTERNAL_ERROR = "Internal server error"
+INVALID_TEXT = "Text must be valid Unicode (no unpaired surrogates)"
 SERVICE_UNAVAILABLE = "Service temporarily unavailable"
 
 IDEMPOTENCY_KEY_LENGTH = "Idempotency-Key must be 1 to {maximum} characters long"

@@ -1,25 +1,67 @@
-"""The OpenAPI document as integrators read it: validation errors are 400, never 422."""
+"""The OpenAPI document as integrators read it: 400 instead of 422, and what every call shares
+(rate limits, outages, idempotency, body size)."""
 
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from rest_compat.responses import VALIDATION_ERROR
+from resolvers import messages
+from rest_compat.responses import VALIDATION_ERROR, documented_error
+
+INTEGRATIONS = "/api/integrations"
+WRITE_METHODS = frozenset({"post", "put", "delete"})
+
+EVERY_CALL = {
+    "429": documented_error(
+        "Rate limit exceeded (per key, or failed authentications per IP); see Retry-After",
+        messages.RATE_LIMITED.format(limit=600),
+    ),
+    "503": documented_error(
+        "The database is unreachable or too slow; retry after Retry-After seconds",
+        messages.SERVICE_UNAVAILABLE,
+    ),
+}
+WRITES = {
+    "409": documented_error(
+        "A request with the same Idempotency-Key is still running",
+        messages.IDEMPOTENCY_KEY_IN_PROGRESS,
+    ),
+    "422": documented_error(
+        "The Idempotency-Key was used for a different request", messages.IDEMPOTENCY_KEY_REUSED
+    ),
+}
+TOO_LARGE = {"413": documented_error("Request body over 1 MiB", messages.BODY_TOO_LARGE)}
+IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "1 to 255 characters. Repeating a request with the same key within 24 h "
+    "replays its first answer (with `Idempotent-Replayed: true`) instead of running it again.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
 
 
-def openapi_without_422(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's schema with its default 422 responses replaced by our documented 400."""
+def integrations_openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema, its default 422 replaced by our 400, with the shared responses added."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
-    for path in schema["paths"].values():
-        for operation in path.values():
-            responses = operation.get("responses", {})
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
             if responses.pop("422", None) is not None:
                 responses.setdefault("400", VALIDATION_ERROR)
+            if not path.startswith(INTEGRATIONS):
+                continue
+            responses.update(EVERY_CALL)
+            if method in WRITE_METHODS:
+                responses.update(WRITES)
+                operation.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
+            if "requestBody" in operation:
+                responses.update(TOO_LARGE)
     for unused in ("HTTPValidationError", "ValidationError"):
         schema.get("components", {}).get("schemas", {}).pop(unused, None)
     app.openapi_schema = schema

@@ -26,15 +26,23 @@ def error(description: str, example: str) -> dict[str, Any]:
 
 Responses = dict[int | str, dict[str, Any]]
 
-VALIDATION_ERROR: dict[str, Any] = {
-    "description": "Invalid input: the message names each offending field",
-    "content": {
-        "application/json": {
-            "schema": {"$ref": "#/components/schemas/ErrorOut"},
-            "example": {"detail": "name: Field required"},
-        }
-    },
-}
+
+def documented_error(description: str, example: str) -> dict[str, Any]:
+    """An error response as it appears in the OpenAPI document itself."""
+    return {
+        "description": description,
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/ErrorOut"},
+                "example": {"detail": example},
+            }
+        },
+    }
+
+
+VALIDATION_ERROR = documented_error(
+    "Invalid input: the message names each offending field", "name: Field required"
+)
 
 AUTH_ERRORS: Responses = {
     401: error("Missing, invalid, inactive or expired API key", "Invalid API key"),

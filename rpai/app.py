@@ -19,7 +19,7 @@ from resolvers.rate_limits import rate_limits
 from resolvers.tokens import TokenSigner
 from rest_compat import router as integrations_router
 from rest_compat.errors import install_error_handlers
-from rest_compat.openapi import openapi_without_422
+from rest_compat.openapi import integrations_openapi
 from rpai.background import periodically
 from rpai.body_limit import BodyLimit
 from rpai.database import connected, database_url
@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(graphql_router(), prefix="/graphql", include_in_schema=False)
     app.mount("/console", StaticFiles(directory=CONSOLE_DIR, html=True), name="console")
     install_error_handlers(app)
-    app.openapi = lambda: openapi_without_422(app)  # type: ignore[method-assign]
+    app.openapi = lambda: integrations_openapi(app)  # type: ignore[method-assign]
     # Added innermost first: the request id wraps everything, metrics and audit see every
     # answer (429s included), and rate limits are enforced before any other work.
     app.add_middleware(KeyExpiryWarning, warning_days=settings.key_expiry_warning_days)

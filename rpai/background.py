@@ -5,16 +5,31 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 
+from pymongo.errors import PyMongoError
+
 logger = logging.getLogger(__name__)
+
+
+async def run_logged(job: Callable[[], Awaitable[object]]) -> None:
+    """Run `job` once; a database outage is one warning line, anything else a traceback."""
+    try:
+        await job()
+    except PyMongoError as exc:
+        logger.warning(
+            "background job %s: database unavailable (%s)", _name(job), type(exc).__name__
+        )
+    except Exception:
+        logger.exception("background job %s failed", _name(job))
+
+
+def _name(job: Callable[[], Awaitable[object]]) -> str:
+    return getattr(job, "__qualname__", repr(job))
 
 
 async def _every(interval: float, job: Callable[[], Awaitable[object]]) -> None:
     while True:
         await asyncio.sleep(interval)
-        try:
-            await job()
-        except Exception:
-            logger.exception("background job failed; retrying in %s s", interval)
+        await run_logged(job)
 
 
 @asynccontextmanager
@@ -29,7 +44,4 @@ async def periodically(
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
-        try:
-            await job()
-        except Exception:
-            logger.exception("final run of background job failed")
+        await run_logged(job)

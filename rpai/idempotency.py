@@ -12,11 +12,12 @@ from datetime import timedelta
 
 from pymongo.errors import PyMongoError
 from starlette.datastructures import Headers
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models.idempotency_record import StoredResponse
 from resolvers.auth import tenant_of
-from resolvers.errors import BadRequest, Conflict, UnprocessableEntity
+from resolvers.errors import AppError, BadRequest, Conflict, UnprocessableEntity, as_app_error
 from resolvers.idempotency import Claim, check_key, claim, complete, fingerprint, is_final, release
 from resolvers.metrics import IDEMPOTENT_REPLAYS
 from rpai.edge import GRAPHQL_PATH, INTEGRATIONS_PREFIX, send_error, state
@@ -29,12 +30,16 @@ REPLAYED = (b"idempotent-replayed", b"true")
 
 
 def applies(scope: Scope) -> bool:
-    """Whether the request may carry an Idempotency-Key: integration writes and POST /graphql."""
+    """Whether the request may carry an Idempotency-Key: integration writes and POST /graphql,
+    to a route that exists (an unknown route or method keeps its plain 404 or 405)."""
     path: str = scope["path"]
     method: str = scope["method"]
     if path == GRAPHQL_PATH:
         return method == "POST"
-    return path.startswith(f"{INTEGRATIONS_PREFIX}/") and method in WRITE_METHODS
+    if not path.startswith(f"{INTEGRATIONS_PREFIX}/") or method not in WRITE_METHODS:
+        return False
+    probe = {**scope, "path_params": {}}
+    return any(route.matches(probe)[0] == Match.FULL for route in scope["app"].router.routes)
 
 
 def target(scope: Scope) -> str:
@@ -92,6 +97,14 @@ async def settle(claimed: Claim, response: StoredResponse | None) -> None:
         logger.warning("idempotency record %s not settled", claimed.record_id, exc_info=True)
 
 
+def unavailable(exc: PyMongoError) -> AppError:
+    """The answer when the idempotency store cannot be reached: retry later, nothing was done."""
+    known = as_app_error(exc)
+    if known is None:
+        raise exc
+    return known
+
+
 class Idempotency:
     def __init__(self, app: ASGIApp, ttl: timedelta) -> None:
         self.app = app
@@ -111,11 +124,15 @@ class Idempotency:
         except BadRequest as error:
             await send_error(scope, send, error, [])
             return
-        tenant_id = await tenant_of(
-            x_api_key=headers.get("x-api-key"),
-            authorization=headers.get("authorization"),
-            signer=scope["app"].state.signer,
-        )
+        try:
+            tenant_id = await tenant_of(
+                x_api_key=headers.get("x-api-key"),
+                authorization=headers.get("authorization"),
+                signer=scope["app"].state.signer,
+            )
+        except PyMongoError as exc:
+            await send_error(scope, send, unavailable(exc), [])
+            return
         if tenant_id is None:  # the app answers 401
             await self.app(scope, receive, send)
             return
@@ -132,6 +149,9 @@ class Idempotency:
             )
         except (Conflict, UnprocessableEntity) as error:
             await send_error(scope, send, error, [])
+            return
+        except PyMongoError as exc:
+            await send_error(scope, send, unavailable(exc), [])
             return
         if isinstance(claimed, StoredResponse):
             IDEMPOTENT_REPLAYS.inc()

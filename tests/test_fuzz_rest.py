@@ -84,7 +84,8 @@ schema = schemathesis.openapi.from_dict(create_app(Settings()).openapi())
 
 
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, database=None)
+# The same examples on every run, so a CI failure can be reproduced; explore with more locally.
+@settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True)
 def test_responses_are_documented_and_never_5xx(
     case: schemathesis.Case[Any], app: FastAPI, api_key: str
 ) -> None:

@@ -166,6 +166,20 @@ class TestKeyScope:
         assert untouched is not None
         assert untouched.status == UserStatus.ACTIVE
 
+    async def test_unknown_routes_and_methods_keep_their_404_and_405(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        key = await make_key(await make_gerant())
+        await call(client, "POST", "/stores", key, "k", STORE)
+        wrong_method = await call(client, "PUT", "/stores/x", key, "k")
+        assert (wrong_method.status_code, wrong_method.json()) == (
+            405,
+            {"detail": "Method Not Allowed"},
+        )
+        unknown = await call(client, "POST", "/nowhere", key, "k")
+        assert unknown.status_code == 404
+        assert await IdempotencyRecord.count() == 1
+
     async def test_other_tenant_with_the_same_key_is_independent(
         self, client: httpx.AsyncClient
     ) -> None:

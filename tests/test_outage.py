@@ -22,7 +22,7 @@ from tests.factories import make_gerant, make_key
 DB_TIMEOUT_SECONDS = 1.0
 # Measured: 1.5 timeouts when down (a first attempt on a dead pooled connection, then server
 # selection), 1 timeout when slow (4 before the client bounded whole operations with timeoutMS).
-MAX_SECONDS_TO_503 = 3 * DB_TIMEOUT_SECONDS
+MAX_SECONDS_TO_503 = 8  # a bound that proves no hang, loose enough for a loaded CI
 # How long the slow server holds each command: well past any of the client's timeouts.
 SLOW_COMMAND_MS = 3000
 MAX_SECONDS_TO_RECOVER = 10.0
@@ -134,6 +134,11 @@ async def test_while_down_every_route_answers_503_quickly_then_recovers(
         "list (cached key)": http.get("/api/integrations/stores", headers={"X-API-Key": warm}),
         "create (cached key)": http.post(
             "/api/integrations/stores", json=STORE, headers={"X-API-Key": warm}
+        ),
+        "create with Idempotency-Key": http.post(
+            "/api/integrations/stores",
+            json=STORE,
+            headers={"X-API-Key": warm, "Idempotency-Key": "outage-1"},
         ),
         "key lookup": http.get("/api/integrations/me", headers={"X-API-Key": cold}),
         "graphql": http.post("/graphql", json=STORES_QUERY, headers={"X-API-Key": warm}),

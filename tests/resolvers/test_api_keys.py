@@ -73,3 +73,30 @@ async def test_expiry_in_days() -> None:
             gerant=await make_gerant(),
             data={"name": "x", "permissions": ["kpi:write"], "expires_in_days": 0},
         )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"name": "x", "permissions": ["kpi:write"] * 6},
+            "permissions: List should have at most 5 items after validation, not 6",
+        ),
+        (
+            {"name": "x", "permissions": ["p" * 51]},
+            "permissions[0]: String should have at most 50 characters",
+        ),
+        (
+            {"name": "x", "permissions": ["kpi:write"], "store_ids": ["s"] * 1001},
+            "store_ids: List should have at most 1000 items after validation, not 1001",
+        ),
+        (
+            {"name": " ", "permissions": ["kpi:write"]},
+            "name: String should have at least 1 character",
+        ),
+    ],
+)
+async def test_inputs_are_bounded(data: dict[str, object], message: str) -> None:
+    with pytest.raises(BadRequest) as raised:
+        await create_api_key(gerant=await make_gerant(), data=data)
+    assert raised.value.message == message

@@ -94,3 +94,16 @@ async def test_graphql_variable_errors_are_bad_request(client: httpx.AsyncClient
     assert outcome.status == 400
     assert outcome.detail is not None
     assert outcome.detail.startswith("Variable '$id' has invalid value")
+
+
+async def test_unpaired_surrogates_are_bad_request(client: httpx.AsyncClient) -> None:
+    key = await make_key(await make_gerant())
+    response = await client.post(
+        "/graphql",
+        content=b'{"query": "mutation($id: ID!) { deleteStore(storeId: $id) { success } }", '
+        b'"variables": {"id": "\\ud800"}}',
+        headers={"X-API-Key": key, "Content-Type": "application/json"},
+    )
+    [error] = response.json()["errors"]
+    assert error["message"] == "Text must be valid Unicode (no unpaired surrogates)"
+    assert error["extensions"] == {"code": "BAD_REQUEST", "status": 400}

@@ -188,4 +188,4 @@ async def test_openapi_documents_the_query_parameters(client: httpx.AsyncClient)
     document = (await client.get("/openapi.json")).json()
     operation: dict[str, Any] = document["paths"]["/api/integrations/kpi"]["get"]
     assert sorted(p["name"] for p in operation["parameters"]) == ["from", "store_id", "to"]
-    assert sorted(operation["responses"]) == ["200", "400", "401", "403", "404"]
+    assert sorted(operation["responses"]) == ["200", "400", "401", "403", "404", "429", "503"]
