@@ -18,6 +18,15 @@ from pymongo import UpdateOne
 URL = os.environ["MONGODB_URL"]
 GERANT_ID = os.environ["BENCH_GERANT_ID"]
 STORE_ID = os.environ["BENCH_STORE_ID"]
+ENTRY = {
+    "gerant_id": GERANT_ID,
+    "store_id": STORE_ID,
+    "ca_journalier": Decimal128("10.50"),
+    "nb_ventes": 1,
+    "nb_articles": 2,
+    "prospects": 0,
+    "source": "external_api",
+}
 
 
 @asynccontextmanager
@@ -51,17 +60,12 @@ async def sync(request: Request) -> Response:
     db = request.app.state.db
     await db.stores.find_one({"_id": STORE_ID})
     await db.users.distinct("_id", {"_id": {"$in": request.app.state.sellers}})
-    result = await db.kpi_entries.bulk_write(
-        [
-            UpdateOne(
-                {"seller_id": seller, "date": day},
-                {"$set": {"ca_journalier": Decimal128("10.50"), "nb_ventes": 1, "nb_articles": 2}},
-                upsert=True,
-            )
-            for seller in request.app.state.sellers
-        ],
-        ordered=False,
-    )
+    operations = [
+        UpdateOne({"seller_id": seller, "date": day}, {"$set": ENTRY}, upsert=True)
+        for seller in request.app.state.sellers
+    ]
+    async with await db.client.start_session() as session, session.start_transaction():
+        result = await db.kpi_entries.bulk_write(operations, ordered=False, session=session)
     return Response(
         f'{{"status":"success","entries_created":{result.upserted_count}}}',
         media_type="application/json",

@@ -212,26 +212,29 @@ def bootstrap(env: dict[str, str], base: str) -> tuple[str, str, str, list[str]]
 
 
 async def raw_bulk_upsert_rate(url: str, store_id: str, sellers: list[str], batches: int) -> float:
-    """Entries per second of 100-entry bulk upserts sent straight with motor."""
+    """Entries per second of 100-entry bulk upserts sent straight with motor, one batch at a
+    time, into the real `kpi_entries` collection (same indexes, same document shape)."""
     client: AsyncIOMotorClient[dict[str, Any]] = AsyncIOMotorClient(url)
-    collection = client.get_default_database().kpi_raw_bench
-    await collection.create_index([("seller_id", 1), ("date", 1)], unique=True)
+    collection = client.get_default_database().kpi_entries
+    entry = {
+        "store_id": store_id,
+        "ca_journalier": Decimal128("10.50"),
+        "nb_ventes": 1,
+        "nb_articles": 2,
+        "prospects": 0,
+        "source": "external_api",
+    }
     started = time.perf_counter()
     for n in range(batches):
-        day = (date(2100, 1, 1) + timedelta(days=n)).isoformat()
+        day = (date(2200, 1, 1) + timedelta(days=n)).isoformat()
         await collection.bulk_write(
             [
-                UpdateOne(
-                    {"seller_id": s, "date": day},
-                    {"$set": {"ca_journalier": Decimal128("10.50"), "store_id": store_id}},
-                    upsert=True,
-                )
+                UpdateOne({"seller_id": s, "date": day}, {"$set": entry}, upsert=True)
                 for s in sellers
             ],
             ordered=False,
         )
     rate = batches * len(sellers) / (time.perf_counter() - started)
-    await collection.drop()
     client.close()
     return rate
 

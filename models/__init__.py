@@ -5,6 +5,7 @@ from beanie import Document
 from models.api_key import ApiKey
 from models.audit_record import AuditRecord
 from models.idempotency_record import IdempotencyRecord
+from models.invitation import Invitation, InvitationStatus
 from models.kpi_entry import KpiEntry
 from models.rate_limit_counter import RateLimitCounter
 from models.store import Store
@@ -18,6 +19,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     AuditRecord,
     RateLimitCounter,
     IdempotencyRecord,
+    Invitation,
 ]
 
 __all__ = [
@@ -25,6 +27,8 @@ __all__ = [
     "ApiKey",
     "AuditRecord",
     "IdempotencyRecord",
+    "Invitation",
+    "InvitationStatus",
     "KpiEntry",
     "RateLimitCounter",
     "Role",

@@ -18,6 +18,7 @@ class Actor:
     store_ids: frozenset[str] | None
     api_key: ApiKey | None = None
     user: User | None = None
+    own_seller_id: str | None = None  # a seller's session: KPI reads narrowed to his own
 
     @property
     def key_id(self) -> str | None:
@@ -44,6 +45,12 @@ class Actor:
             raise Forbidden(messages.GERANT_SESSION_REQUIRED)
         return self.user
 
+    def require_user_session(self) -> User:
+        """The logged-in user (gérant, manager or seller); API keys get 403."""
+        if self.user is None:
+            raise Forbidden(messages.USER_SESSION_REQUIRED)
+        return self.user
+
     def can_access_store(self, store_id: str | None) -> bool:
         """Whether the store scope covers `store_id` (a null store only for global callers)."""
         if self.store_ids is None:
@@ -52,8 +59,11 @@ class Actor:
 
     def require_store(self, store_id: str | None) -> None:
         """Raise 403 unless the store scope covers `store_id`."""
-        if not self.can_access_store(store_id):
-            raise Forbidden(messages.STORE_NOT_IN_KEY_SCOPE)
+        if self.can_access_store(store_id):
+            return
+        if self.api_key is None:
+            raise Forbidden(messages.STORE_NOT_IN_USER_SCOPE)
+        raise Forbidden(messages.STORE_NOT_IN_KEY_SCOPE)
 
     def scoped_store_ids(self, store_ids: Iterable[str]) -> list[str]:
         """The subset of `store_ids` this caller may access."""

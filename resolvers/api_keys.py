@@ -11,7 +11,7 @@ from models.clock import utcnow
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.api_key_format import display_prefix, generate_key, hash_key
-from resolvers.errors import BadRequest, NotFound, Unauthenticated
+from resolvers.errors import BadRequest, Forbidden, NotFound
 from resolvers.inputs import MAX_ID, Name
 from resolvers.key_cache import key_cache
 from resolvers.permissions import ALL_PERMISSIONS, ALL_STORES
@@ -77,6 +77,11 @@ async def create_api_key(*, gerant: User, data: object) -> CreatedApiKey:
         store_ids=spec.store_ids,
         expires_at=expires_at,
     )
+
+
+async def create_session_api_key(*, actor: Actor, data: object) -> CreatedApiKey:
+    """Create a key from the console or GraphiQL: a logged-in gérant only."""
+    return await create_api_key(gerant=actor.require_gerant_session(), data=data)
 
 
 async def _insert_key(
@@ -166,7 +171,7 @@ class KeyDescription:
 async def describe_key(*, actor: Actor) -> KeyDescription:
     """What the calling key can do, and whose tenant it belongs to."""
     if actor.api_key is None:
-        raise Unauthenticated(messages.MISSING_API_KEY)
+        raise Forbidden(messages.API_KEY_REQUIRED)
     gerant = await User.find_one({"_id": actor.gerant_id, "gerant_id": actor.gerant_id})
     if gerant is None:
         raise NotFound(messages.GERANT_NOT_FOUND)

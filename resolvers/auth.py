@@ -1,4 +1,4 @@
-"""Authentication shared by REST and GraphQL: API keys everywhere, gérant JWTs on GraphQL only."""
+"""Authentication shared by REST and GraphQL: API keys everywhere, staff JWTs on GraphQL only."""
 
 from datetime import timedelta
 
@@ -10,10 +10,12 @@ from resolvers.api_key_format import KEY_PREFIX, hash_key, is_well_formed
 from resolvers.errors import Unauthenticated
 from resolvers.key_cache import key_cache
 from resolvers.key_usage import key_usage
-from resolvers.permissions import ALL_PERMISSIONS, ALL_STORES
+from resolvers.permissions import ALL_PERMISSIONS, ALL_STORES, Permission
 from resolvers.tokens import TokenSigner
 
 BEARER_SCHEME = "bearer"
+MANAGER_PERMISSIONS = frozenset({Permission.STORES_READ.value, Permission.KPI_READ.value})
+SELLER_PERMISSIONS = frozenset({Permission.KPI_READ.value})
 
 
 def bearer_value(authorization: str | None) -> str | None:
@@ -51,12 +53,29 @@ def actor_for_key(api_key: ApiKey) -> Actor:
 
 
 def actor_for_user(user: User) -> Actor:
-    """The principal of a logged-in gérant: his whole tenant."""
+    """The principal of a logged-in user: a gérant has his whole tenant, a manager reads his
+    store, a seller reads his own KPIs."""
+    if user.role is Role.GERANT:
+        return Actor(
+            gerant_id=user.gerant_id,
+            permissions=frozenset(ALL_PERMISSIONS),
+            store_ids=None,
+            user=user,
+        )
+    store_ids = frozenset({user.store_id}) if user.store_id else frozenset()
+    if user.role is Role.MANAGER:
+        return Actor(
+            gerant_id=user.gerant_id,
+            permissions=MANAGER_PERMISSIONS,
+            store_ids=store_ids,
+            user=user,
+        )
     return Actor(
         gerant_id=user.gerant_id,
-        permissions=frozenset(ALL_PERMISSIONS),
-        store_ids=None,
+        permissions=SELLER_PERMISSIONS,
+        store_ids=store_ids,
         user=user,
+        own_seller_id=user.id,
     )
 
 
@@ -95,12 +114,15 @@ async def authenticate(*, x_api_key: str | None, authorization: str | None) -> A
 async def authenticate_app(
     *, x_api_key: str | None, authorization: str | None, signer: TokenSigner
 ) -> Actor:
-    """GraphQL: `X-API-Key` or a Bearer `sk_live_…` value is an API key; any other Bearer a JWT."""
+    """GraphQL: `X-API-Key` or a Bearer `sk_live_…` value is an API key; any other Bearer a JWT.
+
+    The user is read on every request, so a suspended or deleted user's JWT stops at once.
+    """
     bearer = bearer_value(authorization)
     if x_api_key or bearer is None or bearer.startswith(KEY_PREFIX):
         return await authenticate(x_api_key=x_api_key, authorization=authorization)
     user = await User.find_one({"_id": signer.verify(bearer).user_id})
-    if user is None or user.status != UserStatus.ACTIVE or user.role != Role.GERANT:
+    if user is None or user.status != UserStatus.ACTIVE:
         raise Unauthenticated(messages.INVALID_SESSION, "invalid_session")
     return actor_for_user(user)
 

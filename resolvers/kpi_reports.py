@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 from models import KpiEntry, Store, User
 from resolvers import messages
 from resolvers.actor import Actor
-from resolvers.errors import BadRequest
+from resolvers.errors import BadRequest, Forbidden
 from resolvers.inputs import Input
 from resolvers.kpi import CENT, Identifier, KpiDate
 from resolvers.permissions import Permission
@@ -109,8 +109,9 @@ def readable_entries(actor: Actor, kpi_filter: KpiFilter) -> dict[str, Any]:
     """Conditions narrowing the tenant's entries to the filter and the caller's stores.
 
     A store named by the filter but outside the caller's scope is a 403; without `store_ids`
-    the entries are those of every store the caller may read. Nothing excludes deactivated
-    stores or deleted sellers: their history stays readable.
+    the entries are those of every store the caller may read. A seller reads only his own
+    entries: naming any other seller is a 403. Nothing excludes deactivated stores or deleted
+    sellers: their history stays readable.
     """
     conditions: dict[str, Any] = {}
     if kpi_filter.store_ids is not None:
@@ -119,7 +120,11 @@ def readable_entries(actor: Actor, kpi_filter: KpiFilter) -> dict[str, Any]:
         conditions["store_id"] = {"$in": kpi_filter.store_ids}
     elif actor.store_ids is not None:
         conditions["store_id"] = {"$in": sorted(actor.store_ids)}
-    if kpi_filter.seller_ids is not None:
+    if actor.own_seller_id is not None:
+        if kpi_filter.seller_ids not in (None, [actor.own_seller_id]):
+            raise Forbidden(messages.SELLER_OWN_KPIS_ONLY)
+        conditions["seller_id"] = actor.own_seller_id
+    elif kpi_filter.seller_ids is not None:
         conditions["seller_id"] = {"$in": kpi_filter.seller_ids}
     return conditions
 
@@ -537,6 +542,8 @@ def _day(day: str, group: dict[str, Any] | None) -> KpiDay:
 async def kpi_reconciliation(*, actor: Actor, query: KpiReconciliationQuery) -> KpiReconciliation:
     """One store's totals and checksum for every day of the period, days without entries too."""
     actor.require(Permission.KPI_READ)
+    if actor.own_seller_id is not None:
+        raise Forbidden(messages.SELLER_OWN_KPIS_ONLY)
     await get_tenant_store(actor=actor, store_id=query.store_id)
     groups = {
         group["_id"]: group for group in await _aggregate(reconciliation_pipeline(actor, query))

@@ -9,9 +9,16 @@ from models.user import email_key
 from resolvers import messages
 from resolvers.errors import NotFound, Unauthenticated
 from resolvers.login_throttle import login_throttle
-from resolvers.passwords import NewPassword, hash_password, verify_password
+from resolvers.passwords import (
+    MAX_PASSWORD_LENGTH,
+    NewPassword,
+    hash_password,
+    verify_password,
+)
 from resolvers.tokens import IssuedToken, TokenSigner
 from resolvers.validation import parse
+
+MAX_EMAIL = 254
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,8 @@ class LoginResult:
 
 async def login(*, email: str, password: str, signer: TokenSigner) -> LoginResult:
     """Check the password of an active user; wrong email or password answer the same."""
+    if len(email) > MAX_EMAIL or len(password) > MAX_PASSWORD_LENGTH:
+        raise Unauthenticated(messages.INVALID_CREDENTIALS, "bad_credentials")
     key = email_key(email)
     await asyncio.sleep(login_throttle.delay(key))
     user = await User.find_one({"email_key": key})

@@ -1,4 +1,5 @@
-"""Staff of a tenant: creating managers and sellers in a store, updating and soft-deleting users."""
+"""Staff of a tenant: creating managers and sellers in a store, listing sellers, updating and
+soft-deleting users."""
 
 from typing import Annotated, Any, Literal
 
@@ -12,8 +13,9 @@ from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import BadRequest, Forbidden, NotFound, duplicate_key_fields
 from resolvers.inputs import MAX_ID, ExternalId, Input, Name, Phone
+from resolvers.invitations import queue_invitation
 from resolvers.permissions import Permission
-from resolvers.stores import get_active_store
+from resolvers.stores import get_active_store, get_tenant_store
 
 UpdatableStatus = Annotated[Literal["active", "suspended"], AfterValidator(UserStatus)]
 
@@ -48,13 +50,19 @@ class UserUpdate(Input):
 
 
 async def insert_user(user: User) -> User:
-    """Insert a new user; the unique index on email_key turns a taken email into a 400."""
+    """Insert a new user; the unique index on email_key turns a taken email into a 400.
+
+    With `send_invitation`, the invitation is queued right after, in the outbox (the email is
+    sent in the background, never during the request).
+    """
     try:
         await user.insert()
     except DuplicateKeyError as exc:
         if "email_key" not in duplicate_key_fields(exc):
             raise
         raise BadRequest(messages.EMAIL_TAKEN) from None
+    if user.send_invitation:
+        await queue_invitation(user)
     return user
 
 
@@ -109,6 +117,23 @@ async def create_seller(*, actor: Actor, store_id: str, data: SellerCreate) -> U
     seller = new_staff(actor, Role.SELLER, store, data)
     seller.manager_id = await store_manager_id(actor=actor, store=store, manager_id=data.manager_id)
     return await insert_user(seller)
+
+
+async def list_sellers(*, actor: Actor, store_id: str | None) -> list[User]:
+    """The sellers (deleted ones excepted) of one store or of every store the caller reads,
+    oldest first; for logged-in gérants and managers (a manager reads only his store)."""
+    actor.require(Permission.STORES_READ)
+    actor.require_user_session()
+    query: dict[str, Any] = {
+        "gerant_id": actor.gerant_id,
+        "role": Role.SELLER.value,
+        "status": {"$ne": UserStatus.DELETED.value},
+    }
+    if store_id is not None:
+        query["store_id"] = (await get_tenant_store(actor=actor, store_id=store_id)).id
+    elif actor.store_ids is not None:
+        query["store_id"] = {"$in": sorted(actor.store_ids)}
+    return await User.find(query).sort("created_at", "_id").to_list()
 
 
 async def get_tenant_user(*, actor: Actor, user_id: str) -> User:

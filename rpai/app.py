@@ -26,6 +26,8 @@ from rpai.database import connected, database_url
 from rpai.guard import RateLimitGuard
 from rpai.headers import KeyExpiryWarning
 from rpai.idempotency import Idempotency
+from rpai.invitation_page import install_invitation_page
+from rpai.mail import invitation_outbox
 from rpai.observability import Observability
 from rpai.request_id import RequestId
 from rpai.settings import Settings, get_settings, jwt_secret
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 periodically(settings.key_usage_flush_seconds, key_usage.flush),
                 periodically(settings.rate_limit_sync_seconds, rate_limits.sync),
                 periodically(settings.audit_flush_seconds, audit_log.flush),
+                invitation_outbox(settings),
             ):
                 app.state.database = database
                 yield
@@ -78,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(integrations_router, prefix="/api/integrations")
     app.include_router(graphql_router(), prefix="/graphql", include_in_schema=False)
     app.mount("/console", StaticFiles(directory=CONSOLE_DIR, html=True), name="console")
+    install_invitation_page(app)
     install_error_handlers(app)
     app.openapi = lambda: integrations_openapi(app)  # type: ignore[method-assign]
     # Added innermost first: the request id wraps everything, metrics and audit see every

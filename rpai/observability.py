@@ -1,7 +1,9 @@
 """Metrics for every request and an audit record for every API call, both off the request path."""
 
 import time
+from functools import lru_cache
 
+from prometheus_client import Counter, Histogram
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,6 +25,17 @@ def route_of(scope: Scope) -> str:
         if scope["path"].startswith(prefix) and not str(path).startswith(prefix):
             return prefix + str(path)
     return str(path)
+
+
+@lru_cache(maxsize=4096)
+def request_counter(route: str, method: str, status: int) -> Counter:
+    """The labelled child, looked up once: `labels()` costs more than the increment itself."""
+    return REQUESTS.labels(route, method, str(status))
+
+
+@lru_cache(maxsize=1024)
+def latency_histogram(route: str) -> Histogram:
+    return LATENCY.labels(route)
 
 
 class Observability:
@@ -47,8 +60,8 @@ class Observability:
         finally:
             latency = time.perf_counter() - started
             route = route_of(scope)
-            REQUESTS.labels(route, scope["method"], str(status)).inc()
-            LATENCY.labels(route).observe(latency)
+            request_counter(route, scope["method"], status).inc()
+            latency_histogram(route).observe(latency)
             reason = state(scope).get("auth_failure")
             if reason:
                 AUTH_FAILURES.labels(reason).inc()

@@ -31,6 +31,14 @@ class Settings(BaseSettings):
     jwt_ttl_minutes: int = Field(default=720, ge=1)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     log_level: str = "INFO"
+    public_url: str = "http://127.0.0.1:8000"
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_from: str = "Retail Performer AI <no-reply@retailperformerai.com>"
+    outbox_poll_seconds: float = Field(default=5.0, gt=0)
 
 
 @lru_cache

@@ -1,7 +1,13 @@
 """The Strawberry schema: GraphQL types and operations that call the resolvers."""
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.fastapi import GraphQLRouter
 from strawberry.tools import merge_types
 
@@ -9,20 +15,38 @@ from schema.api_keys import ApiKeyMutation, ApiKeyQuery
 from schema.audit import AuditQuery, OperationRecorder
 from schema.context import get_context
 from schema.errors import ErrorMapping, log_unexpected
+from schema.invitations import InvitationMutation, InvitationQuery
 from schema.kpi import KpiMutation
 from schema.kpi_reports import KpiReportQuery
 from schema.me import MeQuery
 from schema.sessions import SessionMutation
 from schema.stores import StoreMutation, StoreQuery
-from schema.users import UserMutation
+from schema.users import UserMutation, UserQuery
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
+CACHED_DOCUMENTS = 256
+# Built once, so the validation cache sees the same rules on every request.
+LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+]
 
-Query = merge_types("Query", (MeQuery, StoreQuery, ApiKeyQuery, AuditQuery, KpiReportQuery))
+Query = merge_types(
+    "Query",
+    (MeQuery, StoreQuery, UserQuery, ApiKeyQuery, AuditQuery, KpiReportQuery, InvitationQuery),
+)
 Mutation = merge_types(
-    "Mutation", (StoreMutation, UserMutation, KpiMutation, SessionMutation, ApiKeyMutation)
+    "Mutation",
+    (
+        StoreMutation,
+        UserMutation,
+        KpiMutation,
+        SessionMutation,
+        ApiKeyMutation,
+        InvitationMutation,
+    ),
 )
 
 
@@ -37,9 +61,10 @@ schema = Schema(
     extensions=[
         ErrorMapping,
         OperationRecorder,
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        # Integrations send the same few documents over and over: validate each once.
+        lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
     ],
 )
 

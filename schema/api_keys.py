@@ -6,6 +6,7 @@ import strawberry
 
 from models import ApiKey as ApiKeyDocument
 from resolvers import api_keys
+from schema.common import plain_input
 from schema.context import Info
 
 
@@ -28,6 +29,7 @@ class CreatedApiKey:
     api_key: ApiKey
 
 
+@plain_input
 @strawberry.input
 class CreateApiKeyInput:
     name: str
@@ -66,9 +68,8 @@ class ApiKeyQuery:
 class ApiKeyMutation:
     @strawberry.mutation(description="Create an API key; the key is returned only here.")
     async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreatedApiKey:
-        actor = await info.context.actor()
-        created = await api_keys.create_api_key(
-            gerant=actor.require_gerant_session(), data=strawberry.asdict(input)
+        created = await api_keys.create_session_api_key(
+            actor=await info.context.actor(), data=input
         )
         return created_type(created)
 

@@ -6,9 +6,11 @@ import strawberry
 
 from resolvers import kpi
 from resolvers.validation import parse
+from schema.common import plain_input
 from schema.context import Info
 
 
+@plain_input
 @strawberry.input(description="One seller's figures for the day.")
 class KpiEntryInput:
     seller_id: strawberry.ID
@@ -21,6 +23,7 @@ class KpiEntryInput:
     timestamp: datetime | None = None
 
 
+@plain_input
 @strawberry.input(description="Up to 100 entries for one store and one date.")
 class KpiSyncInput:
     store_id: strawberry.ID
@@ -50,5 +53,6 @@ def kpi_sync_result(counts: kpi.KpiSyncCounts) -> KpiSyncResult:
 class KpiMutation:
     @strawberry.mutation(description="Create or update daily KPI entries (permission kpi:write).")
     async def sync_kpis(self, info: Info, input: KpiSyncInput) -> KpiSyncResult:
-        data = parse(kpi.KpiSync, strawberry.asdict(input))
-        return kpi_sync_result(await kpi.sync_kpis(actor=await info.context.actor(), data=data))
+        actor = await info.context.actor()
+        data = parse(kpi.KpiSync, input)
+        return kpi_sync_result(await kpi.sync_kpis(actor=actor, data=data))

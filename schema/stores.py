@@ -7,7 +7,7 @@ import strawberry
 from models import Store as StoreDocument
 from resolvers import stores
 from resolvers.validation import parse
-from schema.common import DeleteResult
+from schema.common import DeleteResult, plain_input
 from schema.context import Info
 
 
@@ -24,6 +24,7 @@ class Store:
     created_at: datetime
 
 
+@plain_input
 @strawberry.input
 class CreateStoreInput:
     name: str
@@ -61,7 +62,7 @@ class StoreMutation:
     @strawberry.mutation(description="Create a store (permission stores:write).")
     async def create_store(self, info: Info, input: CreateStoreInput) -> Store:
         actor = await info.context.actor()
-        data = parse(stores.StoreCreate, strawberry.asdict(input))
+        data = parse(stores.StoreCreate, input)
         return store_type(await stores.create_store(actor=actor, data=data))
 
     @strawberry.mutation(description="Soft-delete a store and suspend its staff.")

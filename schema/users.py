@@ -1,11 +1,11 @@
-"""GraphQL: staff mutations (create managers and sellers, update and soft-delete users)."""
+"""GraphQL: staff — the sellers query; create managers and sellers, update and soft-delete users."""
 
 import strawberry
 
 from models import User as UserDocument
 from resolvers import users
 from resolvers.validation import parse
-from schema.common import DeleteResult
+from schema.common import DeleteResult, plain_input
 from schema.context import Info
 
 
@@ -22,6 +22,17 @@ class User:
     external_id: str | None
 
 
+@strawberry.type(description="A seller as gérants and managers see him.")
+class Seller:
+    id: strawberry.ID
+    name: str
+    email: str
+    status: str
+    store_id: strawberry.ID | None
+    manager_id: strawberry.ID | None
+
+
+@plain_input
 @strawberry.input
 class CreateManagerInput:
     name: str
@@ -31,11 +42,13 @@ class CreateManagerInput:
     send_invitation: bool = True
 
 
+@plain_input
 @strawberry.input
 class CreateSellerInput(CreateManagerInput):
     manager_id: strawberry.ID | None = None
 
 
+@plain_input
 @strawberry.input(description="Only the fields given are updated; phone and externalId clear.")
 class UpdateUserInput:
     name: str | None = strawberry.UNSET
@@ -58,6 +71,28 @@ def user_type(user: UserDocument) -> User:
     )
 
 
+def seller_type(user: UserDocument) -> Seller:
+    return Seller(
+        id=strawberry.ID(user.id),
+        name=user.name,
+        email=user.email,
+        status=user.status.value,
+        store_id=strawberry.ID(user.store_id) if user.store_id else None,
+        manager_id=strawberry.ID(user.manager_id) if user.manager_id else None,
+    )
+
+
+@strawberry.type
+class UserQuery:
+    @strawberry.field(
+        description="Sellers, deleted ones excepted, of one store or of every store the caller "
+        "reads (logged-in gérant, or manager for his store)."
+    )
+    async def sellers(self, info: Info, store_id: strawberry.ID | None = None) -> list[Seller]:
+        found = await users.list_sellers(actor=await info.context.actor(), store_id=store_id)
+        return [seller_type(user) for user in found]
+
+
 @strawberry.type
 class UserMutation:
     @strawberry.mutation(description="Create a manager in a store (permission users:write).")
@@ -65,7 +100,7 @@ class UserMutation:
         self, info: Info, store_id: strawberry.ID, input: CreateManagerInput
     ) -> User:
         actor = await info.context.actor()
-        data = parse(users.ManagerCreate, strawberry.asdict(input))
+        data = parse(users.ManagerCreate, input)
         return user_type(await users.create_manager(actor=actor, store_id=store_id, data=data))
 
     @strawberry.mutation(description="Create a seller; without managerId, one is assigned.")
@@ -73,13 +108,13 @@ class UserMutation:
         self, info: Info, store_id: strawberry.ID, input: CreateSellerInput
     ) -> User:
         actor = await info.context.actor()
-        data = parse(users.SellerCreate, strawberry.asdict(input))
+        data = parse(users.SellerCreate, input)
         return user_type(await users.create_seller(actor=actor, store_id=store_id, data=data))
 
     @strawberry.mutation(description="Update name, phone, status or externalId of a user.")
     async def update_user(self, info: Info, user_id: strawberry.ID, input: UpdateUserInput) -> User:
         actor = await info.context.actor()
-        data = parse(users.UserUpdate, strawberry.asdict(input))
+        data = parse(users.UserUpdate, input)
         return user_type(await users.update_user(actor=actor, user_id=user_id, data=data))
 
     @strawberry.mutation(description="Soft-delete a manager or seller (status deleted).")

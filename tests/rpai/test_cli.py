@@ -49,12 +49,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(data_dir: Path, log: Path) -> Iterator[str]:
+def serving(data_dir: Path, log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     port = free_port()
     with log.open("a") as output:
         process = subprocess.Popen(
             [*RPAI, "serve", "--port", str(port)],
-            env=environment(data_dir),
+            env={**environment(data_dir), **(env or {})},
             stdout=output,
             stderr=subprocess.STDOUT,
         )

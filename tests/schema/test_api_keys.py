@@ -295,3 +295,19 @@ class TestLastUsed:
         assert stamped.last_used_at is not None
         assert await stores_status(client, key) == 200
         assert await key_usage.flush() == 0
+
+
+async def test_oversized_credentials_are_refused_like_wrong_ones(client: httpx.AsyncClient) -> None:
+    await create_gerant(name="Alice", email="alice@example.com", password=PASSWORD)
+    for email, password in (
+        ("a" * 300 + "@example.com", PASSWORD),
+        ("alice@example.com", "x" * 257),
+    ):
+        body = await gql(client, LOGIN, {"email": email, "password": password})
+        assert error_of(body) == ("UNAUTHENTICATED", "Invalid email or password")
+
+
+async def test_me_describes_keys_not_sessions(client: httpx.AsyncClient) -> None:
+    _, token = await gerant_session(client)
+    body = await gql(client, "{ me { key { id } } }", token=token)
+    assert error_of(body) == ("FORBIDDEN", "This operation describes an API key: call it with one")

@@ -1,0 +1,125 @@
+"""Staff invitations: queued with the user, resent by the gérant, accepted with a password."""
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+from models import Invitation, InvitationStatus, Role, User, UserStatus
+from models.clock import utcnow
+from resolvers import messages
+from resolvers.actor import Actor
+from resolvers.errors import BadRequest, NotFound
+from resolvers.passwords import NewPassword, hash_password
+from resolvers.sessions import LoginResult
+from resolvers.tokens import TokenSigner
+from resolvers.validation import parse
+
+logger = logging.getLogger(__name__)
+
+TOKEN_TTL = timedelta(days=7)
+TOKEN_BYTES = 32
+MAX_LISTED = 500
+
+
+def new_token() -> str:
+    """A fresh invitation token: 32 random bytes, URL-safe; only its hash is ever stored."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def queue_invitation(user: User) -> Invitation:
+    """Put a new manager's or seller's invitation in the outbox; the sender emails it later."""
+    invitation = Invitation(gerant_id=user.gerant_id, user_id=user.id, email=user.email)
+    await invitation.insert()
+    logger.info("invitation %s for user %s <%s> queued", invitation.id, user.id, user.email)
+    return invitation
+
+
+async def list_invitations(*, actor: Actor, status: InvitationStatus | None) -> list[Invitation]:
+    """The tenant's invitations and their delivery state, newest first (gérant session only)."""
+    gerant = actor.require_gerant_session()
+    query: dict[str, str] = {"gerant_id": gerant.gerant_id}
+    if status is not None:
+        query["status"] = status
+    found = Invitation.find(query).sort("-created_at", "-_id").limit(MAX_LISTED)
+    return await found.to_list()
+
+
+async def resend_invitation(*, actor: Actor, user_id: str) -> Invitation:
+    """Queue the user's invitation again, now; the link sent before stops working."""
+    gerant = actor.require_gerant_session()
+    user = await User.find_one({"_id": user_id, "gerant_id": gerant.gerant_id})
+    if user is None:
+        raise NotFound(messages.USER_NOT_FOUND)
+    if user.role is Role.GERANT:
+        raise BadRequest(messages.INVITATION_NOT_STAFF)
+    if user.status is not UserStatus.ACTIVE:
+        raise BadRequest(messages.INVITATION_USER_INACTIVE)
+    invitation = await Invitation.find_one({"user_id": user.id})
+    if invitation is None:
+        return await queue_invitation(user)
+    if invitation.status is InvitationStatus.ACCEPTED:
+        raise BadRequest(messages.INVITATION_ALREADY_ACCEPTED)
+    again = {
+        "status": InvitationStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": utcnow(),
+        "lease_owner": None,
+        "last_error": None,
+        "token_hash": None,
+        "token_expires_at": None,
+        "sent_at": None,
+    }
+    result = await Invitation.get_motor_collection().update_one(
+        {"_id": invitation.id, "status": {"$ne": InvitationStatus.ACCEPTED}}, {"$set": again}
+    )
+    if result.modified_count == 0:
+        raise BadRequest(messages.INVITATION_ALREADY_ACCEPTED)
+    for field, value in again.items():
+        setattr(invitation, field, value)
+    return invitation
+
+
+async def accept_invitation(*, token: str, password: str, signer: TokenSigner) -> LoginResult:
+    """Set the invited user's password (the rules of every password) and log him in; the link
+    works once, for 7 days after it was sent."""
+    checked = parse(NewPassword, {"password": password})
+    token_hash = hash_token(token)
+    invitation = await Invitation.find_one({"token_hash": token_hash})
+    if invitation is None:
+        raise BadRequest(messages.INVITATION_UNKNOWN)
+    if invitation.status is InvitationStatus.ACCEPTED:
+        raise BadRequest(messages.INVITATION_USED)
+    now = utcnow()
+    if invitation.token_expires_at is None or invitation.token_expires_at <= now:
+        raise BadRequest(messages.INVITATION_EXPIRED)
+    user = await User.find_one({"_id": invitation.user_id})
+    if user is None or user.status is not UserStatus.ACTIVE:
+        raise BadRequest(messages.INVITATION_USER_INACTIVE)
+    password_hash = await hash_password(checked.password)
+    consumed = await Invitation.get_motor_collection().update_one(
+        {
+            "_id": invitation.id,
+            "token_hash": token_hash,
+            "status": {"$ne": InvitationStatus.ACCEPTED},
+        },
+        {
+            "$set": {
+                "status": InvitationStatus.ACCEPTED,
+                "accepted_at": now,
+                "lease_owner": None,
+            }
+        },
+    )
+    if consumed.modified_count == 0:
+        raise BadRequest(messages.INVITATION_USED)
+    await User.find_one({"_id": user.id}).update(
+        {"$set": {"password_hash": password_hash, "updated_at": now}}
+    )
+    user.password_hash = password_hash
+    logger.info("invitation %s accepted by user %s", invitation.id, user.id)
+    return LoginResult(token=signer.issue(user), user=user)

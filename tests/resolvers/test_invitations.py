@@ -1,0 +1,322 @@
+"""Invitations as rules: queued with the user, sent by the outbox's sender, accepted, resent."""
+
+import logging
+import re
+from datetime import timedelta
+from email.message import EmailMessage
+
+import pytest
+
+from models import Invitation, InvitationStatus, Role, User, UserStatus
+from models.clock import utcnow
+from resolvers import messages, outbox
+from resolvers.actor import Actor
+from resolvers.auth import actor_for_user
+from resolvers.errors import BadRequest, Forbidden, NotFound
+from resolvers.invitations import (
+    accept_invitation,
+    hash_token,
+    list_invitations,
+    resend_invitation,
+)
+from resolvers.outbox import DeliveryFailed, InvitationSender, claim_next, retry_delay
+from resolvers.passwords import verify_password
+from resolvers.permissions import ALL_PERMISSIONS
+from resolvers.sessions import login
+from resolvers.tokens import TokenSigner
+from resolvers.users import ManagerCreate, SellerCreate, create_manager, create_seller
+from tests.conftest import TEST_JWT_SECRET
+from tests.factories import make_gerant, make_store, make_user
+
+pytestmark = pytest.mark.usefixtures("mock_db")
+
+PUBLIC_URL = "https://app.example.com"
+PASSWORD = "correct horse battery"
+SIGNER = TokenSigner(secret=TEST_JWT_SECRET, ttl=timedelta(hours=1))
+LINK = re.compile(re.escape(PUBLIC_URL) + r"/invitation\?token=([A-Za-z0-9_-]+)")
+
+
+class Mailbox:
+    """A stand-in transport: keeps what it is given, or fails like an SMTP outage."""
+
+    def __init__(self) -> None:
+        self.sent: list[EmailMessage] = []
+        self.down = False
+
+    async def send(self, message: EmailMessage) -> None:
+        if self.down:
+            raise DeliveryFailed("SMTPConnectError: connection refused")
+        self.sent.append(message)
+
+    def tokens(self) -> list[str]:
+        return [token_of(message) for message in self.sent]
+
+
+def token_of(message: EmailMessage) -> str:
+    body = message.get_content()
+    match = LINK.search(body)
+    assert match, body
+    return match.group(1)
+
+
+@pytest.fixture
+def mailbox() -> Mailbox:
+    return Mailbox()
+
+
+@pytest.fixture
+def sender(mailbox: Mailbox) -> InvitationSender:
+    return InvitationSender(
+        send=mailbox.send, public_url=PUBLIC_URL, from_address="RPAI <no-reply@example.com>"
+    )
+
+
+async def invited_manager(
+    send_invitation: bool = True, email: str = "jean@example.com"
+) -> tuple[User, User]:
+    """A gérant and a manager he created through the resolver; returns (gérant, manager)."""
+    gerant = await make_gerant()
+    store = await make_store(gerant)
+    data = ManagerCreate(name="Jean Dupont", email=email, send_invitation=send_invitation)
+    manager = await create_manager(actor=actor_for_user(gerant), store_id=store.id, data=data)
+    return gerant, manager
+
+
+async def stored(user: User) -> Invitation:
+    invitation = await Invitation.find_one({"user_id": user.id})
+    assert invitation is not None
+    return invitation
+
+
+async def sent_token(sender: InvitationSender, mailbox: Mailbox) -> str:
+    assert await sender.run_once() == 1
+    return mailbox.tokens()[-1]
+
+
+class TestQueue:
+    async def test_creating_a_manager_queues_his_invitation(self) -> None:
+        gerant, manager = await invited_manager()
+        invitation = await stored(manager)
+        assert (invitation.gerant_id, invitation.email) == (gerant.id, "jean@example.com")
+        assert (invitation.status, invitation.attempts) == (InvitationStatus.PENDING, 0)
+        assert invitation.token_hash is None  # the token exists only once the email is sent
+
+    async def test_creating_a_seller_queues_his_invitation(self) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        data = SellerCreate(name="Marie Martin", email="marie@example.com")
+        seller = await create_seller(actor=actor_for_user(gerant), store_id=store.id, data=data)
+        assert (await stored(seller)).status is InvitationStatus.PENDING
+
+    async def test_without_send_invitation_nothing_is_queued(self) -> None:
+        _, manager = await invited_manager(send_invitation=False)
+        assert await Invitation.find_one({"user_id": manager.id}) is None
+
+
+class TestSender:
+    async def test_sends_the_link_in_french_and_stores_only_its_hash(
+        self, sender: InvitationSender, mailbox: Mailbox, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        _, manager = await invited_manager()
+        with caplog.at_level(logging.DEBUG):
+            token = await sent_token(sender, mailbox)
+        [message] = mailbox.sent
+        assert message["To"] == "jean@example.com"
+        assert message["Subject"] == "Votre invitation à Retail Performer AI"
+        assert "Bonjour Jean Dupont" in message.get_content()
+        invitation = await stored(manager)
+        assert invitation.status is InvitationStatus.SENT
+        assert invitation.token_hash == hash_token(token) != token
+        assert invitation.token_expires_at is not None
+        assert invitation.sent_at is not None
+        assert invitation.token_expires_at - invitation.sent_at == pytest.approx(
+            timedelta(days=7), abs=timedelta(seconds=5)
+        )
+        assert token not in caplog.text
+        assert "/invitation?" not in caplog.text
+
+    async def test_nothing_due_sends_nothing(
+        self, sender: InvitationSender, mailbox: Mailbox
+    ) -> None:
+        await invited_manager(send_invitation=False)
+        assert await sender.run_once() == 0
+        assert mailbox.sent == []
+
+    async def test_a_failed_attempt_is_retried_with_backoff_then_failed(
+        self, sender: InvitationSender, mailbox: Mailbox
+    ) -> None:
+        _, manager = await invited_manager()
+        mailbox.down = True
+        before = utcnow()
+        assert await sender.run_once() == 1
+        invitation = await stored(manager)
+        assert (invitation.status, invitation.attempts) == (InvitationStatus.PENDING, 1)
+        assert invitation.last_error == "SMTPConnectError: connection refused"
+        assert invitation.next_attempt_at >= before + timedelta(seconds=30)
+        assert await sender.run_once() == 0  # not due before the backoff has passed
+        for attempt in range(2, outbox.MAX_ATTEMPTS + 1):
+            await Invitation.find_one({"_id": invitation.id}).update(
+                {"$set": {"next_attempt_at": utcnow()}}
+            )
+            assert await sender.run_once() == 1
+            assert (await stored(manager)).attempts == attempt
+        assert (await stored(manager)).status is InvitationStatus.FAILED
+
+    async def test_a_failed_delivery_ends_the_run(
+        self, sender: InvitationSender, mailbox: Mailbox
+    ) -> None:
+        _, first = await invited_manager()
+        _, second = await invited_manager(email="marie@example.com")
+        mailbox.down = True
+        assert await sender.run_once() == 1
+        attempts = {(await stored(user)).attempts for user in (first, second)}
+        assert attempts == {0, 1}  # the other one waits for the next run, untouched
+
+    def test_backoff_doubles_up_to_an_hour(self) -> None:
+        delays = [retry_delay(n).total_seconds() for n in range(1, 10)]
+        assert delays == [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
+
+    async def test_a_message_whose_sender_died_is_sent_by_another(
+        self, sender: InvitationSender, mailbox: Mailbox
+    ) -> None:
+        _, manager = await invited_manager()
+        dead = await claim_next()  # claimed, then its process died before sending
+        assert dead is not None
+        assert await sender.run_once() == 0  # the lease still holds
+        await Invitation.find_one({"_id": dead.invitation.id}).update(
+            {"$set": {"next_attempt_at": utcnow() - timedelta(seconds=1)}}
+        )
+        token = await sent_token(sender, mailbox)
+        invitation = await stored(manager)
+        assert (invitation.status, invitation.attempts) == (InvitationStatus.SENT, 2)
+        assert invitation.token_hash == hash_token(token) != hash_token(dead.token)
+        await outbox.settle(dead, {"status": InvitationStatus.FAILED})  # too late: ignored
+        assert (await stored(manager)).status is InvitationStatus.SENT
+
+    async def test_a_user_suspended_before_sending_gets_nothing(
+        self, sender: InvitationSender, mailbox: Mailbox
+    ) -> None:
+        _, manager = await invited_manager()
+        await User.find_one({"_id": manager.id}).update(
+            {"$set": {"status": UserStatus.SUSPENDED.value}}
+        )
+        assert await sender.run_once() == 1
+        assert mailbox.sent == []
+        invitation = await stored(manager)
+        assert (invitation.status, invitation.last_error) == (
+            InvitationStatus.FAILED,
+            outbox.USER_INACTIVE,
+        )
+
+
+class TestAccept:
+    async def test_sets_the_password_and_logs_in_once(
+        self, sender: InvitationSender, mailbox: Mailbox
+    ) -> None:
+        _, manager = await invited_manager()
+        token = await sent_token(sender, mailbox)
+        result = await accept_invitation(token=token, password=PASSWORD, signer=SIGNER)
+        assert result.user.id == manager.id
+        assert SIGNER.verify(result.token.token).user_id == manager.id
+        user = await User.get(manager.id)
+        assert user is not None
+        assert await verify_password(user.password_hash, PASSWORD)
+        assert (await stored(manager)).status is InvitationStatus.ACCEPTED
+        with pytest.raises(BadRequest, match=messages.INVITATION_USED):
+            await accept_invitation(token=token, password=PASSWORD, signer=SIGNER)
+        logged_in = await login(email="jean@example.com", password=PASSWORD, signer=SIGNER)
+        assert logged_in.user.id == manager.id
+
+    async def test_unknown_token(self) -> None:
+        with pytest.raises(BadRequest, match=messages.INVITATION_UNKNOWN):
+            await accept_invitation(token="no-such-token", password=PASSWORD, signer=SIGNER)
+
+    async def test_expired_token(self, sender: InvitationSender, mailbox: Mailbox) -> None:
+        _, manager = await invited_manager()
+        token = await sent_token(sender, mailbox)
+        await Invitation.find_one({"user_id": manager.id}).update(
+            {"$set": {"token_expires_at": utcnow() - timedelta(seconds=1)}}
+        )
+        with pytest.raises(BadRequest, match=messages.INVITATION_EXPIRED):
+            await accept_invitation(token=token, password=PASSWORD, signer=SIGNER)
+
+    async def test_password_rules_apply_and_keep_the_token(
+        self, sender: InvitationSender, mailbox: Mailbox
+    ) -> None:
+        await invited_manager()
+        token = await sent_token(sender, mailbox)
+        with pytest.raises(BadRequest, match="password: String should have at least 10"):
+            await accept_invitation(token=token, password="short", signer=SIGNER)
+        assert (await accept_invitation(token=token, password=PASSWORD, signer=SIGNER)).token
+
+    async def test_a_suspended_user_cannot_accept(
+        self, sender: InvitationSender, mailbox: Mailbox
+    ) -> None:
+        _, manager = await invited_manager()
+        token = await sent_token(sender, mailbox)
+        await User.find_one({"_id": manager.id}).update(
+            {"$set": {"status": UserStatus.SUSPENDED.value}}
+        )
+        with pytest.raises(BadRequest, match=messages.INVITATION_USER_INACTIVE):
+            await accept_invitation(token=token, password=PASSWORD, signer=SIGNER)
+
+
+class TestResend:
+    async def test_a_new_link_replaces_the_old_one(
+        self, sender: InvitationSender, mailbox: Mailbox
+    ) -> None:
+        gerant, manager = await invited_manager()
+        old = await sent_token(sender, mailbox)
+        resent = await resend_invitation(actor=actor_for_user(gerant), user_id=manager.id)
+        assert (resent.status, resent.attempts, resent.token_hash) == (
+            InvitationStatus.PENDING,
+            0,
+            None,
+        )
+        with pytest.raises(BadRequest, match=messages.INVITATION_UNKNOWN):
+            await accept_invitation(token=old, password=PASSWORD, signer=SIGNER)
+        new = await sent_token(sender, mailbox)
+        assert new != old
+        assert (await accept_invitation(token=new, password=PASSWORD, signer=SIGNER)).token
+        with pytest.raises(BadRequest, match=messages.INVITATION_ALREADY_ACCEPTED):
+            await resend_invitation(actor=actor_for_user(gerant), user_id=manager.id)
+
+    async def test_invites_a_user_created_without_invitation(self) -> None:
+        gerant, manager = await invited_manager(send_invitation=False)
+        resent = await resend_invitation(actor=actor_for_user(gerant), user_id=manager.id)
+        assert (resent.user_id, resent.status) == (manager.id, InvitationStatus.PENDING)
+
+    async def test_refusals(self) -> None:
+        gerant, manager = await invited_manager()
+        gerant_actor = actor_for_user(gerant)
+        with pytest.raises(BadRequest, match=messages.INVITATION_NOT_STAFF):
+            await resend_invitation(actor=gerant_actor, user_id=gerant.id)
+        other_gerant = await make_gerant()
+        with pytest.raises(NotFound):
+            await resend_invitation(actor=actor_for_user(other_gerant), user_id=manager.id)
+        suspended = await make_user(gerant, Role.SELLER, None, UserStatus.SUSPENDED)
+        with pytest.raises(BadRequest, match=messages.INVITATION_USER_INACTIVE):
+            await resend_invitation(actor=gerant_actor, user_id=suspended.id)
+        key_actor = Actor(
+            gerant_id=gerant.id, permissions=frozenset(ALL_PERMISSIONS), store_ids=None
+        )
+        for actor in (actor_for_user(manager), key_actor):
+            with pytest.raises(Forbidden, match=re.escape(messages.GERANT_SESSION_REQUIRED)):
+                await resend_invitation(actor=actor, user_id=manager.id)
+
+
+class TestList:
+    async def test_the_tenants_invitations_by_status(self, sender: InvitationSender) -> None:
+        gerant, manager = await invited_manager()
+        await sender.run_once()
+        store = await make_store(gerant)
+        data = SellerCreate(name="Marie Martin", email="marie@example.com")
+        seller = await create_seller(actor=actor_for_user(gerant), store_id=store.id, data=data)
+        await invited_manager(email="other@example.com")  # another tenant's
+        actor: Actor = actor_for_user(gerant)
+        everything = await list_invitations(actor=actor, status=None)
+        assert [i.user_id for i in everything] == [seller.id, manager.id]
+        sent = await list_invitations(actor=actor, status=InvitationStatus.SENT)
+        assert [i.user_id for i in sent] == [manager.id]
+        with pytest.raises(Forbidden):
+            await list_invitations(actor=actor_for_user(manager), status=None)
