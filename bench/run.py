@@ -286,16 +286,22 @@ async def measure(
     calls: dict[str, Call],
     names: list[str],
     requests: dict[str, int],
-    concurrency: int,
+    concurrency: dict[str, int],
 ) -> dict[str, Result]:
-    return {n: await drive(base, pid, n, calls[n], requests[n], concurrency) for n in names}
+    return {n: await drive(base, pid, n, calls[n], requests[n], concurrency[n]) for n in names}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=2000, help="requests per read scenario")
     parser.add_argument("--sync-requests", type=int, default=200, help="requests per KPI scenario")
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=8, help="for the read scenarios")
+    parser.add_argument(
+        "--sync-concurrency",
+        type=int,
+        default=1,
+        help="for the KPI scenarios; 1 matches the raw bulk upserts, sent one batch at a time",
+    )
     args = parser.parse_args()
     requests = {
         "GET /stores": args.requests,
@@ -303,6 +309,10 @@ def main() -> None:
         "GraphQL stores": args.requests,
         "POST /kpi/sync (100)": args.sync_requests,
         "GraphQL syncKpis (100)": args.sync_requests,
+    }
+    concurrency = {
+        name: args.sync_concurrency if "sync" in name.lower() else args.concurrency
+        for name in requests
     }
     with tempfile.TemporaryDirectory(prefix="rpai-bench-") as tmp:
         db_port, our_port, bare_port = free_port(), free_port(), free_port()
@@ -345,9 +355,7 @@ def main() -> None:
             with process(ours_cmd, env, f"{base}/healthz") as pid:
                 gerant_id, key, store_id, sellers = bootstrap(env, base)
                 calls = scenarios(key, store_id, sellers, 0)
-                ours = asyncio.run(
-                    measure(base, pid, calls, list(calls), requests, args.concurrency)
-                )
+                ours = asyncio.run(measure(base, pid, calls, list(calls), requests, concurrency))
             bare_env = {**env, "BENCH_GERANT_ID": gerant_id, "BENCH_STORE_ID": store_id}
             bare_cmd = [
                 PYTHON,
@@ -362,9 +370,7 @@ def main() -> None:
             with process(bare_cmd, bare_env, f"{bare_base}/api/integrations/me") as pid:
                 calls = scenarios(key, store_id, sellers, 200_000)
                 names = ["GET /stores", "GET /me", "POST /kpi/sync (100)"]
-                bare = asyncio.run(
-                    measure(bare_base, pid, calls, names, requests, args.concurrency)
-                )
+                bare = asyncio.run(measure(bare_base, pid, calls, names, requests, concurrency))
             raw_rate = asyncio.run(raw_bulk_upsert_rate(url, store_id, sellers, args.sync_requests))
         finally:
             db.terminate()
@@ -375,7 +381,8 @@ def main() -> None:
     (ROOT / "bench" / "RESULTS.md").write_text(
         f"# Benchmark results\n\n{stamp} — {machine()}\n\n"
         f"`make bench`: {args.requests} requests per read scenario, {args.sync_requests} per KPI "
-        f"scenario, concurrency {args.concurrency}; SecantusDB in its own process; both servers "
+        f"scenario, concurrency {args.concurrency} (KPI: {args.sync_concurrency}); SecantusDB in "
+        f"its own process; both servers "
         f"under uvicorn with {' '.join(UVICORN_FLAGS)}.\n\n{report}\n"
     )
 

@@ -23,6 +23,10 @@ class UserStatus(StrEnum):
     DELETED = "deleted"
 
 
+# "Not deleted", written as an `$in`: SecantusDB's planner falls back to a collection scan when
+# a `$ne` sits beside an `$in` on `_id` (MongoDB uses the index either way).
+NOT_DELETED = {"$in": [UserStatus.ACTIVE.value, UserStatus.SUSPENDED.value]}
+
 EMAIL_UNIQUE_INDEX = "email_key_unique"
 
 

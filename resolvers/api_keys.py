@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from models import ApiKey, Store, User
 from models.clock import utcnow
+from models.reading import find_one_trusted
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.api_key_format import display_prefix, generate_key, hash_key
@@ -172,7 +173,7 @@ async def describe_key(*, actor: Actor) -> KeyDescription:
     """What the calling key can do, and whose tenant it belongs to."""
     if actor.api_key is None:
         raise Forbidden(messages.API_KEY_REQUIRED)
-    gerant = await User.find_one({"_id": actor.gerant_id, "gerant_id": actor.gerant_id})
+    gerant = await find_one_trusted(User, {"_id": actor.gerant_id, "gerant_id": actor.gerant_id})
     if gerant is None:
         raise NotFound(messages.GERANT_NOT_FOUND)
     return KeyDescription(api_key=actor.api_key, gerant=gerant)

@@ -11,6 +11,7 @@ from pymongo.errors import PyMongoError
 
 from models import AuditRecord
 from models.clock import UtcDateTime, utcnow
+from models.ids import new_id
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import BadRequest
@@ -26,15 +27,19 @@ class AuditLog:
     """Records collected in memory by the edge and written in batches by a background task."""
 
     def __init__(self) -> None:
-        self.pending: list[AuditRecord] = []
+        self.pending: list[dict[str, Any]] = []
         self.retention = DEFAULT_RETENTION
 
     def record(self, **fields: Any) -> None:
-        """Queue one call; under a flood, the oldest unwritten records are dropped first."""
+        """Queue one call; under a flood, the oldest unwritten records are dropped first.
+
+        The fields come from the edge, not from a caller, so the record is queued as the raw
+        document `AuditRecord` reads back, with no model built on the request path.
+        """
         now = utcnow()
-        # The fields come from the edge, not from a caller: no validation on the request path.
-        record = AuditRecord.model_construct(time=now, expires_at=now + self.retention, **fields)
-        self.pending.append(record)
+        self.pending.append(
+            {"_id": new_id("call"), "time": now, "expires_at": now + self.retention, **fields}
+        )
         if len(self.pending) > MAX_PENDING:
             del self.pending[: len(self.pending) - MAX_PENDING]
 
@@ -44,7 +49,7 @@ class AuditLog:
         if not batch:
             return 0
         try:
-            await AuditRecord.insert_many(batch)
+            await AuditRecord.get_motor_collection().insert_many(batch, ordered=False)
         except PyMongoError:
             self.pending = [*batch, *self.pending][-MAX_PENDING:]
             raise

@@ -22,9 +22,10 @@ from pydantic import (
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, PyMongoError
 
-from models import KpiEntry, Role, Store, User, UserStatus, transactions
+from models import KpiEntry, Role, Store, User, transactions
 from models.clock import UtcDateTime, utcnow
 from models.ids import new_id
+from models.user import NOT_DELETED
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import BadRequest, as_app_error
@@ -174,7 +175,7 @@ def store_sellers(actor: Actor, store_id: str) -> dict[str, Any]:
         "gerant_id": actor.gerant_id,
         "store_id": store_id,
         "role": Role.SELLER.value,
-        "status": {"$ne": UserStatus.DELETED.value},
+        "status": NOT_DELETED,
     }
 
 

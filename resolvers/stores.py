@@ -6,6 +6,7 @@ from pymongo.errors import DuplicateKeyError
 
 from models import Role, Store, User, UserStatus
 from models.clock import utcnow
+from models.reading import find_trusted
 from models.store import name_key
 from resolvers import messages
 from resolvers.actor import Actor
@@ -34,7 +35,7 @@ def readable_stores(actor: Actor) -> dict[str, Any]:
 async def list_stores(*, actor: Actor) -> list[Store]:
     """Every store the key may read, deactivated ones included, oldest first."""
     actor.require(Permission.STORES_READ)
-    return await Store.find(readable_stores(actor)).sort("created_at", "_id").to_list()
+    return await find_trusted(Store, readable_stores(actor), [("created_at", 1), ("_id", 1)])
 
 
 async def create_store(*, actor: Actor, data: StoreCreate) -> Store:

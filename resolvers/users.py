@@ -8,7 +8,7 @@ from pymongo.errors import DuplicateKeyError
 
 from models import Role, Store, User, UserStatus
 from models.clock import utcnow
-from models.user import email_key
+from models.user import NOT_DELETED, email_key
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import BadRequest, Forbidden, NotFound, duplicate_key_fields
@@ -127,7 +127,7 @@ async def list_sellers(*, actor: Actor, store_id: str | None) -> list[User]:
     query: dict[str, Any] = {
         "gerant_id": actor.gerant_id,
         "role": Role.SELLER.value,
-        "status": {"$ne": UserStatus.DELETED.value},
+        "status": NOT_DELETED,
     }
     if store_id is not None:
         query["store_id"] = (await get_tenant_store(actor=actor, store_id=store_id)).id

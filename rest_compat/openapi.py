@@ -7,9 +7,10 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from resolvers import messages
+from rest_compat import PREFIX
+from rest_compat.auth import SECURITY_SCHEMES
 from rest_compat.responses import VALIDATION_ERROR, documented_error
 
-INTEGRATIONS = "/api/integrations"
 WRITE_METHODS = frozenset({"post", "put", "delete"})
 
 EVERY_CALL = {
@@ -54,14 +55,16 @@ def integrations_openapi(app: FastAPI) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             if responses.pop("422", None) is not None:
                 responses.setdefault("400", VALIDATION_ERROR)
-            if not path.startswith(INTEGRATIONS):
+            if not path.startswith(PREFIX):
                 continue
+            operation["security"] = [{name: []} for name in SECURITY_SCHEMES]
             responses.update(EVERY_CALL)
             if method in WRITE_METHODS:
                 responses.update(WRITES)
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
             if "requestBody" in operation:
                 responses.update(TOO_LARGE)
+    schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     for unused in ("HTTPValidationError", "ValidationError"):
         schema.get("components", {}).get("schemas", {}).pop(unused, None)
     app.openapi_schema = schema

@@ -17,7 +17,7 @@ from resolvers.key_cache import key_cache
 from resolvers.key_usage import key_usage
 from resolvers.rate_limits import rate_limits
 from resolvers.tokens import TokenSigner
-from rest_compat import router as integrations_router
+from rest_compat import PREFIX, ROUTERS
 from rest_compat.errors import install_error_handlers
 from rest_compat.openapi import integrations_openapi
 from rpai.background import periodically
@@ -78,7 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    app.include_router(integrations_router, prefix="/api/integrations")
+    for router in ROUTERS:
+        app.include_router(router, prefix=PREFIX)
     app.include_router(graphql_router(), prefix="/graphql", include_in_schema=False)
     app.mount("/console", StaticFiles(directory=CONSOLE_DIR, html=True), name="console")
     install_invitation_page(app)

@@ -6,10 +6,11 @@ from typing import Any
 from starlette.types import Scope, Send
 
 from resolvers.errors import AppError
+from rest_compat import PREFIX
 from rest_compat.errors import error_headers
 from schema.errors import graphql_error_body
 
-INTEGRATIONS_PREFIX = "/api/integrations"
+INTEGRATIONS_PREFIX = PREFIX
 GRAPHQL_PATH = "/graphql"
 API_PREFIXES = (INTEGRATIONS_PREFIX, GRAPHQL_PATH)
 

@@ -21,7 +21,7 @@ def outage(*_: Any, **__: Any) -> Any:
 async def test_audit_records_wait_for_the_next_flush(monkeypatch: pytest.MonkeyPatch) -> None:
     audit_log.record(method="GET", path="/x", status=200, latency_ms=1.0, request_id="r1")
     with monkeypatch.context() as patched:
-        patched.setattr(AuditRecord, "insert_many", outage)
+        patched.setattr(type(AuditRecord.get_motor_collection()), "insert_many", outage)
         with pytest.raises(AutoReconnect):
             await audit_log.flush()
     audit_log.record(method="GET", path="/y", status=200, latency_ms=1.0, request_id="r2")
