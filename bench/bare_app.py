@@ -18,6 +18,26 @@ from pymongo import UpdateOne
 URL = os.environ["MONGODB_URL"]
 GERANT_ID = os.environ["BENCH_GERANT_ID"]
 STORE_ID = os.environ["BENCH_STORE_ID"]
+STORE_FIELDS = (
+    "name",
+    "location",
+    "address",
+    "phone",
+    "opening_hours",
+    "gerant_id",
+    "active",
+    "created_at",
+)
+KEY = {
+    "id": "key_bench",
+    "name": "bench",
+    "prefix": "sk_live_bench0",
+    "permissions": ["stores:read", "stores:write", "users:write", "kpi:write"],
+    "store_ids": None,
+    "expires_at": None,
+    "created_at": "2026-01-01T00:00:00Z",
+    "last_used_at": None,
+}
 ENTRY = {
     "gerant_id": GERANT_ID,
     "store_id": STORE_ID,
@@ -45,13 +65,13 @@ app = FastAPI(lifespan=lifespan)
 @app.get("/api/integrations/stores")
 async def stores(request: Request) -> dict[str, Any]:
     found = await request.app.state.db.stores.find({"gerant_id": GERANT_ID}).to_list(None)
-    return {"stores": [{"id": s["_id"], "name": s["name"], "active": s["active"]} for s in found]}
+    return {"stores": [{"id": s.pop("_id"), **{k: s.get(k) for k in STORE_FIELDS}} for s in found]}
 
 
 @app.get("/api/integrations/me")
 async def me(request: Request) -> dict[str, Any]:
     gerant = await request.app.state.db.users.find_one({"_id": GERANT_ID})
-    return {"gerant": {"id": gerant["_id"], "name": gerant["name"]}}
+    return {"key": KEY, "gerant": {"id": gerant["_id"], "name": gerant["name"]}}
 
 
 @app.post("/api/integrations/kpi/sync")
