@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from resolvers import kpi_reports, messages
 from resolvers.permissions import Permission
@@ -38,8 +38,10 @@ class KpiDayOut(BaseModel):
 
 
 class KpiReconciliationOut(BaseModel):
+    model_config = ConfigDict(validate_by_name=True)
+
     store_id: str
-    from_: str = Field(serialization_alias="from")
+    from_: str = Field(alias="from")
     to: str
     days: list[KpiDayOut]
 

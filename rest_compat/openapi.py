@@ -9,8 +9,10 @@ from fastapi.openapi.utils import get_openapi
 from resolvers import messages
 from rest_compat import PREFIX
 from rest_compat.auth import SECURITY_SCHEMES
+from rest_compat.examples import SUCCESS_EXAMPLES
 from rest_compat.responses import VALIDATION_ERROR, documented_error
 
+JSON = "application/json"
 WRITE_METHODS = frozenset({"post", "put", "delete"})
 
 EVERY_CALL = {
@@ -58,6 +60,10 @@ def integrations_openapi(app: FastAPI) -> dict[str, Any]:
             if not path.startswith(PREFIX):
                 continue
             operation["security"] = [{name: []} for name in SECURITY_SCHEMES]
+            example = SUCCESS_EXAMPLES.get((method, path))
+            if example is not None:
+                content = responses["200"].setdefault("content", {}).setdefault(JSON, {})
+                content["example"] = example
             responses.update(EVERY_CALL)
             if method in WRITE_METHODS:
                 responses.update(WRITES)
