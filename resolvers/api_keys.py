@@ -116,7 +116,9 @@ async def revoke_api_key(*, key_id: str) -> ApiKey:
 
 
 async def _deactivate(api_key: ApiKey) -> ApiKey:
-    await ApiKey.find_one({"_id": api_key.id}).update({"$set": {"active": False}})
+    await ApiKey.find_one({"_id": api_key.id, "gerant_id": api_key.gerant_id}).update(
+        {"$set": {"active": False}}
+    )
     key_cache.drop(api_key.id)
     api_key.active = False
     return api_key
@@ -158,7 +160,9 @@ async def rotate_api_key(*, actor: Actor, key_id: str, grace_days: int) -> Creat
     )
     grace_end = utcnow() + timedelta(days=grace_days)
     if old.expires_at is None or old.expires_at > grace_end:
-        await ApiKey.find_one({"_id": old.id}).update({"$set": {"expires_at": grace_end}})
+        await ApiKey.find_one({"_id": old.id, "gerant_id": old.gerant_id}).update(
+            {"$set": {"expires_at": grace_end}}
+        )
         key_cache.drop(old.id)
     return created
 

@@ -117,7 +117,7 @@ async def accept_invitation(*, token: str, password: str, signer: TokenSigner) -
     )
     if consumed.modified_count == 0:
         raise BadRequest(messages.INVITATION_USED)
-    await User.find_one({"_id": user.id}).update(
+    await User.find_one({"_id": user.id, "gerant_id": user.gerant_id}).update(
         {"$set": {"password_hash": password_hash, "updated_at": now}}
     )
     user.password_hash = password_hash
