@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from bson import Decimal128
 from pydantic import (
@@ -163,6 +163,8 @@ class KpiSyncCounts:
 
     created: int
     updated: int
+
+    status: ClassVar[str] = "success"
 
     @property
     def total(self) -> int:

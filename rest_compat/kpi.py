@@ -54,7 +54,7 @@ class KpiSyncOut(BaseModel):
 
 def kpi_sync_out(counts: kpi.KpiSyncCounts) -> KpiSyncOut:
     return KpiSyncOut(
-        status="success",
+        status=counts.status,
         entries_created=counts.created,
         entries_updated=counts.updated,
         total=counts.total,

@@ -42,7 +42,7 @@ class KpiSyncResult:
 
 def kpi_sync_result(counts: kpi.KpiSyncCounts) -> KpiSyncResult:
     return KpiSyncResult(
-        status="success",
+        status=counts.status,
         entries_created=counts.created,
         entries_updated=counts.updated,
         total=counts.total,
