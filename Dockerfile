@@ -8,6 +8,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY rpai ./rpai
+COPY edge ./edge
+COPY infra ./infra
 COPY models ./models
 COPY resolvers ./resolvers
 COPY schema ./schema

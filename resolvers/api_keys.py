@@ -4,19 +4,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
+from infra.api_key_format import display_prefix, generate_key, hash_key
+from infra.key_cache import KeyCache
 from models import ApiKey, Store, User
 from models.clock import utcnow
 from models.reading import find_one_trusted
 from resolvers import messages
 from resolvers.actor import Actor
-from resolvers.api_key_format import display_prefix, generate_key, hash_key
 from resolvers.errors import BadRequest, Forbidden, NotFound
-from resolvers.inputs import MAX_ID, Name
-from resolvers.key_cache import key_cache
+from resolvers.inputs import MAX_ID, Input, Name
 from resolvers.permissions import ALL_PERMISSIONS, ALL_STORES
-from resolvers.validation import parse
 
 MAX_EXPIRY_DAYS = 3650
 MAX_GRACE_DAYS = 90
@@ -24,7 +23,7 @@ MAX_PERMISSION = 50
 MAX_STORES_PER_KEY = 1000
 
 
-class ApiKeyCreate(BaseModel):
+class ApiKeyCreate(Input):
     name: Name
     permissions: list[Annotated[str, Field(max_length=MAX_PERMISSION)]] = Field(
         min_length=1, max_length=len(ALL_PERMISSIONS)
@@ -65,9 +64,8 @@ async def _check_tenant_stores(gerant_id: str, store_ids: list[str]) -> None:
         raise BadRequest(messages.UNKNOWN_STORE_IDS.format(ids=", ".join(missing)))
 
 
-async def create_api_key(*, gerant: User, data: object) -> CreatedApiKey:
+async def create_api_key(*, gerant: User, spec: ApiKeyCreate) -> CreatedApiKey:
     """Create a key for the gérant's tenant; only its hash and display prefix are stored."""
-    spec = parse(ApiKeyCreate, data)
     if spec.store_ids:
         await _check_tenant_stores(gerant.gerant_id, spec.store_ids)
     expires_at = utcnow() + timedelta(days=spec.expires_in_days) if spec.expires_in_days else None
@@ -80,9 +78,9 @@ async def create_api_key(*, gerant: User, data: object) -> CreatedApiKey:
     )
 
 
-async def create_session_api_key(*, actor: Actor, data: object) -> CreatedApiKey:
+async def create_session_api_key(*, actor: Actor, spec: ApiKeyCreate) -> CreatedApiKey:
     """Create a key from the console or GraphiQL: a logged-in gérant only."""
-    return await create_api_key(gerant=actor.require_gerant_session(), data=data)
+    return await create_api_key(gerant=actor.require_gerant_session(), spec=spec)
 
 
 async def _insert_key(
@@ -107,19 +105,19 @@ async def _insert_key(
     return CreatedApiKey(key=key, api_key=api_key)
 
 
-async def revoke_api_key(*, key_id: str) -> ApiKey:
+async def revoke_api_key(*, key_id: str, keys: KeyCache) -> ApiKey:
     """Deactivate any key by id (operator action from the CLI)."""
     api_key = await ApiKey.get(key_id)
     if api_key is None:
         raise NotFound(messages.API_KEY_NOT_FOUND)
-    return await _deactivate(api_key)
+    return await _deactivate(api_key, keys)
 
 
-async def _deactivate(api_key: ApiKey) -> ApiKey:
+async def _deactivate(api_key: ApiKey, keys: KeyCache) -> ApiKey:
     await ApiKey.find_one({"_id": api_key.id, "gerant_id": api_key.gerant_id}).update(
         {"$set": {"active": False}}
     )
-    key_cache.drop(api_key.id)
+    keys.drop(api_key.id)
     api_key.active = False
     return api_key
 
@@ -139,12 +137,14 @@ async def list_api_keys(*, actor: Actor) -> list[ApiKey]:
     return await found.to_list()
 
 
-async def deactivate_api_key(*, actor: Actor, key_id: str) -> ApiKey:
+async def deactivate_api_key(*, actor: Actor, key_id: str, keys: KeyCache) -> ApiKey:
     """Deactivate one of the gérant's keys; it is refused from then on."""
-    return await _deactivate(await _tenant_key(actor, key_id))
+    return await _deactivate(await _tenant_key(actor, key_id), keys)
 
 
-async def rotate_api_key(*, actor: Actor, key_id: str, grace_days: int) -> CreatedApiKey:
+async def rotate_api_key(
+    *, actor: Actor, key_id: str, grace_days: int, keys: KeyCache
+) -> CreatedApiKey:
     """A new key with the same settings; the old one keeps working for `grace_days`, then 401."""
     if not 0 <= grace_days <= MAX_GRACE_DAYS:
         raise BadRequest(messages.GRACE_DAYS_RANGE.format(maximum=MAX_GRACE_DAYS))
@@ -163,7 +163,7 @@ async def rotate_api_key(*, actor: Actor, key_id: str, grace_days: int) -> Creat
         await ApiKey.find_one({"_id": old.id, "gerant_id": old.gerant_id}).update(
             {"$set": {"expires_at": grace_end}}
         )
-        key_cache.drop(old.id)
+        keys.drop(old.id)
     return created
 
 

@@ -1,117 +1,67 @@
-"""The audit trail: every API call recorded off the request path, and the gérant's views of it."""
+"""The audit trail as the gérant reads it: his tenant's calls, and refused authentications."""
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import Field
-from pymongo.errors import PyMongoError
 
 from models import AuditRecord
-from models.clock import UtcDateTime, utcnow
-from models.ids import new_id
+from models.clock import UtcDateTime
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import BadRequest
 from resolvers.inputs import MAX_ID, Input
+from resolvers.pages import Page, check_page_size, decode_cursor, page_of
 
-DEFAULT_RETENTION = timedelta(days=90)
-MAX_PENDING = 50_000
-MAX_PAGE = 100
 FORBIDDEN_REASON = "forbidden"
 
 
-class AuditLog:
-    """Records collected in memory by the edge and written in batches by a background task."""
+class TimeRange(Input):
+    """From `since` to `until`, both inclusive; either may be left open."""
 
-    def __init__(self) -> None:
-        self.pending: list[dict[str, Any]] = []
-        self.retention = DEFAULT_RETENTION
-
-    def record(self, **fields: Any) -> None:
-        """Queue one call; under a flood, the oldest unwritten records are dropped first.
-
-        The fields come from the edge, not from a caller, so the record is queued as the raw
-        document `AuditRecord` reads back, with no model built on the request path.
-        """
-        now = utcnow()
-        self.pending.append(
-            {"_id": new_id("call"), "time": now, "expires_at": now + self.retention, **fields}
-        )
-        if len(self.pending) > MAX_PENDING:
-            del self.pending[: len(self.pending) - MAX_PENDING]
-
-    async def flush(self) -> int:
-        """Write what is queued in one insert; on failure the batch waits for the next flush."""
-        batch, self.pending = self.pending, []
-        if not batch:
-            return 0
-        try:
-            await AuditRecord.get_motor_collection().insert_many(batch, ordered=False)
-        except PyMongoError:
-            self.pending = [*batch, *self.pending][-MAX_PENDING:]
-            raise
-        return len(batch)
-
-
-audit_log = AuditLog()
-
-
-class CallFilter(Input):
-    status: int | None = Field(default=None, ge=100, le=599)
-    key_id: str | None = Field(default=None, max_length=MAX_ID)
     since: UtcDateTime | None = None
     until: UtcDateTime | None = None
 
 
-@dataclass(frozen=True)
-class CallPage:
-    records: list[AuditRecord]
-    has_next_page: bool
-
-    @property
-    def end_cursor(self) -> str | None:
-        return cursor_of(self.records[-1]) if self.records else None
+class CallFilter(TimeRange):
+    status: int | None = Field(default=None, ge=100, le=599)
+    key_id: str | None = Field(default=None, max_length=MAX_ID)
 
 
-def cursor_of(record: AuditRecord) -> str:
-    """An opaque position: the record's time and id."""
-    raw = f"{record.time.isoformat()}|{record.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+def sort_key(record: AuditRecord) -> tuple[str, str]:
+    return record.time.isoformat(), record.id
 
 
 def _after(cursor: str) -> dict[str, Any]:
+    time_text, record_id = decode_cursor(cursor, 2)
     try:
-        time_text, record_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
         time = datetime.fromisoformat(time_text)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
+    except ValueError:
         raise BadRequest(messages.INVALID_CURSOR) from None
     return {"$or": [{"time": {"$lt": time}}, {"time": time, "_id": {"$lt": record_id}}]}
 
 
-def _time_range(since: datetime | None, until: datetime | None) -> dict[str, Any]:
+def _time_range(period: TimeRange) -> dict[str, Any]:
     """Inclusive bounds, written as `> since - 1 ms`: SecantusDB's index scan on the descending
     `time` drops keys equal to a `$gte` bound (times are stored to the millisecond)."""
     bounds: dict[str, datetime] = {}
-    if since is not None:
-        bounds["$gt"] = since - timedelta(milliseconds=1)
-    if until is not None:
-        bounds["$lte"] = until
+    if period.since is not None:
+        bounds["$gt"] = period.since - timedelta(milliseconds=1)
+    if period.until is not None:
+        bounds["$lte"] = period.until
     return {"time": bounds} if bounds else {}
 
 
 async def api_call_log(
     *, actor: Actor, filter: CallFilter, first: int, after: str | None
-) -> CallPage:
+) -> Page[AuditRecord]:
     """The tenant's recorded calls, newest first, a page at a time (gérant session only)."""
     gerant = actor.require_gerant_session()
-    if not 1 <= first <= MAX_PAGE:
-        raise BadRequest(messages.PAGE_SIZE_RANGE.format(maximum=MAX_PAGE))
+    check_page_size(first)
     query: dict[str, Any] = {
         "gerant_id": gerant.gerant_id,
-        **_time_range(filter.since, filter.until),
+        **_time_range(filter),
     }
     if filter.status is not None:
         query["status"] = filter.status
@@ -120,7 +70,7 @@ async def api_call_log(
     if after:
         query = {"$and": [query, _after(after)]}
     found = await AuditRecord.find(query).sort("-time", "-_id").limit(first + 1).to_list()
-    return CallPage(records=found[:first], has_next_page=len(found) > first)
+    return page_of(found, first, sort_key)
 
 
 @dataclass(frozen=True)
@@ -131,9 +81,7 @@ class AuthFailureGroup:
     last_at: datetime
 
 
-async def auth_failures(
-    *, actor: Actor, since: datetime | None, until: datetime | None
-) -> list[AuthFailureGroup]:
+async def auth_failures(*, actor: Actor, period: TimeRange) -> list[AuthFailureGroup]:
     """Refused calls made with the tenant's keys (401/403), grouped by reason and client IP."""
     gerant = actor.require_gerant_session()
     pipeline: list[dict[str, Any]] = [
@@ -141,7 +89,7 @@ async def auth_failures(
             "$match": {
                 "gerant_id": gerant.gerant_id,
                 "status": {"$in": [401, 403]},
-                **_time_range(since, until),
+                **_time_range(period),
             }
         },
         {

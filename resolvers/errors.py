@@ -57,6 +57,11 @@ class Conflict(AppError):
     code = "CONFLICT"
 
 
+class PayloadTooLarge(AppError):
+    status = 413
+    code = "PAYLOAD_TOO_LARGE"
+
+
 class UnprocessableEntity(AppError):
     status = 422
     code = "UNPROCESSABLE_ENTITY"

@@ -1,32 +1,31 @@
 """Tenants: a gérant owns stores, staff, KPIs and API keys."""
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import EmailStr
 from pymongo.errors import DuplicateKeyError
 
+from infra.passwords import hash_password
 from models import Role, User
 from models.user import email_key
 from resolvers import messages
 from resolvers.errors import BadRequest, NotFound
-from resolvers.passwords import NewPassword, hash_password
-from resolvers.validation import parse
+from resolvers.inputs import Input, Name, Password
 
 
-class GerantCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+class GerantCreate(Input):
+    name: Name
     email: EmailStr
+    password: Password | None = None
 
 
-async def create_gerant(*, name: str, email: str, password: str | None = None) -> User:
+async def create_gerant(*, data: GerantCreate) -> User:
     """Create a tenant owner, with a password to log in if given; he is his own tenant."""
-    data = parse(GerantCreate, {"name": name.strip(), "email": email.strip()})
-    checked = parse(NewPassword, {"password": password}) if password is not None else None
     gerant = User(
         gerant_id="",
         role=Role.GERANT,
         name=data.name,
         email=data.email,
         email_key=email_key(data.email),
-        password_hash=await hash_password(checked.password) if checked else None,
+        password_hash=await hash_password(data.password) if data.password else None,
     )
     gerant.gerant_id = gerant.id
     try:

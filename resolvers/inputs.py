@@ -12,12 +12,26 @@ MAX_ID = 200
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_PHONE)]
-ExternalId = Annotated[
+Identifier = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID)
 ]
+ExternalId = Identifier
 
 
 class Input(BaseModel):
     """Base of every input model: unknown fields are ignored, as the spec's bodies require."""
 
     model_config = ConfigDict(extra="ignore")
+
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+Password = Annotated[
+    str, StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+]
+
+
+class NewPassword(Input):
+    """A password being chosen: the rules every password follows."""
+
+    password: Password

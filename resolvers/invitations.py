@@ -1,34 +1,29 @@
 """Staff invitations: queued with the user, resent by the gérant, accepted with a password."""
 
-import hashlib
 import logging
-import secrets
-from datetime import timedelta
 
+from pydantic import Field
+
+from infra.passwords import hash_password
+from infra.tokens import TokenSigner, hash_invitation_token
 from models import Invitation, InvitationStatus, Role, User, UserStatus
 from models.clock import utcnow
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import BadRequest, NotFound
-from resolvers.passwords import NewPassword, hash_password
+from resolvers.inputs import NewPassword
 from resolvers.sessions import LoginResult
-from resolvers.tokens import TokenSigner
-from resolvers.validation import parse
 
 logger = logging.getLogger(__name__)
 
-TOKEN_TTL = timedelta(days=7)
-TOKEN_BYTES = 32
 MAX_LISTED = 500
+MAX_TOKEN = 100
 
 
-def new_token() -> str:
-    """A fresh invitation token: 32 random bytes, URL-safe; only its hash is ever stored."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
+class InvitationAcceptance(NewPassword):
+    """The token of an invitation link and the password its user chooses."""
 
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    token: str = Field(max_length=MAX_TOKEN)
 
 
 async def queue_invitation(user: User) -> Invitation:
@@ -84,11 +79,10 @@ async def resend_invitation(*, actor: Actor, user_id: str) -> Invitation:
     return invitation
 
 
-async def accept_invitation(*, token: str, password: str, signer: TokenSigner) -> LoginResult:
-    """Set the invited user's password (the rules of every password) and log him in; the link
-    works once, for 7 days after it was sent."""
-    checked = parse(NewPassword, {"password": password})
-    token_hash = hash_token(token)
+async def accept_invitation(*, data: InvitationAcceptance, signer: TokenSigner) -> LoginResult:
+    """Set the invited user's password and log him in; the link works once, for 7 days after
+    it was sent."""
+    token_hash = hash_invitation_token(data.token)
     invitation = await Invitation.find_one({"token_hash": token_hash})
     if invitation is None:
         raise BadRequest(messages.INVITATION_UNKNOWN)
@@ -100,7 +94,7 @@ async def accept_invitation(*, token: str, password: str, signer: TokenSigner) -
     user = await User.find_one({"_id": invitation.user_id})
     if user is None or user.status is not UserStatus.ACTIVE:
         raise BadRequest(messages.INVITATION_USER_INACTIVE)
-    password_hash = await hash_password(checked.password)
+    password_hash = await hash_password(data.password)
     consumed = await Invitation.get_motor_collection().update_one(
         {
             "_id": invitation.id,

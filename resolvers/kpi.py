@@ -29,7 +29,7 @@ from models.user import NOT_DELETED
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import BadRequest, as_app_error
-from resolvers.inputs import MAX_ID, Input
+from resolvers.inputs import Identifier, Input
 from resolvers.permissions import Permission
 from resolvers.stores import get_active_store
 
@@ -95,9 +95,6 @@ def _or_null(schema: dict[str, Any]) -> None:
     schema.update(anyOf=[accepted, {"type": "null"}], **annotations)
 
 
-Identifier = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID)
-]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT), BeforeValidator(_number)]
 Amount = Annotated[
     Decimal,

@@ -5,11 +5,14 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from resolvers import messages
 from resolvers.errors import BadRequest
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 TRANSPORT_LOCATIONS = frozenset({"body", "query", "path", "header"})
+# Text the database cannot store, however it reached us: one message, as `as_app_error` gives.
+UNPAIRED_SURROGATE = "string_unicode"
 
 
 def field_path(location: Sequence[int | str]) -> str:
@@ -27,6 +30,8 @@ def format_errors(errors: Iterable[Mapping[str, Any]]) -> str:
     """One line naming each offending field with pydantic's explanation."""
     parts = []
     for error in errors:
+        if error.get("type") == UNPAIRED_SURROGATE:
+            return messages.INVALID_TEXT
         location = [p for p in error.get("loc", ()) if p not in TRANSPORT_LOCATIONS]
         message = str(error.get("msg", "Invalid value")).removeprefix("Value error, ")
         path = field_path(location)

@@ -2,8 +2,15 @@
 
 from fastapi import APIRouter
 
-from rest_compat import kpi, kpi_reports, me, stores, users
+from edge.paths import INTEGRATIONS_PREFIX
+from rest_compat import kpi, kpi_reconciliation, me, stores, users
 
-PREFIX = "/api/integrations"
+PREFIX = INTEGRATIONS_PREFIX
 # Included one by one under PREFIX: a router of routers would be matched twice per request.
-ROUTERS: list[APIRouter] = [me.router, stores.router, kpi.router, kpi_reports.router, users.router]
+ROUTERS: list[APIRouter] = [
+    me.router,
+    stores.router,
+    kpi.router,
+    kpi_reconciliation.router,
+    users.router,
+]

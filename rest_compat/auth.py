@@ -1,4 +1,4 @@
-"""REST authentication: the shared key check as one plain dependency.
+"""REST authentication: the caller the edge identified, as one plain dependency.
 
 Its OpenAPI security schemes are declared by rest_compat/openapi.py, not by FastAPI security
 classes, which would add two dependency resolutions to every request.
@@ -8,8 +8,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from edge.context import request_context
 from resolvers.actor import Actor
-from resolvers.auth import authenticate
 
 SECURITY_SCHEMES = {
     "ApiKeyHeader": {
@@ -26,14 +26,9 @@ SECURITY_SCHEMES = {
 }
 
 
-async def current_actor(request: Request) -> Actor:
-    """Authenticate the request's API key; remembers the actor for response headers."""
-    headers = request.headers
-    actor = await authenticate(
-        x_api_key=headers.get("x-api-key"), authorization=headers.get("authorization")
-    )
-    request.state.actor = actor
-    return actor
+def current_actor(request: Request) -> Actor:
+    """The request's API key as an actor, or the 401 that refuses it."""
+    return request_context(request.scope).require_actor()
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -9,35 +9,23 @@ from fastapi.responses import JSONResponse
 from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException
 
+from edge.context import find_request_context, record_refusal
+from edge.refusals import error_headers, rest_body
 from resolvers import messages
-from resolvers.errors import AppError, TooManyRequests, Unauthenticated, as_app_error
+from resolvers.errors import AppError, Unauthenticated, as_app_error
 from resolvers.validation import format_errors
 
 logger = logging.getLogger(__name__)
 
-RETRY_AFTER_SECONDS = 5
-
-
-def error_headers(error: AppError) -> dict[str, str] | None:
-    """`Retry-After` on 429 and 503, so clients know when to try again."""
-    if isinstance(error, TooManyRequests):
-        return {"Retry-After": str(error.retry_after)}
-    if error.status == 503:
-        return {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    return None
-
 
 def error_response(error: AppError) -> JSONResponse:
-    return JSONResponse(
-        {"detail": error.message}, status_code=error.status, headers=error_headers(error)
-    )
+    return JSONResponse(rest_body(error), status_code=error.status, headers=error_headers(error))
 
 
 async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
     if isinstance(exc, Unauthenticated):
-        request.state.auth_failure = exc.reason
-        request.state.refused_key = exc.api_key
+        record_refusal(request.scope, exc)
     return error_response(exc)
 
 
@@ -61,9 +49,9 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(known)
     logger.exception("unexpected error on %s %s", request.method, request.url.path)
     body: dict[str, Any] = {"detail": messages.INTERNAL_ERROR}
-    request_id = getattr(request.state, "request_id", None)
-    if request_id:
-        body["request_id"] = request_id
+    context = find_request_context(request.scope)
+    if context is not None:
+        body["request_id"] = context.request_id
     return JSONResponse(body, status_code=500)
 
 

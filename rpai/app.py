@@ -1,54 +1,72 @@
-"""The ASGI application: REST under /api/integrations, GraphQL at /graphql, health probes."""
+"""The ASGI application: REST under /api/integrations, GraphQL at /graphql, pages and probes."""
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pymongo.errors import PyMongoError
 
-from resolvers.audit import audit_log
-from resolvers.key_cache import key_cache
-from resolvers.key_usage import key_usage
-from resolvers.rate_limits import rate_limits
-from resolvers.tokens import TokenSigner
+from edge.authentication import Authenticate
+from edge.body_limit import BodyLimit
+from edge.idempotency import Idempotency
+from edge.key_expiry import KeyExpiryWarning
+from edge.observability import Observability
+from edge.paths import GRAPHQL_PATH
+from edge.rate_limits import RateLimitGuard
+from infra.audit_buffer import AuditBuffer
+from infra.background import periodically
+from infra.idempotency_store import IdempotencyStore
+from infra.key_cache import KeyCache
+from infra.key_usage import KeyUsageRecorder
+from infra.login_throttle import LoginThrottle
+from infra.mail import SmtpServer, invitation_outbox
+from infra.rate_limits import RateLimits
+from infra.services import Services
+from infra.tokens import TokenSigner
 from rest_compat import PREFIX, ROUTERS
 from rest_compat.errors import install_error_handlers
 from rest_compat.openapi import integrations_openapi
-from rpai.background import periodically
-from rpai.body_limit import BodyLimit
 from rpai.database import connected, database_url
-from rpai.guard import RateLimitGuard
-from rpai.headers import KeyExpiryWarning
-from rpai.idempotency import Idempotency
-from rpai.invitation_page import install_invitation_page
-from rpai.mail import invitation_outbox
-from rpai.observability import Observability
-from rpai.request_id import RequestId
+from rpai.pages import install_pages
 from rpai.settings import Settings, get_settings, jwt_secret
 from schema import graphql_router
-
-logger = logging.getLogger(__name__)
-
-CONSOLE_DIR = Path(__file__).parent / "console"
 
 DESCRIPTION = """Integrations API of Retail Performer AI: stores, staff and daily KPIs pushed by
 point-of-sale systems, ERPs and payroll software. Authenticate with an API key in `X-API-Key`
 (or `Authorization: Bearer sk_live_…`)."""
 
 
-def configure_process(settings: Settings) -> None:
-    """Apply the settings to the process-local caches, limits and buffers."""
-    key_cache.ttl = settings.key_cache_seconds
-    rate_limits.configure(
-        per_key=settings.rate_limit_per_minute, auth_failures=settings.auth_failures_per_minute
+def build_services(settings: Settings) -> Services:
+    """The process services of one app instance, configured from the settings."""
+    return Services(
+        signer=TokenSigner(
+            secret=jwt_secret(settings), ttl=timedelta(minutes=settings.jwt_ttl_minutes)
+        ),
+        keys=KeyCache(ttl=settings.key_cache_seconds),
+        key_usage=KeyUsageRecorder(),
+        rate_limits=RateLimits.build(
+            per_key=settings.rate_limit_per_minute, auth_failures=settings.auth_failures_per_minute
+        ),
+        audit=AuditBuffer(retention=timedelta(days=settings.audit_retention_days)),
+        login_throttle=LoginThrottle(),
+        idempotency=IdempotencyStore(ttl=timedelta(hours=settings.idempotency_ttl_hours)),
     )
-    audit_log.retention = timedelta(days=settings.audit_retention_days)
+
+
+def smtp_server(settings: Settings) -> SmtpServer | None:
+    if settings.smtp_host is None:
+        return None
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return SmtpServer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=password,
+        starttls=settings.smtp_starttls,
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -57,18 +75,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.signer = TokenSigner(
-            secret=jwt_secret(settings), ttl=timedelta(minutes=settings.jwt_ttl_minutes)
-        )
-        configure_process(settings)
+        services = build_services(settings)
         with database_url(settings) as url:
             async with (
                 connected(url, settings) as database,
-                periodically(settings.key_usage_flush_seconds, key_usage.flush),
-                periodically(settings.rate_limit_sync_seconds, rate_limits.sync),
-                periodically(settings.audit_flush_seconds, audit_log.flush),
-                invitation_outbox(settings),
+                periodically(settings.key_usage_flush_seconds, services.key_usage.flush),
+                periodically(settings.rate_limit_sync_seconds, services.rate_limits.sync),
+                periodically(settings.audit_flush_seconds, services.audit.flush),
+                invitation_outbox(
+                    smtp_server(settings),
+                    public_url=settings.public_url,
+                    from_address=settings.smtp_from,
+                    poll_seconds=settings.outbox_poll_seconds,
+                ),
             ):
+                app.state.services = services
                 app.state.database = database
                 yield
 
@@ -80,19 +101,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in ROUTERS:
         app.include_router(router, prefix=PREFIX)
-    app.include_router(graphql_router(), prefix="/graphql", include_in_schema=False)
-    app.mount("/console", StaticFiles(directory=CONSOLE_DIR, html=True), name="console")
-    install_invitation_page(app)
+    app.include_router(graphql_router(), prefix=GRAPHQL_PATH, include_in_schema=False)
+    install_pages(app)
     install_error_handlers(app)
     app.openapi = lambda: integrations_openapi(app)  # type: ignore[method-assign]
-    # Added innermost first: the request id wraps everything, metrics and audit see every
-    # answer (429s included), and rate limits are enforced before any other work.
+    # Added innermost first: authentication gives every request its context before anything
+    # else, metrics and audit see every answer (429s included), and rate limits are enforced
+    # before any other work.
     app.add_middleware(KeyExpiryWarning, warning_days=settings.key_expiry_warning_days)
-    app.add_middleware(Idempotency, ttl=timedelta(hours=settings.idempotency_ttl_hours))
+    app.add_middleware(Idempotency)
     app.add_middleware(BodyLimit)
     app.add_middleware(RateLimitGuard)
     app.add_middleware(Observability)
-    app.add_middleware(RequestId)
+    app.add_middleware(Authenticate)
 
     @app.get("/healthz", tags=["health"], summary="The process is up")
     async def healthz() -> dict[str, str]:

@@ -6,17 +6,19 @@ Each command prints exactly one JSON object on stdout; errors go to stderr with 
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from infra.key_cache import KeyCache
 from models.clock import as_utc
-from resolvers.api_keys import create_api_key, revoke_api_key
+from resolvers.api_keys import ApiKeyCreate, create_api_key, revoke_api_key
 from resolvers.errors import AppError
-from resolvers.gerants import create_gerant, get_gerant_by_email
-from resolvers.sessions import set_password
+from resolvers.gerants import GerantCreate, create_gerant, get_gerant_by_email
+from resolvers.sessions import PasswordChange, set_password
+from resolvers.validation import parse
 from rpai.database import DatabaseError, connected, database_url, embedded_server
+from rpai.logs import configure_logging
 from rpai.settings import Settings, get_settings
 
 Command = Callable[[argparse.Namespace], Awaitable[dict[str, Any]]]
@@ -36,26 +38,32 @@ def _password(args: argparse.Namespace) -> str | None:
 
 
 async def _create_gerant(args: argparse.Namespace) -> dict[str, Any]:
-    gerant = await create_gerant(name=args.name, email=args.email, password=_password(args))
+    data = parse(
+        GerantCreate,
+        {"name": args.name, "email": args.email.strip(), "password": _password(args)},
+    )
+    gerant = await create_gerant(data=data)
     return {"id": gerant.id, "name": gerant.name, "email": gerant.email}
 
 
 async def _set_password(args: argparse.Namespace) -> dict[str, Any]:
-    user = await set_password(email=args.email, password=_password(args) or "")
+    data = parse(PasswordChange, {"email": args.email.strip(), "password": _password(args) or ""})
+    user = await set_password(data=data)
     return {"id": user.id, "email": user.email, "password_set": True}
 
 
 async def _create_api_key(args: argparse.Namespace) -> dict[str, Any]:
-    gerant = await get_gerant_by_email(email=args.gerant_email)
-    created = await create_api_key(
-        gerant=gerant,
-        data={
+    spec = parse(
+        ApiKeyCreate,
+        {
             "name": args.name,
             "permissions": _split(args.permissions),
             "store_ids": _split(args.store_ids),
             "expires_in_days": args.expires_in_days,
         },
     )
+    gerant = await get_gerant_by_email(email=args.gerant_email)
+    created = await create_api_key(gerant=gerant, spec=spec)
     key = created.api_key
     return {
         "id": key.id,
@@ -68,7 +76,7 @@ async def _create_api_key(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def _revoke_api_key(args: argparse.Namespace) -> dict[str, Any]:
-    key = await revoke_api_key(key_id=args.key_id)
+    key = await revoke_api_key(key_id=args.key_id, keys=KeyCache())
     return {"id": key.id, "active": key.active}
 
 
@@ -87,9 +95,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
 
     from rpai.app import create_app
 
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.log_level)
     if settings.mongodb_url:
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
         return

@@ -6,8 +6,8 @@ import strawberry
 
 from models import ApiKey as ApiKeyDocument
 from resolvers import api_keys
-from schema.common import plain_input
 from schema.context import Info
+from schema.inputs import parse_input, plain_input
 
 
 @strawberry.type
@@ -60,7 +60,7 @@ def created_type(created: api_keys.CreatedApiKey) -> CreatedApiKey:
 class ApiKeyQuery:
     @strawberry.field(description="The gérant's API keys (gérant session only).")
     async def api_keys(self, info: Info) -> list[ApiKey]:
-        found = await api_keys.list_api_keys(actor=await info.context.actor())
+        found = await api_keys.list_api_keys(actor=info.context.actor())
         return [api_key_type(key) for key in found]
 
 
@@ -68,14 +68,15 @@ class ApiKeyQuery:
 class ApiKeyMutation:
     @strawberry.mutation(description="Create an API key; the key is returned only here.")
     async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreatedApiKey:
-        created = await api_keys.create_session_api_key(
-            actor=await info.context.actor(), data=input
-        )
+        spec = parse_input(api_keys.ApiKeyCreate, input)
+        created = await api_keys.create_session_api_key(actor=info.context.actor(), spec=spec)
         return created_type(created)
 
     @strawberry.mutation(description="Deactivate an API key; it is refused from then on.")
     async def deactivate_api_key(self, info: Info, id: strawberry.ID) -> ApiKey:
-        key = await api_keys.deactivate_api_key(actor=await info.context.actor(), key_id=id)
+        key = await api_keys.deactivate_api_key(
+            actor=info.context.actor(), key_id=id, keys=info.context.services.keys
+        )
         return api_key_type(key)
 
     @strawberry.mutation(
@@ -85,6 +86,9 @@ class ApiKeyMutation:
         self, info: Info, id: strawberry.ID, grace_days: int = 7
     ) -> CreatedApiKey:
         created = await api_keys.rotate_api_key(
-            actor=await info.context.actor(), key_id=id, grace_days=grace_days
+            actor=info.context.actor(),
+            key_id=id,
+            grace_days=grace_days,
+            keys=info.context.services.keys,
         )
         return created_type(created)

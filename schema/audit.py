@@ -9,27 +9,30 @@ from graphql import FieldNode
 from strawberry.extensions import SchemaExtension
 from strawberry.utils.operation import get_first_operation
 
+from edge.context import record_operation
 from models import AuditRecord
 from resolvers import audit
+from resolvers.pages import encode_cursor
 from schema.common import PageInfo
-from schema.context import Info
+from schema.context import Context, Info
+from schema.inputs import parse_input
 
 
 class OperationRecorder(SchemaExtension):
-    """Names the operation (`mutation createApiKey`) in the request state for the audit trail."""
+    """Names the operation (`mutation createApiKey`) in the request context for the audit."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
         definition = get_first_operation(document) if document is not None else None
-        request = getattr(context.context, "request", None)
-        if definition is not None and request is not None:
+        if definition is not None and isinstance(context.context, Context):
             fields = [
                 selection.name.value
                 for selection in definition.selection_set.selections
                 if isinstance(selection, FieldNode)
             ]
-            request.state.operation = f"{definition.operation.value} {','.join(fields)}"[:255]
+            operation = f"{definition.operation.value} {','.join(fields)}"[:255]
+            record_operation(context.context.scope, operation)
         yield
 
 
@@ -109,16 +112,22 @@ class AuditQuery:
         after: str | None = None,
     ) -> ApiCallConnection:
         given = filter or ApiCallFilter()
-        call_filter = audit.CallFilter(
-            status=given.status, key_id=given.key_id, since=given.from_, until=given.to
+        call_filter = parse_input(
+            audit.CallFilter,
+            {
+                "status": given.status,
+                "key_id": given.key_id,
+                "since": given.from_,
+                "until": given.to,
+            },
         )
         page = await audit.api_call_log(
-            actor=await info.context.actor(), filter=call_filter, first=first, after=after
+            actor=info.context.actor(), filter=call_filter, first=first, after=after
         )
         return ApiCallConnection(
             edges=[
-                ApiCallEdge(cursor=audit.cursor_of(record), node=api_call(record))
-                for record in page.records
+                ApiCallEdge(cursor=encode_cursor(audit.sort_key(record)), node=api_call(record))
+                for record in page.items
             ],
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
         )
@@ -130,7 +139,8 @@ class AuditQuery:
         from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
         to: datetime | None = None,
     ) -> list[AuthFailureGroup]:
-        groups = await audit.auth_failures(actor=await info.context.actor(), since=from_, until=to)
+        period = parse_input(audit.TimeRange, {"since": from_, "until": to})
+        groups = await audit.auth_failures(actor=info.context.actor(), period=period)
         return [
             AuthFailureGroup(
                 reason=g.reason, client_ip=g.client_ip, count=g.count, last_at=g.last_at

@@ -8,8 +8,11 @@ from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
+from edge.context import record_refusal, request_context
+from edge.refusals import graphql_extensions
 from resolvers import messages
-from resolvers.errors import AppError, BadRequest, TooManyRequests, Unauthenticated, as_app_error
+from resolvers.errors import AppError, BadRequest, Unauthenticated, as_app_error
+from schema.context import Context
 
 logger = logging.getLogger(__name__)
 
@@ -26,21 +29,6 @@ def known_error(error: GraphQLError) -> AppError | None:
     return as_app_error(original)
 
 
-def extensions_of(error: AppError) -> dict[str, Any]:
-    extensions: dict[str, Any] = {"code": error.code, "status": error.status}
-    if isinstance(error, TooManyRequests):
-        extensions["retryAfter"] = error.retry_after
-    return extensions
-
-
-def graphql_error_body(error: AppError) -> dict[str, Any]:
-    """A whole GraphQL response carrying one error (for answers made outside execution)."""
-    return {
-        "data": None,
-        "errors": [{"message": error.message, "extensions": extensions_of(error)}],
-    }
-
-
 def mapped(error: GraphQLError, request_id: str | None) -> GraphQLError:
     app_error = known_error(error)
     if app_error is None:
@@ -49,7 +37,7 @@ def mapped(error: GraphQLError, request_id: str | None) -> GraphQLError:
         if request_id:
             extensions["requestId"] = request_id
     else:
-        message, extensions = app_error.message, extensions_of(app_error)
+        message, extensions = app_error.message, graphql_extensions(app_error)
     return GraphQLError(
         message,
         nodes=error.nodes,
@@ -75,11 +63,10 @@ class ErrorMapping(SchemaExtension):
         result = self.execution_context.result
         if result is None or not result.errors:
             return
-        request = getattr(self.execution_context.context, "request", None)
-        state = request.state if request is not None else None
+        context = self.execution_context.context
+        scope = context.scope if isinstance(context, Context) else None
         for error in result.errors:
-            if state is not None and isinstance(error.original_error, Unauthenticated):
-                state.auth_failure = error.original_error.reason
-                state.refused_key = error.original_error.api_key
-        request_id = getattr(state, "request_id", None)
+            if scope is not None and isinstance(error.original_error, Unauthenticated):
+                record_refusal(scope, error.original_error)
+        request_id = request_context(scope).request_id if scope is not None else None
         result.errors = [mapped(error, request_id) for error in result.errors]

@@ -8,6 +8,7 @@ from models import Invitation as InvitationDocument
 from models import InvitationStatus
 from resolvers import invitations
 from schema.context import Info
+from schema.inputs import parse_input
 from schema.sessions import LoginResult, login_result
 
 strawberry.enum(
@@ -56,7 +57,7 @@ class InvitationQuery:
     async def invitations(
         self, info: Info, status: InvitationStatus | None = None
     ) -> list[Invitation]:
-        found = await invitations.list_invitations(actor=await info.context.actor(), status=status)
+        found = await invitations.list_invitations(actor=info.context.actor(), status=status)
         return [invitation_type(invitation) for invitation in found]
 
 
@@ -65,7 +66,7 @@ class InvitationMutation:
     @strawberry.mutation(description="Send a manager's or seller's invitation again (gérant).")
     async def resend_invitation(self, info: Info, user_id: strawberry.ID) -> Invitation:
         invitation = await invitations.resend_invitation(
-            actor=await info.context.actor(), user_id=user_id
+            actor=info.context.actor(), user_id=user_id
         )
         return invitation_type(invitation)
 
@@ -73,7 +74,6 @@ class InvitationMutation:
         description="Choose a password with an invitation's token and log in; the token works once."
     )
     async def accept_invitation(self, info: Info, token: str, password: str) -> LoginResult:
-        result = await invitations.accept_invitation(
-            token=token, password=password, signer=info.context.signer
-        )
+        data = parse_input(invitations.InvitationAcceptance, {"token": token, "password": password})
+        result = await invitations.accept_invitation(data=data, signer=info.context.services.signer)
         return login_result(result)

@@ -5,9 +5,8 @@ from datetime import datetime
 import strawberry
 
 from resolvers import kpi
-from resolvers.validation import parse
-from schema.common import plain_input
 from schema.context import Info
+from schema.inputs import parse_input, plain_input
 
 
 @plain_input
@@ -53,6 +52,6 @@ def kpi_sync_result(counts: kpi.KpiSyncCounts) -> KpiSyncResult:
 class KpiMutation:
     @strawberry.mutation(description="Create or update daily KPI entries (permission kpi:write).")
     async def sync_kpis(self, info: Info, input: KpiSyncInput) -> KpiSyncResult:
-        actor = await info.context.actor()
-        data = parse(kpi.KpiSync, input)
+        actor = info.context.actor()
+        data = parse_input(kpi.KpiSync, input)
         return kpi_sync_result(await kpi.sync_kpis(actor=actor, data=data))

@@ -7,14 +7,15 @@ from typing import Any
 import strawberry
 
 from models import KpiEntry as KpiEntryDocument
-from resolvers import kpi_reports
-from resolvers.validation import parse
+from resolvers import kpi_entries, kpi_queries, kpi_summaries
+from resolvers.pages import encode_cursor
 from schema.common import PageInfo
 from schema.context import Info
+from schema.inputs import parse_input
 
 # Registers the resolvers' enum as the GraphQL enum KpiGroupBy (values SELLER, STORE, ...).
 strawberry.enum(
-    kpi_reports.KpiGroupBy,
+    kpi_summaries.KpiGroupBy,
     description="SELLER and STORE rows are keyed by id, DAY by `2025-03-04`, WEEK by ISO week "
     "`2025-W10`, MONTH by `2025-03`; TOTAL has one row keyed `total`.",
 )
@@ -124,9 +125,9 @@ def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def kpi_filter(given: KpiFilter) -> kpi_reports.KpiFilter:
-    return parse(
-        kpi_reports.KpiFilter,
+def kpi_filter(given: KpiFilter) -> kpi_queries.KpiFilter:
+    return parse_input(
+        kpi_queries.KpiFilter,
         {
             "from": given.from_,
             "to": given.to,
@@ -150,7 +151,7 @@ def kpi_entry(entry: KpiEntryDocument) -> KpiEntry:
     )
 
 
-def metric_fields(metrics: kpi_reports.KpiMetrics) -> dict[str, Any]:
+def metric_fields(metrics: kpi_summaries.KpiMetrics) -> dict[str, Any]:
     """The fields KpiMetrics and KpiSummaryRow share."""
     return {
         "ca": metrics.ca,
@@ -164,7 +165,7 @@ def metric_fields(metrics: kpi_reports.KpiMetrics) -> dict[str, Any]:
     }
 
 
-def kpi_change(change: kpi_reports.KpiChange) -> KpiChange:
+def kpi_change(change: kpi_summaries.KpiChange) -> KpiChange:
     return KpiChange(
         ca=_float(change.ca),
         nb_ventes=_float(change.nb_ventes),
@@ -177,7 +178,7 @@ def kpi_change(change: kpi_reports.KpiChange) -> KpiChange:
     )
 
 
-def summary_row(row: kpi_reports.KpiSummaryRow) -> KpiSummaryRow:
+def summary_row(row: kpi_summaries.KpiSummaryRow) -> KpiSummaryRow:
     return KpiSummaryRow(
         key=row.key,
         label=row.label,
@@ -196,14 +197,16 @@ class KpiReportQuery:
     async def kpi_entries(
         self, info: Info, filter: KpiFilter, first: int = 50, after: str | None = None
     ) -> KpiEntryConnection:
-        actor = await info.context.actor()
-        page = await kpi_reports.kpi_entries(
+        actor = info.context.actor()
+        page = await kpi_entries.kpi_entries(
             actor=actor, kpi_filter=kpi_filter(filter), first=first, after=after
         )
         return KpiEntryConnection(
             edges=[
-                KpiEntryEdge(cursor=kpi_reports.cursor_of(entry), node=kpi_entry(entry))
-                for entry in page.entries
+                KpiEntryEdge(
+                    cursor=encode_cursor(kpi_entries.sort_key(entry)), node=kpi_entry(entry)
+                )
+                for entry in page.items
             ],
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
         )
@@ -213,10 +216,10 @@ class KpiReportQuery:
         "(permission kpi:read)."
     )
     async def kpi_summary(
-        self, info: Info, filter: KpiFilter, group_by: kpi_reports.KpiGroupBy
+        self, info: Info, filter: KpiFilter, group_by: kpi_summaries.KpiGroupBy
     ) -> list[KpiSummaryRow]:
-        actor = await info.context.actor()
-        rows = await kpi_reports.kpi_summary(
+        actor = info.context.actor()
+        rows = await kpi_summaries.kpi_summary(
             actor=actor, kpi_filter=kpi_filter(filter), group_by=group_by
         )
         return [summary_row(row) for row in rows]

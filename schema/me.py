@@ -53,4 +53,4 @@ def me_type(description: KeyDescription) -> Me:
 class MeQuery:
     @strawberry.field(description="What the calling API key can do.")
     async def me(self, info: Info) -> Me:
-        return me_type(await describe_key(actor=await info.context.actor()))
+        return me_type(await describe_key(actor=info.context.actor()))

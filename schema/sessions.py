@@ -38,5 +38,8 @@ def login_result(result: sessions.LoginResult) -> LoginResult:
 class SessionMutation:
     @strawberry.mutation(description="Log in with email and password; returns a JWT.")
     async def login(self, info: Info, email: str, password: str) -> LoginResult:
-        result = await sessions.login(email=email, password=password, signer=info.context.signer)
+        services = info.context.services
+        result = await sessions.login(
+            email=email, password=password, signer=services.signer, throttle=services.login_throttle
+        )
         return login_result(result)

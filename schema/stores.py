@@ -6,9 +6,9 @@ import strawberry
 
 from models import Store as StoreDocument
 from resolvers import stores
-from resolvers.validation import parse
-from schema.common import DeleteResult, plain_input
+from schema.common import DeleteResult
 from schema.context import Info
+from schema.inputs import parse_input, plain_input
 
 
 @strawberry.type
@@ -53,7 +53,7 @@ def store_type(store: StoreDocument) -> Store:
 class StoreQuery:
     @strawberry.field(description="Stores the key may access (permission stores:read).")
     async def stores(self, info: Info) -> list[Store]:
-        found = await stores.list_stores(actor=await info.context.actor())
+        found = await stores.list_stores(actor=info.context.actor())
         return [store_type(store) for store in found]
 
 
@@ -61,11 +61,11 @@ class StoreQuery:
 class StoreMutation:
     @strawberry.mutation(description="Create a store (permission stores:write).")
     async def create_store(self, info: Info, input: CreateStoreInput) -> Store:
-        actor = await info.context.actor()
-        data = parse(stores.StoreCreate, input)
+        actor = info.context.actor()
+        data = parse_input(stores.StoreCreate, input)
         return store_type(await stores.create_store(actor=actor, data=data))
 
     @strawberry.mutation(description="Soft-delete a store and suspend its staff.")
     async def delete_store(self, info: Info, store_id: strawberry.ID) -> DeleteResult:
-        message = await stores.delete_store(actor=await info.context.actor(), store_id=store_id)
+        message = await stores.delete_store(actor=info.context.actor(), store_id=store_id)
         return DeleteResult(success=True, message=message)

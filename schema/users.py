@@ -4,9 +4,9 @@ import strawberry
 
 from models import User as UserDocument
 from resolvers import users
-from resolvers.validation import parse
-from schema.common import DeleteResult, plain_input
+from schema.common import DeleteResult
 from schema.context import Info
+from schema.inputs import parse_input, plain_input
 
 
 @strawberry.type
@@ -89,7 +89,7 @@ class UserQuery:
         "reads (logged-in gérant, or manager for his store)."
     )
     async def sellers(self, info: Info, store_id: strawberry.ID | None = None) -> list[Seller]:
-        found = await users.list_sellers(actor=await info.context.actor(), store_id=store_id)
+        found = await users.list_sellers(actor=info.context.actor(), store_id=store_id)
         return [seller_type(user) for user in found]
 
 
@@ -99,25 +99,25 @@ class UserMutation:
     async def create_manager(
         self, info: Info, store_id: strawberry.ID, input: CreateManagerInput
     ) -> User:
-        actor = await info.context.actor()
-        data = parse(users.ManagerCreate, input)
+        actor = info.context.actor()
+        data = parse_input(users.ManagerCreate, input)
         return user_type(await users.create_manager(actor=actor, store_id=store_id, data=data))
 
     @strawberry.mutation(description="Create a seller; without managerId, one is assigned.")
     async def create_seller(
         self, info: Info, store_id: strawberry.ID, input: CreateSellerInput
     ) -> User:
-        actor = await info.context.actor()
-        data = parse(users.SellerCreate, input)
+        actor = info.context.actor()
+        data = parse_input(users.SellerCreate, input)
         return user_type(await users.create_seller(actor=actor, store_id=store_id, data=data))
 
     @strawberry.mutation(description="Update name, phone, status or externalId of a user.")
     async def update_user(self, info: Info, user_id: strawberry.ID, input: UpdateUserInput) -> User:
-        actor = await info.context.actor()
-        data = parse(users.UserUpdate, input)
+        actor = info.context.actor()
+        data = parse_input(users.UserUpdate, input)
         return user_type(await users.update_user(actor=actor, user_id=user_id, data=data))
 
     @strawberry.mutation(description="Soft-delete a manager or seller (status deleted).")
     async def delete_user(self, info: Info, user_id: strawberry.ID) -> DeleteResult:
-        message = await users.delete_user(actor=await info.context.actor(), user_id=user_id)
+        message = await users.delete_user(actor=info.context.actor(), user_id=user_id)
         return DeleteResult(success=True, message=message)

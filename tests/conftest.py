@@ -9,20 +9,14 @@ from uuid import uuid4
 import httpx
 import mongomock.collection
 import pytest
-from asgi_lifespan import LifespanManager
 from beanie import Document, init_beanie
 from mongomock_motor import AsyncMongoMockClient
 from pydantic import SecretStr
 from secantus import SecantusDBServer
 
 from models import DOCUMENT_MODELS, transactions
-from resolvers.audit import audit_log
-from resolvers.key_cache import key_cache
-from resolvers.key_usage import key_usage
-from resolvers.login_throttle import login_throttle
-from resolvers.rate_limits import rate_limits
-from rpai.app import create_app
 from rpai.settings import Settings
+from tests.support.app import serving
 
 TEST_JWT_SECRET = "test-secret-for-jwt-signing-0123456789abcdef"
 
@@ -40,17 +34,6 @@ def _patch_mongomock_bulk_sort() -> None:
 
 
 _patch_mongomock_bulk_sort()
-
-
-@pytest.fixture(autouse=True)
-def fresh_process_state() -> None:
-    """Process-local caches and counters start empty in every test."""
-    login_throttle.failures.clear()
-    key_cache.clear()
-    rate_limits.reset()
-    audit_log.pending.clear()
-    key_usage.pending.clear()
-    key_usage.written.clear()
 
 
 @asynccontextmanager
@@ -96,14 +79,3 @@ async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the app with its lifespan running; the test database is dropped after."""
     async with serving(settings) as http:
         yield http
-
-
-@asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """Run the app built from `settings` and give an HTTP client on it."""
-    app = create_app(settings)
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield http
-        await app.state.database.client.drop_database(app.state.database.name)

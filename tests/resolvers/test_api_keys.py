@@ -2,21 +2,25 @@
 
 import pytest
 
-from models import ApiKey
+from infra.api_key_format import hash_key
+from models import ApiKey, User
 from models.clock import utcnow
-from resolvers.api_key_format import hash_key
-from resolvers.api_keys import create_api_key
+from resolvers.api_keys import ApiKeyCreate, CreatedApiKey, create_api_key
 from resolvers.errors import BadRequest
-from tests.factories import make_gerant, make_store
+from resolvers.validation import parse
+from tests.support.factories import make_gerant, make_store
 
 pytestmark = pytest.mark.usefixtures("mock_db")
 
 
+async def create(gerant: User, data: dict[str, object]) -> CreatedApiKey:
+    """Create a key from raw input, validated as the transports do."""
+    return await create_api_key(gerant=gerant, spec=parse(ApiKeyCreate, data))
+
+
 async def test_key_is_stored_hashed_with_a_display_prefix() -> None:
     gerant = await make_gerant()
-    created = await create_api_key(
-        gerant=gerant, data={"name": "ERP", "permissions": ["kpi:write", "stores:read"]}
-    )
+    created = await create(gerant, {"name": "ERP", "permissions": ["kpi:write", "stores:read"]})
     stored = await ApiKey.get(created.api_key.id)
     assert stored is not None
     assert stored.key_hash == hash_key(created.key)
@@ -30,17 +34,15 @@ async def test_key_is_stored_hashed_with_a_display_prefix() -> None:
 
 async def test_unknown_permission_is_refused() -> None:
     with pytest.raises(BadRequest) as raised:
-        await create_api_key(
-            gerant=await make_gerant(), data={"name": "x", "permissions": ["stores:read", "admin"]}
-        )
+        await create(await make_gerant(), {"name": "x", "permissions": ["stores:read", "admin"]})
     assert raised.value.message == "permissions: Unknown permissions: admin"
     assert await ApiKey.count() == 0
 
 
 async def test_wildcard_store_ids_mean_all_stores() -> None:
-    created = await create_api_key(
-        gerant=await make_gerant(),
-        data={"name": "x", "permissions": ["stores:read"], "store_ids": ["*"]},
+    created = await create(
+        await make_gerant(),
+        {"name": "x", "permissions": ["stores:read"], "store_ids": ["*"]},
     )
     assert created.api_key.store_ids is None
 
@@ -48,30 +50,30 @@ async def test_wildcard_store_ids_mean_all_stores() -> None:
 async def test_store_ids_must_belong_to_the_tenant() -> None:
     gerant, other = await make_gerant(), await make_gerant()
     mine, theirs = await make_store(gerant), await make_store(other)
-    created = await create_api_key(
-        gerant=gerant, data={"name": "x", "permissions": ["kpi:write"], "store_ids": [mine.id]}
+    created = await create(
+        gerant, {"name": "x", "permissions": ["kpi:write"], "store_ids": [mine.id]}
     )
     assert created.api_key.store_ids == [mine.id]
     with pytest.raises(BadRequest) as raised:
-        await create_api_key(
-            gerant=gerant,
-            data={"name": "x", "permissions": ["kpi:write"], "store_ids": [mine.id, theirs.id]},
+        await create(
+            gerant,
+            {"name": "x", "permissions": ["kpi:write"], "store_ids": [mine.id, theirs.id]},
         )
     assert raised.value.message == f"store_ids not found in this tenant: {theirs.id}"
 
 
 async def test_expiry_in_days() -> None:
-    created = await create_api_key(
-        gerant=await make_gerant(),
-        data={"name": "x", "permissions": ["kpi:write"], "expires_in_days": 30},
+    created = await create(
+        await make_gerant(),
+        {"name": "x", "permissions": ["kpi:write"], "expires_in_days": 30},
     )
     assert created.api_key.expires_at is not None
     remaining = created.api_key.expires_at - utcnow()
     assert 29.99 < remaining.total_seconds() / 86400 <= 30
     with pytest.raises(BadRequest):
-        await create_api_key(
-            gerant=await make_gerant(),
-            data={"name": "x", "permissions": ["kpi:write"], "expires_in_days": 0},
+        await create(
+            await make_gerant(),
+            {"name": "x", "permissions": ["kpi:write"], "expires_in_days": 0},
         )
 
 
@@ -98,5 +100,5 @@ async def test_expiry_in_days() -> None:
 )
 async def test_inputs_are_bounded(data: dict[str, object], message: str) -> None:
     with pytest.raises(BadRequest) as raised:
-        await create_api_key(gerant=await make_gerant(), data=data)
+        await create(await make_gerant(), data)
     assert raised.value.message == message

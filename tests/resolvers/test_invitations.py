@@ -7,26 +7,29 @@ from email.message import EmailMessage
 
 import pytest
 
+from infra import outbox
+from infra.login_throttle import LoginThrottle
+from infra.outbox import DeliveryFailed, InvitationSender, claim_next, retry_delay
+from infra.passwords import verify_password
+from infra.tokens import TokenSigner, hash_invitation_token
 from models import Invitation, InvitationStatus, Role, User, UserStatus
 from models.clock import utcnow
-from resolvers import messages, outbox
+from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.auth import actor_for_user
 from resolvers.errors import BadRequest, Forbidden, NotFound
 from resolvers.invitations import (
+    InvitationAcceptance,
     accept_invitation,
-    hash_token,
     list_invitations,
     resend_invitation,
 )
-from resolvers.outbox import DeliveryFailed, InvitationSender, claim_next, retry_delay
-from resolvers.passwords import verify_password
 from resolvers.permissions import ALL_PERMISSIONS
-from resolvers.sessions import login
-from resolvers.tokens import TokenSigner
+from resolvers.sessions import LoginResult, login
 from resolvers.users import ManagerCreate, SellerCreate, create_manager, create_seller
+from resolvers.validation import parse
 from tests.conftest import TEST_JWT_SECRET
-from tests.factories import make_gerant, make_store, make_user
+from tests.support.factories import make_gerant, make_store, make_user
 
 pytestmark = pytest.mark.usefixtures("mock_db")
 
@@ -50,6 +53,12 @@ class Mailbox:
 
     def tokens(self) -> list[str]:
         return [token_of(message) for message in self.sent]
+
+
+async def accept(token: str, password: str) -> LoginResult:
+    """Accept an invitation from raw input, validated as the transports do."""
+    data = parse(InvitationAcceptance, {"token": token, "password": password})
+    return await accept_invitation(data=data, signer=SIGNER)
 
 
 def token_of(message: EmailMessage) -> str:
@@ -126,7 +135,7 @@ class TestSender:
         assert "Bonjour Jean Dupont" in message.get_content()
         invitation = await stored(manager)
         assert invitation.status is InvitationStatus.SENT
-        assert invitation.token_hash == hash_token(token) != token
+        assert invitation.token_hash == hash_invitation_token(token) != token
         assert invitation.token_expires_at is not None
         assert invitation.sent_at is not None
         assert invitation.token_expires_at - invitation.sent_at == pytest.approx(
@@ -189,7 +198,11 @@ class TestSender:
         token = await sent_token(sender, mailbox)
         invitation = await stored(manager)
         assert (invitation.status, invitation.attempts) == (InvitationStatus.SENT, 2)
-        assert invitation.token_hash == hash_token(token) != hash_token(dead.token)
+        assert (
+            invitation.token_hash
+            == hash_invitation_token(token)
+            != hash_invitation_token(dead.token)
+        )
         await outbox.settle(dead, {"status": InvitationStatus.FAILED})  # too late: ignored
         assert (await stored(manager)).status is InvitationStatus.SENT
 
@@ -215,21 +228,25 @@ class TestAccept:
     ) -> None:
         _, manager = await invited_manager()
         token = await sent_token(sender, mailbox)
-        result = await accept_invitation(token=token, password=PASSWORD, signer=SIGNER)
+        result = await accept(token, PASSWORD)
         assert result.user.id == manager.id
-        assert SIGNER.verify(result.token.token).user_id == manager.id
+        claims = SIGNER.verify(result.token.token)
+        assert claims is not None
+        assert claims.user_id == manager.id
         user = await User.get(manager.id)
         assert user is not None
         assert await verify_password(user.password_hash, PASSWORD)
         assert (await stored(manager)).status is InvitationStatus.ACCEPTED
         with pytest.raises(BadRequest, match=messages.INVITATION_USED):
-            await accept_invitation(token=token, password=PASSWORD, signer=SIGNER)
-        logged_in = await login(email="jean@example.com", password=PASSWORD, signer=SIGNER)
+            await accept(token, PASSWORD)
+        logged_in = await login(
+            email="jean@example.com", password=PASSWORD, signer=SIGNER, throttle=LoginThrottle()
+        )
         assert logged_in.user.id == manager.id
 
     async def test_unknown_token(self) -> None:
         with pytest.raises(BadRequest, match=messages.INVITATION_UNKNOWN):
-            await accept_invitation(token="no-such-token", password=PASSWORD, signer=SIGNER)
+            await accept("no-such-token", PASSWORD)
 
     async def test_expired_token(self, sender: InvitationSender, mailbox: Mailbox) -> None:
         _, manager = await invited_manager()
@@ -238,7 +255,7 @@ class TestAccept:
             {"$set": {"token_expires_at": utcnow() - timedelta(seconds=1)}}
         )
         with pytest.raises(BadRequest, match=messages.INVITATION_EXPIRED):
-            await accept_invitation(token=token, password=PASSWORD, signer=SIGNER)
+            await accept(token, PASSWORD)
 
     async def test_password_rules_apply_and_keep_the_token(
         self, sender: InvitationSender, mailbox: Mailbox
@@ -246,8 +263,8 @@ class TestAccept:
         await invited_manager()
         token = await sent_token(sender, mailbox)
         with pytest.raises(BadRequest, match="password: String should have at least 10"):
-            await accept_invitation(token=token, password="short", signer=SIGNER)
-        assert (await accept_invitation(token=token, password=PASSWORD, signer=SIGNER)).token
+            await accept(token, "short")
+        assert (await accept(token, PASSWORD)).token
 
     async def test_a_suspended_user_cannot_accept(
         self, sender: InvitationSender, mailbox: Mailbox
@@ -258,7 +275,7 @@ class TestAccept:
             {"$set": {"status": UserStatus.SUSPENDED.value}}
         )
         with pytest.raises(BadRequest, match=messages.INVITATION_USER_INACTIVE):
-            await accept_invitation(token=token, password=PASSWORD, signer=SIGNER)
+            await accept(token, PASSWORD)
 
 
 class TestResend:
@@ -274,10 +291,10 @@ class TestResend:
             None,
         )
         with pytest.raises(BadRequest, match=messages.INVITATION_UNKNOWN):
-            await accept_invitation(token=old, password=PASSWORD, signer=SIGNER)
+            await accept(old, PASSWORD)
         new = await sent_token(sender, mailbox)
         assert new != old
-        assert (await accept_invitation(token=new, password=PASSWORD, signer=SIGNER)).token
+        assert (await accept(new, PASSWORD)).token
         with pytest.raises(BadRequest, match=messages.INVITATION_ALREADY_ACCEPTED):
             await resend_invitation(actor=actor_for_user(gerant), user_id=manager.id)
 

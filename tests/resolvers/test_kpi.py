@@ -15,11 +15,10 @@ from pymongo.results import BulkWriteResult
 from models import KpiEntry, Role, Store, User, UserStatus
 from resolvers import messages
 from resolvers.actor import Actor
-from resolvers.auth import authenticate
 from resolvers.errors import BadRequest, Forbidden, NotFound
 from resolvers.kpi import MAX_ATTEMPTS, MAX_ENTRIES, KpiSync, KpiSyncCounts, sync_kpis
 from resolvers.validation import parse
-from tests.factories import make_gerant, make_key, make_store, make_user
+from tests.support.factories import make_actor, make_gerant, make_store, make_user
 
 pytestmark = pytest.mark.usefixtures("mock_db")
 
@@ -59,19 +58,12 @@ class Tenant:
         return parse(KpiSync, {**batch(*entries), "store_id": self.store.id, **fields})
 
 
-async def actor_for(
-    gerant: User, permissions: list[str] | None = None, store_ids: list[str] | None = None
-) -> Actor:
-    key = await make_key(gerant, permissions=permissions, store_ids=store_ids)
-    return await authenticate(x_api_key=key, authorization=None)
-
-
 @pytest.fixture
 async def tenant() -> Tenant:
     gerant = await make_gerant()
     store = await make_store(gerant)
     sellers = [await make_user(gerant, Role.SELLER, store) for _ in range(3)]
-    return Tenant(gerant, store, sellers, await actor_for(gerant, permissions=["kpi:write"]))
+    return Tenant(gerant, store, sellers, await make_actor(gerant, permissions=["kpi:write"]))
 
 
 async def stored(seller: User) -> KpiEntry:
@@ -383,20 +375,20 @@ async def other_tenant_seller() -> User:
 
 class TestAccess:
     async def test_requires_kpi_write(self, tenant: Tenant) -> None:
-        actor = await actor_for(tenant.gerant, permissions=["stores:read", "users:write"])
+        actor = await make_actor(tenant.gerant, permissions=["stores:read", "users:write"])
         with pytest.raises(Forbidden) as caught:
             await sync_kpis(actor=actor, data=tenant.sync(entry(tenant.sellers[0].id)))
         assert caught.value.message == "Insufficient permissions. Requires 'kpi:write'"
 
     async def test_store_outside_the_key_scope_is_403(self, tenant: Tenant) -> None:
         allowed = await make_store(tenant.gerant)
-        actor = await actor_for(tenant.gerant, ["kpi:write"], store_ids=[allowed.id])
+        actor = await make_actor(tenant.gerant, ["kpi:write"], store_ids=[allowed.id])
         with pytest.raises(Forbidden) as caught:
             await sync_kpis(actor=actor, data=tenant.sync(entry(tenant.sellers[0].id)))
         assert caught.value.message == messages.STORE_NOT_IN_KEY_SCOPE
 
     async def test_a_restricted_key_syncs_its_stores(self, tenant: Tenant) -> None:
-        actor = await actor_for(tenant.gerant, ["kpi:write"], store_ids=[tenant.store.id])
+        actor = await make_actor(tenant.gerant, ["kpi:write"], store_ids=[tenant.store.id])
         counts = await sync_kpis(actor=actor, data=tenant.sync(entry(tenant.sellers[0].id)))
         assert counts.total == 1
 

@@ -9,29 +9,29 @@ import pytest
 from models import KpiEntry, Role
 from models.kpi_entry import TENANT_DATE_STORE_SELLER_INDEX, TENANT_STORE_DATE_INDEX
 from resolvers import messages
-from resolvers.actor import Actor
-from resolvers.auth import actor_for_user, authenticate
+from resolvers.auth import actor_for_user
 from resolvers.errors import BadRequest, Forbidden, NotFound
-from resolvers.kpi_reports import (
+from resolvers.kpi_entries import entries_pipeline, kpi_entries
+from resolvers.kpi_queries import KpiFilter
+from resolvers.kpi_reconciliation import (
     DayLine,
-    KpiChange,
-    KpiFilter,
-    KpiGroupBy,
-    KpiMetrics,
     KpiReconciliationQuery,
-    KpiSummaryRow,
     canonical_day,
     day_checksum,
-    entries_pipeline,
-    kpi_entries,
     kpi_reconciliation,
-    kpi_summary,
     reconciliation_pipeline,
+)
+from resolvers.kpi_summaries import (
+    KpiChange,
+    KpiGroupBy,
+    KpiMetrics,
+    KpiSummaryRow,
+    kpi_summary,
     summary_pipeline,
 )
 from resolvers.validation import parse
-from tests.factories import make_gerant, make_key, make_store, make_user
-from tests.kpi_history import FROM, TO, History, make_history, record
+from tests.support.factories import make_actor, make_gerant, make_store, make_user
+from tests.support.kpi_history import FROM, TO, History, make_history, record
 
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
@@ -82,13 +82,6 @@ TOTAL_CHANGE = change(
 async def history(client: object) -> History:
     del client  # Beanie is bound to the app's SecantusDB database once its lifespan runs
     return await make_history()
-
-
-async def key_actor(
-    history: History, permissions: list[str], store_ids: list[str] | None = None
-) -> Actor:
-    key = await make_key(history.gerant, permissions=permissions, store_ids=store_ids)
-    return await authenticate(x_api_key=key, authorization=None)
 
 
 class TestFilter:
@@ -285,7 +278,7 @@ class TestSummary:
         assert none == []
 
     async def test_restricted_key_reads_its_stores_only(self, history: History) -> None:
-        actor = await key_actor(history, ["kpi:read"], store_ids=[history.paris.id])
+        actor = await make_actor(history.gerant, ["kpi:read"], store_ids=[history.paris.id])
         [row] = await kpi_summary(actor=actor, kpi_filter=period(), group_by=KpiGroupBy.TOTAL)
         assert row.current == metrics("100.26", (3, 6, 9), "33.42", "2.0000", "0.3333", "16.71")
         with pytest.raises(Forbidden) as caught:
@@ -297,7 +290,7 @@ class TestSummary:
         assert caught.value.message == messages.STORE_NOT_IN_KEY_SCOPE
 
     async def test_store_and_seller_filters(self, history: History) -> None:
-        actor = await key_actor(history, ["kpi:read"])
+        actor = await make_actor(history.gerant, ["kpi:read"])
         rows = await kpi_summary(
             actor=actor,
             kpi_filter=period(
@@ -310,7 +303,7 @@ class TestSummary:
         ]
 
     async def test_requires_kpi_read(self, history: History) -> None:
-        actor = await key_actor(history, ["kpi:write", "stores:read"])
+        actor = await make_actor(history.gerant, ["kpi:write", "stores:read"])
         with pytest.raises(Forbidden) as caught:
             await kpi_summary(actor=actor, kpi_filter=period(), group_by=KpiGroupBy.TOTAL)
         assert caught.value.message == "Insufficient permissions. Requires 'kpi:read'"
@@ -324,8 +317,8 @@ class TestEntries:
         pages = []
         while True:
             page = await kpi_entries(actor=actor, kpi_filter=period(), first=2, after=after)
-            pages.append(len(page.entries))
-            seen += [(e.date, e.seller_id, e.ca_journalier) for e in page.entries]
+            pages.append(len(page.items))
+            seen += [(e.date, e.seller_id, e.ca_journalier) for e in page.items]
             if not page.has_next_page:
                 break
             after = page.end_cursor
@@ -339,11 +332,11 @@ class TestEntries:
         ]
 
     async def test_restricted_key_and_seller_filter(self, history: History) -> None:
-        actor = await key_actor(history, ["kpi:read"], store_ids=[history.paris.id])
+        actor = await make_actor(history.gerant, ["kpi:read"], store_ids=[history.paris.id])
         page = await kpi_entries(
             actor=actor, kpi_filter=period(seller_ids=[history.bob.id]), first=50, after=None
         )
-        assert [(e.date, e.store_id, e.seller_id) for e in page.entries] == [
+        assert [(e.date, e.store_id, e.seller_id) for e in page.items] == [
             ("2025-03-04", history.paris.id, history.bob.id)
         ]
         assert (page.has_next_page, page.end_cursor is not None) == (False, True)
@@ -371,7 +364,7 @@ class TestEntries:
 
 class TestReconciliation:
     async def test_every_day_with_totals_and_checksums(self, history: History) -> None:
-        actor = await key_actor(history, ["kpi:read"])
+        actor = await make_actor(history.gerant, ["kpi:read"])
         query = parse(
             KpiReconciliationQuery,
             {"store_id": history.paris.id, "from": "2025-03-03", "to": "2025-03-05"},
@@ -405,7 +398,7 @@ class TestReconciliation:
         ]
 
     async def test_store_outside_scope_or_unknown(self, history: History) -> None:
-        actor = await key_actor(history, ["kpi:read"], store_ids=[history.paris.id])
+        actor = await make_actor(history.gerant, ["kpi:read"], store_ids=[history.paris.id])
         query = {"store_id": history.nice.id, "from": FROM, "to": TO}
         with pytest.raises(Forbidden) as forbidden:
             await kpi_reconciliation(actor=actor, query=parse(KpiReconciliationQuery, query))
@@ -467,7 +460,7 @@ class TestIndexes:
     """The planner's choice on SecantusDB, for the pipelines the resolvers run."""
 
     async def test_entries_and_summary_scan_the_tenant_date_index(self, history: History) -> None:
-        restricted = await key_actor(history, ["kpi:read"], store_ids=[history.paris.id])
+        restricted = await make_actor(history.gerant, ["kpi:read"], store_ids=[history.paris.id])
         after = "WyIyMDI1LTAzLTA0IiwiYSIsImIiXQ=="  # ["2025-03-04","a","b"]
         for actor in (actor_for_user(history.gerant), restricted):
             filtered = period(seller_ids=[history.alice.id])

@@ -3,23 +3,12 @@
 import pytest
 
 from models import Role, Store, User, UserStatus
-from resolvers.actor import Actor
-from resolvers.auth import actor_for_key
 from resolvers.errors import BadRequest, Forbidden, NotFound
 from resolvers.stores import StoreCreate, create_store, delete_store, list_stores
 from resolvers.validation import parse
-from tests.factories import make_gerant, make_store, make_user
+from tests.support.factories import make_actor, make_gerant, make_store, make_user
 
 pytestmark = pytest.mark.usefixtures("mock_db")
-
-
-async def actor(gerant: User, permissions: list[str], store_ids: list[str] | None = None) -> Actor:
-    from resolvers.api_keys import create_api_key
-
-    created = await create_api_key(
-        gerant=gerant, data={"name": "k", "permissions": permissions, "store_ids": store_ids}
-    )
-    return actor_for_key(created.api_key)
 
 
 class TestListStores:
@@ -27,31 +16,31 @@ class TestListStores:
         gerant, other = await make_gerant(), await make_gerant()
         first, second = await make_store(gerant), await make_store(gerant)
         await make_store(other)
-        found = await list_stores(actor=await actor(gerant, ["stores:read"]))
+        found = await list_stores(actor=await make_actor(gerant, ["stores:read"]))
         assert [s.id for s in found] == [first.id, second.id]
 
     async def test_restricted_key_sees_only_its_stores(self) -> None:
         gerant = await make_gerant()
         allowed, _ = await make_store(gerant), await make_store(gerant)
-        found = await list_stores(actor=await actor(gerant, ["stores:read"], [allowed.id]))
+        found = await list_stores(actor=await make_actor(gerant, ["stores:read"], [allowed.id]))
         assert [s.id for s in found] == [allowed.id]
 
     async def test_deactivated_stores_are_listed(self) -> None:
         gerant = await make_gerant()
         await make_store(gerant, active=False)
-        found = await list_stores(actor=await actor(gerant, ["stores:read"]))
+        found = await list_stores(actor=await make_actor(gerant, ["stores:read"]))
         assert [s.active for s in found] == [False]
 
     async def test_needs_stores_read(self) -> None:
         with pytest.raises(Forbidden, match="Requires 'stores:read'"):
-            await list_stores(actor=await actor(await make_gerant(), ["stores:write"]))
+            await list_stores(actor=await make_actor(await make_gerant(), ["stores:write"]))
 
 
 class TestCreateStore:
     async def test_trims_and_keeps_fields(self) -> None:
         gerant = await make_gerant()
         data = parse(StoreCreate, {"name": "  Lyon  ", "location": "69001 Lyon", "phone": "01"})
-        store = await create_store(actor=await actor(gerant, ["stores:write"]), data=data)
+        store = await create_store(actor=await make_actor(gerant, ["stores:write"]), data=data)
         assert (store.name, store.name_key, store.location, store.phone, store.gerant_id) == (
             "Lyon",
             "lyon",
@@ -82,7 +71,7 @@ class TestCreateStore:
     async def test_restricted_key_cannot_create_stores(self) -> None:
         gerant = await make_gerant()
         store = await make_store(gerant)
-        restricted = await actor(gerant, ["stores:write"], [store.id])
+        restricted = await make_actor(gerant, ["stores:write"], [store.id])
         data = parse(StoreCreate, {"name": "New", "location": "Lyon"})
         with pytest.raises(Forbidden):
             await create_store(actor=restricted, data=data)
@@ -97,7 +86,9 @@ class TestDeleteStore:
         seller = await make_user(gerant, Role.SELLER, store)
         deleted = await make_user(gerant, Role.SELLER, store, status=UserStatus.DELETED)
         elsewhere = await make_user(gerant, Role.SELLER, other_store)
-        message = await delete_store(actor=await actor(gerant, ["stores:write"]), store_id=store.id)
+        message = await delete_store(
+            actor=await make_actor(gerant, ["stores:write"]), store_id=store.id
+        )
         assert message == "Magasin supprimé avec succès"
         reloaded = await Store.get(store.id)
         assert reloaded is not None
@@ -114,7 +105,7 @@ class TestDeleteStore:
         gerant, other = await make_gerant(), await make_gerant()
         theirs = await make_store(other)
         with pytest.raises(NotFound, match="Store not found"):
-            await delete_store(actor=await actor(gerant, ["stores:write"]), store_id=theirs.id)
+            await delete_store(actor=await make_actor(gerant, ["stores:write"]), store_id=theirs.id)
         reloaded = await Store.get(theirs.id)
         assert reloaded is not None
         assert reloaded.active is True

@@ -9,7 +9,6 @@ from models import Role, Store, User, UserStatus
 from models.clock import utcnow
 from resolvers import messages
 from resolvers.actor import Actor
-from resolvers.auth import authenticate
 from resolvers.errors import BadRequest, Forbidden, NotFound
 from resolvers.users import (
     ManagerCreate,
@@ -21,18 +20,11 @@ from resolvers.users import (
     update_user,
 )
 from resolvers.validation import parse
-from tests.factories import make_gerant, make_key, make_store, make_user
+from tests.support.factories import make_actor, make_gerant, make_store, make_user
 
 pytestmark = pytest.mark.usefixtures("mock_db")
 
 SELLER = SellerCreate(name="Marie Martin", email="marie.martin@example.com")
-
-
-async def actor_for(
-    gerant: User, permissions: list[str] | None = None, store_ids: list[str] | None = None
-) -> Actor:
-    key = await make_key(gerant, permissions=permissions, store_ids=store_ids)
-    return await authenticate(x_api_key=key, authorization=None)
 
 
 async def stored(user_id: str) -> User:
@@ -51,7 +43,7 @@ class TestCreateManager:
             phone="0123456789",
             external_id="MANAGER-001",
         )
-        manager = await create_manager(actor=await actor_for(gerant), store_id=store.id, data=data)
+        manager = await create_manager(actor=await make_actor(gerant), store_id=store.id, data=data)
         saved = await stored(manager.id)
         expected = {
             "gerant_id": gerant.id,
@@ -72,13 +64,13 @@ class TestCreateManager:
         gerant = await make_gerant()
         store = await make_store(gerant)
         data = ManagerCreate(name="Jean", email="jean@example.com", send_invitation=False)
-        manager = await create_manager(actor=await actor_for(gerant), store_id=store.id, data=data)
+        manager = await create_manager(actor=await make_actor(gerant), store_id=store.id, data=data)
         assert (await stored(manager.id)).send_invitation is False
 
     async def test_needs_users_write(self) -> None:
         gerant = await make_gerant()
         store = await make_store(gerant)
-        actor = await actor_for(gerant, permissions=["stores:write", "kpi:write"])
+        actor = await make_actor(gerant, permissions=["stores:write", "kpi:write"])
         data = ManagerCreate(name="Jean", email="jean@example.com")
         with pytest.raises(Forbidden) as error:
             await create_manager(actor=actor, store_id=store.id, data=data)
@@ -102,7 +94,7 @@ class TestSellerManager:
         await make_user(gerant, Role.SELLER, store, created_at=start)
         await manager(store, 5)
         earliest = await manager(store, 3)
-        seller = await create_seller(actor=await actor_for(gerant), store_id=store.id, data=SELLER)
+        seller = await create_seller(actor=await make_actor(gerant), store_id=store.id, data=SELLER)
         assert seller.manager_id == earliest.id
         assert (await stored(seller.id)).manager_id == earliest.id
 
@@ -112,7 +104,7 @@ class TestSellerManager:
         created_at = utcnow()
         await make_user(gerant, Role.MANAGER, store, id="user_b", created_at=created_at)
         await make_user(gerant, Role.MANAGER, store, id="user_a", created_at=created_at)
-        seller = await create_seller(actor=await actor_for(gerant), store_id=store.id, data=SELLER)
+        seller = await create_seller(actor=await make_actor(gerant), store_id=store.id, data=SELLER)
         assert seller.manager_id == "user_a"
 
     async def test_no_active_manager_leaves_it_null(self) -> None:
@@ -120,7 +112,7 @@ class TestSellerManager:
         store, other_store = await make_store(gerant), await make_store(gerant)
         await make_user(gerant, Role.MANAGER, store, UserStatus.SUSPENDED)
         await make_user(gerant, Role.MANAGER, other_store)
-        seller = await create_seller(actor=await actor_for(gerant), store_id=store.id, data=SELLER)
+        seller = await create_seller(actor=await make_actor(gerant), store_id=store.id, data=SELLER)
         assert seller.manager_id is None
         saved = await stored(seller.id)
         assert (saved.role, saved.store_id, saved.manager_id) == (Role.SELLER, store.id, None)
@@ -131,7 +123,7 @@ class TestSellerManager:
         await make_user(gerant, Role.MANAGER, store, created_at=utcnow() - timedelta(days=1))
         chosen = await make_user(gerant, Role.MANAGER, store)
         data = SELLER.model_copy(update={"manager_id": chosen.id})
-        seller = await create_seller(actor=await actor_for(gerant), store_id=store.id, data=data)
+        seller = await create_seller(actor=await make_actor(gerant), store_id=store.id, data=data)
         assert (await stored(seller.id)).manager_id == chosen.id
 
     @pytest.mark.parametrize(
@@ -151,7 +143,7 @@ class TestSellerManager:
         manager_id = candidates[case].id if case in candidates else "user_missing"
         data = SELLER.model_copy(update={"manager_id": manager_id})
         with pytest.raises(NotFound) as error:
-            await create_seller(actor=await actor_for(gerant), store_id=store.id, data=data)
+            await create_seller(actor=await make_actor(gerant), store_id=store.id, data=data)
         assert error.value.message == messages.MANAGER_NOT_FOUND_IN_STORE
         assert await User.find({"role": "seller"}).count() == 1
 
@@ -202,7 +194,7 @@ class TestUpdateUser:
             gerant, Role.SELLER, store, phone="01", external_id="S-1", updated_at=an_hour_ago
         )
         data = parse(UserUpdate, {"name": "Marie", "phone": None, "status": "suspended"})
-        updated = await update_user(actor=await actor_for(gerant), user_id=user.id, data=data)
+        updated = await update_user(actor=await make_actor(gerant), user_id=user.id, data=data)
         saved = await stored(user.id)
         expected = {
             "name": "Marie",
@@ -222,18 +214,18 @@ class TestUpdateUser:
         user = await make_user(gerant, Role.MANAGER, await make_store(gerant))
         data = parse(UserUpdate, {"email": "new@example.com", "role": "gerant"})
         with pytest.raises(BadRequest) as error:
-            await update_user(actor=await actor_for(gerant), user_id=user.id, data=data)
+            await update_user(actor=await make_actor(gerant), user_id=user.id, data=data)
         assert error.value.message == messages.NO_FIELDS_TO_UPDATE
 
     async def test_permission_is_checked_before_the_payload(self) -> None:
         gerant = await make_gerant()
-        actor = await actor_for(gerant, permissions=["stores:read"])
+        actor = await make_actor(gerant, permissions=["stores:read"])
         with pytest.raises(Forbidden) as error:
             await update_user(actor=actor, user_id="user_missing", data=UserUpdate())
         assert error.value.message == "Insufficient permissions. Requires 'users:write'"
 
     async def test_unknown_user_is_404(self) -> None:
-        actor = await actor_for(await make_gerant())
+        actor = await make_actor(await make_gerant())
         with pytest.raises(NotFound) as error:
             await update_user(actor=actor, user_id="user_missing", data=UserUpdate(name="X"))
         assert error.value.message == messages.USER_NOT_FOUND
@@ -245,7 +237,7 @@ class TestUpdateUser:
         )
         with pytest.raises(Forbidden) as error:
             await update_user(
-                actor=await actor_for(gerant), user_id=user.id, data=UserUpdate(name="X")
+                actor=await make_actor(gerant), user_id=user.id, data=UserUpdate(name="X")
             )
         assert error.value.message == messages.USER_NOT_IN_TENANT
         assert (await stored(user.id)).name == user.name
@@ -254,7 +246,7 @@ class TestUpdateUser:
         gerant = await make_gerant()
         allowed, other = await make_store(gerant), await make_store(gerant)
         user = await make_user(gerant, Role.SELLER, other, UserStatus.DELETED)
-        actor = await actor_for(gerant, store_ids=[allowed.id])
+        actor = await make_actor(gerant, store_ids=[allowed.id])
         with pytest.raises(BadRequest) as error:
             await update_user(actor=actor, user_id=user.id, data=UserUpdate(name="X"))
         assert error.value.message == messages.USER_DELETED_CANNOT_UPDATE
@@ -266,7 +258,7 @@ class TestStoreRestrictedKey:
         gerant = await make_gerant()
         store = await make_store(gerant)
         user = await make_user(gerant, Role.MANAGER, None)
-        actor = await actor_for(gerant, store_ids=[store.id])
+        actor = await make_actor(gerant, store_ids=[store.id])
         with pytest.raises(Forbidden) as error:
             await run(operation, actor, user)
         assert error.value.message == messages.USER_WITHOUT_STORE
@@ -277,7 +269,7 @@ class TestStoreRestrictedKey:
         gerant = await make_gerant()
         allowed, other = await make_store(gerant), await make_store(gerant)
         user = await make_user(gerant, Role.SELLER, other)
-        actor = await actor_for(gerant, store_ids=[allowed.id])
+        actor = await make_actor(gerant, store_ids=[allowed.id])
         with pytest.raises(Forbidden) as error:
             await run(operation, actor, user)
         assert error.value.message == messages.STORE_NOT_IN_KEY_SCOPE
@@ -288,19 +280,19 @@ class TestStoreRestrictedKey:
         gerant = await make_gerant()
         store = await make_store(gerant)
         user = await make_user(gerant, Role.SELLER, store)
-        await run(operation, await actor_for(gerant, store_ids=[store.id]), user)
+        await run(operation, await make_actor(gerant, store_ids=[store.id]), user)
         assert (await stored(user.id)).model_dump() != user.model_dump()
 
     async def test_wildcard_key_reaches_users_without_store(self) -> None:
         gerant = await make_gerant()
         user = await make_user(gerant, Role.MANAGER, None)
-        actor = await actor_for(gerant, store_ids=["*"])
+        actor = await make_actor(gerant, store_ids=["*"])
         updated = await update_user(actor=actor, user_id=user.id, data=UserUpdate(name="Jean"))
         assert updated.name == "Jean"
 
     async def test_gerant_himself_may_be_updated_without_store(self) -> None:
         gerant = await make_gerant()
-        actor = await actor_for(gerant, store_ids=[(await make_store(gerant)).id])
+        actor = await make_actor(gerant, store_ids=[(await make_store(gerant)).id])
         data = UserUpdate(name="Nouveau nom", phone="0600000000")
         updated = await update_user(actor=actor, user_id=gerant.id, data=data)
         assert (updated.name, updated.phone, updated.role) == (
@@ -324,14 +316,14 @@ class TestGerantRules:
         gerant = await make_gerant()
         data = parse(UserUpdate, {"name": "X", "status": status})
         with pytest.raises(Forbidden) as error:
-            await update_user(actor=await actor_for(gerant), user_id=gerant.id, data=data)
+            await update_user(actor=await make_actor(gerant), user_id=gerant.id, data=data)
         assert error.value.message == messages.GERANT_STATUS_LOCKED
         assert (await stored(gerant.id)).name == gerant.name
 
     async def test_gerant_cannot_be_deleted(self) -> None:
         gerant = await make_gerant()
         with pytest.raises(Forbidden) as error:
-            await delete_user(actor=await actor_for(gerant), user_id=gerant.id)
+            await delete_user(actor=await make_actor(gerant), user_id=gerant.id)
         assert error.value.message == messages.GERANT_NOT_DELETABLE
         assert (await stored(gerant.id)).status is UserStatus.ACTIVE
 
@@ -344,7 +336,7 @@ class TestDeleteUser:
     async def test_soft_deletes_and_names_the_role(self, role: Role, message: str) -> None:
         gerant = await make_gerant()
         user = await make_user(gerant, role, await make_store(gerant), UserStatus.SUSPENDED)
-        assert await delete_user(actor=await actor_for(gerant), user_id=user.id) == message
+        assert await delete_user(actor=await make_actor(gerant), user_id=user.id) == message
         saved = await stored(user.id)
         assert saved.status is UserStatus.DELETED
         assert saved.model_dump(exclude={"status", "updated_at"}) == user.model_dump(
@@ -355,13 +347,13 @@ class TestDeleteUser:
         gerant = await make_gerant()
         user = await make_user(gerant, Role.SELLER, await make_store(gerant), UserStatus.DELETED)
         with pytest.raises(BadRequest) as error:
-            await delete_user(actor=await actor_for(gerant), user_id=user.id)
+            await delete_user(actor=await make_actor(gerant), user_id=user.id)
         assert error.value.message == messages.USER_ALREADY_DELETED
 
     async def test_unknown_user_is_404_and_other_tenant_403(self) -> None:
         gerant, stranger = await make_gerant(), await make_gerant()
         user = await make_user(stranger, Role.SELLER, await make_store(stranger))
-        actor = await actor_for(gerant)
+        actor = await make_actor(gerant)
         with pytest.raises(NotFound) as missing:
             await delete_user(actor=actor, user_id="user_missing")
         with pytest.raises(Forbidden) as foreign:
@@ -373,7 +365,7 @@ class TestDeleteUser:
     async def test_needs_users_write(self) -> None:
         gerant = await make_gerant()
         user = await make_user(gerant, Role.SELLER, await make_store(gerant))
-        actor = await actor_for(gerant, permissions=["stores:write"])
+        actor = await make_actor(gerant, permissions=["stores:write"])
         with pytest.raises(Forbidden):
             await delete_user(actor=actor, user_id=user.id)
         assert (await stored(user.id)).status is UserStatus.ACTIVE

@@ -5,13 +5,14 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from infra.api_key_format import KEY_PREFIX, checksum, generate_key
 from models import ApiKey
 from models.clock import utcnow
 from resolvers import messages
-from resolvers.api_key_format import KEY_PREFIX, checksum, generate_key
 from resolvers.api_keys import revoke_api_key
-from tests.factories import make_gerant, make_key, make_store
-from tests.transport import graphql, rest
+from tests.support.app import services_of
+from tests.support.factories import make_gerant, make_key, make_store
+from tests.support.transport import graphql, rest
 
 pytestmark = pytest.mark.usefixtures("client")
 
@@ -45,7 +46,7 @@ async def test_revoked_key_is_401_inactive(client: httpx.AsyncClient) -> None:
     key = await make_key(await make_gerant())
     stored = await ApiKey.find_one()
     assert stored is not None
-    await revoke_api_key(key_id=stored.id)
+    await revoke_api_key(key_id=stored.id, keys=services_of(client).keys)
     assert await both(client, key) == [(401, messages.INACTIVE_API_KEY)] * 2
 
 

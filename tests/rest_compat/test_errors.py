@@ -5,8 +5,8 @@ import pytest
 from pymongo.errors import ServerSelectionTimeoutError
 
 from resolvers import stores
-from tests.factories import make_gerant, make_key
-from tests.transport import graphql, rest
+from tests.support.factories import make_gerant, make_key
+from tests.support.transport import graphql, rest
 
 pytestmark = pytest.mark.usefixtures("client")
 

@@ -12,8 +12,8 @@ from bson import Decimal128
 
 from models import KpiEntry, Role, Store, User, UserStatus
 from resolvers import messages
-from tests.factories import make_gerant, make_key, make_store, make_user
-from tests.transport import Outcome, graphql, graphql_input, rest
+from tests.support.factories import make_gerant, make_key, make_store, make_user
+from tests.support.transport import Outcome, graphql, graphql_input, rest
 
 DATE = "2024-01-15"
 # The body of the spec's cURL example, byte for byte.

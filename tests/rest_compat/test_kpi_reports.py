@@ -11,13 +11,13 @@ import pytest
 
 from models import Role
 from resolvers import messages
-from resolvers.kpi_reports import DayLine, canonical_day, day_checksum
+from resolvers.kpi_reconciliation import DayLine, canonical_day, day_checksum
 from rest_compat.kpi import SYNC_EXAMPLE
 from rpai.settings import Settings
-from tests.factories import make_gerant, make_key, make_store, make_user
-from tests.kpi_history import History, make_history
-from tests.round_trips import commands_on
-from tests.transport import rest
+from tests.support.factories import make_gerant, make_key, make_store, make_user
+from tests.support.kpi_history import History, make_history
+from tests.support.round_trips import commands_on
+from tests.support.transport import rest
 
 README = Path(__file__).parents[2] / "README.md"
 # The spec's sync example, as the README's worked example describes it.

@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from models import Role, User, UserStatus
-from tests.factories import make_gerant, make_key, make_store, make_user
-from tests.transport import Outcome, graphql, graphql_input, rest
+from tests.support.factories import make_gerant, make_key, make_store, make_user
+from tests.support.transport import Outcome, graphql, graphql_input, rest
 
 pytestmark = pytest.mark.usefixtures("client")
 

@@ -12,8 +12,8 @@ import pytest
 from models import Role, Store, User, UserStatus
 from models.clock import utcnow
 from resolvers import messages
-from tests.factories import make_gerant, make_key, make_store, make_user
-from tests.transport import Outcome, graphql, rest
+from tests.support.factories import make_gerant, make_key, make_store, make_user
+from tests.support.transport import Outcome, graphql, rest
 
 pytestmark = pytest.mark.usefixtures("client")
 

@@ -9,11 +9,10 @@ import pytest
 
 from models import ApiKey, User
 from models.clock import utcnow
-from resolvers.gerants import create_gerant
-from resolvers.key_cache import key_cache
-from resolvers.key_usage import key_usage
+from resolvers.gerants import GerantCreate, create_gerant
 from tests.conftest import TEST_JWT_SECRET
-from tests.factories import make_gerant, make_key, make_store
+from tests.support.app import services_of
+from tests.support.factories import make_gerant, make_key, make_store
 
 pytestmark = pytest.mark.usefixtures("client")
 
@@ -62,7 +61,7 @@ async def logged_in(client: httpx.AsyncClient, email: str) -> str:
 
 async def gerant_session(client: httpx.AsyncClient, name: str = "Alice") -> tuple[str, str]:
     email = f"{name.lower()}@example.com"
-    gerant = await create_gerant(name=name, email=email, password=PASSWORD)
+    gerant = await create_gerant(data=GerantCreate(name=name, email=email, password=PASSWORD))
     return gerant.id, await logged_in(client, email)
 
 
@@ -73,7 +72,9 @@ async def stores_status(client: httpx.AsyncClient, key: str) -> int:
 
 class TestLogin:
     async def test_returns_a_jwt_and_the_user(self, client: httpx.AsyncClient) -> None:
-        gerant = await create_gerant(name="Alice", email="alice@example.com", password=PASSWORD)
+        gerant = await create_gerant(
+            data=GerantCreate(name="Alice", email="alice@example.com", password=PASSWORD)
+        )
         body = await gql(client, LOGIN, {"email": "ALICE@example.com", "password": PASSWORD})
         result = body["data"]["login"]
         assert result["user"] == {
@@ -88,12 +89,16 @@ class TestLogin:
         assert claims["sub"] == gerant.id
 
     async def test_wrong_email_or_password_answer_the_same(self, client: httpx.AsyncClient) -> None:
-        await create_gerant(name="Alice", email="alice@example.com", password=PASSWORD)
+        await create_gerant(
+            data=GerantCreate(name="Alice", email="alice@example.com", password=PASSWORD)
+        )
         wrong_password = await gql(client, LOGIN, {"email": "alice@example.com", "password": "x"})
         unknown_email = await gql(client, LOGIN, {"email": "bob@example.com", "password": PASSWORD})
         expected = ("UNAUTHENTICATED", "Invalid email or password")
         assert error_of(wrong_password) == error_of(unknown_email) == expected
-        no_password = await create_gerant(name="Carol", email="carol@example.com")
+        no_password = await create_gerant(
+            data=GerantCreate(name="Carol", email="carol@example.com")
+        )
         assert no_password.password_hash is None
         body = await gql(client, LOGIN, {"email": "carol@example.com", "password": PASSWORD})
         assert error_of(body) == expected
@@ -261,7 +266,7 @@ class TestKeyLifecycle:
         assert old.expires_at is not None
         assert timedelta(days=6.99) < old.expires_at - utcnow() <= timedelta(days=7)
         await ApiKey.find_one({"_id": old_id}).update({"$set": {"expires_at": utcnow()}})
-        key_cache.clear()  # the grace period ends as seen by any process, past the cache's TTL
+        services_of(client).keys.drop(old_id)  # as any process sees it, past the cache's TTL
         response = await client.get("/api/integrations/stores", headers={"X-API-Key": old_key})
         assert (response.status_code, response.json()) == (401, {"detail": "API key has expired"})
         assert await stores_status(client, new["key"]) == 200
@@ -283,6 +288,7 @@ class TestLastUsed:
     async def test_stamped_off_the_request_path_at_most_once_a_minute(
         self, client: httpx.AsyncClient
     ) -> None:
+        key_usage = services_of(client).key_usage
         key = await make_key(await make_gerant())
         await key_usage.flush()
         assert await stores_status(client, key) == 200
@@ -298,7 +304,9 @@ class TestLastUsed:
 
 
 async def test_oversized_credentials_are_refused_like_wrong_ones(client: httpx.AsyncClient) -> None:
-    await create_gerant(name="Alice", email="alice@example.com", password=PASSWORD)
+    await create_gerant(
+        data=GerantCreate(name="Alice", email="alice@example.com", password=PASSWORD)
+    )
     for email, password in (
         ("a" * 300 + "@example.com", PASSWORD),
         ("alice@example.com", "x" * 257),

@@ -8,12 +8,12 @@ import pytest
 from models import Role
 from resolvers import messages
 from resolvers.auth import actor_for_user
-from resolvers.gerants import create_gerant
+from resolvers.gerants import GerantCreate, create_gerant
 from rpai.settings import Settings
-from tests.factories import make_gerant, make_key, make_store, make_user
-from tests.kpi_history import FROM, TO, History, make_history, record
-from tests.round_trips import commands_on
-from tests.transport import Outcome, graphql
+from tests.support.factories import make_gerant, make_key, make_store, make_user
+from tests.support.kpi_history import FROM, TO, History, make_history, record
+from tests.support.round_trips import commands_on
+from tests.support.transport import Outcome, graphql
 
 PASSWORD = "correct horse battery"
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
@@ -39,7 +39,9 @@ PERIOD = {"from": FROM, "to": TO}
 
 async def as_gerant(client: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> Any:
     """Log in as a new gérant with a password, give him the history, run `query` with his JWT."""
-    gerant = await create_gerant(name="Alice", email="alice@example.com", password=PASSWORD)
+    gerant = await create_gerant(
+        data=GerantCreate(name="Alice", email="alice@example.com", password=PASSWORD)
+    )
     history = await make_history(gerant)
     login = await client.post(
         "/graphql", json={"query": LOGIN, "variables": {"e": gerant.email, "p": PASSWORD}}

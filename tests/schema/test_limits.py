@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
-from tests.factories import make_gerant, make_key
+from tests.support.factories import make_gerant, make_key
 
 pytestmark = pytest.mark.usefixtures("client")
 

@@ -7,15 +7,15 @@ from typing import Any
 import httpx
 import pytest
 
+from infra.tokens import TokenSigner
 from models import Role, Store, User
 from resolvers import messages
 from resolvers.auth import actor_for_user
-from resolvers.sessions import set_password
-from resolvers.tokens import TokenSigner
+from resolvers.sessions import PasswordChange, set_password
 from tests.conftest import TEST_JWT_SECRET
-from tests.factories import make_gerant, make_key, make_store, make_user
-from tests.kpi_history import record
 from tests.schema.test_api_keys import PASSWORD, error_of, gql, logged_in
+from tests.support.factories import make_gerant, make_key, make_store, make_user
+from tests.support.kpi_history import record
 
 SIGNER = TokenSigner(secret=TEST_JWT_SECRET, ttl=timedelta(hours=1))
 DAY = "2025-03-03"
@@ -265,7 +265,7 @@ class TestSuspension:
         self, client: httpx.AsyncClient, world: World
     ) -> None:
         w = world
-        await set_password(email=w.manager.email, password=PASSWORD)
+        await set_password(data=PasswordChange(email=w.manager.email, password=PASSWORD))
         assert await logged_in(client, w.manager.email)
         assert await data(client, w, "manager", STORES) == [{"id": w.paris.id}]
         await data(client, w, "gerant", self.UPDATE, u=w.manager.id, s="suspended")
@@ -277,7 +277,7 @@ class TestSuspension:
         self, client: httpx.AsyncClient, world: World
     ) -> None:
         w = world
-        await set_password(email=w.ana.email, password=PASSWORD)
+        await set_password(data=PasswordChange(email=w.ana.email, password=PASSWORD))
         assert await logged_in(client, w.ana.email)
         await data(client, w, "gerant", self.DELETE, u=w.ana.id)
         assert (await error(client, w, "seller", ENTRIES, f=PERIOD))[0] == "UNAUTHENTICATED"

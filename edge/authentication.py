@@ -1,0 +1,106 @@
+"""The one authentication step: every request gets its RequestContext here, and nowhere else.
+
+An API key is read from `X-API-Key`, or from `Authorization: Bearer sk_live_…`; on GraphQL any
+other Bearer value is a session token. The request goes on whatever the outcome: the transports
+refuse it (401) only if the operation needs a caller, so public operations stay reachable.
+"""
+
+import re
+from uuid import uuid4
+
+from pymongo.errors import PyMongoError
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from edge.context import RequestContext, current_request_id, services, set_request_context
+from edge.paths import Transport, transport_of
+from infra.api_key_format import KEY_PREFIX
+from infra.services import Services
+from resolvers.actor import Actor
+from resolvers.auth import actor_for_api_key, actor_for_session
+from resolvers.errors import AppError, Unauthenticated, as_app_error
+
+REQUEST_ID_HEADER = "x-request-id"
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+BEARER_SCHEME = "bearer"
+
+
+def bearer_value(authorization: str | None) -> str | None:
+    """The credential of an `Authorization: Bearer <value>` header."""
+    if not authorization:
+        return None
+    scheme, _, value = authorization.strip().partition(" ")
+    if scheme.lower() != BEARER_SCHEME or not value.strip():
+        return None
+    return value.strip()
+
+
+async def identify(
+    headers: Headers, transport: Transport, built: Services
+) -> tuple[Actor | None, AppError | None]:
+    """The caller the request's credentials stand for, or why they were not accepted."""
+    api_key = (headers.get("x-api-key") or "").strip()
+    bearer = bearer_value(headers.get("authorization"))
+    try:
+        if api_key or (bearer and (transport is Transport.REST or bearer.startswith(KEY_PREFIX))):
+            return await actor_for_api_key(api_key or bearer or "", keys=built.keys), None
+        if bearer:
+            return await actor_for_session(bearer, signer=built.signer), None
+    except Unauthenticated as refused:
+        return None, refused
+    except PyMongoError as exc:
+        known = as_app_error(exc)
+        if known is None:
+            raise
+        return None, known
+    return None, None
+
+
+def client_ip(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return str(client[0]) if client else None
+
+
+class Authenticate:
+    """Builds the request context (request id, caller) and echoes the id as `X-Request-ID`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        sent_id = headers.get(REQUEST_ID_HEADER, "")
+        request_id = sent_id if SANE_REQUEST_ID.fullmatch(sent_id) else uuid4().hex
+        token = current_request_id.set(request_id)
+        try:
+            transport = transport_of(scope["path"])
+            actor, auth_error = (
+                (None, None)
+                if transport is Transport.OTHER
+                else await identify(headers, transport, services(scope))
+            )
+            set_request_context(
+                scope,
+                RequestContext(
+                    request_id=request_id,
+                    transport=transport,
+                    client_ip=client_ip(scope),
+                    actor=actor,
+                    auth_error=auth_error,
+                ),
+            )
+
+            async def send_with_id(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    message["headers"] = [
+                        *message.get("headers", []),
+                        (REQUEST_ID_HEADER.encode(), request_id.encode()),
+                    ]
+                await send(message)
+
+            await self.app(scope, receive, send_with_id)
+        finally:
+            current_request_id.reset(token)

@@ -1,0 +1,220 @@
+"""Idempotency-Key on API writes: a repeated request gets the first one's response, replayed.
+
+Covers POST, PUT and DELETE under /api/integrations and every POST /graphql that carries the
+header. For GraphQL that includes queries: replaying one returns the data it read the first
+time and changes nothing, so it is harmless. A request without the header passes straight
+through, at no cost.
+"""
+
+import json
+import logging
+
+from pymongo.errors import PyMongoError
+from starlette.datastructures import Headers
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from edge.context import request_context, services
+from edge.paths import GRAPHQL_PATH, INTEGRATIONS_PREFIX
+from edge.refusals import send_refusal
+from infra.idempotency_store import Busy, Claim, IdempotencyStore, fingerprint
+from infra.metrics import IDEMPOTENT_REPLAYS
+from models.idempotency_record import StoredResponse
+from resolvers import messages
+from resolvers.errors import AppError, BadRequest, Conflict, UnprocessableEntity, as_app_error
+
+logger = logging.getLogger(__name__)
+
+HEADER = "idempotency-key"
+WRITE_METHODS = frozenset({"POST", "PUT", "DELETE"})
+REPLAYED = (b"idempotent-replayed", b"true")
+MAX_KEY_LENGTH = 255
+# Answers that mean "try again later": a retry must run the request again, not replay them.
+RETRY_LATER_STATUSES = frozenset({408, 429})
+BUSY_ERRORS = {
+    Busy.IN_PROGRESS: Conflict(messages.IDEMPOTENCY_KEY_IN_PROGRESS),
+    Busy.REUSED: UnprocessableEntity(messages.IDEMPOTENCY_KEY_REUSED),
+}
+
+
+def is_final(status: int) -> bool:
+    """Whether a response is the outcome to replay: anything but server errors and 'retry later'.
+
+    Client errors are kept, as Stripe does: the same request would get the same answer, and the
+    spec tells integrators not to retry them.
+    """
+    return status < 500 and status not in RETRY_LATER_STATUSES
+
+
+def applies(scope: Scope) -> bool:
+    """Whether the request may carry an Idempotency-Key: integration writes and POST /graphql,
+    to a route that exists (an unknown route or method keeps its plain 404 or 405)."""
+    path: str = scope["path"]
+    method: str = scope["method"]
+    if path == GRAPHQL_PATH:
+        return method == "POST"
+    if not path.startswith(f"{INTEGRATIONS_PREFIX}/") or method not in WRITE_METHODS:
+        return False
+    probe = {**scope, "path_params": {}}
+    return any(route.matches(probe)[0] == Match.FULL for route in scope["app"].router.routes)
+
+
+def record_id(*, tenant_id: str, key: str) -> str:
+    """A key belongs to a tenant: its record's id, unique across every API process."""
+    return f"{tenant_id}:{key}"
+
+
+def target(scope: Scope) -> str:
+    """The path, with the query string if any: what the request addresses."""
+    query: bytes = scope.get("query_string", b"")
+    return f"{scope['path']}?{query.decode('latin-1')}" if query else str(scope["path"])
+
+
+def outcome_status(scope: Scope, status: int, body: bytes) -> int:
+    """The status that decides whether to keep a response; GraphQL puts it in its errors.
+
+    GraphQL answers 200 even when an operation failed on the server; the worst
+    `extensions.status` of its errors then counts (an error without one counts as a 500).
+    """
+    if scope["path"] != GRAPHQL_PATH or status != 200:
+        return status
+    try:
+        errors = json.loads(body).get("errors") or []
+        return max(
+            (int(error.get("extensions", {}).get("status", 500)) for error in errors), default=200
+        )
+    except (ValueError, TypeError, AttributeError):
+        return 500
+
+
+async def read_body(receive: Receive) -> bytes | None:
+    """The whole request body, or None if the client went away while sending it."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def replay(response: StoredResponse, send: Send) -> None:
+    headers = [(b"content-length", str(len(response.body)).encode()), REPLAYED]
+    if response.content_type:
+        headers.append((b"content-type", response.content_type.encode("latin-1")))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+async def settle(store: IdempotencyStore, claimed: Claim, response: StoredResponse | None) -> None:
+    """Keep the response to replay, or with None release the key; never fails the request."""
+    try:
+        if response is None:
+            await store.release(claimed)
+        else:
+            await store.complete(claimed, response)
+    except PyMongoError:
+        # The record stays "in progress" and is taken over once the lock times out.
+        logger.warning("idempotency record %s not settled", claimed.record_id, exc_info=True)
+
+
+def unavailable(exc: PyMongoError) -> AppError:
+    """The answer when the idempotency store cannot be reached: retry later, nothing was done."""
+    known = as_app_error(exc)
+    if known is None:
+        raise exc
+    return known
+
+
+class Idempotency:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not applies(scope):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        key = headers.get(HEADER)
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        if not 1 <= len(key) <= MAX_KEY_LENGTH:
+            error = BadRequest(messages.IDEMPOTENCY_KEY_LENGTH.format(maximum=MAX_KEY_LENGTH))
+            await send_refusal(scope, send, error)
+            return
+        tenant_id = request_context(scope).tenant
+        if tenant_id is None:  # the app answers 401
+            await self.app(scope, receive, send)
+            return
+        body = await read_body(receive)
+        if body is None:
+            return
+        store = services(scope).idempotency
+        try:
+            claimed = await store.claim(
+                record_id=record_id(tenant_id=tenant_id, key=key),
+                fingerprint=fingerprint(method=scope["method"], path=target(scope), body=body),
+            )
+        except PyMongoError as exc:
+            await send_refusal(scope, send, unavailable(exc))
+            return
+        if isinstance(claimed, Busy):
+            await send_refusal(scope, send, BUSY_ERRORS[claimed])
+            return
+        if isinstance(claimed, StoredResponse):
+            IDEMPOTENT_REPLAYS.inc()
+            await replay(claimed, send)
+            return
+        await self.run(store, claimed, scope, body, receive, send)
+
+    async def run(
+        self,
+        store: IdempotencyStore,
+        claimed: Claim,
+        scope: Scope,
+        body: bytes,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        """Run the request on its buffered body; settle the key before the client sees the answer.
+
+        Settling first means a client that got the response and sends the request again always
+        gets the replay, never a 409.
+        """
+        body_sent = False
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def receive_buffered() -> Message:
+            nonlocal body_sent
+            if body_sent:
+                return await receive()
+            body_sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        try:
+            await self.app(scope, receive_buffered, capture)
+        except Exception:  # a cancelled request keeps its record until the lock times out
+            await settle(store, claimed, None)
+            raise
+        if start is None:  # the client went away; nothing to keep
+            await settle(store, claimed, None)
+            return
+        content = b"".join(chunks)
+        status: int = start["status"]
+        kept = None
+        if is_final(outcome_status(scope, status, content)):
+            content_type = Headers(raw=start.get("headers", [])).get("content-type")
+            kept = StoredResponse(status=status, content_type=content_type, body=content)
+        await settle(store, claimed, kept)
+        await send(start)
+        await send({"type": "http.response.body", "body": content})

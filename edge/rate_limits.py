@@ -1,0 +1,57 @@
+"""Rate limits, enforced before any work: per caller, and per client IP for failed logins."""
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from edge.context import request_context, services
+from edge.paths import Transport
+from edge.refusals import send_refusal
+from infra.metrics import RATE_LIMITED
+from infra.rate_limits import WindowState
+from resolvers import messages
+from resolvers.errors import TooManyRequests
+
+
+def limit_headers(window: WindowState) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"ratelimit-limit", str(window.limit).encode()),
+        (b"ratelimit-remaining", str(max(window.remaining, 0)).encode()),
+        (b"ratelimit-reset", str(window.reset).encode()),
+    ]
+
+
+class RateLimitGuard:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or request_context(scope).transport is Transport.OTHER:
+            await self.app(scope, receive, send)
+            return
+        context = request_context(scope)
+        limits = services(scope).rate_limits
+        ip = context.client_ip or "unknown"
+        failures = limits.auth_failures.peek(ip)
+        # A caller whose credentials were accepted is never held back by others' failures.
+        if failures.remaining <= 0 and context.actor is None:
+            RATE_LIMITED.labels("auth_failures").inc()
+            error = TooManyRequests(messages.AUTH_FAILURES_LIMITED, retry_after=failures.reset)
+            await send_refusal(scope, send, error, limit_headers(failures))
+            return
+        principal = context.principal_id
+        window = limits.per_key.hit(principal) if principal else failures
+        if window.exceeded:
+            RATE_LIMITED.labels("per_key").inc()
+            error = TooManyRequests(
+                messages.RATE_LIMITED.format(limit=window.limit), retry_after=window.reset
+            )
+            await send_refusal(scope, send, error, limit_headers(window))
+            return
+
+        async def send_with_limits(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *limit_headers(window)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_limits)
+        if request_context(scope).refusal is not None:
+            limits.auth_failures.hit(ip)

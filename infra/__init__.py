@@ -1,0 +1,1 @@
+"""Process services below the rules: limits, caches, tokens, passwords, mail, audit buffer."""

@@ -1,0 +1,24 @@
+"""The process services one app instance uses, built together by the shell at start-up."""
+
+from dataclasses import dataclass
+
+from infra.audit_buffer import AuditBuffer
+from infra.idempotency_store import IdempotencyStore
+from infra.key_cache import KeyCache
+from infra.key_usage import KeyUsageRecorder
+from infra.login_throttle import LoginThrottle
+from infra.rate_limits import RateLimits
+from infra.tokens import TokenSigner
+
+
+@dataclass(frozen=True)
+class Services:
+    """Handed to the edge and the transports, which pass each rule the one it needs."""
+
+    signer: TokenSigner
+    keys: KeyCache
+    key_usage: KeyUsageRecorder
+    rate_limits: RateLimits
+    audit: AuditBuffer
+    login_throttle: LoginThrottle
+    idempotency: IdempotencyStore

@@ -1,0 +1,46 @@
+"""KPI entries read a page at a time, in (date, store, seller) order."""
+
+from typing import Any
+
+from models import KpiEntry
+from resolvers.actor import Actor
+from resolvers.kpi_queries import KpiFilter, aggregate, matching, readable_entries
+from resolvers.pages import Page, check_page_size, decode_cursor, page_of
+from resolvers.permissions import Permission
+
+ENTRY_ORDER = ("date", "store_id", "seller_id")
+
+
+def sort_key(entry: KpiEntry) -> tuple[str, str, str]:
+    return entry.date, entry.store_id, entry.seller_id
+
+
+def entries_pipeline(
+    actor: Actor, kpi_filter: KpiFilter, first: int, after: str | None
+) -> list[dict[str, Any]]:
+    """The page of `first` entries after the cursor (plus one, to tell if more follow)."""
+    conditions = readable_entries(actor, kpi_filter)
+    start = kpi_filter.from_
+    if after is not None:
+        day, store_id, seller_id = decode_cursor(after, len(ENTRY_ORDER))
+        start = max(start, day)
+        conditions["$or"] = [
+            {"date": {"$gt": day}},
+            {"date": day, "store_id": {"$gt": store_id}},
+            {"date": day, "store_id": store_id, "seller_id": {"$gt": seller_id}},
+        ]
+    return [
+        *matching(actor, start, kpi_filter.to, conditions),
+        {"$sort": dict.fromkeys(ENTRY_ORDER, 1)},
+        {"$limit": first + 1},
+    ]
+
+
+async def kpi_entries(
+    *, actor: Actor, kpi_filter: KpiFilter, first: int, after: str | None
+) -> Page[KpiEntry]:
+    """Entries in (date, store, seller) order, `first` at a time (one seller per day is unique)."""
+    actor.require(Permission.KPI_READ)
+    check_page_size(first)
+    found = await aggregate(entries_pipeline(actor, kpi_filter, first, after))
+    return page_of([KpiEntry.model_validate(document) for document in found], first, sort_key)

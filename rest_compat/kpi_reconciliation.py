@@ -1,0 +1,73 @@
+"""REST: GET /kpi, a store's daily totals and checksums for reconciliation."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from resolvers import kpi_queries, kpi_reconciliation, messages
+from resolvers.permissions import Permission
+from rest_compat.auth import CurrentActor
+from rest_compat.responses import AUTH_ERRORS, Responses, error, forbidden
+
+router = APIRouter(tags=["kpi"])
+
+RECONCILIATION_ERRORS: Responses = {
+    **AUTH_ERRORS,
+    400: error(
+        "A missing or invalid parameter, `to` before `from`, or more than 366 days",
+        messages.KPI_PERIOD_TOO_LONG.format(days=400, maximum=kpi_queries.MAX_DAYS),
+    ),
+    **forbidden(Permission.KPI_READ),
+    404: error("Store not found, or not in the key's tenant", messages.STORE_NOT_FOUND),
+}
+
+
+class KpiDayOut(BaseModel):
+    date: str
+    entries: int = Field(description="How many entries (sellers) the day has")
+    ca_total: str = Field(
+        description="Euros as a decimal string with exactly two decimals", examples=["2230.75"]
+    )
+    nb_ventes: int
+    nb_articles: int
+    prospects: int
+    checksum: str = Field(
+        description="SHA-256 (hex) of the day's entries in canonical form (see the README)"
+    )
+
+
+class KpiReconciliationOut(BaseModel):
+    model_config = ConfigDict(validate_by_name=True)
+
+    store_id: str
+    from_: str = Field(alias="from")
+    to: str
+    days: list[KpiDayOut]
+
+
+def kpi_day_out(day: kpi_reconciliation.KpiDay) -> KpiDayOut:
+    return KpiDayOut(
+        date=day.date,
+        entries=day.entries,
+        ca_total=kpi_queries.money_text(day.ca_total),
+        nb_ventes=day.nb_ventes,
+        nb_articles=day.nb_articles,
+        prospects=day.prospects,
+        checksum=day.checksum,
+    )
+
+
+@router.get("/kpi", responses=RECONCILIATION_ERRORS, summary="Reconcile daily KPIs")
+async def reconcile_kpis(
+    actor: CurrentActor, query: Annotated[kpi_reconciliation.KpiReconciliationQuery, Query()]
+) -> KpiReconciliationOut:
+    """Every day from `from` to `to` (inclusive, at most 366) of one store: totals and a checksum
+    of its entries, to find which day differs from the point of sale (permission kpi:read)."""
+    found = await kpi_reconciliation.kpi_reconciliation(actor=actor, query=query)
+    return KpiReconciliationOut(
+        store_id=found.store_id,
+        from_=found.date_from,
+        to=found.date_to,
+        days=[kpi_day_out(day) for day in found.days],
+    )

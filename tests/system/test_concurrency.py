@@ -1,0 +1,65 @@
+"""Concurrent requests on the same data over HTTP: one result, clean answers, never a 500."""
+
+import asyncio
+from collections import Counter
+
+import httpx
+import pytest
+
+from models import KpiEntry, Role, User
+from resolvers import messages
+from tests.support.factories import make_gerant, make_key, make_store, make_user
+from tests.support.transport import Outcome, rest
+
+pytestmark = pytest.mark.usefixtures("client")
+
+CONCURRENT = 20
+
+
+async def test_syncs_of_the_same_entry_leave_one_document(client: httpx.AsyncClient) -> None:
+    gerant = await make_gerant()
+    store = await make_store(gerant)
+    seller = await make_user(gerant, Role.SELLER, store)
+    key = await make_key(gerant, permissions=["kpi:write"])
+
+    def body(sales: int) -> dict[str, object]:
+        entry = {
+            "seller_id": seller.id,
+            "ca_journalier": 10.5,
+            "nb_ventes": sales,
+            "nb_articles": 1,
+        }
+        return {"store_id": store.id, "date": "2024-01-15", "kpi_entries": [entry]}
+
+    outcomes: list[Outcome] = await asyncio.gather(
+        *(rest(client, "POST", "/kpi/sync", key, body(sales)) for sales in range(CONCURRENT))
+    )
+
+    refused = [(o.status, o.detail) for o in outcomes if o.status != 200]
+    assert set(refused) <= {(400, messages.KPI_WRITE_FAILED)}
+    counts = sorted(
+        (o.data["entries_created"], o.data["entries_updated"]) for o in outcomes if o.status == 200
+    )
+    assert counts == [(0, 1)] * (len(counts) - 1) + [(1, 0)]
+    [stored] = await KpiEntry.find({"seller_id": seller.id}).to_list()
+    assert 0 <= stored.nb_ventes < CONCURRENT
+
+
+async def test_creations_with_the_same_email_leave_one_manager(client: httpx.AsyncClient) -> None:
+    gerant = await make_gerant()
+    store = await make_store(gerant)
+    key = await make_key(gerant, permissions=["users:write"])
+    emails = [f"{'SAME' if n % 2 else 'same'}@example.com" for n in range(CONCURRENT)]
+
+    outcomes = await asyncio.gather(
+        *(
+            rest(client, "POST", f"/stores/{store.id}/managers", key, {"name": "M", "email": email})
+            for email in emails
+        )
+    )
+
+    answers = Counter((o.status, o.detail) for o in outcomes)
+    assert answers == {(200, None): 1, (400, messages.EMAIL_TAKEN): CONCURRENT - 1}
+    [created] = [o.data["manager"] for o in outcomes if o.status == 200]
+    managers = await User.find({"email_key": "same@example.com"}).to_list()
+    assert [manager.id for manager in managers] == [created["id"]]

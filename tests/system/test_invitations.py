@@ -1,0 +1,278 @@
+"""Invitations end to end: SecantusDB, the app's outbox job and a real SMTP server (aiosmtpd)."""
+
+import asyncio
+import email
+import email.policy
+import logging
+import re
+import socket
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from email.message import EmailMessage
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from edge.log_filters import RedactTokens
+from infra.mail import SmtpServer, smtp_send
+from infra.outbox import InvitationSender, claim_next
+from models import Invitation, InvitationStatus, Role
+from models.clock import utcnow
+from resolvers import messages
+from resolvers.gerants import GerantCreate, create_gerant
+from resolvers.invitations import queue_invitation
+from rpai.settings import Settings
+from tests.schema.test_api_keys import PASSWORD, error_of, gql, logged_in
+from tests.support.app import serving
+from tests.support.factories import make_gerant, make_key, make_store, make_user
+
+PUBLIC_URL = "https://rpai.example.com"
+LINK = re.compile(re.escape(PUBLIC_URL) + r"/invitation\?token=([A-Za-z0-9_-]+)")
+ACCEPT = """mutation($t: String!, $p: String!) {
+  acceptInvitation(token: $t, password: $p) { token user { id email role } }
+}"""
+LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
+INVITATIONS = "query($s: InvitationStatus) { invitations(status: $s) { userId status attempts } }"
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.envelopes: list[Envelope] = []
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        del server, session
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list[EmailMessage]:
+        parsed = []
+        for envelope in self.envelopes:
+            content = envelope.original_content or b""
+            message = email.message_from_bytes(content, policy=email.policy.default)
+            assert isinstance(message, EmailMessage)
+            parsed.append(message)
+        return parsed
+
+
+def free_port() -> int:
+    """A port nothing listens on now (aiosmtpd's Controller cannot bind port 0 itself)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def smtp_server(port: int) -> Iterator[Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+def with_smtp(settings: Settings, port: int) -> Settings:
+    return settings.model_copy(
+        update={
+            "public_url": PUBLIC_URL,
+            "smtp_host": "127.0.0.1",
+            "smtp_port": port,
+            "smtp_starttls": False,
+            "outbox_poll_seconds": 0.05,
+        }
+    )
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10) -> None:
+    async with asyncio.timeout(timeout):
+        while not await check():
+            await asyncio.sleep(0.05)
+
+
+def link_token(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    assert body is not None
+    match = LINK.search(body.get_content())
+    assert match is not None
+    return match.group(1)
+
+
+async def create_staff(client: httpx.AsyncClient, key: str, store_id: str, kind: str) -> str:
+    body = {"name": "Jean Dupont", "email": f"{kind}@example.com"}
+    response = await client.post(
+        f"/api/integrations/stores/{store_id}/{kind}s", json=body, headers={"X-API-Key": key}
+    )
+    assert response.status_code == 200, response.text
+    user_id: str = response.json()[f"{kind}_id"]
+    return user_id
+
+
+class TestDelivery:
+    async def test_the_link_arrives_and_works_once(self, settings: Settings) -> None:
+        port = free_port()
+        with smtp_server(port) as inbox:
+            async with serving(with_smtp(settings, port)) as client:
+                gerant = await create_gerant(
+                    data=GerantCreate(name="Alice", email="alice@example.com", password=PASSWORD)
+                )
+                gerant_token = await logged_in(client, gerant.email)
+                store = await make_store(gerant)
+                key = await make_key(gerant)
+                manager_id = await create_staff(client, key, store.id, "manager")
+
+                async def delivered() -> bool:
+                    return len(inbox.envelopes) == 1
+
+                await eventually(delivered)
+                [envelope] = inbox.envelopes
+                assert envelope.rcpt_tos == ["manager@example.com"]
+                [message] = inbox.messages()
+                assert message["Subject"] == "Votre invitation à Retail Performer AI"
+                assert message["To"] == "manager@example.com"
+                token = link_token(message)
+
+                accepted = await gql(client, ACCEPT, {"t": token, "p": PASSWORD})
+                result = accepted["data"]["acceptInvitation"]
+                assert result["user"] == {
+                    "id": manager_id,
+                    "email": "manager@example.com",
+                    "role": "manager",
+                }
+                again = await gql(client, ACCEPT, {"t": token, "p": PASSWORD})
+                assert error_of(again) == ("BAD_REQUEST", messages.INVITATION_USED)
+
+                login = await gql(client, LOGIN, {"e": "manager@example.com", "p": PASSWORD})
+                manager_token = login["data"]["login"]["token"]
+                stores = await gql(client, "{ stores { id } }", token=manager_token)
+                assert stores["data"]["stores"] == [{"id": store.id}]
+                state = await gql(client, INVITATIONS, {"s": "ACCEPTED"}, token=gerant_token)
+                assert state["data"]["invitations"] == [
+                    {"userId": manager_id, "status": "ACCEPTED", "attempts": 1}
+                ]
+
+    async def test_an_smtp_outage_keeps_the_message_until_the_server_is_back(
+        self, settings: Settings
+    ) -> None:
+        port = free_port()  # nothing listens there yet
+        async with serving(with_smtp(settings, port)) as client:
+            gerant = await make_gerant()
+            store = await make_store(gerant)
+            await make_user(gerant, Role.MANAGER, store)
+            seller_id = await create_staff(client, await make_key(gerant), store.id, "seller")
+
+            async def attempted() -> bool:
+                invitation = await Invitation.find_one({"user_id": seller_id})
+                return (
+                    invitation is not None
+                    and invitation.attempts == 1
+                    and (invitation.status is InvitationStatus.PENDING)
+                )
+
+            await eventually(attempted)
+            invitation = await Invitation.find_one({"user_id": seller_id})
+            assert invitation is not None
+            assert invitation.last_error is not None
+            assert "SMTPConnectError" in invitation.last_error
+            assert invitation.next_attempt_at > utcnow() + timedelta(seconds=20)
+
+            with smtp_server(port) as inbox:
+                # The backoff has passed.
+                await Invitation.find_one({"_id": invitation.id}).update(
+                    {"$set": {"next_attempt_at": utcnow()}}
+                )
+
+                async def sent() -> bool:
+                    found = await Invitation.find_one({"_id": invitation.id})
+                    return found is not None and found.status is InvitationStatus.SENT
+
+                await eventually(sent)
+                assert [e.rcpt_tos for e in inbox.envelopes] == [["seller@example.com"]]
+                sent_invitation = await Invitation.find_one({"_id": invitation.id})
+                assert sent_invitation is not None
+                assert (sent_invitation.attempts, sent_invitation.last_error) == (2, None)
+
+    async def test_without_smtp_invitations_wait_and_the_log_has_no_link(
+        self, settings: Settings, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        with caplog.at_level(logging.INFO):
+            async with serving(settings) as client:
+                gerant = await make_gerant()
+                store = await make_store(gerant)
+                manager_id = await create_staff(client, await make_key(gerant), store.id, "manager")
+                invitation = await Invitation.find_one({"user_id": manager_id})
+                assert invitation is not None
+                assert (invitation.status, invitation.token_hash) == (
+                    InvitationStatus.PENDING,
+                    None,
+                )
+        assert "RPAI_SMTP_HOST is not set" in caplog.text
+        assert f"for user {manager_id} <manager@example.com> queued" in caplog.text
+        assert "token" not in caplog.text
+
+
+@pytest.mark.usefixtures("client")
+class TestSeveralSenders:
+    async def test_concurrent_claims_take_each_message_once(self) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        users = [await make_user(gerant, Role.SELLER, store) for _ in range(30)]
+        for user in users:
+            await queue_invitation(user)
+        claims = await asyncio.gather(*(claim_next() for _ in range(40)))
+        taken = [claim.invitation.user_id for claim in claims if claim is not None]
+        assert sorted(taken) == sorted(user.id for user in users)
+
+    async def test_each_message_is_sent_by_exactly_one_sender(self) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        users = [await make_user(gerant, Role.SELLER, store) for _ in range(24)]
+        for user in users:
+            await queue_invitation(user)
+        port = free_port()
+        send = smtp_send(
+            SmtpServer(host="127.0.0.1", port=port, username=None, password=None, starttls=False)
+        )
+        senders = [InvitationSender(send=send, public_url=PUBLIC_URL, from_address="a@b.c")] * 4
+        with smtp_server(port) as inbox:
+            handled = await asyncio.gather(*(sender.run_once() for sender in senders))
+            assert sum(handled) == 24
+        assert sorted(e.rcpt_tos[0] for e in inbox.envelopes) == sorted(u.email for u in users)
+        sent = await Invitation.find({"status": InvitationStatus.SENT, "attempts": 1}).count()
+        assert sent == 24
+
+
+class TestLandingPage:
+    async def test_serves_the_page_with_the_token_in_the_query(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.get("/invitation", params={"token": "abc"})
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/html")
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["cache-control"] == "no-store"
+        assert 'lang="fr"' in response.text
+        script = await client.get("/invitation/invitation.js")
+        assert script.status_code == 200
+        assert "acceptInvitation" in script.text
+        assert (await client.get("/invitation/invitation.css")).status_code == 200
+
+    def test_access_log_lines_lose_the_token(self) -> None:
+        record = logging.LogRecord(
+            "uvicorn.access",
+            logging.INFO,
+            __file__,
+            1,
+            '%s - "%s %s HTTP/%s" %d',
+            ("127.0.0.1:5000", "GET", "/invitation?token=s3cret-Value_1&x=1", "1.1", 200),
+            None,
+        )
+        assert RedactTokens().filter(record)
+        assert "s3cret" not in record.getMessage()
+        assert "/invitation?token=[redacted]&x=1" in record.getMessage()

@@ -1,0 +1,291 @@
+"""Round-trip budgets: database commands per request, over REST and GraphQL alike.
+
+Measured in the steady state of an integration (its key already in the short key cache);
+the cold cost of authentication is asserted separately.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from models import Role
+from rpai.settings import Settings
+from tests.support.factories import make_gerant, make_key, make_store, make_user
+from tests.support.round_trips import commands_on
+from tests.support.transport import Outcome, graphql, graphql_input, rest
+
+pytestmark = pytest.mark.usefixtures("client")
+
+Call = Callable[[], Awaitable[Outcome]]
+
+
+def database_name(settings: Settings) -> str:
+    assert settings.mongodb_url is not None
+    return settings.mongodb_url.rsplit("/", 1)[1]
+
+
+async def count(settings: Settings, call: Call) -> tuple[Outcome, list[tuple[str, str]]]:
+    with commands_on(database_name(settings)) as seen:
+        outcome = await call()
+    return outcome, seen
+
+
+def sync_call(client: httpx.AsyncClient, transport: str, key: str, body: dict[str, Any]) -> Call:
+    if transport == "rest":
+        return lambda: rest(client, "POST", "/kpi/sync", key, body)
+    return lambda: graphql(
+        client,
+        "mutation($i: KpiSyncInput!) { syncKpis(input: $i) { entriesCreated } }",
+        key,
+        {"i": graphql_input(body)},
+    )
+
+
+async def warm(client: httpx.AsyncClient, key: str) -> None:
+    assert (await rest(client, "GET", "/me", key)).status == 200
+
+
+class TestAuthenticationCost:
+    async def test_malformed_key_costs_nothing(
+        self, client: httpx.AsyncClient, settings: Settings
+    ) -> None:
+        outcome, seen = await count(settings, lambda: rest(client, "GET", "/stores", "sk_live_x"))
+        assert (outcome.status, seen) == (401, [])
+
+    async def test_cold_key_costs_one_indexed_lookup_then_none(
+        self, client: httpx.AsyncClient, settings: Settings
+    ) -> None:
+        key = await make_key(await make_gerant(), ["stores:write"])
+        outcome, seen = await count(settings, lambda: rest(client, "GET", "/stores", key))
+        assert (outcome.status, seen) == (403, [("find", "api_keys")])
+        outcome, seen = await count(settings, lambda: rest(client, "GET", "/stores", key))
+        assert (outcome.status, seen) == (403, [])
+
+
+@pytest.mark.parametrize("transport", ["rest", "graphql"])
+class TestBudgets:
+    async def test_get_stores_within_2(
+        self, client: httpx.AsyncClient, settings: Settings, transport: str
+    ) -> None:
+        gerant = await make_gerant()
+        for _ in range(5):
+            await make_store(gerant)
+        key = await make_key(gerant)
+        await warm(client, key)
+        call: dict[str, Call] = {
+            "rest": lambda: rest(client, "GET", "/stores", key),
+            "graphql": lambda: graphql(client, "{ stores { id name } }", key),
+        }
+        outcome, seen = await count(settings, call[transport])
+        assert outcome.status == 200
+        assert len(seen) <= 2, seen
+
+    async def test_post_stores_within_3(
+        self, client: httpx.AsyncClient, settings: Settings, transport: str
+    ) -> None:
+        key = await make_key(await make_gerant())
+        await warm(client, key)
+        body: dict[str, Any] = {"name": "Lyon", "location": "69001 Lyon"}
+        call: dict[str, Call] = {
+            "rest": lambda: rest(client, "POST", "/stores", key, body),
+            "graphql": lambda: graphql(
+                client,
+                "mutation($i: CreateStoreInput!) { createStore(input: $i) { id } }",
+                key,
+                {"i": body},
+            ),
+        }
+        outcome, seen = await count(settings, call[transport])
+        assert outcome.status == 200
+        assert len(seen) <= 3, seen
+
+    async def test_delete_store_within_4(
+        self, client: httpx.AsyncClient, settings: Settings, transport: str
+    ) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        for role in (Role.MANAGER, Role.SELLER, Role.SELLER):
+            await make_user(gerant, role, store)
+        key = await make_key(gerant)
+        await warm(client, key)
+        call: dict[str, Call] = {
+            "rest": lambda: rest(client, "DELETE", f"/stores/{store.id}", key),
+            "graphql": lambda: graphql(
+                client,
+                "mutation($id: ID!) { deleteStore(storeId: $id) { success } }",
+                key,
+                {"id": store.id},
+            ),
+        }
+        outcome, seen = await count(settings, call[transport])
+        assert outcome.status == 200
+        assert len(seen) <= 4, seen
+
+    async def test_get_me_within_1(
+        self, client: httpx.AsyncClient, settings: Settings, transport: str
+    ) -> None:
+        key = await make_key(await make_gerant())
+        await warm(client, key)
+        call: dict[str, Call] = {
+            "rest": lambda: rest(client, "GET", "/me", key),
+            "graphql": lambda: graphql(client, "{ me { key { id } gerant { name } } }", key),
+        }
+        outcome, seen = await count(settings, call[transport])
+        assert outcome.status == 200
+        assert len(seen) <= 1, seen
+
+    async def test_create_manager_within_4(
+        self, client: httpx.AsyncClient, settings: Settings, transport: str
+    ) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        key = await make_key(gerant)
+        await warm(client, key)
+        body = {"name": "Jean Dupont", "email": "jean@example.com"}
+        call: dict[str, Call] = {
+            "rest": lambda: rest(client, "POST", f"/stores/{store.id}/managers", key, body),
+            "graphql": lambda: graphql(
+                client,
+                "mutation($s: ID!, $i: CreateManagerInput!) "
+                "{ createManager(storeId: $s, input: $i) { id } }",
+                key,
+                {"s": store.id, "i": body},
+            ),
+        }
+        outcome, seen = await count(settings, call[transport])
+        assert outcome.status == 200
+        assert len(seen) <= 4, seen
+
+    async def test_create_seller_within_4(
+        self, client: httpx.AsyncClient, settings: Settings, transport: str
+    ) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        await make_user(gerant, Role.MANAGER, store)
+        key = await make_key(gerant)
+        await warm(client, key)
+        body = {"name": "Marie Martin", "email": "marie@example.com"}
+        call: dict[str, Call] = {
+            "rest": lambda: rest(client, "POST", f"/stores/{store.id}/sellers", key, body),
+            "graphql": lambda: graphql(
+                client,
+                "mutation($s: ID!, $i: CreateSellerInput!) "
+                "{ createSeller(storeId: $s, input: $i) { id managerId } }",
+                key,
+                {"s": store.id, "i": body},
+            ),
+        }
+        outcome, seen = await count(settings, call[transport])
+        assert outcome.status == 200
+        assert len(seen) <= 4, seen
+
+    async def test_put_user_within_3(
+        self, client: httpx.AsyncClient, settings: Settings, transport: str
+    ) -> None:
+        gerant = await make_gerant()
+        seller = await make_user(gerant, Role.SELLER, await make_store(gerant))
+        key = await make_key(gerant)
+        await warm(client, key)
+        call: dict[str, Call] = {
+            "rest": lambda: rest(client, "PUT", f"/users/{seller.id}", key, {"phone": "01"}),
+            "graphql": lambda: graphql(
+                client,
+                'mutation($u: ID!) { updateUser(userId: $u, input: {phone: "01"}) { id } }',
+                key,
+                {"u": seller.id},
+            ),
+        }
+        outcome, seen = await count(settings, call[transport])
+        assert outcome.status == 200
+        assert len(seen) <= 3, seen
+
+    async def test_delete_user_within_3(
+        self, client: httpx.AsyncClient, settings: Settings, transport: str
+    ) -> None:
+        gerant = await make_gerant()
+        seller = await make_user(gerant, Role.SELLER, await make_store(gerant))
+        key = await make_key(gerant)
+        await warm(client, key)
+        call: dict[str, Call] = {
+            "rest": lambda: rest(client, "DELETE", f"/users/{seller.id}", key),
+            "graphql": lambda: graphql(
+                client,
+                "mutation($u: ID!) { deleteUser(userId: $u) { success } }",
+                key,
+                {"u": seller.id},
+            ),
+        }
+        outcome, seen = await count(settings, call[transport])
+        assert outcome.status == 200
+        assert len(seen) <= 3, seen
+
+    async def test_kpi_sync_of_100_entries_within_5(
+        self, client: httpx.AsyncClient, settings: Settings, transport: str
+    ) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        sellers = [await make_user(gerant, Role.SELLER, store) for _ in range(100)]
+        key = await make_key(gerant)
+        await warm(client, key)
+        for day in ("2024-01-15", "2024-01-16"):
+            body = {
+                "store_id": store.id,
+                "date": day,
+                "kpi_entries": [
+                    {"seller_id": s.id, "ca_journalier": 10.5, "nb_ventes": 1, "nb_articles": 2}
+                    for s in sellers
+                ],
+            }
+            outcome, seen = await count(settings, sync_call(client, transport, key, body))
+            assert outcome.status == 200
+            assert len(seen) <= 5, seen
+
+
+@pytest.mark.parametrize("transport", ["rest", "graphql"])
+class TestIdempotencyCost:
+    def create_store(
+        self, client: httpx.AsyncClient, transport: str, key: str, idempotency_key: str | None
+    ) -> Call:
+        headers = {"X-API-Key": key}
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        body: dict[str, Any] = {"name": "Lyon", "location": "69001 Lyon"}
+        url, payload = "/api/integrations/stores", body
+        if transport == "graphql":
+            query = "mutation($i: CreateStoreInput!) { createStore(input: $i) { id } }"
+            url, payload = "/graphql", {"query": query, "variables": {"i": body}}
+
+        async def call() -> Outcome:
+            response = await client.post(url, json=payload, headers=headers)
+            return Outcome(response.status_code, None, response.headers)
+
+        return call
+
+    async def test_without_the_header_nothing_is_spent(
+        self, client: httpx.AsyncClient, settings: Settings, transport: str
+    ) -> None:
+        key = await make_key(await make_gerant())
+        await warm(client, key)
+        outcome, seen = await count(settings, self.create_store(client, transport, key, None))
+        assert outcome.status == 200
+        assert len(seen) <= 3, seen
+        assert all(collection != "idempotency_records" for _, collection in seen), seen
+
+    async def test_first_call_within_2_more_and_replay_within_2(
+        self, client: httpx.AsyncClient, settings: Settings, transport: str
+    ) -> None:
+        key = await make_key(await make_gerant())
+        await warm(client, key)
+        call = self.create_store(client, transport, key, "order-1")
+        outcome, seen = await count(settings, call)
+        assert outcome.status == 200
+        assert len(seen) <= 3 + 2, seen
+        assert [command for command in seen if command[1] == "idempotency_records"] == [
+            ("insert", "idempotency_records"),
+            ("update", "idempotency_records"),
+        ]
+        outcome, seen = await count(settings, call)
+        assert outcome.data["idempotent-replayed"] == "true"
+        assert seen == [("insert", "idempotency_records"), ("find", "idempotency_records")]
