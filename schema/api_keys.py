@@ -6,6 +6,7 @@ import strawberry
 
 from models import ApiKey as ApiKeyDocument
 from resolvers import api_keys
+from schema.access import GerantSession
 from schema.context import Info
 from schema.inputs import parse_input, plain_input
 
@@ -58,7 +59,10 @@ def created_type(created: api_keys.CreatedApiKey) -> CreatedApiKey:
 
 @strawberry.type
 class ApiKeyQuery:
-    @strawberry.field(description="The gérant's API keys (gérant session only).")
+    @strawberry.field(
+        description="The gérant's API keys (gérant session only).",
+        permission_classes=[GerantSession],
+    )
     async def api_keys(self, info: Info) -> list[ApiKey]:
         found = await api_keys.list_api_keys(actor=info.context.actor())
         return [api_key_type(key) for key in found]
@@ -66,13 +70,19 @@ class ApiKeyQuery:
 
 @strawberry.type
 class ApiKeyMutation:
-    @strawberry.mutation(description="Create an API key; the key is returned only here.")
+    @strawberry.mutation(
+        description="Create an API key; the key is returned only here.",
+        permission_classes=[GerantSession],
+    )
     async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreatedApiKey:
         spec = parse_input(api_keys.ApiKeyCreate, input)
         created = await api_keys.create_session_api_key(actor=info.context.actor(), spec=spec)
         return created_type(created)
 
-    @strawberry.mutation(description="Deactivate an API key; it is refused from then on.")
+    @strawberry.mutation(
+        description="Deactivate an API key; it is refused from then on.",
+        permission_classes=[GerantSession],
+    )
     async def deactivate_api_key(self, info: Info, id: strawberry.ID) -> ApiKey:
         key = await api_keys.deactivate_api_key(
             actor=info.context.actor(), key_id=id, keys=info.context.services.keys
@@ -80,7 +90,8 @@ class ApiKeyMutation:
         return api_key_type(key)
 
     @strawberry.mutation(
-        description="New key with the same settings; the old one works for graceDays more."
+        description="New key with the same settings; the old one works for graceDays more.",
+        permission_classes=[GerantSession],
     )
     async def rotate_api_key(
         self, info: Info, id: strawberry.ID, grace_days: int = 7

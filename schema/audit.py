@@ -13,6 +13,7 @@ from edge.context import record_operation
 from models import AuditRecord
 from resolvers import audit
 from resolvers.pages import encode_cursor
+from schema.access import GerantSession
 from schema.common import PageInfo
 from schema.context import Context, Info
 from schema.inputs import parse_input
@@ -103,7 +104,10 @@ def api_call(record: AuditRecord) -> ApiCall:
 
 @strawberry.type
 class AuditQuery:
-    @strawberry.field(description="The tenant's API calls, newest first (gérant session).")
+    @strawberry.field(
+        description="The tenant's API calls, newest first (gérant session).",
+        permission_classes=[GerantSession],
+    )
     async def api_call_log(
         self,
         info: Info,
@@ -132,7 +136,10 @@ class AuditQuery:
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
         )
 
-    @strawberry.field(description="Refused calls (401/403) grouped by reason and client IP.")
+    @strawberry.field(
+        description="Refused calls (401/403) grouped by reason and client IP.",
+        permission_classes=[GerantSession],
+    )
     async def auth_failures(
         self,
         info: Info,

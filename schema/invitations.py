@@ -7,6 +7,7 @@ import strawberry
 from models import Invitation as InvitationDocument
 from models import InvitationStatus
 from resolvers import invitations
+from schema.access import GerantSession, Public
 from schema.context import Info
 from schema.inputs import parse_input
 from schema.sessions import LoginResult, login_result
@@ -53,7 +54,10 @@ def invitation_type(invitation: InvitationDocument) -> Invitation:
 
 @strawberry.type
 class InvitationQuery:
-    @strawberry.field(description="The tenant's invitations, newest first, 500 at most (gérant).")
+    @strawberry.field(
+        description="The tenant's invitations, newest first, 500 at most (gérant).",
+        permission_classes=[GerantSession],
+    )
     async def invitations(
         self, info: Info, status: InvitationStatus | None = None
     ) -> list[Invitation]:
@@ -63,7 +67,10 @@ class InvitationQuery:
 
 @strawberry.type
 class InvitationMutation:
-    @strawberry.mutation(description="Send a manager's or seller's invitation again (gérant).")
+    @strawberry.mutation(
+        description="Send a manager's or seller's invitation again (gérant).",
+        permission_classes=[GerantSession],
+    )
     async def resend_invitation(self, info: Info, user_id: strawberry.ID) -> Invitation:
         invitation = await invitations.resend_invitation(
             actor=info.context.actor(), user_id=user_id
@@ -71,7 +78,9 @@ class InvitationMutation:
         return invitation_type(invitation)
 
     @strawberry.mutation(
-        description="Choose a password with an invitation's token and log in; the token works once."
+        description="Choose a password with an invitation's token and log in; the token works "
+        "once.",
+        permission_classes=[Public],
     )
     async def accept_invitation(self, info: Info, token: str, password: str) -> LoginResult:
         data = parse_input(invitations.InvitationAcceptance, {"token": token, "password": password})

@@ -5,6 +5,7 @@ from datetime import datetime
 import strawberry
 
 from resolvers import kpi
+from schema.access import Caller
 from schema.context import Info
 from schema.inputs import parse_input, plain_input
 
@@ -50,7 +51,10 @@ def kpi_sync_result(counts: kpi.KpiSyncCounts) -> KpiSyncResult:
 
 @strawberry.type
 class KpiMutation:
-    @strawberry.mutation(description="Create or update daily KPI entries (permission kpi:write).")
+    @strawberry.mutation(
+        description="Create or update daily KPI entries (permission kpi:write).",
+        permission_classes=[Caller],
+    )
     async def sync_kpis(self, info: Info, input: KpiSyncInput) -> KpiSyncResult:
         actor = info.context.actor()
         data = parse_input(kpi.KpiSync, input)

@@ -9,6 +9,7 @@ import strawberry
 from models import KpiEntry as KpiEntryDocument
 from resolvers import kpi_entries, kpi_queries, kpi_summaries
 from resolvers.pages import encode_cursor
+from schema.access import Caller
 from schema.common import PageInfo
 from schema.context import Info
 from schema.inputs import parse_input
@@ -57,12 +58,18 @@ class KpiEntry:
     store_id: strawberry.Private[str]
     seller_id: strawberry.Private[str]
 
-    @strawberry.field(description="Deactivated stores included; null only if it was erased.")
+    @strawberry.field(
+        description="Deactivated stores included; null only if it was erased.",
+        permission_classes=[Caller],
+    )
     async def store(self, info: Info) -> KpiStore | None:
         named = await info.context.kpi_stores.load(self.store_id)
         return KpiStore(id=strawberry.ID(named.id), name=named.name) if named else None
 
-    @strawberry.field(description="Deleted sellers included; null only if erased.")
+    @strawberry.field(
+        description="Deleted sellers included; null only if erased.",
+        permission_classes=[Caller],
+    )
     async def seller(self, info: Info) -> KpiSeller | None:
         named = await info.context.kpi_sellers.load(self.seller_id)
         return KpiSeller(id=strawberry.ID(named.id), name=named.name) if named else None
@@ -192,7 +199,8 @@ def summary_row(row: kpi_summaries.KpiSummaryRow) -> KpiSummaryRow:
 class KpiReportQuery:
     @strawberry.field(
         description="KPI entries in (date, store, seller) order, a page at a time "
-        "(permission kpi:read; `first` from 1 to 100)."
+        "(permission kpi:read; `first` from 1 to 100).",
+        permission_classes=[Caller],
     )
     async def kpi_entries(
         self, info: Info, filter: KpiFilter, first: int = 50, after: str | None = None
@@ -213,7 +221,8 @@ class KpiReportQuery:
 
     @strawberry.field(
         description="KPI totals and ratios per group, with the previous period and the change "
-        "(permission kpi:read)."
+        "(permission kpi:read).",
+        permission_classes=[Caller],
     )
     async def kpi_summary(
         self, info: Info, filter: KpiFilter, group_by: kpi_summaries.KpiGroupBy

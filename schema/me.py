@@ -5,6 +5,7 @@ from datetime import datetime
 import strawberry
 
 from resolvers.api_keys import KeyDescription, describe_key
+from schema.access import Caller
 from schema.context import Info
 
 
@@ -51,6 +52,6 @@ def me_type(description: KeyDescription) -> Me:
 
 @strawberry.type
 class MeQuery:
-    @strawberry.field(description="What the calling API key can do.")
+    @strawberry.field(description="What the calling API key can do.", permission_classes=[Caller])
     async def me(self, info: Info) -> Me:
         return me_type(await describe_key(actor=info.context.actor()))

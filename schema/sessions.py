@@ -5,6 +5,7 @@ from datetime import datetime
 import strawberry
 
 from resolvers import sessions
+from schema.access import Public
 from schema.context import Info
 
 
@@ -36,7 +37,9 @@ def login_result(result: sessions.LoginResult) -> LoginResult:
 
 @strawberry.type
 class SessionMutation:
-    @strawberry.mutation(description="Log in with email and password; returns a JWT.")
+    @strawberry.mutation(
+        description="Log in with email and password; returns a JWT.", permission_classes=[Public]
+    )
     async def login(self, info: Info, email: str, password: str) -> LoginResult:
         services = info.context.services
         result = await sessions.login(

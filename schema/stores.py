@@ -6,6 +6,7 @@ import strawberry
 
 from models import Store as StoreDocument
 from resolvers import stores
+from schema.access import Caller
 from schema.common import DeleteResult
 from schema.context import Info
 from schema.inputs import parse_input, plain_input
@@ -51,7 +52,10 @@ def store_type(store: StoreDocument) -> Store:
 
 @strawberry.type
 class StoreQuery:
-    @strawberry.field(description="Stores the key may access (permission stores:read).")
+    @strawberry.field(
+        description="Stores the key may access (permission stores:read).",
+        permission_classes=[Caller],
+    )
     async def stores(self, info: Info) -> list[Store]:
         found = await stores.list_stores(actor=info.context.actor())
         return [store_type(store) for store in found]
@@ -59,13 +63,19 @@ class StoreQuery:
 
 @strawberry.type
 class StoreMutation:
-    @strawberry.mutation(description="Create a store (permission stores:write).")
+    @strawberry.mutation(
+        description="Create a store (permission stores:write).",
+        permission_classes=[Caller],
+    )
     async def create_store(self, info: Info, input: CreateStoreInput) -> Store:
         actor = info.context.actor()
         data = parse_input(stores.StoreCreate, input)
         return store_type(await stores.create_store(actor=actor, data=data))
 
-    @strawberry.mutation(description="Soft-delete a store and suspend its staff.")
+    @strawberry.mutation(
+        description="Soft-delete a store and suspend its staff.",
+        permission_classes=[Caller],
+    )
     async def delete_store(self, info: Info, store_id: strawberry.ID) -> DeleteResult:
         message = await stores.delete_store(actor=info.context.actor(), store_id=store_id)
         return DeleteResult(success=True, message=message)

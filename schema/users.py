@@ -4,6 +4,7 @@ import strawberry
 
 from models import User as UserDocument
 from resolvers import users
+from schema.access import Caller
 from schema.common import DeleteResult
 from schema.context import Info
 from schema.inputs import parse_input, plain_input
@@ -86,7 +87,8 @@ def seller_type(user: UserDocument) -> Seller:
 class UserQuery:
     @strawberry.field(
         description="Sellers, deleted ones excepted, of one store or of every store the caller "
-        "reads (logged-in gérant, or manager for his store)."
+        "reads (logged-in gérant, or manager for his store).",
+        permission_classes=[Caller],
     )
     async def sellers(self, info: Info, store_id: strawberry.ID | None = None) -> list[Seller]:
         found = await users.list_sellers(actor=info.context.actor(), store_id=store_id)
@@ -95,7 +97,10 @@ class UserQuery:
 
 @strawberry.type
 class UserMutation:
-    @strawberry.mutation(description="Create a manager in a store (permission users:write).")
+    @strawberry.mutation(
+        description="Create a manager in a store (permission users:write).",
+        permission_classes=[Caller],
+    )
     async def create_manager(
         self, info: Info, store_id: strawberry.ID, input: CreateManagerInput
     ) -> User:
@@ -103,7 +108,10 @@ class UserMutation:
         data = parse_input(users.ManagerCreate, input)
         return user_type(await users.create_manager(actor=actor, store_id=store_id, data=data))
 
-    @strawberry.mutation(description="Create a seller; without managerId, one is assigned.")
+    @strawberry.mutation(
+        description="Create a seller; without managerId, one is assigned.",
+        permission_classes=[Caller],
+    )
     async def create_seller(
         self, info: Info, store_id: strawberry.ID, input: CreateSellerInput
     ) -> User:
@@ -111,13 +119,19 @@ class UserMutation:
         data = parse_input(users.SellerCreate, input)
         return user_type(await users.create_seller(actor=actor, store_id=store_id, data=data))
 
-    @strawberry.mutation(description="Update name, phone, status or externalId of a user.")
+    @strawberry.mutation(
+        description="Update name, phone, status or externalId of a user.",
+        permission_classes=[Caller],
+    )
     async def update_user(self, info: Info, user_id: strawberry.ID, input: UpdateUserInput) -> User:
         actor = info.context.actor()
         data = parse_input(users.UserUpdate, input)
         return user_type(await users.update_user(actor=actor, user_id=user_id, data=data))
 
-    @strawberry.mutation(description="Soft-delete a manager or seller (status deleted).")
+    @strawberry.mutation(
+        description="Soft-delete a manager or seller (status deleted).",
+        permission_classes=[Caller],
+    )
     async def delete_user(self, info: Info, user_id: strawberry.ID) -> DeleteResult:
         message = await users.delete_user(actor=info.context.actor(), user_id=user_id)
         return DeleteResult(success=True, message=message)
