@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from resolvers import kpi, messages
 from resolvers.permissions import Permission
 from rest_compat.auth import CurrentActor
-from rest_compat.responses import AUTH_ERRORS, Responses, error, forbidden
+from rest_compat.responses import AUTH_ERRORS, Responses, error, forbidden, success
 
 router = APIRouter(tags=["kpi"])
 
@@ -21,6 +21,12 @@ SYNC_ERRORS: Responses = {
     ),
     **forbidden(Permission.KPI_WRITE),
     404: error("Store not found, or not in the key's tenant", messages.STORE_NOT_FOUND),
+}
+SYNCED_EXAMPLE = {
+    "status": "success",
+    "entries_created": 2,
+    "entries_updated": 0,
+    "total": 2,
 }
 SYNC_EXAMPLE: dict[str, Any] = {
     "store_id": "store-123",
@@ -61,7 +67,11 @@ def kpi_sync_out(counts: kpi.KpiSyncCounts) -> KpiSyncOut:
     )
 
 
-@router.post("/kpi/sync", responses=SYNC_ERRORS, summary="Synchronise daily KPIs")
+@router.post(
+    "/kpi/sync",
+    responses={**success(SYNCED_EXAMPLE), **SYNC_ERRORS},
+    summary="Synchronise daily KPIs",
+)
 async def sync_kpis(
     actor: CurrentActor,
     data: kpi.KpiSync = Body(openapi_examples={"kpi": {"value": SYNC_EXAMPLE}}),  # noqa: B008

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from resolvers import kpi_queries, kpi_reconciliation, messages
 from resolvers.permissions import Permission
 from rest_compat.auth import CurrentActor
-from rest_compat.responses import AUTH_ERRORS, Responses, error, forbidden
+from rest_compat.responses import AUTH_ERRORS, Responses, error, forbidden, success
 
 router = APIRouter(tags=["kpi"])
 
@@ -20,6 +20,33 @@ RECONCILIATION_ERRORS: Responses = {
     ),
     **forbidden(Permission.KPI_READ),
     404: error("Store not found, or not in the key's tenant", messages.STORE_NOT_FOUND),
+}
+
+
+RECONCILIATION_EXAMPLE = {
+    "store_id": "store-123",
+    "from": "2024-01-15",
+    "to": "2024-01-16",
+    "days": [
+        {
+            "date": "2024-01-15",
+            "entries": 2,
+            "ca_total": "2230.75",
+            "nb_ventes": 20,
+            "nb_articles": 43,
+            "prospects": 55,
+            "checksum": "16bd2b1ea2ff364faaf54d32e708dd0e2ce2d417cc077641ab266dd5ff334068",
+        },
+        {
+            "date": "2024-01-16",
+            "entries": 0,
+            "ca_total": "0.00",
+            "nb_ventes": 0,
+            "nb_articles": 0,
+            "prospects": 0,
+            "checksum": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        },
+    ],
 }
 
 
@@ -58,7 +85,11 @@ def kpi_day_out(day: kpi_reconciliation.KpiDay) -> KpiDayOut:
     )
 
 
-@router.get("/kpi", responses=RECONCILIATION_ERRORS, summary="Reconcile daily KPIs")
+@router.get(
+    "/kpi",
+    responses={**success(RECONCILIATION_EXAMPLE), **RECONCILIATION_ERRORS},
+    summary="Reconcile daily KPIs",
+)
 async def reconcile_kpis(
     actor: CurrentActor, query: Annotated[kpi_reconciliation.KpiReconciliationQuery, Query()]
 ) -> KpiReconciliationOut:

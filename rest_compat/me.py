@@ -5,10 +5,25 @@ from pydantic import BaseModel
 
 from resolvers.api_keys import KeyDescription, describe_key
 from rest_compat.auth import CurrentActor
-from rest_compat.responses import AUTH_ERRORS
+from rest_compat.responses import AUTH_ERRORS, success
 from rest_compat.serialization import iso_utc
 
 router = APIRouter(tags=["me"])
+
+
+ME_EXAMPLE = {
+    "key": {
+        "id": "key_65f1c0ffee",
+        "name": "Caisse Magasin Paris",
+        "prefix": "sk_live_AbC123",
+        "permissions": ["kpi:write"],
+        "store_ids": ["store-paris-123", "store-paris-456"],
+        "expires_at": None,
+        "created_at": "2024-01-15T10:00:00Z",
+        "last_used_at": "2024-01-16T08:30:00Z",
+    },
+    "gerant": {"id": "gerant-xyz", "name": "Alice Martin"},
+}
 
 
 class KeyOut(BaseModel):
@@ -49,7 +64,9 @@ def me_out(description: KeyDescription) -> MeOut:
     )
 
 
-@router.get("/me", responses=AUTH_ERRORS, summary="Describe the calling API key")
+@router.get(
+    "/me", responses={**success(ME_EXAMPLE), **AUTH_ERRORS}, summary="Describe the calling API key"
+)
 async def get_me(actor: CurrentActor) -> MeOut:
     """Any valid key may call this; no permission is needed."""
     return me_out(await describe_key(actor=actor))

@@ -5,11 +5,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from resolvers import messages
-from rest_compat import PREFIX
+from rest_compat import PREFIX, ROUTERS
 from rest_compat.auth import SECURITY_SCHEMES
-from rest_compat.examples import SUCCESS_EXAMPLES
 from rest_compat.responses import VALIDATION_ERROR, documented_error
 
 JSON = "application/json"
@@ -45,6 +45,18 @@ IDEMPOTENCY_HEADER = {
 }
 
 
+def keep_null_examples(schema: dict[str, Any]) -> None:
+    """The routes' own success examples, as written: FastAPI drops their null fields."""
+    for router in ROUTERS:
+        for route in router.routes:
+            if not isinstance(route, APIRoute) or 200 not in route.responses:
+                continue
+            example = route.responses[200]["content"][JSON]["example"]
+            for method in route.methods or ():
+                operation = schema["paths"][PREFIX + route.path_format][method.lower()]
+                operation["responses"]["200"]["content"][JSON]["example"] = example
+
+
 def integrations_openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's schema, its default 422 replaced by our 400, with the shared responses added."""
     if app.openapi_schema:
@@ -60,16 +72,13 @@ def integrations_openapi(app: FastAPI) -> dict[str, Any]:
             if not path.startswith(PREFIX):
                 continue
             operation["security"] = [{name: []} for name in SECURITY_SCHEMES]
-            example = SUCCESS_EXAMPLES.get((method, path))
-            if example is not None:
-                content = responses["200"].setdefault("content", {}).setdefault(JSON, {})
-                content["example"] = example
             responses.update(EVERY_CALL)
             if method in WRITE_METHODS:
                 responses.update(WRITES)
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
             if "requestBody" in operation:
                 responses.update(TOO_LARGE)
+    keep_null_examples(schema)
     schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     for unused in ("HTTPValidationError", "ValidationError"):
         schema.get("components", {}).get("schemas", {}).pop(unused, None)

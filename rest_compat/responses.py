@@ -27,6 +27,11 @@ def error(description: str, example: str) -> dict[str, Any]:
 Responses = dict[int | str, dict[str, Any]]
 
 
+def success(example: Any) -> Responses:
+    """The 200 of an endpoint, shown with the contract's example of it."""
+    return {200: {"content": {"application/json": {"example": example}}}}
+
+
 def documented_error(description: str, example: str) -> dict[str, Any]:
     """An error response as it appears in the OpenAPI document itself."""
     return {

@@ -9,13 +9,39 @@ from models import Store
 from resolvers import stores
 from resolvers.permissions import Permission
 from rest_compat.auth import CurrentActor
-from rest_compat.responses import AUTH_ERRORS, Deleted, Responses, error, forbidden
+from rest_compat.responses import AUTH_ERRORS, Deleted, Responses, error, forbidden, success
 from rest_compat.serialization import iso_utc
 
 router = APIRouter(tags=["stores"])
 
 NOT_FOUND: Responses = {
     404: error("Store not found, or not in the key's tenant", "Store not found")
+}
+STORE_OUT_EXAMPLE: dict[str, Any] = {
+    "id": "store-123",
+    "name": "Magasin Paris Centre",
+    "location": "75001 Paris",
+    "address": "123 Rue de Rivoli",
+    "phone": "0123456789",
+    "opening_hours": "9h-19h du lundi au samedi",
+    "gerant_id": "gerant-xyz",
+    "active": True,
+    "created_at": "2024-01-15T10:00:00Z",
+}
+LIST_EXAMPLE = {"stores": [STORE_OUT_EXAMPLE]}
+CREATED_EXAMPLE = {
+    "success": True,
+    "store": {
+        **STORE_OUT_EXAMPLE,
+        "id": "store-456",
+        "name": "Magasin Lyon Centre",
+        "location": "69001 Lyon",
+        "address": "456 Rue de la République",
+    },
+}
+DELETED_EXAMPLE = {
+    "success": True,
+    "message": "Magasin supprimé avec succès",
 }
 STORE_EXAMPLE: dict[str, Any] = {
     "name": "Magasin Lyon Centre",
@@ -62,14 +88,20 @@ def store_out(store: Store) -> StoreOut:
     )
 
 
-@router.get("/stores", responses={**AUTH_ERRORS, **forbidden(Permission.STORES_READ)})
+@router.get(
+    "/stores",
+    responses={**success(LIST_EXAMPLE), **AUTH_ERRORS, **forbidden(Permission.STORES_READ)},
+)
 async def list_stores(actor: CurrentActor) -> StoreList:
     """List the stores the key may access, deactivated ones with `active: false`."""
     found = await stores.list_stores(actor=actor)
     return StoreList(stores=[store_out(store) for store in found])
 
 
-@router.post("/stores", responses={**AUTH_ERRORS, **forbidden(Permission.STORES_WRITE)})
+@router.post(
+    "/stores",
+    responses={**success(CREATED_EXAMPLE), **AUTH_ERRORS, **forbidden(Permission.STORES_WRITE)},
+)
 async def create_store(
     actor: CurrentActor,
     data: stores.StoreCreate = Body(openapi_examples={"store": {"value": STORE_EXAMPLE}}),  # noqa: B008
@@ -81,7 +113,12 @@ async def create_store(
 
 @router.delete(
     "/stores/{store_id}",
-    responses={**AUTH_ERRORS, **forbidden(Permission.STORES_WRITE), **NOT_FOUND},
+    responses={
+        **success(DELETED_EXAMPLE),
+        **AUTH_ERRORS,
+        **forbidden(Permission.STORES_WRITE),
+        **NOT_FOUND,
+    },
 )
 async def delete_store(actor: CurrentActor, store_id: str) -> Deleted:
     """Soft-delete a store (`active=false`) and suspend its staff; history is kept."""

@@ -9,7 +9,7 @@ from models import User
 from resolvers import messages, users
 from resolvers.permissions import Permission
 from rest_compat.auth import CurrentActor
-from rest_compat.responses import AUTH_ERRORS, Deleted, Responses, error, forbidden
+from rest_compat.responses import AUTH_ERRORS, Deleted, Responses, error, forbidden, success
 
 router = APIRouter(tags=["users"])
 
@@ -40,6 +40,47 @@ UPDATE_ERRORS: Responses = {
 DELETE_ERRORS: Responses = {
     **USER_ERRORS,
     400: error("User already deleted", messages.USER_ALREADY_DELETED),
+}
+
+MANAGER_CREATED_EXAMPLE = {
+    "success": True,
+    "manager_id": "manager-789",
+    "manager": {
+        "id": "manager-789",
+        "name": "Jean Dupont",
+        "email": "jean.dupont@example.com",
+        "store_id": "store-123",
+        "external_id": "MANAGER-001",
+    },
+}
+SELLER_CREATED_EXAMPLE = {
+    "success": True,
+    "seller_id": "seller-456",
+    "seller": {
+        "id": "seller-456",
+        "name": "Marie Martin",
+        "email": "marie.martin@example.com",
+        "store_id": "store-123",
+        "manager_id": "manager-789",
+        "external_id": "SELLER-001",
+    },
+}
+USER_UPDATED_EXAMPLE = {
+    "success": True,
+    "user_id": "manager-789",
+    "user": {
+        "id": "manager-789",
+        "name": "Jean Dupont Modifié",
+        "role": "manager",
+        "status": "active",
+        "phone": "0987654321",
+        "store_id": "store-123",
+        "external_id": "MANAGER-001-UPDATED",
+    },
+}
+USER_DELETED_EXAMPLE = {
+    "success": True,
+    "message": "Manager supprimé avec succès",
 }
 
 MANAGER_EXAMPLE: dict[str, Any] = {
@@ -150,7 +191,9 @@ def user_updated(user: User) -> UserUpdated:
     )
 
 
-@router.post("/stores/{store_id}/managers", responses=CREATE_ERRORS)
+@router.post(
+    "/stores/{store_id}/managers", responses={**success(MANAGER_CREATED_EXAMPLE), **CREATE_ERRORS}
+)
 async def create_manager(
     actor: CurrentActor,
     store_id: str,
@@ -161,7 +204,9 @@ async def create_manager(
     return manager_created(manager)
 
 
-@router.post("/stores/{store_id}/sellers", responses=SELLER_ERRORS)
+@router.post(
+    "/stores/{store_id}/sellers", responses={**success(SELLER_CREATED_EXAMPLE), **SELLER_ERRORS}
+)
 async def create_seller(
     actor: CurrentActor,
     store_id: str,
@@ -172,7 +217,7 @@ async def create_seller(
     return seller_created(seller)
 
 
-@router.put("/users/{user_id}", responses=UPDATE_ERRORS)
+@router.put("/users/{user_id}", responses={**success(USER_UPDATED_EXAMPLE), **UPDATE_ERRORS})
 async def update_user(
     actor: CurrentActor,
     user_id: str,
@@ -183,7 +228,7 @@ async def update_user(
     return user_updated(user)
 
 
-@router.delete("/users/{user_id}", responses=DELETE_ERRORS)
+@router.delete("/users/{user_id}", responses={**success(USER_DELETED_EXAMPLE), **DELETE_ERRORS})
 async def delete_user(actor: CurrentActor, user_id: str) -> Deleted:
     """Soft-delete a manager or seller (status `deleted`); history is kept."""
     message = await users.delete_user(actor=actor, user_id=user_id)

@@ -5,11 +5,17 @@ from fastapi.routing import APIRoute
 from pydantic import TypeAdapter
 
 from rest_compat import PREFIX, ROUTERS
-from rest_compat.examples import SUCCESS_EXAMPLES
 from rpai.app import create_app
 
 app = create_app()
 DOCUMENT = app.openapi()
+ROUTES = {
+    (method.lower(), PREFIX + route.path): route
+    for router in ROUTERS
+    for route in router.routes
+    if isinstance(route, APIRoute)
+    for method in route.methods or ()
+}
 OPERATIONS = [
     (method, path, operation)
     for path, operations in DOCUMENT["paths"].items()
@@ -23,7 +29,10 @@ def test_every_endpoint_documents_security_examples_and_errors() -> None:
     for method, path, operation in OPERATIONS:
         assert operation["security"] == [{"ApiKeyHeader": []}, {"BearerApiKey": []}], path
         example = operation["responses"]["200"]["content"]["application/json"]["example"]
-        assert example == SUCCESS_EXAMPLES[(method, path)]
+        assert (
+            example
+            == ROUTES[(method, path)].responses[200]["content"]["application/json"]["example"]
+        )
         assert {"401", "429", "503"} <= set(operation["responses"]), (method, path)
         assert "422" not in operation["responses"] or method in {"post", "put", "delete"}
         if "requestBody" in operation:
@@ -39,13 +48,7 @@ def test_every_endpoint_documents_security_examples_and_errors() -> None:
 
 
 def test_examples_are_valid_responses() -> None:
-    routes = {
-        (method.lower(), PREFIX + route.path): route
-        for router in ROUTERS
-        for route in router.routes
-        if isinstance(route, APIRoute)
-        for method in route.methods or ()
-    }
-    for (method, path), example in SUCCESS_EXAMPLES.items():
-        model = routes[(method, path)].response_model
-        TypeAdapter(model).validate_python(example)
+    assert len(ROUTES) == len(OPERATIONS)
+    for route in ROUTES.values():
+        example = route.responses[200]["content"]["application/json"]["example"]
+        TypeAdapter(route.response_model).validate_python(example)
