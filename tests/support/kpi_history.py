@@ -7,11 +7,13 @@ Lyon store deactivated (which suspends Chloé): their history must still be read
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from models import Role, Store, User
 from resolvers.actor import Actor
 from resolvers.auth import actor_for_user
 from resolvers.kpi import KpiSync, sync_kpis
+from resolvers.kpi_queries import KpiFilter
 from resolvers.stores import delete_store
 from resolvers.users import delete_user
 from resolvers.validation import parse
@@ -84,3 +86,8 @@ async def make_history(gerant: User | None = None) -> History:
     other_seller = await make_user(other, Role.SELLER, other_store)
     await record(actor_for_user(other), other_store, FROM, (other_seller, "5.00", 1, 1, 1))
     return History(gerant, paris, lyon, nice, alice, bob, chloe, david)
+
+
+def period(**fields: Any) -> KpiFilter:
+    """The filter of the history's period, with `fields` changed."""
+    return parse(KpiFilter, {"from": FROM, "to": TO, **fields})

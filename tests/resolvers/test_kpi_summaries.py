@@ -1,43 +1,24 @@
-"""KPI reading resolvers on SecantusDB: sums and ratios checked by hand, scope, indexes used."""
+"""KPI summaries on SecantusDB: sums and ratios checked by hand, previous period, scope."""
 
-from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
-from models import KpiEntry, Role
-from models.kpi_entry import TENANT_DATE_STORE_SELLER_INDEX, TENANT_STORE_DATE_INDEX
+from models import Role
 from resolvers import messages
 from resolvers.auth import actor_for_user
-from resolvers.errors import BadRequest, Forbidden, NotFound
-from resolvers.kpi_entries import entries_pipeline, kpi_entries
+from resolvers.errors import Forbidden
 from resolvers.kpi_queries import KpiFilter
-from resolvers.kpi_reconciliation import (
-    DayLine,
-    KpiReconciliationQuery,
-    canonical_day,
-    day_checksum,
-    kpi_reconciliation,
-    reconciliation_pipeline,
-)
 from resolvers.kpi_summaries import (
     KpiChange,
     KpiGroupBy,
     KpiMetrics,
     KpiSummaryRow,
     kpi_summary,
-    summary_pipeline,
 )
 from resolvers.validation import parse
 from tests.support.factories import make_actor, make_gerant, make_store, make_user
-from tests.support.kpi_history import FROM, TO, History, make_history, record
-
-EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-
-
-def period(**fields: Any) -> KpiFilter:
-    return parse(KpiFilter, {"from": FROM, "to": TO, **fields})
+from tests.support.kpi_history import History, period, record
 
 
 def metrics(
@@ -76,51 +57,6 @@ TOTAL_BEFORE = metrics("60.00", (3, 7, 8), "20.00", "2.3333", "0.3750", "8.57")
 TOTAL_CHANGE = change(
     "18.2635", "3.3333", "3.4286", "5.6250", "3.4454", "0.0220", "-0.3459", "3.3498"
 )
-
-
-@pytest.fixture
-async def history(client: object) -> History:
-    del client  # Beanie is bound to the app's SecantusDB database once its lifespan runs
-    return await make_history()
-
-
-class TestFilter:
-    @pytest.mark.parametrize(
-        ("fields", "message"),
-        [
-            ({"to": "2025-03-02"}, "to: must not be before from"),
-            ({"from": "2024-03-03"}, "The period is too long: 372 days (maximum 366)"),
-            (
-                {"from": "2025-02-30"},
-                "from: Input should be a real calendar date in the format YYYY-MM-DD",
-            ),
-            ({"from": None}, "from: Input should be a valid string"),
-            (
-                {"from": "9999-12-31", "to": "9999-12-31"},
-                "Dates must be between 0002-01-02 and 9999-12-30",
-            ),
-            (
-                {"from": "0001-01-01", "to": "0001-01-01"},
-                "Dates must be between 0002-01-02 and 9999-12-30",
-            ),
-            (
-                {"store_ids": []},
-                "store_ids: List should have at least 1 item after validation, not 0",
-            ),
-            ({"seller_ids": [" "]}, "seller_ids[0]: String should have at least 1 character"),
-        ],
-    )
-    def test_rejected(self, fields: dict[str, Any], message: str) -> None:
-        with pytest.raises(BadRequest) as caught:
-            period(**fields)
-        assert caught.value.message == message
-
-    def test_366_days_and_repeated_ids(self) -> None:
-        accepted = period(**{"from": "2024-01-01", "to": "2024-12-31"}, store_ids=["b", "a", "b"])
-        assert (accepted.days, accepted.store_ids) == (366, ["a", "b"])
-        with pytest.raises(BadRequest) as caught:
-            period(**{"from": "2024-01-01", "to": "2025-01-01"})
-        assert caught.value.message == "The period is too long: 367 days (maximum 366)"
 
 
 class TestSummary:
@@ -307,175 +243,3 @@ class TestSummary:
         with pytest.raises(Forbidden) as caught:
             await kpi_summary(actor=actor, kpi_filter=period(), group_by=KpiGroupBy.TOTAL)
         assert caught.value.message == "Insufficient permissions. Requires 'kpi:read'"
-
-
-class TestEntries:
-    async def test_pages_in_date_store_seller_order(self, history: History) -> None:
-        actor = actor_for_user(history.gerant)
-        seen: list[tuple[str, str, Decimal]] = []
-        after: str | None = None
-        pages = []
-        while True:
-            page = await kpi_entries(actor=actor, kpi_filter=period(), first=2, after=after)
-            pages.append(len(page.items))
-            seen += [(e.date, e.seller_id, e.ca_journalier) for e in page.items]
-            if not page.has_next_page:
-                break
-            after = page.end_cursor
-        assert pages == [2, 2, 1]
-        assert seen == [
-            ("2025-03-03", history.alice.id, Decimal("60.10")),
-            ("2025-03-04", history.alice.id, Decimal("40.15")),
-            ("2025-03-04", history.bob.id, Decimal("0.01")),
-            ("2025-03-05", history.chloe.id, Decimal("55.55")),
-            ("2025-03-09", history.david.id, Decimal("1000.00")),
-        ]
-
-    async def test_restricted_key_and_seller_filter(self, history: History) -> None:
-        actor = await make_actor(history.gerant, ["kpi:read"], store_ids=[history.paris.id])
-        page = await kpi_entries(
-            actor=actor, kpi_filter=period(seller_ids=[history.bob.id]), first=50, after=None
-        )
-        assert [(e.date, e.store_id, e.seller_id) for e in page.items] == [
-            ("2025-03-04", history.paris.id, history.bob.id)
-        ]
-        assert (page.has_next_page, page.end_cursor is not None) == (False, True)
-
-    @pytest.mark.parametrize(
-        "cursor",
-        ["", "!!!", "bm90IGpzb24=", "WzEsMiwzXQ==", "WyJhIiwiYiJd", "éé"],
-        ids=["empty", "not-base64", "not-json", "numbers", "two-parts", "non-ascii"],
-    )
-    async def test_invalid_cursor(self, history: History, cursor: str) -> None:
-        with pytest.raises(BadRequest) as caught:
-            await kpi_entries(
-                actor=actor_for_user(history.gerant), kpi_filter=period(), first=2, after=cursor
-            )
-        assert caught.value.message == "after: invalid cursor"
-
-    @pytest.mark.parametrize("first", [0, 101])
-    async def test_page_size_bounds(self, history: History, first: int) -> None:
-        with pytest.raises(BadRequest) as caught:
-            await kpi_entries(
-                actor=actor_for_user(history.gerant), kpi_filter=period(), first=first, after=None
-            )
-        assert caught.value.message == "first: must be between 1 and 100"
-
-
-class TestReconciliation:
-    async def test_every_day_with_totals_and_checksums(self, history: History) -> None:
-        actor = await make_actor(history.gerant, ["kpi:read"])
-        query = parse(
-            KpiReconciliationQuery,
-            {"store_id": history.paris.id, "from": "2025-03-03", "to": "2025-03-05"},
-        )
-        found = await kpi_reconciliation(actor=actor, query=query)
-        alice_3 = DayLine(history.alice.id, Decimal("60.10"), 1, 3, 6)
-        alice_4 = DayLine(history.alice.id, Decimal("40.15"), 1, 2, 0)
-        bob_4 = DayLine(history.bob.id, Decimal("0.01"), 1, 1, 3)
-        assert (found.store_id, found.date_from, found.date_to) == (
-            history.paris.id,
-            "2025-03-03",
-            "2025-03-05",
-        )
-        assert [
-            (d.date, d.entries, d.ca_total, d.nb_ventes, d.nb_articles, d.prospects, d.checksum)
-            for d in found.days
-        ] == [
-            ("2025-03-03", 1, Decimal("60.10"), 1, 3, 6, day_checksum([alice_3])),
-            # Bob, deleted since, still counts: 40.15 + 0.01, (1+1, 2+1, 0+3).
-            ("2025-03-04", 2, Decimal("40.16"), 2, 3, 3, day_checksum([bob_4, alice_4])),
-            ("2025-03-05", 0, Decimal("0.00"), 0, 0, 0, EMPTY_SHA256),
-        ]
-
-    async def test_deactivated_store_keeps_its_history(self, history: History) -> None:
-        query = parse(
-            KpiReconciliationQuery, {"store_id": history.lyon.id, "from": "2025-03-05", "to": TO}
-        )
-        found = await kpi_reconciliation(actor=actor_for_user(history.gerant), query=query)
-        assert [(d.date, d.ca_total) for d in found.days if d.entries] == [
-            ("2025-03-05", Decimal("55.55"))
-        ]
-
-    async def test_store_outside_scope_or_unknown(self, history: History) -> None:
-        actor = await make_actor(history.gerant, ["kpi:read"], store_ids=[history.paris.id])
-        query = {"store_id": history.nice.id, "from": FROM, "to": TO}
-        with pytest.raises(Forbidden) as forbidden:
-            await kpi_reconciliation(actor=actor, query=parse(KpiReconciliationQuery, query))
-        assert forbidden.value.message == messages.STORE_NOT_IN_KEY_SCOPE
-        with pytest.raises(NotFound) as missing:
-            await kpi_reconciliation(
-                actor=actor_for_user(history.gerant),
-                query=parse(KpiReconciliationQuery, {**query, "store_id": "store_unknown"}),
-            )
-        assert missing.value.message == "Store not found"
-
-
-class TestCanonicalForm:
-    def test_lines_sorted_by_seller_with_two_decimal_amounts(self) -> None:
-        lines = [
-            DayLine("seller-789", Decimal("980.25"), 8, 15, 20),
-            DayLine("seller-456", Decimal("1250.5"), 12, 28, 35),
-        ]
-        text = "seller-456|1250.50|12|28|35\nseller-789|980.25|8|15|20\n"
-        assert canonical_day(lines) == text
-        assert canonical_day([]) == ""
-        assert day_checksum([]) == EMPTY_SHA256
-
-
-def index_scans(plan: Any) -> Iterator[str]:
-    """The index names of the IXSCAN stages of a plan."""
-    if isinstance(plan, dict):
-        if plan.get("stage") == "IXSCAN":
-            yield plan["indexName"]
-        for value in plan.values():
-            yield from index_scans(value)
-    elif isinstance(plan, list):
-        for value in plan:
-            yield from index_scans(value)
-
-
-def winning_plans(explained: Any) -> Iterator[Any]:
-    """Every `winningPlan` of an explain output, however the stages nest it."""
-    if isinstance(explained, dict):
-        for key, value in explained.items():
-            if key == "winningPlan":
-                yield value
-            else:
-                yield from winning_plans(value)
-    elif isinstance(explained, list):
-        for value in explained:
-            yield from winning_plans(value)
-
-
-async def scanned_indexes(pipeline: list[dict[str, Any]]) -> set[str]:
-    """The indexes the winning plan of `pipeline` scans (empty for a collection scan)."""
-    collection = KpiEntry.get_motor_collection()
-    command = {"aggregate": collection.name, "pipeline": pipeline, "cursor": {}}
-    explained = await collection.database.command({"explain": command, "verbosity": "queryPlanner"})
-    return {name for plan in winning_plans(explained) for name in index_scans(plan)}
-
-
-class TestIndexes:
-    """The planner's choice on SecantusDB, for the pipelines the resolvers run."""
-
-    async def test_entries_and_summary_scan_the_tenant_date_index(self, history: History) -> None:
-        restricted = await make_actor(history.gerant, ["kpi:read"], store_ids=[history.paris.id])
-        after = "WyIyMDI1LTAzLTA0IiwiYSIsImIiXQ=="  # ["2025-03-04","a","b"]
-        for actor in (actor_for_user(history.gerant), restricted):
-            filtered = period(seller_ids=[history.alice.id])
-            assert await scanned_indexes(entries_pipeline(actor, filtered, 50, after)) == {
-                TENANT_DATE_STORE_SELLER_INDEX
-            }
-            for group_by in KpiGroupBy:
-                assert await scanned_indexes(summary_pipeline(actor, filtered, group_by)) == {
-                    TENANT_DATE_STORE_SELLER_INDEX
-                }
-
-    async def test_reconciliation_scans_the_tenant_store_index(self, history: History) -> None:
-        query = parse(
-            KpiReconciliationQuery, {"store_id": history.paris.id, "from": FROM, "to": TO}
-        )
-        assert await scanned_indexes(
-            reconciliation_pipeline(actor_for_user(history.gerant), query)
-        ) == {TENANT_STORE_DATE_INDEX}
