@@ -4,7 +4,7 @@ BIN = $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser run test lint fmt check bench
+.PHONY: install browser run test lint fmt check bench chaos
 
 install: $(VENV)/.installed
 
@@ -36,3 +36,8 @@ check: lint test
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# Kill `rpai serve` (and its database) with SIGKILL during writes, ROUNDS times; report losses.
+ROUNDS ?= 20
+chaos: install
+	$(BIN)/python -m tests.support.chaos --rounds $(ROUNDS)

@@ -6,8 +6,10 @@ Each command prints exactly one JSON object on stdout; errors go to stderr with 
 import argparse
 import asyncio
 import json
+import signal
 import sys
 from collections.abc import Awaitable, Callable
+from types import FrameType
 from typing import Any
 
 from infra.key_cache import KeyCache
@@ -90,12 +92,21 @@ def _run_database_command(command: Command, args: argparse.Namespace, settings: 
     print(json.dumps(result))  # noqa: T201 - the CLI's output contract
 
 
+def _stop_on_sigterm(signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM ends the process like Ctrl-C does, through every `finally` and `with` exit.
+
+    uvicorn shuts down gracefully on SIGTERM, then raises it again with the handlers it found:
+    this one, so the embedded database is stopped cleanly after it."""
+    raise SystemExit(128 + signum)
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
     from rpai.app import create_app
 
     configure_logging(settings.log_level)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     if settings.mongodb_url:
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
         return
@@ -150,4 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     except (AppError, DatabaseError) as exc:
         print(f"rpai: {exc}", file=sys.stderr)  # noqa: T201
         return 1
+    except SystemExit as stopped:
+        if stopped.code == 128 + signal.SIGTERM:
+            return 0
+        raise
     return 0

@@ -1,0 +1,54 @@
+"""Acknowledged writes survive: SIGKILL at random moments (tests/support/chaos.py), and SIGTERM
+right after an answer, on `rpai serve` with its embedded database."""
+
+import signal
+from pathlib import Path
+
+import httpx
+
+from tests.support.chaos import environment, free_port, rpai, run_rounds, start_server
+
+CI_ROUNDS = 3
+
+
+def test_every_acknowledged_write_survives_sigkill(tmp_path: Path) -> None:
+    results = run_rounds(CI_ROUNDS, tmp_path / "data")
+    assert sum(result.acknowledged for result in results) > 0
+    assert [(r.lost, r.half_batches) for r in results] == [(0, 0)] * CI_ROUNDS
+
+
+def test_sigterm_right_after_an_answer_keeps_the_write_and_stops_cleanly(tmp_path: Path) -> None:
+    data, log = tmp_path / "data", tmp_path / "server.log"
+    rpai(data, "create-gerant", "--name", "Alice", "--email", "alice@example.com")
+    key = rpai(
+        data,
+        "create-api-key",
+        "--gerant-email",
+        "alice@example.com",
+        "--name",
+        "k",
+        "--permissions",
+        "stores:read,stores:write",
+    )["key"]
+    port = free_port()
+    server = start_server(data, port, log)
+    created = httpx.post(
+        f"http://127.0.0.1:{port}/api/integrations/stores",
+        json={"name": "Lyon", "location": "69001 Lyon"},
+        headers={"X-API-Key": key},
+    )
+    assert created.status_code == 200
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=60) == 0
+    assert "Traceback" not in log.read_text()
+    assert environment(data)["RPAI_DATA_DIR"] == str(data)
+    port = free_port()
+    server = start_server(data, port, log)
+    try:
+        stores = httpx.get(
+            f"http://127.0.0.1:{port}/api/integrations/stores", headers={"X-API-Key": key}
+        ).json()["stores"]
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    assert [store["id"] for store in stores] == [created.json()["store"]["id"]]
