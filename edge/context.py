@@ -29,6 +29,9 @@ class RequestContext:
     auth_error: AppError | None = None  # why the credentials sent were not accepted
     operation: str | None = None
     refusal: Unauthenticated | None = None  # the credential error the request was refused for
+    # Where the response holds a secret shown once (a new API key, a session token): the
+    # idempotency store keeps the response without them.
+    secret_paths: tuple[tuple[str | int, ...], ...] = ()
 
     @property
     def principal_id(self) -> str | None:
@@ -81,6 +84,12 @@ def record_operation(scope: Scope, operation: str) -> None:
 def record_refusal(scope: Scope, error: Unauthenticated) -> None:
     """Note that the request was refused for its credentials (metrics, audit, failure limit)."""
     set_request_context(scope, replace(request_context(scope), refusal=error))
+
+
+def record_secret(scope: Scope, path: tuple[str | int, ...]) -> None:
+    """Note where the response body holds a secret (GraphQL: the field's response path)."""
+    context = request_context(scope)
+    set_request_context(scope, replace(context, secret_paths=(*context.secret_paths, path)))
 
 
 def services(scope: Scope) -> Services:

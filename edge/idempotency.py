@@ -29,8 +29,9 @@ HEADER = "idempotency-key"
 WRITE_METHODS = frozenset({"POST", "PUT", "DELETE"})
 REPLAYED = (b"idempotent-replayed", b"true")
 MAX_KEY_LENGTH = 255
-# Answers that mean "try again later": a retry must run the request again, not replay them.
-RETRY_LATER_STATUSES = frozenset({408, 429})
+# Answers that say nothing of the request itself: refused credentials or rights, and "try
+# again later". They are never kept, so no caller can fix another's outcome in advance.
+NOT_KEPT_STATUSES = frozenset({401, 403, 408, 429})
 BUSY_ERRORS = {
     Busy.IN_PROGRESS: Conflict(messages.IDEMPOTENCY_KEY_IN_PROGRESS),
     Busy.REUSED: UnprocessableEntity(messages.IDEMPOTENCY_KEY_REUSED),
@@ -38,12 +39,13 @@ BUSY_ERRORS = {
 
 
 def is_final(status: int) -> bool:
-    """Whether a response is the outcome to replay: anything but server errors and 'retry later'.
+    """Whether a response is the outcome to replay: anything but server errors, refusals and
+    'retry later'.
 
-    Client errors are kept, as Stripe does: the same request would get the same answer, and the
-    spec tells integrators not to retry them.
+    Other client errors are kept, as Stripe does: the same request would get the same answer,
+    and the spec tells integrators not to retry them.
     """
-    return status < 500 and status not in RETRY_LATER_STATUSES
+    return status < 500 and status not in NOT_KEPT_STATUSES
 
 
 def applies(scope: Scope) -> bool:
@@ -59,9 +61,24 @@ def applies(scope: Scope) -> bool:
     return any(route.matches(probe)[0] == Match.FULL for route in scope["app"].router.routes)
 
 
-def record_id(*, tenant_id: str, key: str) -> str:
-    """A key belongs to a tenant: its record's id, unique across every API process."""
-    return f"{tenant_id}:{key}"
+def record_id(*, tenant_id: str, principal_id: str, key: str) -> str:
+    """A key belongs to one caller (API key or user session) of one tenant: its record's id,
+    unique across every API process. Another caller's request with the same key is its own."""
+    return f"{tenant_id}:{principal_id}:{key}"
+
+
+def without_secrets(body: bytes, paths: tuple[tuple[str | int, ...], ...]) -> bytes:
+    """The JSON body with the value at each of `paths` under `data` replaced by null."""
+    if not paths:
+        return body
+    document = json.loads(body)
+    for path in paths:
+        *parents, last = path
+        place = document["data"]
+        for step in parents:
+            place = place[step]
+        place[last] = None
+    return json.dumps(document).encode()
 
 
 def target(scope: Scope) -> str:
@@ -144,8 +161,8 @@ class Idempotency:
             error = BadRequest(messages.IDEMPOTENCY_KEY_LENGTH.format(maximum=MAX_KEY_LENGTH))
             await send_refusal(scope, send, error)
             return
-        tenant_id = request_context(scope).tenant
-        if tenant_id is None:  # the app answers 401
+        context = request_context(scope)
+        if context.actor is None or context.principal_id is None:  # the app answers 401
             await self.app(scope, receive, send)
             return
         body = await read_body(receive)
@@ -154,7 +171,9 @@ class Idempotency:
         store = services(scope).idempotency
         try:
             claimed = await store.claim(
-                record_id=record_id(tenant_id=tenant_id, key=key),
+                record_id=record_id(
+                    tenant_id=context.actor.gerant_id, principal_id=context.principal_id, key=key
+                ),
                 fingerprint=fingerprint(method=scope["method"], path=target(scope), body=body),
             )
         except PyMongoError as exc:
@@ -214,7 +233,11 @@ class Idempotency:
         kept = None
         if is_final(outcome_status(scope, status, content)):
             content_type = Headers(raw=start.get("headers", [])).get("content-type")
-            kept = StoredResponse(status=status, content_type=content_type, body=content)
+            kept = StoredResponse(
+                status=status,
+                content_type=content_type,
+                body=without_secrets(content, request_context(scope).secret_paths),
+            )
         await settle(store, claimed, kept)
         await send(start)
         await send({"type": "http.response.body", "body": content})

@@ -28,7 +28,7 @@ from models.ids import new_id
 from models.user import NOT_DELETED
 from resolvers import messages
 from resolvers.actor import Actor
-from resolvers.errors import BadRequest, as_app_error
+from resolvers.errors import AppError, BadRequest, ServiceUnavailable, as_app_error
 from resolvers.inputs import Identifier, Input
 from resolvers.permissions import Permission
 from resolvers.stores import get_active_store
@@ -211,7 +211,12 @@ def _upsert(
     )
 
 
-def _write_failed(exc: PyMongoError) -> BadRequest:
+def _write_failed(exc: PyMongoError) -> AppError:
+    """A permanent write error is the request's (400); conflicts with other syncs that outlast
+    every retry are transient, and not the caller's fault (503, to retry)."""
+    if _lost_a_race(exc):
+        logger.warning("KPI batch still conflicting after %d attempts: %s", MAX_ATTEMPTS, exc)
+        return ServiceUnavailable(messages.KPI_WRITE_CONFLICT)
     logger.warning("KPI bulk write failed: %s", exc)
     return BadRequest(messages.KPI_WRITE_FAILED)
 

@@ -36,6 +36,10 @@ KPI_WRITE_FAILED = (
     "Database write error: the KPI entries may not all have been saved; "
     "sending the same request again is safe"
 )
+KPI_WRITE_CONFLICT = (
+    "Other syncs of the same entries kept the database busy: nothing was saved; "
+    "send the same request again after Retry-After seconds"
+)
 KPI_PERIOD_REVERSED = "to: must not be before from"
 KPI_PERIOD_TOO_LONG = "The period is too long: {days} days (maximum {maximum})"
 KPI_PERIOD_OUT_OF_RANGE = "Dates must be between {earliest} and {latest}"

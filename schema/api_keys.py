@@ -9,6 +9,7 @@ from resolvers import api_keys
 from schema.access import GerantSession
 from schema.context import Info
 from schema.inputs import parse_input, plain_input
+from schema.secrets import Secret
 
 
 @strawberry.type
@@ -26,7 +27,9 @@ class ApiKey:
 
 @strawberry.type
 class CreatedApiKey:
-    key: str = strawberry.field(description="The key itself: shown in this response only.")
+    key: str = strawberry.field(
+        description="The key itself: shown in this response only.", extensions=[Secret()]
+    )
     api_key: ApiKey
 
 

@@ -7,6 +7,7 @@ import strawberry
 from resolvers import sessions
 from schema.access import Public
 from schema.context import Info
+from schema.secrets import Secret
 
 
 @strawberry.type
@@ -19,7 +20,9 @@ class SessionUser:
 
 @strawberry.type
 class LoginResult:
-    token: str
+    token: str = strawberry.field(
+        description="The session token (JWT): shown in this response only.", extensions=[Secret()]
+    )
     expires_at: datetime
     user: SessionUser
 

@@ -18,7 +18,7 @@ from models.clock import utcnow
 from resolvers import messages, stores
 from resolvers.actor import Actor
 from tests.conftest import TEST_JWT_SECRET
-from tests.support.factories import make_gerant, make_key, make_store, make_user
+from tests.support.factories import make_api_key, make_gerant, make_key, make_store, make_user
 
 STORE = {"name": "Magasin Lyon Centre", "location": "69001 Lyon"}
 CREATE_STORE = "mutation($i: CreateStoreInput!) { createStore(input: $i) { id name } }"
@@ -58,7 +58,16 @@ async def call_graphql(
 
 @pytest.mark.parametrize(
     ("status", "final"),
-    [(200, True), (400, True), (404, True), (408, False), (429, False), (500, False)],
+    [
+        (200, True),
+        (400, True),
+        (404, True),
+        (401, False),
+        (403, False),
+        (408, False),
+        (429, False),
+        (500, False),
+    ],
 )
 def test_server_errors_and_retry_later_answers_are_not_kept(status: int, final: bool) -> None:
     assert is_final(status) is final
@@ -199,13 +208,66 @@ class TestKeyScope:
         assert REPLAYED not in other.headers
         assert other.json()["store"]["id"] != first.json()["store"]["id"]
 
-    async def test_another_api_key_of_the_tenant_shares_the_namespace(
+    async def test_another_api_key_of_the_tenant_runs_its_own_request(
         self, client: httpx.AsyncClient
     ) -> None:
         gerant = await make_gerant()
         first = await call(client, "POST", "/stores", await make_key(gerant), "k", STORE)
-        again = await call(client, "POST", "/stores", await make_key(gerant), "k", STORE)
-        assert (again.content, again.headers[REPLAYED]) == (first.content, "true")
+        other = await call(client, "POST", "/stores", await make_key(gerant), "k", STORE)
+        assert first.status_code == 200
+        assert (other.status_code, REPLAYED in other.headers) == (400, False)
+        assert other.json() == {"detail": messages.STORE_NAME_TAKEN}
+
+    async def test_a_weaker_caller_never_receives_a_stronger_ones_answer(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        seller = await make_user(gerant, Role.SELLER, store)
+        signer = TokenSigner(secret=TEST_JWT_SECRET, ttl=timedelta(hours=1))
+        create_key = {
+            "query": 'mutation { createApiKey(input: {name: "ERP", permissions: ["kpi:write"]}) '
+            "{ key apiKey { id } } }"
+        }
+
+        async def as_(authorization: str) -> httpx.Response:
+            return await client.post(
+                "/graphql",
+                json=create_key,
+                headers={"Authorization": authorization, "Idempotency-Key": "next-1"},
+            )
+
+        created = await as_(f"Bearer {signer.issue(gerant).token}")
+        assert created.json()["data"]["createApiKey"]["key"].startswith("sk_live_")
+        reader = await make_key(gerant, ["kpi:read"])
+        for intruder in (f"Bearer {signer.issue(seller).token}", f"Bearer {reader}"):
+            answer = await as_(intruder)
+            assert REPLAYED not in answer.headers
+            [error] = answer.json()["errors"]
+            assert error["extensions"]["code"] == "FORBIDDEN"
+            assert "sk_live_" not in answer.text
+
+    async def test_a_refused_request_keeps_no_record_and_blocks_no_one(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        seller = await make_user(gerant, Role.SELLER, store)
+        weak = await make_key(gerant, ["stores:read"])
+        pos = await make_key(gerant, ["kpi:write"])
+        batch = {
+            "store_id": store.id,
+            "date": "2024-01-15",
+            "kpi_entries": [
+                {"seller_id": seller.id, "ca_journalier": 10, "nb_ventes": 1, "nb_articles": 1}
+            ],
+        }
+        refused = await call(client, "POST", "/kpi/sync", weak, "pos-next", batch)
+        limited = await call(client, "POST", "/kpi/sync", "sk_live_x", "pos-next", batch)
+        assert (refused.status_code, limited.status_code) == (403, 401)
+        assert await IdempotencyRecord.count() == 0
+        synced = await call(client, "POST", "/kpi/sync", pos, "pos-next", batch)
+        assert (synced.status_code, REPLAYED in synced.headers) == (200, False)
 
 
 class TestInProgress:
@@ -242,10 +304,11 @@ class TestInProgress:
         self, client: httpx.AsyncClient, age: timedelta, status: int
     ) -> None:
         gerant = await make_gerant()
-        key = await make_key(gerant)
+        created = await make_api_key(gerant)
+        key = created.key
         now = utcnow()
         await IdempotencyRecord(
-            id=record_id(tenant_id=gerant.id, key="k"),
+            id=record_id(tenant_id=gerant.id, principal_id=f"key:{created.api_key.id}", key="k"),
             fingerprint=fingerprint(
                 method="POST",
                 path="/api/integrations/stores",
@@ -261,10 +324,11 @@ class TestInProgress:
 
     async def test_an_expired_record_is_ignored(self, client: httpx.AsyncClient) -> None:
         gerant = await make_gerant()
-        key = await make_key(gerant)
+        created = await make_api_key(gerant)
+        key = created.key
         now = utcnow()
         await IdempotencyRecord(
-            id=record_id(tenant_id=gerant.id, key="k"),
+            id=record_id(tenant_id=gerant.id, principal_id=f"key:{created.api_key.id}", key="k"),
             fingerprint="another request",
             lock_id="old",
             locked_at=now - timedelta(hours=25),
@@ -339,9 +403,7 @@ class TestGraphQL:
         assert (again.content, again.headers[REPLAYED]) == (first.content, "true")
         assert await store_count() == 1
 
-    async def test_a_gerant_session_shares_its_tenant_namespace(
-        self, client: httpx.AsyncClient
-    ) -> None:
+    async def test_a_gerant_session_has_its_own_namespace(self, client: httpx.AsyncClient) -> None:
         gerant = await make_gerant()
         token = TokenSigner(secret=TEST_JWT_SECRET, ttl=timedelta(hours=1)).issue(gerant).token
         payload = {"query": CREATE_STORE, "variables": {"i": STORE}}
@@ -351,7 +413,27 @@ class TestGraphQL:
         by_key = await call_graphql(client, await make_key(gerant), "g", {"i": STORE})
         assert first.json()["data"]["createStore"]["name"] == STORE["name"]
         assert (again.content, again.headers[REPLAYED]) == (first.content, "true")
-        assert (by_key.content, by_key.headers[REPLAYED]) == (first.content, "true")
+        assert REPLAYED not in by_key.headers
+        [error] = by_key.json()["errors"]
+        assert error["message"] == messages.STORE_NAME_TAKEN
+
+    async def test_secrets_are_never_kept(self, client: httpx.AsyncClient) -> None:
+        gerant = await make_gerant()
+        token = TokenSigner(secret=TEST_JWT_SECRET, ttl=timedelta(hours=1)).issue(gerant).token
+        payload = {
+            "query": 'mutation { made: createApiKey(input: {name: "ERP", permissions: '
+            '["kpi:write"]}) { key apiKey { id prefix } } }'
+        }
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "new-key"}
+        first = await client.post("/graphql", json=payload, headers=headers)
+        made = first.json()["data"]["made"]
+        assert made["key"].startswith("sk_live_")
+        [record] = await IdempotencyRecord.find_all().to_list()
+        assert record.response is not None
+        assert made["key"].encode() not in record.response.body
+        again = await client.post("/graphql", json=payload, headers=headers)
+        assert again.headers[REPLAYED] == "true"
+        assert again.json() == {"data": {"made": {"key": None, "apiKey": made["apiKey"]}}}
 
     async def test_errors_have_the_graphql_shape(self, client: httpx.AsyncClient) -> None:
         key = await make_key(await make_gerant())
@@ -405,7 +487,7 @@ class TestStorage:
     async def test_a_record_lives_24_hours_by_default(self, client: httpx.AsyncClient) -> None:
         gerant = await make_gerant()
         await call(client, "POST", "/stores", await make_key(gerant), "k", STORE)
-        record = await IdempotencyRecord.get(record_id(tenant_id=gerant.id, key="k"))
+        [record] = await IdempotencyRecord.find_all().to_list()
         assert record is not None
         assert record.response is not None
         lifetime = record.expires_at - record.locked_at

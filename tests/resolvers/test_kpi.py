@@ -15,7 +15,7 @@ from pymongo.results import BulkWriteResult
 from models import KpiEntry, Role, Store, User, UserStatus
 from resolvers import messages
 from resolvers.actor import Actor
-from resolvers.errors import BadRequest, Forbidden, NotFound
+from resolvers.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable
 from resolvers.kpi import MAX_ATTEMPTS, MAX_ENTRIES, KpiSync, KpiSyncCounts, sync_kpis
 from resolvers.validation import parse
 from tests.support.factories import make_actor, make_gerant, make_store, make_user
@@ -479,14 +479,14 @@ class TestWriteErrors:
         assert caught.value.message == messages.KPI_WRITE_FAILED
         assert flaky.calls == [1]
 
-    async def test_races_lost_at_every_attempt_are_a_400(
+    async def test_races_lost_at_every_attempt_are_a_503_to_retry(
         self, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         flaky = FlakyCollection(write_conflict(), failures=MAX_ATTEMPTS)
         monkeypatch.setattr(KpiEntry, "get_motor_collection", lambda: flaky)
-        with pytest.raises(BadRequest) as caught:
+        with pytest.raises(ServiceUnavailable) as caught:
             await sync_kpis(actor=tenant.actor, data=tenant.sync(entry(tenant.sellers[0].id)))
-        assert caught.value.message == messages.KPI_WRITE_FAILED
+        assert caught.value.message == messages.KPI_WRITE_CONFLICT
         assert flaky.calls == [1] * MAX_ATTEMPTS
 
     async def test_an_unreachable_database_is_left_to_the_503_mapping(

@@ -14,6 +14,8 @@ from tests.support.transport import Outcome, rest
 pytestmark = pytest.mark.usefixtures("client")
 
 CONCURRENT = 20
+# Enough syncs of one entry at once that some exhaust their retries on write conflicts.
+CROWD = 150
 
 
 async def test_syncs_of_the_same_entry_leave_one_document(client: httpx.AsyncClient) -> None:
@@ -36,7 +38,7 @@ async def test_syncs_of_the_same_entry_leave_one_document(client: httpx.AsyncCli
     )
 
     refused = [(o.status, o.detail) for o in outcomes if o.status != 200]
-    assert set(refused) <= {(400, messages.KPI_WRITE_FAILED)}
+    assert set(refused) <= {(503, messages.KPI_WRITE_CONFLICT)}
     counts = sorted(
         (o.data["entries_created"], o.data["entries_updated"]) for o in outcomes if o.status == 200
     )
@@ -63,3 +65,31 @@ async def test_creations_with_the_same_email_leave_one_manager(client: httpx.Asy
     [created] = [o.data["manager"] for o in outcomes if o.status == 200]
     managers = await User.find({"email_key": "same@example.com"}).to_list()
     assert [manager.id for manager in managers] == [created["id"]]
+
+
+async def test_a_crowd_of_syncs_of_one_entry_never_answers_400(client: httpx.AsyncClient) -> None:
+    """Syncs that lose every retry to the others are told to retry later (503), and a retry
+    with their Idempotency-Key runs again: a 503 is not kept."""
+    gerant = await make_gerant()
+    store = await make_store(gerant)
+    seller = await make_user(gerant, Role.SELLER, store)
+    key = await make_key(gerant, permissions=["kpi:write"])
+    entry = {"seller_id": seller.id, "ca_journalier": 10.5, "nb_ventes": 1, "nb_articles": 1}
+    body = {"store_id": store.id, "date": "2024-01-15", "kpi_entries": [entry]}
+
+    async def sync(n: int) -> httpx.Response:
+        return await client.post(
+            "/api/integrations/kpi/sync",
+            json=body,
+            headers={"X-API-Key": key, "Idempotency-Key": f"sync-{n}"},
+        )
+
+    answers = await asyncio.gather(*(sync(n) for n in range(CROWD)))
+    statuses = Counter(answer.status_code for answer in answers)
+    assert set(statuses) <= {200, 503}, statuses
+    for n, answer in enumerate(answers):
+        if answer.status_code == 503:
+            assert answer.json() == {"detail": messages.KPI_WRITE_CONFLICT}
+            assert answer.headers["retry-after"] == "5"
+            retried = await sync(n)
+            assert (retried.status_code, "idempotent-replayed" in retried.headers) == (200, False)
