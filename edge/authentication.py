@@ -74,33 +74,32 @@ class Authenticate:
         headers = Headers(scope=scope)
         sent_id = headers.get(REQUEST_ID_HEADER, "")
         request_id = sent_id if SANE_REQUEST_ID.fullmatch(sent_id) else uuid4().hex
-        token = current_request_id.set(request_id)
-        try:
-            transport = transport_of(scope["path"])
-            actor, auth_error = (
-                (None, None)
-                if transport is Transport.OTHER
-                else await identify(headers, transport, services(scope))
-            )
-            set_request_context(
-                scope,
-                RequestContext(
-                    request_id=request_id,
-                    transport=transport,
-                    client_ip=client_ip(scope),
-                    actor=actor,
-                    auth_error=auth_error,
-                ),
-            )
+        # Left set after the request: uvicorn runs each request in a task of its own, and
+        # logs an escaping exception after this returns, in the same task.
+        current_request_id.set(request_id)
+        transport = transport_of(scope["path"])
+        actor, auth_error = (
+            (None, None)
+            if transport is Transport.OTHER
+            else await identify(headers, transport, services(scope))
+        )
+        set_request_context(
+            scope,
+            RequestContext(
+                request_id=request_id,
+                transport=transport,
+                client_ip=client_ip(scope),
+                actor=actor,
+                auth_error=auth_error,
+            ),
+        )
 
-            async def send_with_id(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    message["headers"] = [
-                        *message.get("headers", []),
-                        (REQUEST_ID_HEADER.encode(), request_id.encode()),
-                    ]
-                await send(message)
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (REQUEST_ID_HEADER.encode(), request_id.encode()),
+                ]
+            await send(message)
 
-            await self.app(scope, receive, send_with_id)
-        finally:
-            current_request_id.reset(token)
+        await self.app(scope, receive, send_with_id)

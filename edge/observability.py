@@ -1,5 +1,7 @@
-"""Metrics for every request, and for every API call an audit record and its key's use stamp."""
+"""Metrics and an access-log line for every request (its path, never its query string), and for
+every API call an audit record and its key's use stamp."""
 
+import logging
 import time
 from functools import lru_cache
 
@@ -11,6 +13,8 @@ from edge.context import RequestContext, request_context, services
 from edge.paths import GRAPHQL_PATH, INTEGRATIONS_PREFIX, Transport
 from infra.metrics import AUTH_FAILURES, LATENCY, REQUESTS
 from infra.services import Services
+
+access_log = logging.getLogger("rpai.access")
 
 MAX_HEADER_TEXT = 255
 API_PREFIXES = (INTEGRATIONS_PREFIX, GRAPHQL_PATH)
@@ -62,6 +66,9 @@ class Observability:
             route = route_of(scope)
             request_counter(route, scope["method"], status).inc()
             latency_histogram(route).observe(latency)
+            access_log.info(
+                "%s %s %d %.1f ms", scope["method"], scope["path"], status, latency * 1000
+            )
             context = request_context(scope)
             if context.refusal is not None:
                 AUTH_FAILURES.labels(context.refusal.reason).inc()

@@ -1,4 +1,9 @@
-"""Rate limits, enforced before any work: per caller, and per client IP for failed logins."""
+"""Rate limits, enforced before any work: per caller, and per client IP for failing credentials.
+
+A caller whose credentials were accepted is counted against its own limit only: it is never
+held back by what others at its address do. A request whose key or session token was refused
+is counted against its address when it starts, so a parallel flood is bounded as a sequential
+one; past the limit such requests get 429 instead of 401."""
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -8,7 +13,7 @@ from edge.refusals import send_refusal
 from infra.metrics import RATE_LIMITED
 from infra.rate_limits import WindowState
 from resolvers import messages
-from resolvers.errors import TooManyRequests
+from resolvers.errors import TooManyRequests, Unauthenticated
 
 
 def limit_headers(window: WindowState) -> list[tuple[bytes, bytes]]:
@@ -30,16 +35,16 @@ class RateLimitGuard:
         context = request_context(scope)
         limits = services(scope).rate_limits
         ip = context.client_ip or "unknown"
-        failures = limits.auth_failures.peek(ip)
-        # A caller whose credentials were accepted is never held back by others' failures.
-        if failures.remaining <= 0 and context.actor is None:
-            RATE_LIMITED.labels("auth_failures").inc()
-            error = TooManyRequests(messages.AUTH_FAILURES_LIMITED, retry_after=failures.reset)
-            await send_refusal(scope, send, error, limit_headers(failures))
-            return
+        if isinstance(context.auth_error, Unauthenticated):
+            failures = limits.auth_failures.hit(ip)
+            if failures.exceeded:
+                RATE_LIMITED.labels("auth_failures").inc()
+                error = TooManyRequests(messages.AUTH_FAILURES_LIMITED, retry_after=failures.reset)
+                await send_refusal(scope, send, error, limit_headers(failures))
+                return
         principal = context.principal_id
-        window = limits.per_key.hit(principal) if principal else failures
-        if window.exceeded:
+        window = limits.per_key.hit(principal) if principal else limits.auth_failures.peek(ip)
+        if principal and window.exceeded:
             RATE_LIMITED.labels("per_key").inc()
             error = TooManyRequests(
                 messages.RATE_LIMITED.format(limit=window.limit), retry_after=window.reset
@@ -53,5 +58,3 @@ class RateLimitGuard:
             await send(message)
 
         await self.app(scope, receive, send_with_limits)
-        if request_context(scope).refusal is not None:
-            limits.auth_failures.hit(ip)

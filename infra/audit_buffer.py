@@ -3,13 +3,14 @@
 from datetime import timedelta
 from typing import Any
 
-from pymongo.errors import PyMongoError
+from pymongo.errors import BulkWriteError, PyMongoError
 
 from models import AuditRecord
 from models.clock import utcnow
 from models.ids import new_id
 
 MAX_PENDING = 50_000
+DUPLICATE_KEY = 11000
 
 
 class AuditBuffer:
@@ -33,13 +34,31 @@ class AuditBuffer:
             del self.pending[: len(self.pending) - MAX_PENDING]
 
     async def flush(self) -> int:
-        """Write what is queued in one insert; on failure the batch waits for the next flush."""
+        """Write what is queued in one insert; how many records were written.
+
+        A record whose id is already stored was written by an earlier flush that failed or
+        timed out after writing it: it is done, never sent again. The others wait for the
+        next flush when this one fails.
+        """
         batch, self.pending = self.pending, []
         if not batch:
             return 0
         try:
             await AuditRecord.get_motor_collection().insert_many(batch, ordered=False)
+        except BulkWriteError as exc:
+            failed = {
+                error["index"]
+                for error in exc.details.get("writeErrors", [])
+                if error.get("code") != DUPLICATE_KEY
+            }
+            self._requeue([batch[index] for index in sorted(failed)])
+            if failed:
+                raise
+            return int(exc.details.get("nInserted", 0))
         except PyMongoError:
-            self.pending = [*batch, *self.pending][-MAX_PENDING:]
+            self._requeue(batch)
             raise
         return len(batch)
+
+    def _requeue(self, records: list[dict[str, Any]]) -> None:
+        self.pending = [*records, *self.pending][-MAX_PENDING:]

@@ -2,8 +2,9 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager, suppress
+from typing import Any
 
 from pymongo.errors import PyMongoError
 
@@ -45,3 +46,15 @@ async def periodically(
         with suppress(asyncio.CancelledError):
             await task
         await run_logged(job)
+
+
+@asynccontextmanager
+async def running(job: Callable[[], Coroutine[Any, Any, None]]) -> AsyncIterator[None]:
+    """Run `job` (a task meant to last) while the block runs; cancel it at the end."""
+    task = asyncio.create_task(job())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task

@@ -1,6 +1,12 @@
-"""Slows down repeated failed logins for one email, in this process."""
+"""Slows down repeated logins for one email, in this process.
+
+Each attempt is counted when it starts, before its password is checked, so parallel attempts
+are spaced out like sequential ones: after FREE_ATTEMPTS without a success, each one starts
+1, 2, 4, then 8 seconds after the one before it.
+"""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 FREE_ATTEMPTS = 3
@@ -9,23 +15,27 @@ MAX_DELAY_SECONDS = 8.0
 
 
 @dataclass
+class Attempts:
+    count: int
+    since: float
+    last_start: float
+
+
+@dataclass
 class LoginThrottle:
-    """After FREE_ATTEMPTS consecutive failures, each attempt waits 1, 2, 4 … up to 8 seconds."""
+    clock: Callable[[], float] = time.monotonic
+    attempts: dict[str, Attempts] = field(default_factory=dict)
 
-    failures: dict[str, tuple[int, float]] = field(default_factory=dict)
-
-    def delay(self, email_key: str) -> float:
-        """Seconds to wait before checking this attempt's password."""
-        count, since = self.failures.get(email_key, (0, 0.0))
-        if count < FREE_ATTEMPTS or time.monotonic() - since > WINDOW_SECONDS:
-            return 0.0
-        return float(min(2 ** (count - FREE_ATTEMPTS), MAX_DELAY_SECONDS))
-
-    def failed(self, email_key: str) -> None:
-        count, since = self.failures.get(email_key, (0, time.monotonic()))
-        if time.monotonic() - since > WINDOW_SECONDS:
-            count, since = 0, time.monotonic()
-        self.failures[email_key] = (count + 1, since)
+    def attempt(self, email_key: str) -> float:
+        """Count an attempt for this email now; the seconds it must wait before its check."""
+        now = self.clock()
+        seen = self.attempts.get(email_key)
+        if seen is None or now - seen.since > WINDOW_SECONDS:
+            seen = Attempts(count=0, since=now, last_start=now)
+        gap = 0.0 if seen.count < FREE_ATTEMPTS else 2.0 ** (seen.count - FREE_ATTEMPTS)
+        start = max(now, seen.last_start + min(gap, MAX_DELAY_SECONDS))
+        self.attempts[email_key] = Attempts(seen.count + 1, seen.since, last_start=start)
+        return start - now
 
     def succeeded(self, email_key: str) -> None:
-        self.failures.pop(email_key, None)
+        self.attempts.pop(email_key, None)

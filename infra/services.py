@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from infra.audit_buffer import AuditBuffer
 from infra.idempotency_store import IdempotencyStore
-from infra.key_cache import KeyCache
+from infra.key_directory import KeyDirectory
 from infra.key_usage import KeyUsageRecorder
 from infra.login_throttle import LoginThrottle
 from infra.rate_limits import RateLimits
@@ -16,7 +16,7 @@ class Services:
     """Handed to the edge and the transports, which pass each rule the one it needs."""
 
     signer: TokenSigner
-    keys: KeyCache
+    keys: KeyDirectory
     key_usage: KeyUsageRecorder
     rate_limits: RateLimits
     audit: AuditBuffer

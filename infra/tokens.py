@@ -27,6 +27,13 @@ class IssuedToken:
 class SessionClaims:
     user_id: str
     gerant_id: str
+    password_stamp: str
+
+
+def password_stamp(password_hash: str | None) -> str:
+    """A short, non-secret mark of the user's current password, carried by his tokens: once
+    the password changes, tokens issued before it no longer match."""
+    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,7 @@ class TokenSigner:
             "sub": user.id,
             "gid": user.gerant_id,
             "role": user.role.value,
+            "pwd": password_stamp(user.password_hash),
             "aud": AUDIENCE,
             "iat": int(now.timestamp()),
             "exp": int(expires_at.timestamp()),
@@ -58,11 +66,15 @@ class TokenSigner:
                 self.secret,
                 algorithms=[ALGORITHM],
                 audience=AUDIENCE,
-                options={"require": ["sub", "gid", "exp", "iat"]},
+                options={"require": ["sub", "gid", "exp", "iat", "pwd"]},
             )
         except jwt.PyJWTError:
             return None
-        return SessionClaims(user_id=str(claims["sub"]), gerant_id=str(claims["gid"]))
+        return SessionClaims(
+            user_id=str(claims["sub"]),
+            gerant_id=str(claims["gid"]),
+            password_stamp=str(claims["pwd"]),
+        )
 
 
 def new_invitation_token() -> str:

@@ -19,6 +19,7 @@ class ApiKey(Document):
     permissions: list[str]
     store_ids: list[str] | None = None
     expires_at: UtcDateTime | None = None
+    lifetime_days: int | None = None  # what each rotation gives the new key, counted from then
     active: bool = True
     created_at: UtcDateTime = Field(default_factory=utcnow)
     last_used_at: UtcDateTime | None = None

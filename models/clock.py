@@ -5,6 +5,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
+OUT_OF_RANGE = "Datetime out of range once converted to UTC"
+
 
 def utcnow() -> datetime:
     """Current time in UTC, truncated to milliseconds as MongoDB stores it."""
@@ -13,10 +15,14 @@ def utcnow() -> datetime:
 
 
 def as_utc(value: datetime) -> datetime:
-    """`value` as an aware UTC datetime (drivers may return naive UTC datetimes)."""
+    """`value` as an aware UTC datetime (drivers may return naive UTC datetimes); one that
+    leaves the calendar once in UTC (`0001-01-01T00:00:00+14:00`) is a ValueError."""
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(OUT_OF_RANGE) from None
 
 
 UtcDateTime = Annotated[datetime, AfterValidator(as_utc)]

@@ -1,5 +1,6 @@
 """Users of a tenant: the gérant himself, store managers and sellers."""
 
+import unicodedata
 from enum import StrEnum
 from functools import partial
 
@@ -31,8 +32,9 @@ EMAIL_UNIQUE_INDEX = "email_key_unique"
 
 
 def email_key(email: str) -> str:
-    """The form of an email that uniqueness is checked on (case-insensitive)."""
-    return email.strip().lower()
+    """The form of an email that uniqueness is checked on: Unicode-normalised (NFKC, so a
+    fullwidth a is an a) and case-folded."""
+    return unicodedata.normalize("NFKC", email.strip()).casefold()
 
 
 class User(Document):

@@ -1,13 +1,13 @@
 """Integration API keys: creation (the plaintext is returned once), revocation, self-description."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from pydantic import Field, field_validator
 
 from infra.api_key_format import display_prefix, generate_key, hash_key
-from infra.key_cache import KeyCache
+from infra.key_directory import KeyDirectory
 from models import ApiKey, Store, User
 from models.clock import utcnow
 from models.reading import find_one_trusted
@@ -68,13 +68,12 @@ async def create_api_key(*, gerant: User, spec: ApiKeyCreate) -> CreatedApiKey:
     """Create a key for the gérant's tenant; only its hash and display prefix are stored."""
     if spec.store_ids:
         await _check_tenant_stores(gerant.gerant_id, spec.store_ids)
-    expires_at = utcnow() + timedelta(days=spec.expires_in_days) if spec.expires_in_days else None
     return await _insert_key(
         gerant_id=gerant.gerant_id,
         name=spec.name,
         permissions=spec.permissions,
         store_ids=spec.store_ids,
-        expires_at=expires_at,
+        lifetime_days=spec.expires_in_days,
     )
 
 
@@ -89,9 +88,11 @@ async def _insert_key(
     name: str,
     permissions: list[str],
     store_ids: list[str] | None,
-    expires_at: datetime | None,
+    lifetime_days: int | None,
 ) -> CreatedApiKey:
+    """A new key living `lifetime_days` from now (None: until deactivated)."""
     key = generate_key()
+    expires_at = utcnow() + timedelta(days=lifetime_days) if lifetime_days else None
     api_key = ApiKey(
         gerant_id=gerant_id,
         name=name,
@@ -100,12 +101,13 @@ async def _insert_key(
         permissions=permissions,
         store_ids=store_ids,
         expires_at=expires_at,
+        lifetime_days=lifetime_days,
     )
     await api_key.insert()
     return CreatedApiKey(key=key, api_key=api_key)
 
 
-async def revoke_api_key(*, key_id: str, keys: KeyCache) -> ApiKey:
+async def revoke_api_key(*, key_id: str, keys: KeyDirectory) -> ApiKey:
     """Deactivate any key by id (operator action from the CLI)."""
     api_key = await ApiKey.get(key_id)
     if api_key is None:
@@ -113,7 +115,7 @@ async def revoke_api_key(*, key_id: str, keys: KeyCache) -> ApiKey:
     return await _deactivate(api_key, keys)
 
 
-async def _deactivate(api_key: ApiKey, keys: KeyCache) -> ApiKey:
+async def _deactivate(api_key: ApiKey, keys: KeyDirectory) -> ApiKey:
     await ApiKey.find_one({"_id": api_key.id, "gerant_id": api_key.gerant_id}).update(
         {"$set": {"active": False}}
     )
@@ -137,15 +139,24 @@ async def list_api_keys(*, actor: Actor) -> list[ApiKey]:
     return await found.to_list()
 
 
-async def deactivate_api_key(*, actor: Actor, key_id: str, keys: KeyCache) -> ApiKey:
+async def deactivate_api_key(*, actor: Actor, key_id: str, keys: KeyDirectory) -> ApiKey:
     """Deactivate one of the gérant's keys; it is refused from then on."""
     return await _deactivate(await _tenant_key(actor, key_id), keys)
 
 
+def lifetime_days(api_key: ApiKey) -> int | None:
+    """The lifetime a key was given, in days; for keys made before it was recorded, the days
+    from its creation to its expiry."""
+    if api_key.lifetime_days is not None or api_key.expires_at is None:
+        return api_key.lifetime_days
+    return max(1, round((api_key.expires_at - api_key.created_at) / timedelta(days=1)))
+
+
 async def rotate_api_key(
-    *, actor: Actor, key_id: str, grace_days: int, keys: KeyCache
+    *, actor: Actor, key_id: str, grace_days: int, keys: KeyDirectory
 ) -> CreatedApiKey:
-    """A new key with the same settings; the old one keeps working for `grace_days`, then 401."""
+    """A new key with the same settings and a full lifetime from now; the old one keeps working
+    for `grace_days`, then 401."""
     if not 0 <= grace_days <= MAX_GRACE_DAYS:
         raise BadRequest(messages.GRACE_DAYS_RANGE.format(maximum=MAX_GRACE_DAYS))
     old = await _tenant_key(actor, key_id)
@@ -156,7 +167,7 @@ async def rotate_api_key(
         name=old.name,
         permissions=old.permissions,
         store_ids=old.store_ids,
-        expires_at=old.expires_at,
+        lifetime_days=lifetime_days(old),
     )
     grace_end = utcnow() + timedelta(days=grace_days)
     if old.expires_at is None or old.expires_at > grace_end:

@@ -1,10 +1,10 @@
 """The audit trail as the gérant reads it: his tenant's calls, and refused authentications."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from models import AuditRecord
 from models.clock import UtcDateTime
@@ -15,13 +15,25 @@ from resolvers.inputs import MAX_ID, Input
 from resolvers.pages import Page, check_page_size, decode_cursor, page_of
 
 FORBIDDEN_REASON = "forbidden"
+EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _on_the_calendar(value: datetime | None) -> datetime | None:
+    """A bound that stays a date once shifted by a millisecond (the year 1 does not)."""
+    if value is not None and not EARLIEST <= value <= LATEST:
+        raise ValueError(messages.TIME_OUT_OF_RANGE.format(earliest=EARLIEST, latest=LATEST))
+    return value
+
+
+Bound = Annotated[UtcDateTime | None, AfterValidator(_on_the_calendar)]
 
 
 class TimeRange(Input):
     """From `since` to `until`, both inclusive; either may be left open."""
 
-    since: UtcDateTime | None = None
-    until: UtcDateTime | None = None
+    since: Bound = None
+    until: Bound = None
 
 
 class CallFilter(TimeRange):

@@ -1,8 +1,8 @@
 """Who a credential stands for: the rules turning an API key or a session into an Actor."""
 
 from infra.api_key_format import hash_key, is_well_formed
-from infra.key_cache import KeyCache
-from infra.tokens import TokenSigner
+from infra.key_directory import KeyDirectory
+from infra.tokens import TokenSigner, password_stamp
 from models import ApiKey, Role, User, UserStatus
 from models.clock import utcnow
 from resolvers import messages
@@ -58,17 +58,14 @@ def actor_for_user(user: User) -> Actor:
     )
 
 
-async def actor_for_api_key(key: str, *, keys: KeyCache) -> Actor:
+async def actor_for_api_key(key: str, *, keys: KeyDirectory) -> Actor:
     """Check one API key: shape and checksum first (no database), then its stored state."""
     if not is_well_formed(key):
         raise Unauthenticated(messages.INVALID_API_KEY, "malformed_key")
     key_hash = hash_key(key)
-    api_key = keys.get(key_hash)
+    api_key = await keys.find(key_hash)
     if api_key is None:
-        api_key = await ApiKey.find_one({"key_hash": key_hash})
-        if api_key is None:
-            raise Unauthenticated(messages.INVALID_API_KEY, "unknown_key")
-        keys.put(api_key)
+        raise Unauthenticated(messages.INVALID_API_KEY, "unknown_key")
     if not api_key.active:
         raise Unauthenticated(messages.INACTIVE_API_KEY, "inactive_key", api_key)
     if api_key.expires_at is not None and api_key.expires_at <= utcnow():
@@ -77,9 +74,15 @@ async def actor_for_api_key(key: str, *, keys: KeyCache) -> Actor:
 
 
 async def actor_for_session(token: str, *, signer: TokenSigner) -> Actor:
-    """A session token's user, read on every request so a suspended user's token stops at once."""
+    """A session token's user, read on every request: a suspended or deleted user's tokens,
+    and tokens issued before a password change, stop at once."""
     claims = signer.verify(token)
     user = await User.find_one({"_id": claims.user_id}) if claims else None
-    if user is None or user.status != UserStatus.ACTIVE:
+    if (
+        claims is None
+        or user is None
+        or user.status != UserStatus.ACTIVE
+        or claims.password_stamp != password_stamp(user.password_hash)
+    ):
         raise Unauthenticated(messages.INVALID_SESSION, "invalid_session")
     return actor_for_user(user)

@@ -2,7 +2,9 @@
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+from resolvers import messages
 
 MAX_NAME = 200
 MAX_TEXT = 500
@@ -31,7 +33,13 @@ Password = Annotated[
 ]
 
 
+def _not_blank(password: str) -> str:
+    if not password.strip():
+        raise ValueError(messages.PASSWORD_BLANK)
+    return password
+
+
 class NewPassword(Input):
     """A password being chosen: the rules every password follows."""
 
-    password: Password
+    password: Annotated[Password, AfterValidator(_not_blank)]

@@ -6,7 +6,7 @@ import random
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
@@ -22,6 +22,7 @@ from pydantic import (
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, PyMongoError
 
+from infra.metrics import KPI_ENTRIES_WRITTEN
 from models import KpiEntry, Role, Store, User, transactions
 from models.clock import UtcDateTime, utcnow
 from models.ids import new_id
@@ -40,6 +41,7 @@ MAX_SOURCE = 100
 DEFAULT_SOURCE = "external_api"
 # GraphQL's Int range, so that both transports accept the same counts (and BSON can store them).
 MAX_COUNT = 2**31 - 1
+MAX_EPOCH_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
 # Any decimal of at most 15 significant digits survives a round trip through a binary float, as
 # JSON numbers and GraphQL Floats make it: the amount read is then exactly the amount sent.
 MAX_AMOUNT_DIGITS = 15
@@ -82,6 +84,16 @@ def _calendar_date(value: str) -> str:
     return value
 
 
+def _epoch_seconds(value: object) -> object:
+    """A number is seconds since 1970-01-01 UTC, never milliseconds: a value past 9999-12-31
+    (253402300799) is refused rather than guessed at."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if not 0 <= value <= MAX_EPOCH_SECONDS:
+        raise ValueError(messages.KPI_EPOCH_RANGE.format(maximum=MAX_EPOCH_SECONDS))
+    return datetime.fromtimestamp(value, UTC)
+
+
 def _null_is(default: object) -> BeforeValidator:
     """An explicit null on an optional field means its default, as when the field is omitted."""
     return BeforeValidator(lambda value: default if value is None else value)
@@ -108,6 +120,20 @@ KpiDate = Annotated[
     AfterValidator(_calendar_date),
     WithJsonSchema({"type": "string", "format": "date", "example": "2024-01-15"}),
 ]
+Timestamp = Annotated[
+    UtcDateTime,
+    BeforeValidator(_epoch_seconds),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date-time"},
+                {"type": "number", "minimum": 0, "maximum": 253402300799},
+            ],
+            "description": "ISO 8601, or seconds since 1970-01-01 UTC (never milliseconds)",
+            "example": "2024-01-15T18:30:00Z",
+        }
+    ),
+]
 Source = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SOURCE)
 ]
@@ -121,7 +147,7 @@ class KpiEntryData(Input):
     nb_ventes: Count
     nb_articles: Count
     prospects: Annotated[Count, _null_is(0), Field(json_schema_extra=_or_null)] = 0
-    timestamp: UtcDateTime | None = None
+    timestamp: Timestamp | None = None
 
 
 class KpiSync(Input):
@@ -235,7 +261,10 @@ async def _apply(operations: list[UpdateOne]) -> KpiSyncCounts:
     """Every upsert in one transaction: if any fails, none of them is applied."""
     async with transactions.transaction(KpiEntry) as session:
         result = await KpiEntry.get_motor_collection().bulk_write(operations, session=session)
-    return KpiSyncCounts(created=result.upserted_count, updated=result.matched_count)
+    counts = KpiSyncCounts(created=result.upserted_count, updated=result.matched_count)
+    KPI_ENTRIES_WRITTEN.labels("created").inc(counts.created)
+    KPI_ENTRIES_WRITTEN.labels("updated").inc(counts.updated)
+    return counts
 
 
 async def _upsert_all(operations: list[UpdateOne]) -> KpiSyncCounts:

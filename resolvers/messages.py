@@ -32,6 +32,10 @@ KPI_UNKNOWN_SELLERS = "kpi_entries: seller_id not a seller of this store: {ids}"
 KPI_DUPLICATE_SELLERS = "seller_id appears more than once: {ids}"
 KPI_INVALID_DATE = "Input should be a real calendar date in the format YYYY-MM-DD"
 KPI_NOT_A_NUMBER = "Input should be a number"
+KPI_EPOCH_RANGE = (
+    "A number is read as seconds since 1970-01-01 UTC, from 0 to {maximum}; "
+    "send milliseconds divided by 1000, or an ISO 8601 date and time"
+)
 KPI_WRITE_FAILED = (
     "Database write error: the KPI entries may not all have been saved; "
     "sending the same request again is safe"
@@ -73,9 +77,12 @@ API_KEY_INACTIVE_CANNOT_ROTATE = "API key is inactive and cannot be rotated"
 API_KEY_REQUIRED = "This operation describes an API key: call it with one"
 GERANT_SESSION_REQUIRED = "This operation requires a gérant session (log in with a password)"
 INVALID_CREDENTIALS = "Invalid email or password"
+PASSWORD_BLANK = "A password cannot be only spaces"
 INVALID_SESSION = "Invalid or expired session token"
 
 INVALID_JSON = "Request body is not valid JSON"
+BODY_TOO_DEEP = "Request body is nested too deeply"
+GRAPHQL_BODY_NOT_OBJECT = "The request body must be a JSON object with a `query`"
 BODY_TOO_LARGE = "Request body too large (maximum 1 MiB)"
 INTERNAL_ERROR = "Internal server error"
 INVALID_TEXT = "Text must be valid Unicode (no unpaired surrogates)"
@@ -91,6 +98,7 @@ IDEMPOTENCY_KEY_IN_PROGRESS = (
 )
 
 INVALID_CURSOR = "after: invalid cursor"
+TIME_OUT_OF_RANGE = "Times must be between {earliest} and {latest}"
 PAGE_SIZE_RANGE = "first: must be between 1 and {maximum}"
 RATE_LIMITED = "Rate limit exceeded: {limit} requests per minute for this API key. Retry later"
 AUTH_FAILURES_LIMITED = "Too many failed authentications from this address. Retry later"

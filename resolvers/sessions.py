@@ -37,11 +37,13 @@ async def login(
     if len(email) > MAX_EMAIL or len(password) > MAX_PASSWORD_LENGTH:
         raise Unauthenticated(messages.INVALID_CREDENTIALS, "bad_credentials")
     key = email_key(email)
-    await asyncio.sleep(throttle.delay(key))
+    await asyncio.sleep(throttle.attempt(key))
     user = await User.find_one({"email_key": key})
     hash_ = user.password_hash if user and user.status == UserStatus.ACTIVE else None
-    if user is None or not await verify_password(hash_, password):
-        throttle.failed(key)
+    # Checked whoever asks, against a stand-in hash when there is none: an unknown email
+    # takes as long as a known one, and tells nothing.
+    matched = await verify_password(hash_, password)
+    if user is None or not matched:
         raise Unauthenticated(messages.INVALID_CREDENTIALS, "bad_credentials")
     throttle.succeeded(key)
     return LoginResult(token=signer.issue(user), user=user)

@@ -157,6 +157,13 @@ def require_user_in_scope(actor: Actor, user: User) -> None:
     actor.require_store(user.store_id)
 
 
+async def require_open_store(actor: Actor, store_id: str) -> None:
+    """400 if the store is closed: its staff stay suspended until it is reopened."""
+    store = await Store.find_one({"_id": store_id, "gerant_id": actor.gerant_id})
+    if store is not None and not store.active:
+        raise BadRequest(messages.STORE_INACTIVE)
+
+
 async def update_user(*, actor: Actor, user_id: str, data: UserUpdate) -> User:
     """Apply the whitelisted fields present in `data`; returns the updated user."""
     actor.require(Permission.USERS_WRITE)
@@ -168,6 +175,8 @@ async def update_user(*, actor: Actor, user_id: str, data: UserUpdate) -> User:
     require_user_in_scope(actor, user)
     if user.role is Role.GERANT and "status" in data.model_fields_set:
         raise Forbidden(messages.GERANT_STATUS_LOCKED)
+    if data.status == UserStatus.ACTIVE.value and user.store_id is not None:
+        await require_open_store(actor, user.store_id)
     changes = {**data.model_dump(include=data.model_fields_set), "updated_at": utcnow()}
     await User.find_one({"_id": user.id, "gerant_id": actor.gerant_id}).update({"$set": changes})
     for field, value in changes.items():

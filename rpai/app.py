@@ -17,9 +17,9 @@ from edge.observability import Observability
 from edge.paths import GRAPHQL_PATH
 from edge.rate_limits import RateLimitGuard
 from infra.audit_buffer import AuditBuffer
-from infra.background import periodically
+from infra.background import periodically, running
 from infra.idempotency_store import IdempotencyStore
-from infra.key_cache import KeyCache
+from infra.key_directory import KeyDirectory
 from infra.key_usage import KeyUsageRecorder
 from infra.login_throttle import LoginThrottle
 from infra.mail import SmtpServer, invitation_outbox
@@ -45,7 +45,7 @@ def build_services(settings: Settings) -> Services:
         signer=TokenSigner(
             secret=jwt_secret(settings), ttl=timedelta(minutes=settings.jwt_ttl_minutes)
         ),
-        keys=KeyCache(ttl=settings.key_cache_seconds),
+        keys=KeyDirectory(ttl=settings.key_cache_seconds),
         key_usage=KeyUsageRecorder(),
         rate_limits=RateLimits.build(
             per_key=settings.rate_limit_per_minute, auth_failures=settings.auth_failures_per_minute
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with database_url(settings) as url:
             async with (
                 connected(url, settings) as database,
+                running(services.keys.follow),
                 periodically(settings.key_usage_flush_seconds, services.key_usage.flush),
                 periodically(settings.rate_limit_sync_seconds, services.rate_limits.sync),
                 periodically(settings.audit_flush_seconds, services.audit.flush),

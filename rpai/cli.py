@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from types import FrameType
 from typing import Any
 
-from infra.key_cache import KeyCache
+from infra.key_directory import KeyDirectory
 from models.clock import as_utc
 from resolvers.api_keys import ApiKeyCreate, create_api_key, revoke_api_key
 from resolvers.errors import AppError
@@ -78,7 +78,7 @@ async def _create_api_key(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def _revoke_api_key(args: argparse.Namespace) -> dict[str, Any]:
-    key = await revoke_api_key(key_id=args.key_id, keys=KeyCache())
+    key = await revoke_api_key(key_id=args.key_id, keys=KeyDirectory())
     return {"id": key.id, "active": key.active}
 
 
@@ -105,14 +105,19 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
 
     from rpai.app import create_app
 
-    configure_logging(settings.log_level)
+    log_config = configure_logging(settings.log_level)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_config": log_config,
+        "access_log": False,
+    }
     if settings.mongodb_url:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(create_app(settings), **options)
         return
     with embedded_server(settings.data_dir) as url:
-        served = settings.model_copy(update={"mongodb_url": url})
-        uvicorn.run(create_app(served), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(create_app(settings.model_copy(update={"mongodb_url": url})), **options)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,6 +1,9 @@
 """The Strawberry schema: GraphQL types and operations that call the resolvers."""
 
+import json
+
 import strawberry
+from cross_web import HTTPException
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -11,6 +14,7 @@ from strawberry.extensions import (
 from strawberry.fastapi import GraphQLRouter
 from strawberry.tools import merge_types
 
+from resolvers import messages
 from schema.api_keys import ApiKeyMutation, ApiKeyQuery
 from schema.audit import AuditQuery, OperationRecorder
 from schema.context import get_context
@@ -69,6 +73,19 @@ schema = Schema(
 )
 
 
-def graphql_router() -> GraphQLRouter[object, None]:
+class Router(GraphQLRouter[object, None]):
+    """Strawberry's router, refusing with a 400 what is not one GraphQL request as JSON."""
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            decoded = json.loads(data)
+        except RecursionError:
+            raise HTTPException(400, messages.BODY_TOO_DEEP) from None
+        if not isinstance(decoded, dict | list):  # a list is a batch, refused as such
+            raise HTTPException(400, messages.GRAPHQL_BODY_NOT_OBJECT)
+        return decoded
+
+
+def graphql_router() -> Router:
     """The /graphql router, GraphiQL included for browsers."""
-    return GraphQLRouter(schema, context_getter=get_context, graphql_ide="graphiql")
+    return Router(schema, context_getter=get_context, graphql_ide="graphiql")

@@ -5,9 +5,8 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
-from graphql import FieldNode
+from graphql import FieldNode, get_operation_ast
 from strawberry.extensions import SchemaExtension
-from strawberry.utils.operation import get_first_operation
 
 from edge.context import record_operation
 from models import AuditRecord
@@ -20,12 +19,15 @@ from schema.inputs import parse_input
 
 
 class OperationRecorder(SchemaExtension):
-    """Names the operation (`mutation createApiKey`) in the request context for the audit."""
+    """Names the operation that runs (`mutation createApiKey`), the one `operationName` picks in
+    a document of several, in the request context for the audit."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        definition = get_first_operation(document) if document is not None else None
+        definition = (
+            get_operation_ast(document, context.operation_name) if document is not None else None
+        )
         if definition is not None and isinstance(context.context, Context):
             fields = [
                 selection.name.value

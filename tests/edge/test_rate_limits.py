@@ -1,9 +1,17 @@
-"""Rate limits at the edge, over HTTP on SecantusDB: per caller, and failed logins per IP."""
+"""Rate limits at the edge, over HTTP on SecantusDB: per caller, and failing credentials per
+IP."""
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
 
 import httpx
 
+from infra.api_key_format import generate_key
 from infra.rate_limits import RateLimiter
+from infra.tokens import TokenSigner
 from rpai.settings import Settings
+from tests.conftest import TEST_JWT_SECRET
 from tests.support.app import serving
 from tests.support.factories import make_gerant, make_key
 
@@ -51,6 +59,39 @@ class TestRateLimits:
             assert "retry-after" in blocked.headers
             valid = await http.get("/api/integrations/me", headers={"X-API-Key": key})
             assert valid.status_code == 200
+
+    async def test_a_parallel_flood_is_counted_as_it_starts(self, settings: Settings) -> None:
+        limited = settings.model_copy(update={"auth_failures_per_minute": 3})
+        async with serving(limited) as http:
+            forged = [generate_key() for _ in range(20)]
+            answers = await asyncio.gather(
+                *(http.get("/api/integrations/stores", headers={"X-API-Key": k}) for k in forged)
+            )
+            assert Counter(a.status_code for a in answers) == {401: 3, 429: 17}
+            login = await http.post(
+                "/graphql",
+                json={"query": 'mutation { login(email: "a@b.fr", password: "x") { token } }'},
+            )
+            [error] = login.json()["errors"]
+            assert error["extensions"]["code"] == "UNAUTHENTICATED"  # not held back by the flood
+
+    async def test_a_session_is_counted_once_however_its_token_is_spelled(
+        self, settings: Settings
+    ) -> None:
+        limited = settings.model_copy(update={"rate_limit_per_minute": 3})
+        async with serving(limited) as http:
+            gerant = await make_gerant()
+            token = TokenSigner(secret=TEST_JWT_SECRET, ttl=timedelta(hours=1)).issue(gerant).token
+            statuses = []
+            for spelling in (token, token + "=", token, token + "="):
+                answer = await http.post(
+                    "/graphql",
+                    json={"query": "{ stores { id } }"},
+                    headers={"Authorization": f"Bearer {spelling}"},
+                )
+                errors = answer.json().get("errors") or [{"extensions": {"status": 200}}]
+                statuses.append(errors[0]["extensions"]["status"])
+            assert statuses == [200, 200, 200, 429]
 
     async def test_keys_validated_before_a_flood_keep_working(self, settings: Settings) -> None:
         limited = settings.model_copy(update={"auth_failures_per_minute": 3})

@@ -58,3 +58,18 @@ async def test_an_outage_is_one_warning_line(caplog: pytest.LogCaptureFixture) -
     assert record.levelno == logging.WARNING
     assert record.exc_info is None
     assert "database unavailable (AutoReconnect)" in record.getMessage()
+
+
+@pytest.mark.usefixtures("client")
+async def test_a_flush_cut_short_never_sends_a_written_record_again() -> None:
+    audit_log = AuditBuffer(retention=timedelta(days=1))
+    audit_log.record(method="GET", path="/x", status=200, latency_ms=1.0, request_id="r1")
+    written_before = list(audit_log.pending)
+    await AuditRecord.get_motor_collection().insert_many([dict(r) for r in written_before])
+    # As after a timeout that struck once the first record was written: it is queued again.
+    audit_log.pending = [*written_before, *audit_log.pending]
+    audit_log.record(method="GET", path="/y", status=200, latency_ms=1.0, request_id="r2")
+    assert await audit_log.flush() == 1
+    assert audit_log.pending == []
+    assert await audit_log.flush() == 0
+    assert sorted(r.request_id for r in await AuditRecord.find_all().to_list()) == ["r1", "r2"]

@@ -1,11 +1,15 @@
 """Key creation rules: permissions, store ids of the tenant, expiry; the plaintext is not stored."""
 
+from datetime import timedelta
+
 import pytest
 
 from infra.api_key_format import hash_key
+from infra.key_directory import KeyDirectory
 from models import ApiKey, User
 from models.clock import utcnow
-from resolvers.api_keys import ApiKeyCreate, CreatedApiKey, create_api_key
+from resolvers.api_keys import ApiKeyCreate, CreatedApiKey, create_api_key, rotate_api_key
+from resolvers.auth import actor_for_user
 from resolvers.errors import BadRequest
 from resolvers.validation import parse
 from tests.support.factories import make_gerant, make_store
@@ -102,3 +106,33 @@ async def test_inputs_are_bounded(data: dict[str, object], message: str) -> None
     with pytest.raises(BadRequest) as raised:
         await create(await make_gerant(), data)
     assert raised.value.message == message
+
+
+async def test_rotation_gives_the_new_key_a_full_lifetime_from_now() -> None:
+    gerant = await make_gerant()
+    gerant_actor = actor_for_user(gerant)
+    created = await create(
+        gerant, {"name": "x", "permissions": ["kpi:write"], "expires_in_days": 30}
+    )
+    soon = utcnow() + timedelta(days=2)  # expiring: the warning advises to rotate now
+    await ApiKey.find_one({"_id": created.api_key.id}).update({"$set": {"expires_at": soon}})
+    rotated = await rotate_api_key(
+        actor=gerant_actor, key_id=created.api_key.id, grace_days=7, keys=KeyDirectory()
+    )
+    assert rotated.api_key.expires_at is not None
+    lifetime = rotated.api_key.expires_at - utcnow()
+    assert timedelta(days=29.99) < lifetime <= timedelta(days=30)
+    again = await rotate_api_key(
+        actor=gerant_actor, key_id=rotated.api_key.id, grace_days=7, keys=KeyDirectory()
+    )
+    assert again.api_key.expires_at is not None
+    assert timedelta(days=29.99) < again.api_key.expires_at - utcnow() <= timedelta(days=30)
+
+
+async def test_keys_without_expiry_stay_without_after_rotation() -> None:
+    gerant = await make_gerant()
+    created = await create(gerant, {"name": "x", "permissions": ["kpi:write"]})
+    rotated = await rotate_api_key(
+        actor=actor_for_user(gerant), key_id=created.api_key.id, grace_days=0, keys=KeyDirectory()
+    )
+    assert rotated.api_key.expires_at is None

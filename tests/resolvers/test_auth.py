@@ -3,7 +3,7 @@ ones at once."""
 
 import pytest
 
-from infra.key_cache import KeyCache
+from infra.key_directory import KeyDirectory
 from models import ApiKey
 from resolvers.api_keys import revoke_api_key
 from resolvers.auth import actor_for_api_key
@@ -27,11 +27,13 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def keys(clock: Clock) -> KeyCache:
-    return KeyCache(clock=clock)
+def keys(clock: Clock) -> KeyDirectory:
+    return KeyDirectory(clock=clock)
 
 
-async def test_a_change_made_elsewhere_is_seen_within_the_ttl(clock: Clock, keys: KeyCache) -> None:
+async def test_a_change_made_elsewhere_is_seen_within_the_ttl(
+    clock: Clock, keys: KeyDirectory
+) -> None:
     key = await make_key(await make_gerant())
     await actor_for_api_key(key, keys=keys)
     await ApiKey.find_one().update({"$set": {"active": False}})
@@ -42,7 +44,7 @@ async def test_a_change_made_elsewhere_is_seen_within_the_ttl(clock: Clock, keys
         await actor_for_api_key(key, keys=keys)
 
 
-async def test_a_revocation_in_this_process_is_immediate(keys: KeyCache) -> None:
+async def test_a_revocation_in_this_process_is_immediate(keys: KeyDirectory) -> None:
     key = await make_key(await make_gerant())
     actor = await actor_for_api_key(key, keys=keys)
     assert actor.key_id is not None
@@ -51,10 +53,10 @@ async def test_a_revocation_in_this_process_is_immediate(keys: KeyCache) -> None
         await actor_for_api_key(key, keys=keys)
 
 
-async def test_a_cached_key_still_expires_on_time(keys: KeyCache) -> None:
+async def test_a_cached_key_still_expires_on_time(keys: KeyDirectory) -> None:
     key = await make_key(await make_gerant(), expires_in_days=1)
     await actor_for_api_key(key, keys=keys)
-    [(cached, fetched)] = keys.entries.values()
+    [(cached, fetched)] = keys.by_hash.values()
     assert cached.expires_at is not None
     cached.expires_at = cached.expires_at.replace(year=2000)
     with pytest.raises(Unauthenticated, match="API key has expired"):

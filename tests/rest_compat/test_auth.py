@@ -10,7 +10,7 @@ from models import ApiKey
 from models.clock import utcnow
 from resolvers import messages
 from resolvers.api_keys import revoke_api_key
-from tests.support.app import services_of
+from tests.support.app import key_synced, services_of
 from tests.support.factories import make_gerant, make_key, make_store
 from tests.support.transport import graphql, rest
 
@@ -53,6 +53,7 @@ async def test_revoked_key_is_401_inactive(client: httpx.AsyncClient) -> None:
 async def test_expired_key_is_401_expired(client: httpx.AsyncClient) -> None:
     key = await make_key(await make_gerant(), expires_in_days=1)
     await ApiKey.find_one().update({"$set": {"expires_at": utcnow() - timedelta(seconds=1)}})
+    await key_synced(client, key)
     assert await both(client, key) == [(401, messages.EXPIRED_API_KEY)] * 2
 
 

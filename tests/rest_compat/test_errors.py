@@ -1,9 +1,12 @@
 """The error mapping of both transports: expected errors, unexpected ones, and the database down."""
 
+import logging
+
 import httpx
 import pytest
 from pymongo.errors import ServerSelectionTimeoutError
 
+from edge.log_records import install_request_ids
 from resolvers import stores
 from tests.support.factories import make_gerant, make_key
 from tests.support.transport import graphql, rest
@@ -43,6 +46,27 @@ async def test_unexpected_error_is_500_without_internals(
     }
     assert "hunter2" not in response.text
     assert "RuntimeError" in caplog.text
+
+
+async def test_a_500s_request_id_is_on_its_log_lines(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    install_request_ids()
+    key = await make_key(await make_gerant())
+    monkeypatch.setattr(stores, "list_stores", fail)
+    with caplog.at_level(logging.INFO):
+        failed = await client.get(
+            "/api/integrations/stores", headers={"X-API-Key": key, "X-Request-ID": "support-42"}
+        )
+    assert failed.json()["request_id"] == "support-42"
+    traceback_lines = [record for record in caplog.records if record.exc_info]
+    assert traceback_lines
+    assert {getattr(record, "request_id", None) for record in traceback_lines} == {"support-42"}
+    [access] = [record for record in caplog.records if record.name == "rpai.access"]
+    assert (access.getMessage().split()[:3], getattr(access, "request_id", None)) == (
+        ["GET", "/api/integrations/stores", "500"],
+        "support-42",
+    )
 
 
 async def test_database_failure_is_503_with_retry_after(

@@ -168,3 +168,46 @@ def test_errors_go_to_stderr_with_exit_1(tmp_path: Path, args: list[str], messag
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.startswith(message)
+
+
+def test_a_key_revoked_from_the_cli_is_refused_by_the_running_server(tmp_path: Path) -> None:
+    """The server's key directory follows the database: a revocation made by another process
+    takes effect within a second, with no lookup on the request path."""
+    data, log = tmp_path / "data", tmp_path / "server.log"
+    rpai_json(data, "create-gerant", "--name", "Alice", "--email", "alice@example.com")
+    with serving(data, log) as base:
+        created = rpai_json(
+            data,
+            "create-api-key",
+            "--gerant-email",
+            "alice@example.com",
+            "--name",
+            "Caisse",
+            "--permissions",
+            "stores:read",
+        )
+        headers = {"X-API-Key": created["key"]}
+        assert httpx.get(f"{base}/api/integrations/me", headers=headers).status_code == 200
+        rpai_json(data, "revoke-api-key", created["id"])
+        revoked_at = time.monotonic()
+        while httpx.get(f"{base}/api/integrations/me", headers=headers).status_code == 200:
+            assert time.monotonic() - revoked_at < 1.0, "still accepted a second later"
+            time.sleep(0.01)
+
+
+def test_secrets_never_reach_the_logs_and_each_line_names_its_request(tmp_path: Path) -> None:
+    data, log = tmp_path / "data", tmp_path / "server.log"
+    password, token = "hunter2-never-logged", "tok-never-logged"
+    with serving(data, log) as base:
+        mutation = f'mutation {{ login(email: "a@b.fr", password: "{password}") {{ token }} }}'
+        over_get = httpx.get(f"{base}/graphql", params={"query": mutation})
+        assert over_get.status_code in (400, 405)
+        page = httpx.get(f"{base}/invitation", params={"token": token})
+        assert page.status_code == 200
+    text = log.read_text()
+    assert password not in text
+    assert token not in text
+    page_line = next(line for line in text.splitlines() if "GET /invitation 200" in line)
+    assert f"[{page.headers['x-request-id']}]" in page_line
+    graphql_line = next(line for line in text.splitlines() if "GET /graphql" in line)
+    assert f"[{over_get.headers['x-request-id']}]" in graphql_line

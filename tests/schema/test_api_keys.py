@@ -11,7 +11,7 @@ from models import ApiKey, User
 from models.clock import utcnow
 from resolvers.gerants import GerantCreate, create_gerant
 from tests.conftest import TEST_JWT_SECRET
-from tests.support.app import services_of
+from tests.support.app import key_synced, services_of
 from tests.support.factories import make_gerant, make_key, make_store
 
 pytestmark = pytest.mark.usefixtures("client")
@@ -266,7 +266,7 @@ class TestKeyLifecycle:
         assert old.expires_at is not None
         assert timedelta(days=6.99) < old.expires_at - utcnow() <= timedelta(days=7)
         await ApiKey.find_one({"_id": old_id}).update({"$set": {"expires_at": utcnow()}})
-        services_of(client).keys.drop(old_id)  # as any process sees it, past the cache's TTL
+        await key_synced(client, old_key)
         response = await client.get("/api/integrations/stores", headers={"X-API-Key": old_key})
         assert (response.status_code, response.json()) == (401, {"detail": "API key has expired"})
         assert await stores_status(client, new["key"]) == 200

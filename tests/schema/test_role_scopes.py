@@ -266,7 +266,11 @@ class TestSuspension:
     ) -> None:
         w = world
         await set_password(data=PasswordChange(email=w.manager.email, password=PASSWORD))
+        assert (await error(client, w, "manager", STORES))[0] == "UNAUTHENTICATED"  # older
         assert await logged_in(client, w.manager.email)
+        manager = await User.get(w.manager.id)
+        assert manager is not None
+        w.tokens["manager"] = SIGNER.issue(manager).token
         assert await data(client, w, "manager", STORES) == [{"id": w.paris.id}]
         await data(client, w, "gerant", self.UPDATE, u=w.manager.id, s="suspended")
         assert (await error(client, w, "manager", STORES))[0] == "UNAUTHENTICATED"
@@ -279,6 +283,10 @@ class TestSuspension:
         w = world
         await set_password(data=PasswordChange(email=w.ana.email, password=PASSWORD))
         assert await logged_in(client, w.ana.email)
+        ana = await User.get(w.ana.id)
+        assert ana is not None
+        w.tokens["seller"] = SIGNER.issue(ana).token
+        assert await data(client, w, "seller", ENTRIES, f=PERIOD) is not None
         await data(client, w, "gerant", self.DELETE, u=w.ana.id)
         assert (await error(client, w, "seller", ENTRIES, f=PERIOD))[0] == "UNAUTHENTICATED"
         login = await gql(client, LOGIN, {"e": w.ana.email, "p": PASSWORD})

@@ -8,13 +8,26 @@ from pymongo import monitoring
 IGNORED = frozenset({"endSessions", "hello", "isMaster", "ismaster"})
 
 
+def opens_a_change_stream(event: monitoring.CommandStartedEvent) -> bool:
+    pipeline = event.command.get("pipeline") or []
+    return event.command_name == "aggregate" and any("$changeStream" in s for s in pipeline)
+
+
 class CommandCounter(monitoring.CommandListener):
-    """Records (database, command name, collection) of every command started by any client."""
+    """Records (database, command name, collection) of every command started by any client,
+    except change-stream traffic (the key directory's, in the background, not any request's)."""
 
     def __init__(self) -> None:
         self.commands: list[tuple[str, str, str]] = []
+        self.stream_requests: set[int] = set()
+        self.stream_cursors: set[int] = set()
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if opens_a_change_stream(event):
+            self.stream_requests.add(event.request_id)
+            return
+        if event.command_name == "getMore" and event.command["getMore"] in self.stream_cursors:
+            return
         if event.command_name not in IGNORED:
             target = event.command.get(event.command_name)
             self.commands.append(
@@ -22,7 +35,8 @@ class CommandCounter(monitoring.CommandListener):
             )
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        del event
+        if event.request_id in self.stream_requests:
+            self.stream_cursors.add(event.reply["cursor"]["id"])
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         del event
