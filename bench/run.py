@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import durability
 import httpx
 from bson import Decimal128, ObjectId
 from motor.motor_asyncio import AsyncIOMotorClient
@@ -418,6 +419,8 @@ def main() -> None:
             db.wait(timeout=30)
     report = table(ours, bare, raw_rate)
     print(report)  # noqa: T201 - the benchmark's output
+    costs = durability.report()
+    print(costs)  # noqa: T201
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     notes = (ROOT / "bench" / "PROFILE.md").read_text()
     (ROOT / "bench" / "RESULTS.md").write_text(
@@ -425,7 +428,10 @@ def main() -> None:
         f"`make bench`: {args.requests} requests per read scenario, {args.sync_requests} per KPI "
         f"scenario, concurrency {args.concurrency} (KPI: {args.sync_concurrency}); SecantusDB in "
         f"its own process; both servers "
-        f"under uvicorn with {' '.join(UVICORN_FLAGS)}.\n\n{report}\n\n{notes}"
+        f"under uvicorn with {' '.join(UVICORN_FLAGS)}.\n\n{report}\n\n"
+        f"## What durability costs\n\n`bench/durability.py`: the embedded database as shipped "
+        f"(the log synced at every commit, writes with j: true) against the same without, "
+        f"same writes, one client.\n\n{costs}\n\n{notes}"
     )
 
 
