@@ -170,4 +170,6 @@ def main(argv: list[str] | None = None) -> int:
         if stopped.code == 128 + signal.SIGTERM:
             return 0
         raise
+    except KeyboardInterrupt:
+        return 128 + signal.SIGINT
     return 0

@@ -161,26 +161,36 @@ class EmbeddedDatabase:
             "--credentials",
             str(self.data_dir / CREDENTIALS_FILE),
         ]
-        return subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        # A session of its own: Ctrl-C at a terminal reaches the server, which stops it after.
+        return subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
 
-    def _wait_ready(self, process: subprocess.Popen[bytes]) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    def _ready(self, process: subprocess.Popen[bytes], deadline: float) -> bool:
+        """Wait for the child to answer; False if it stopped first (its storage still busy)."""
         while not ping(self.url, ADDRESS_PROBE_TIMEOUT_MS):
             if process.poll() is not None:
-                raise DatabaseError(
-                    f"The embedded database stopped at start (exit status {process.returncode});"
-                    f" see the lines above. Its data is in {self.data_dir}."
-                )
+                return False
             if time.monotonic() > deadline:
                 process.kill()
                 raise DatabaseError(
                     f"The embedded database did not start within {START_TIMEOUT_SECONDS:g} s."
                 )
             time.sleep(0.05)
+        return True
 
     def start(self) -> None:
+        """Start the child; one that stops at once is tried again for a while, since a child of
+        a server killed a moment ago may still be closing the same storage."""
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
         self.process = self._spawn()
-        self._wait_ready(self.process)
+        while not self._ready(self.process, deadline):
+            if time.monotonic() > deadline:
+                raise DatabaseError(
+                    f"The embedded database stopped at start (exit status "
+                    f"{self.process.returncode}); see the lines above. "
+                    f"Its data is in {self.data_dir}."
+                )
+            time.sleep(RESTART_PAUSE_SECONDS)
+            self.process = self._spawn()
         self.supervisor.start()
 
     def _supervise(self) -> None:

@@ -8,6 +8,7 @@ tests/system/test_crash.py runs it a few times in CI.
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -101,9 +102,21 @@ def start_server(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes
         time.sleep(0.1)
 
 
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (Linux /proc): the server's embedded database."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
 def kill_everything(process: subprocess.Popen[bytes]) -> None:
     """SIGKILL to the server and its database at once, as a power cut would."""
+    database = children(process.pid)
     os.killpg(process.pid, signal.SIGKILL)
+    for pid in database:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     process.wait()
 
 

@@ -52,3 +52,12 @@ def test_sigterm_right_after_an_answer_keeps_the_write_and_stops_cleanly(tmp_pat
         server.terminate()
         server.wait(timeout=60)
     assert [store["id"] for store in stores] == [created.json()["store"]["id"]]
+
+
+def test_sigint_stops_the_server_and_its_database(tmp_path: Path) -> None:
+    data, log = tmp_path / "data", tmp_path / "server.log"
+    server = start_server(data, free_port(), log)
+    server.send_signal(signal.SIGINT)
+    assert server.wait(timeout=60) in (0, 128 + signal.SIGINT)
+    assert "Traceback" not in log.read_text()
+    assert "embedded database exited" not in log.read_text()
