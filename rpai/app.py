@@ -7,7 +7,6 @@ from typing import Any, Literal
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
-from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from pymongo.errors import PyMongoError
@@ -114,13 +113,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.state.database = database
                 yield
 
-    # Swagger UI and ReDoc are served from the installed package's files: no CDN, works offline.
-    app = FastAPIOffline(
+    app = FastAPI(
         title="Retail Performer AI — Integrations API",
         version=VERSION,
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        # Served by rpai/pages from the installed package's files: FastAPI's load a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     for router in ROUTERS:
         app.include_router(router, prefix=PREFIX)
