@@ -30,7 +30,9 @@ class StoreCreate(Input):
 class StoreFilter(Input):
     """Which stores to list: all the caller may read, or the one with `external_id`."""
 
-    external_id: ExternalId | None = None
+    external_id: ExternalId | None = Field(
+        default=None, description="Only the store with this external_id"
+    )
 
 
 class StoreUpdate(Input):

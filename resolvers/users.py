@@ -54,12 +54,16 @@ class UserUpdate(Input):
 class UserFilter(Input):
     """Which staff to list; every given condition must hold."""
 
-    store_id: Identifier | None = None
+    store_id: Identifier | None = Field(default=None, description="Staff of this store")
     role: Literal["manager", "seller"] | None = None
-    status: Literal["active", "suspended", "deleted"] | None = None
-    external_id: ExternalId | None = None
+    status: Literal["active", "suspended", "deleted"] | None = Field(
+        default=None, description="Default: every status, deleted users included"
+    )
+    external_id: ExternalId | None = Field(
+        default=None, description="The user with this external_id (and deleted ones who had it)"
+    )
     email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)] | None = (
-        None
+        Field(default=None, description="The user with this email, ignoring case")
     )
 
 

@@ -31,9 +31,11 @@ def loads_only_from(driver: WebDriver, base: str) -> None:
     found: list[str] = driver.execute_script(
         "return performance.getEntriesByType('resource').map((entry) => entry.name)"
     )
+    # Selenium's get_log is untyped; its entries are dicts with a "message".
+    log: list[dict[str, str]] = driver.get_log("browser")  # type: ignore[no-untyped-call]
     refused = [
         entry["message"]
-        for entry in driver.get_log("browser")
+        for entry in log
         if "Content Security Policy" in entry["message"] and "has been blocked" in entry["message"]
     ]
     elsewhere = [url for url in found if not url.startswith(base)]
