@@ -27,6 +27,7 @@ STORE_FIELDS = (
     "gerant_id",
     "active",
     "created_at",
+    "external_id",
 )
 KEY = {
     "id": "key_bench",

@@ -29,6 +29,9 @@ class UserStatus(StrEnum):
 NOT_DELETED = {"$in": [UserStatus.ACTIVE.value, UserStatus.SUSPENDED.value]}
 
 EMAIL_UNIQUE_INDEX = "email_key_unique"
+# A tenant's users who are not deleted have distinct external ids: deleting frees the id for a
+# newcomer (tills reuse their codes), while the deleted user keeps it for his history.
+EXTERNAL_ID_UNIQUE_INDEX = "tenant_external_id_unique"
 
 
 def email_key(email: str) -> str:
@@ -61,5 +64,14 @@ class User(Document):
             IndexModel(
                 [("gerant_id", ASCENDING), ("store_id", ASCENDING), ("role", ASCENDING)],
                 name="tenant_store_role",
+            ),
+            IndexModel(
+                [("gerant_id", ASCENDING), ("external_id", ASCENDING)],
+                unique=True,
+                name=EXTERNAL_ID_UNIQUE_INDEX,
+                partialFilterExpression={
+                    "external_id": {"$type": "string"},
+                    "status": {"$in": [UserStatus.ACTIVE.value, UserStatus.SUSPENDED.value]},
+                },
             ),
         ]

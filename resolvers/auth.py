@@ -10,7 +10,9 @@ from resolvers.actor import Actor
 from resolvers.errors import Unauthenticated
 from resolvers.permissions import ALL_PERMISSIONS, ALL_STORES, Permission
 
-MANAGER_PERMISSIONS = frozenset({Permission.STORES_READ.value, Permission.KPI_READ.value})
+MANAGER_PERMISSIONS = frozenset(
+    {Permission.STORES_READ.value, Permission.USERS_READ.value, Permission.KPI_READ.value}
+)
 SELLER_PERMISSIONS = frozenset({Permission.KPI_READ.value})
 
 

@@ -1,6 +1,6 @@
 """Field types shared by input models: trimmed, bounded strings."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
@@ -24,6 +24,22 @@ class Input(BaseModel):
     """Base of every input model: unknown fields are ignored, as the spec's bodies require."""
 
     model_config = ConfigDict(extra="ignore")
+
+
+NULL_SCHEMA = {"type": "null"}
+
+
+def omittable(schema: dict[str, Any]) -> None:
+    """Document a field that may be left out but is never null (a validator refuses null).
+
+    Pydantic describes `X | None = None` as nullable; generated clients would then send null.
+    """
+    alternatives = [item for item in schema.pop("anyOf", []) if item != NULL_SCHEMA]
+    schema.pop("default", None)
+    if len(alternatives) == 1:
+        schema.update(alternatives[0])
+    elif alternatives:
+        schema["anyOf"] = alternatives
 
 
 MIN_PASSWORD_LENGTH = 10

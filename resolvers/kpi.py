@@ -18,6 +18,7 @@ from pydantic import (
     StringConstraints,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, PyMongoError
@@ -30,9 +31,9 @@ from models.user import NOT_DELETED
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import AppError, BadRequest, ServiceUnavailable, as_app_error
-from resolvers.inputs import Identifier, Input
+from resolvers.inputs import ExternalId, Identifier, Input
 from resolvers.permissions import Permission
-from resolvers.stores import get_active_store
+from resolvers.stores import get_active_store, get_store_by_external_id, require_active
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,13 @@ MAX_EPOCH_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
 # JSON numbers and GraphQL Floats make it: the amount read is then exactly the amount sent.
 MAX_AMOUNT_DIGITS = 15
 CENT = Decimal("0.01")
+# How far from a whole number of cents an amount may be and still be that amount: binary
+# floats put noise in the 16th significant digit (1.1 * 3 == 3.3000000000000003).
+CENT_TOLERANCE = Decimal("1e-9")
+# Amounts of 10^13 euros or more are refused for their digits, not rounded to cents.
+MAX_WHOLE_DIGITS = MAX_AMOUNT_DIGITS - 2
+MAX_AMOUNT_TEXT = 50
+DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 DATE_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # A concurrent sync of the same entries aborts the transaction with a write conflict (labelled
 # TransientTransactionError) or, if it committed first, a duplicate key; the batch is tried again.
@@ -62,15 +70,28 @@ def _number(value: object) -> object:
     return value
 
 
-def _exact_decimal(value: object) -> object:
-    """A float becomes the decimal it was written as (0.1 → Decimal("0.1")), not its binary."""
-    value = _number(value)
-    return Decimal(repr(value)) if isinstance(value, float) else value
+def _in_cents(value: object) -> object:
+    """An amount, a number or a decimal string, as the whole number of cents it stands for.
 
-
-def _in_cents(value: Decimal) -> Decimal:
-    """Two decimal places, so equal amounts are stored alike; abs() only turns -0 into 0."""
-    return abs(value).quantize(CENT)
+    Within 1e-9 of a cent is that cent (float noise is not an error); anything finer is refused.
+    A float is read as the decimal it was written as (0.1 is 0.10, not its binary value).
+    Infinite, NaN and too large amounts are left for the field's own checks to refuse.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) > MAX_AMOUNT_TEXT or not DECIMAL_TEXT.fullmatch(text):
+            raise ValueError(messages.AMOUNT_NOT_A_NUMBER)
+        exact = Decimal(text)
+    elif isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError(messages.AMOUNT_NOT_A_NUMBER)
+    else:
+        exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not exact.is_finite() or exact.adjusted() >= MAX_WHOLE_DIGITS:
+        return exact
+    cents = exact.quantize(CENT)
+    if abs(exact - cents) > CENT_TOLERANCE:
+        raise ValueError(messages.AMOUNT_TOO_PRECISE)
+    return abs(cents) if cents.is_zero() else cents  # -0.00 is 0.00
 
 
 def _calendar_date(value: str) -> str:
@@ -111,9 +132,18 @@ Count = Annotated[int, Field(ge=0, le=MAX_COUNT), BeforeValidator(_number)]
 Amount = Annotated[
     Decimal,
     Field(ge=0, max_digits=MAX_AMOUNT_DIGITS, decimal_places=2, allow_inf_nan=False),
-    BeforeValidator(_exact_decimal),
-    AfterValidator(_in_cents),
-    WithJsonSchema({"type": "number", "minimum": 0, "multipleOf": 0.01, "example": 1250.5}),
+    BeforeValidator(_in_cents),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 9999999999999.99},
+                {"type": "string", "pattern": r"^[0-9]{1,13}(\.[0-9]{1,2})?$"},
+            ],
+            "description": "Euros, to the cent: a number or a decimal string (`1250.50`). "
+            "Float noise within 1e-9 of a cent is ignored; a finer amount is refused.",
+            "examples": [1250.5, "1250.50"],
+        }
+    ),
 ]
 KpiDate = Annotated[
     str,
@@ -139,26 +169,78 @@ Source = Annotated[
 ]
 
 
-class KpiEntryData(Input):
-    """One seller's figures for the day."""
+# Marks the first field of a pair given neither or both ways, so that its own validation names
+# it among the other fields' errors (a model validator would run only once they all pass).
+UNPAIRED = object()
 
-    seller_id: Identifier
+
+def _mark_unpaired(data: Any, first: str, second: str) -> Any:
+    if isinstance(data, dict) and (data.get(first) is None) == (data.get(second) is None):
+        return {**data, first: UNPAIRED}
+    return data
+
+
+def _paired(message: str) -> BeforeValidator:
+    def check(value: object) -> object:
+        if value is UNPAIRED:
+            raise ValueError(message)
+        return value
+
+    return BeforeValidator(check)
+
+
+class KpiEntryData(Input):
+    """One seller's figures for the day; the seller by our id or by his external id."""
+
+    seller_id: Annotated[
+        Identifier | None,
+        _paired(messages.KPI_SELLER_REFERENCE),
+        Field(description="Our id of the seller (or give seller_external_id)."),
+    ] = None
+    seller_external_id: Annotated[
+        ExternalId | None,
+        Field(description="The seller's external_id (instead of seller_id)."),
+    ] = None
     ca_journalier: Amount
     nb_ventes: Count
     nb_articles: Count
     prospects: Annotated[Count, _null_is(0), Field(json_schema_extra=_or_null)] = 0
     timestamp: Timestamp | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def one_seller_reference(cls, data: Any) -> Any:
+        return _mark_unpaired(data, "seller_id", "seller_external_id")
+
+
+def _appearing_twice(values: list[str | None]) -> list[str]:
+    seen = Counter(value for value in values if value is not None)
+    return sorted(value for value, times in seen.items() if times > 1)
+
 
 class KpiSync(Input):
-    """A batch of daily KPI entries for one store and one date."""
+    """A batch of daily KPI entries for one store and one date; the store by our id or by its
+    external id."""
 
-    store_id: Identifier
+    store_id: Annotated[
+        Identifier | None,
+        _paired(messages.KPI_STORE_REFERENCE),
+        Field(description="Our id of the store (or give store_external_id)."),
+    ] = None
+    store_external_id: Annotated[
+        ExternalId | None,
+        Field(description="The store's external_id (instead of store_id)."),
+    ] = None
     date: KpiDate
     kpi_entries: list[KpiEntryData] = Field(min_length=1, max_length=MAX_ENTRIES)
     source: Annotated[Source, _null_is(DEFAULT_SOURCE), Field(json_schema_extra=_or_null)] = (
         DEFAULT_SOURCE
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def one_store_reference(cls, data: Any) -> Any:
+        return _mark_unpaired(data, "store_id", "store_external_id")
 
     @field_validator("kpi_entries", mode="before")
     @classmethod
@@ -173,10 +255,17 @@ class KpiSync(Input):
     @field_validator("kpi_entries")
     @classmethod
     def one_entry_per_seller(cls, entries: list[KpiEntryData]) -> list[KpiEntryData]:
-        seen = Counter(entry.seller_id for entry in entries)
-        duplicates = sorted(seller_id for seller_id, times in seen.items() if times > 1)
+        problems = []
+        duplicates = _appearing_twice([entry.seller_id for entry in entries])
         if duplicates:
-            raise ValueError(messages.KPI_DUPLICATE_SELLERS.format(ids=", ".join(duplicates)))
+            problems.append(messages.KPI_DUPLICATE_SELLERS.format(ids=", ".join(duplicates)))
+        duplicates = _appearing_twice([entry.seller_external_id for entry in entries])
+        if duplicates:
+            problems.append(
+                messages.KPI_DUPLICATE_SELLER_EXTERNAL_IDS.format(ids=", ".join(duplicates))
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
         return entries
 
 
@@ -204,21 +293,64 @@ def store_sellers(actor: Actor, store_id: str) -> dict[str, Any]:
     }
 
 
-async def _require_store_sellers(actor: Actor, store: Store, seller_ids: list[str]) -> None:
-    """Raise 400 naming every id that is not a seller of `store`, in one query."""
-    query = {**store_sellers(actor, store.id), "_id": {"$in": seller_ids}}
-    found = set(await User.distinct("_id", query))
-    unknown = sorted(set(seller_ids) - found)
+async def _seller_ids(actor: Actor, store: Store, entries: list[KpiEntryData]) -> list[str]:
+    """Our id of each entry's seller, in one query; 400 naming every reference that is not a
+    seller of `store`, or a seller named twice (once by id, once by external id)."""
+    ids = [entry.seller_id for entry in entries if entry.seller_id is not None]
+    external_ids = [e.seller_external_id for e in entries if e.seller_external_id is not None]
+    query = store_sellers(actor, store.id)
+    by_external_id: dict[str, str] = {}
+    if external_ids:
+        conditions: list[dict[str, Any]] = [{"external_id": {"$in": external_ids}}]
+        if ids:
+            conditions.append({"_id": {"$in": ids}})
+        found = (
+            await User.get_motor_collection()
+            .find({**query, "$or": conditions}, {"_id": 1, "external_id": 1})
+            .to_list(None)
+        )
+        known = {document["_id"] for document in found}
+        by_external_id = {
+            document["external_id"]: document["_id"]
+            for document in found
+            if document.get("external_id") in set(external_ids)
+        }
+    else:
+        known = set(await User.distinct("_id", {**query, "_id": {"$in": ids}}))
+    problems = []
+    unknown = sorted(set(ids) - known)
     if unknown:
-        raise BadRequest(messages.KPI_UNKNOWN_SELLERS.format(ids=", ".join(unknown)))
+        problems.append(messages.KPI_UNKNOWN_SELLERS.format(ids=", ".join(unknown)))
+    unknown = sorted(set(external_ids) - set(by_external_id))
+    if unknown:
+        problems.append(messages.KPI_UNKNOWN_SELLER_EXTERNAL_IDS.format(ids=", ".join(unknown)))
+    if problems:
+        raise BadRequest("; ".join(problems))
+    resolved = [
+        entry.seller_id
+        if entry.seller_id is not None
+        else by_external_id[str(entry.seller_external_id)]
+        for entry in entries
+    ]
+    twice = _appearing_twice(list(resolved))
+    if twice:
+        duplicates = messages.KPI_DUPLICATE_SELLERS.format(ids=", ".join(twice))
+        raise BadRequest(f"kpi_entries: {duplicates}")
+    return resolved
 
 
 def _upsert(
-    *, actor: Actor, store: Store, data: KpiSync, entry: KpiEntryData, now: datetime
+    *,
+    actor: Actor,
+    store: Store,
+    data: KpiSync,
+    seller_id: str,
+    entry: KpiEntryData,
+    now: datetime,
 ) -> UpdateOne:
     """The upsert of one entry, keyed like the unique index: one entry per seller per date."""
     return UpdateOne(
-        {"seller_id": entry.seller_id, "date": data.date},
+        {"seller_id": seller_id, "date": data.date},
         {
             "$set": {
                 "gerant_id": actor.gerant_id,
@@ -282,15 +414,23 @@ async def _upsert_all(operations: list[UpdateOne]) -> KpiSyncCounts:
         attempt += 1
 
 
+async def _store_of(actor: Actor, data: KpiSync) -> Store:
+    """The active store the batch names, by our id or by its external id."""
+    if data.store_id is not None:
+        return await get_active_store(actor=actor, store_id=data.store_id)
+    external_id = str(data.store_external_id)
+    return require_active(await get_store_by_external_id(actor=actor, external_id=external_id))
+
+
 async def sync_kpis(*, actor: Actor, data: KpiSync) -> KpiSyncCounts:
     """Create or update one entry per seller for the date; any wrong seller: nothing written."""
     actor.require(Permission.KPI_WRITE)
-    store = await get_active_store(actor=actor, store_id=data.store_id)
-    await _require_store_sellers(actor, store, [entry.seller_id for entry in data.kpi_entries])
+    store = await _store_of(actor, data)
+    seller_ids = await _seller_ids(actor, store, data.kpi_entries)
     now = utcnow()
     return await _upsert_all(
         [
-            _upsert(actor=actor, store=store, data=data, entry=entry, now=now)
-            for entry in data.kpi_entries
+            _upsert(actor=actor, store=store, data=data, seller_id=seller_id, entry=entry, now=now)
+            for seller_id, entry in zip(seller_ids, data.kpi_entries, strict=True)
         ]
     )

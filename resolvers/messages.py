@@ -21,6 +21,7 @@ USER_WITHOUT_STORE = "API key restricted by store_ids cannot modify a user witho
 GERANT_STATUS_LOCKED = "Cannot change the gérant's status through the API"
 GERANT_NOT_DELETABLE = "Cannot delete a gérant through the API"
 EMAIL_TAKEN = "Email already registered"
+USER_EXTERNAL_ID_TAKEN = "A user with this external_id already exists"
 MANAGER_NOT_FOUND_IN_STORE = "Manager not found in this store"
 NO_FIELDS_TO_UPDATE = "No fields to update"
 FIELD_NOT_NULLABLE = "Field cannot be null"
@@ -30,6 +31,14 @@ SELLER_DELETED = "Seller supprimé avec succès"
 KPI_TOO_MANY_ENTRIES = "Too many entries: {count} (maximum {maximum} per request)"
 KPI_UNKNOWN_SELLERS = "kpi_entries: seller_id not a seller of this store: {ids}"
 KPI_DUPLICATE_SELLERS = "seller_id appears more than once: {ids}"
+KPI_STORE_REFERENCE = "Give exactly one of store_id and store_external_id"
+KPI_SELLER_REFERENCE = "Give exactly one of seller_id and seller_external_id"
+KPI_UNKNOWN_SELLER_EXTERNAL_IDS = (
+    "kpi_entries: seller_external_id not a seller of this store: {ids}"
+)
+KPI_DUPLICATE_SELLER_EXTERNAL_IDS = "seller_external_id appears more than once: {ids}"
+AMOUNT_TOO_PRECISE = "Amounts have at most two decimals (whole cents)"
+AMOUNT_NOT_A_NUMBER = "Input should be a number or a decimal string"
 KPI_INVALID_DATE = "Input should be a real calendar date in the format YYYY-MM-DD"
 KPI_NOT_A_NUMBER = "Input should be a number"
 KPI_EPOCH_RANGE = (

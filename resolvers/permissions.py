@@ -6,6 +6,7 @@ from enum import StrEnum
 class Permission(StrEnum):
     STORES_READ = "stores:read"
     STORES_WRITE = "stores:write"
+    USERS_READ = "users:read"
     USERS_WRITE = "users:write"
     KPI_WRITE = "kpi:write"
     KPI_READ = "kpi:read"

@@ -1,7 +1,10 @@
-"""Stores: listing within the key's scope, creation, soft deletion with staff suspension."""
+"""Stores: listing within the key's scope, creation, updates, soft deletion with staff
+suspension, and reopening."""
 
+from datetime import datetime
 from typing import Any
 
+from pydantic import Field, field_validator
 from pymongo.errors import DuplicateKeyError
 
 from models import Role, Store, User, UserStatus
@@ -11,7 +14,7 @@ from models.store import name_key
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import BadRequest, Forbidden, NotFound, duplicate_key_fields
-from resolvers.inputs import ExternalId, Input, Name, Phone, Text
+from resolvers.inputs import ExternalId, Input, Name, Phone, Text, omittable
 from resolvers.permissions import Permission
 
 
@@ -24,6 +27,41 @@ class StoreCreate(Input):
     external_id: ExternalId | None = None
 
 
+class StoreFilter(Input):
+    """Which stores to list: all the caller may read, or the one with `external_id`."""
+
+    external_id: ExternalId | None = Field(
+        default=None, description="Only the store with this external_id"
+    )
+
+
+class StoreUpdate(Input):
+    """The updatable fields; only those present are applied. `active: true` reopens a store."""
+
+    name: Name | None = Field(default=None, json_schema_extra=omittable)
+    location: Name | None = Field(default=None, json_schema_extra=omittable)
+    address: Text | None = None
+    phone: Phone | None = None
+    opening_hours: Text | None = None
+    external_id: ExternalId | None = None
+    active: bool | None = Field(default=None, json_schema_extra=omittable)
+
+    @field_validator("name", "location", "active")
+    @classmethod
+    def not_null(cls, value: object) -> object:
+        """A name, location or state may be left out, never cleared."""
+        if value is None:
+            raise ValueError(messages.FIELD_NOT_NULLABLE)
+        return value
+
+
+def taken(exc: DuplicateKeyError) -> BadRequest:
+    """The 400 a unique index on stores answers with: a name or an external id in use."""
+    if "name_key" in duplicate_key_fields(exc):
+        return BadRequest(messages.STORE_NAME_TAKEN)
+    return BadRequest(messages.STORE_EXTERNAL_ID_TAKEN)
+
+
 def readable_stores(actor: Actor) -> dict[str, Any]:
     """The filter of the stores this actor may see: its tenant, narrowed to the key's store_ids."""
     query: dict[str, Any] = {"gerant_id": actor.gerant_id}
@@ -32,10 +70,14 @@ def readable_stores(actor: Actor) -> dict[str, Any]:
     return query
 
 
-async def list_stores(*, actor: Actor) -> list[Store]:
-    """Every store the key may read, deactivated ones included, oldest first."""
+async def list_stores(*, actor: Actor, filter: StoreFilter | None = None) -> list[Store]:
+    """Every store the key may read, deactivated ones included, oldest first; or the one with
+    the filter's `external_id`."""
     actor.require(Permission.STORES_READ)
-    return await find_trusted(Store, readable_stores(actor), [("created_at", 1), ("_id", 1)])
+    query = readable_stores(actor)
+    if filter is not None and filter.external_id is not None:
+        query["external_id"] = filter.external_id
+    return await find_trusted(Store, query, [("created_at", 1), ("_id", 1)])
 
 
 async def create_store(*, actor: Actor, data: StoreCreate) -> Store:
@@ -56,9 +98,7 @@ async def create_store(*, actor: Actor, data: StoreCreate) -> Store:
     try:
         await store.insert()
     except DuplicateKeyError as exc:
-        if "name_key" in duplicate_key_fields(exc):
-            raise BadRequest(messages.STORE_NAME_TAKEN) from None
-        raise BadRequest(messages.STORE_EXTERNAL_ID_TAKEN) from None
+        raise taken(exc) from None
     return store
 
 
@@ -71,11 +111,51 @@ async def get_tenant_store(*, actor: Actor, store_id: str) -> Store:
     return store
 
 
-async def get_active_store(*, actor: Actor, store_id: str) -> Store:
-    """Like get_tenant_store, but a deactivated store is a 400."""
-    store = await get_tenant_store(actor=actor, store_id=store_id)
+async def get_store_by_external_id(*, actor: Actor, external_id: str) -> Store:
+    """The tenant's store with `external_id`: 404 if none, 403 outside the key's scope."""
+    store = await Store.find_one({"gerant_id": actor.gerant_id, "external_id": external_id})
+    if store is None:
+        raise NotFound(messages.STORE_NOT_FOUND)
+    actor.require_store(store.id)
+    return store
+
+
+def require_active(store: Store) -> Store:
+    """`store`, unless deactivated: then a 400."""
     if not store.active:
         raise BadRequest(messages.STORE_INACTIVE)
+    return store
+
+
+async def get_active_store(*, actor: Actor, store_id: str) -> Store:
+    """Like get_tenant_store, but a deactivated store is a 400."""
+    return require_active(await get_tenant_store(actor=actor, store_id=store_id))
+
+
+async def update_store(*, actor: Actor, store_id: str, data: StoreUpdate) -> Store:
+    """Apply the fields present in `data`; names and external ids stay unique as at creation.
+
+    `active: false` closes the store as a deletion does (its active staff are suspended);
+    `active: true` reopens it, its suspended staff staying suspended until updated.
+    """
+    actor.require(Permission.STORES_WRITE)
+    if not data.model_fields_set:
+        raise BadRequest(messages.NO_FIELDS_TO_UPDATE)
+    store = await get_tenant_store(actor=actor, store_id=store_id)
+    changes: dict[str, Any] = {**data.model_dump(include=data.model_fields_set)}
+    if data.name is not None:
+        changes["name_key"] = name_key(data.name)
+    changes["updated_at"] = utcnow()
+    try:
+        await Store.find_one({"_id": store.id, "gerant_id": actor.gerant_id}).update(
+            {"$set": changes}
+        )
+    except DuplicateKeyError as exc:
+        raise taken(exc) from None
+    if data.active is False:
+        await suspend_staff(actor=actor, store=store, now=changes["updated_at"])
+    for field, value in changes.items():
+        setattr(store, field, value)
     return store
 
 
@@ -87,6 +167,12 @@ async def delete_store(*, actor: Actor, store_id: str) -> str:
     await Store.find_one({"_id": store.id, "gerant_id": actor.gerant_id}).update(
         {"$set": {"active": False, "updated_at": now}}
     )
+    await suspend_staff(actor=actor, store=store, now=now)
+    return messages.STORE_DELETED
+
+
+async def suspend_staff(*, actor: Actor, store: Store, now: datetime) -> None:
+    """Suspend the active managers and sellers of a store being closed."""
     await User.find(
         {
             "gerant_id": actor.gerant_id,
@@ -95,4 +181,3 @@ async def delete_store(*, actor: Actor, store_id: str) -> str:
             "status": UserStatus.ACTIVE.value,
         }
     ).update({"$set": {"status": UserStatus.SUSPENDED.value, "updated_at": now}})
-    return messages.STORE_DELETED

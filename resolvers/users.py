@@ -1,9 +1,9 @@
-"""Staff of a tenant: creating managers and sellers in a store, listing sellers, updating and
-soft-deleting users."""
+"""Staff of a tenant: creating managers and sellers in a store, listing and looking them up,
+updating and soft-deleting users."""
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, EmailStr, StringConstraints, field_validator
+from pydantic import AfterValidator, EmailStr, Field, StringConstraints, field_validator
 from pymongo.errors import DuplicateKeyError
 
 from models import Role, Store, User, UserStatus
@@ -12,12 +12,14 @@ from models.user import NOT_DELETED, email_key
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import BadRequest, Forbidden, NotFound, duplicate_key_fields
-from resolvers.inputs import MAX_ID, ExternalId, Input, Name, Phone
+from resolvers.inputs import MAX_ID, MAX_TEXT, ExternalId, Identifier, Input, Name, Phone, omittable
 from resolvers.invitations import queue_invitation
+from resolvers.pages import Page, check_page_size, decode_cursor, page_of
 from resolvers.permissions import Permission
 from resolvers.stores import get_active_store, get_tenant_store
 
 UpdatableStatus = Annotated[Literal["active", "suspended"], AfterValidator(UserStatus)]
+STAFF_ROLES = (Role.MANAGER.value, Role.SELLER.value)
 
 
 class ManagerCreate(Input):
@@ -35,9 +37,9 @@ class SellerCreate(ManagerCreate):
 class UserUpdate(Input):
     """The whitelist of updatable fields; only the fields present in the payload are applied."""
 
-    name: Name | None = None
+    name: Name | None = Field(default=None, json_schema_extra=omittable)
     phone: Phone | None = None
-    status: UpdatableStatus | None = None
+    status: UpdatableStatus | None = Field(default=None, json_schema_extra=omittable)
     external_id: ExternalId | None = None
 
     @field_validator("name", "status")
@@ -49,8 +51,34 @@ class UserUpdate(Input):
         return value
 
 
+class UserFilter(Input):
+    """Which staff to list; every given condition must hold."""
+
+    store_id: Identifier | None = Field(default=None, description="Staff of this store")
+    role: Literal["manager", "seller"] | None = None
+    status: Literal["active", "suspended", "deleted"] | None = Field(
+        default=None, description="Default: every status, deleted users included"
+    )
+    external_id: ExternalId | None = Field(
+        default=None, description="The user with this external_id (and deleted ones who had it)"
+    )
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)] | None = (
+        Field(default=None, description="The user with this email, ignoring case")
+    )
+
+
+def duplicate_user(exc: DuplicateKeyError) -> BadRequest:
+    """The 400 a unique index on users answers with: a taken email or external id."""
+    fields = duplicate_key_fields(exc)
+    if "email_key" in fields:
+        return BadRequest(messages.EMAIL_TAKEN)
+    if "external_id" in fields:
+        return BadRequest(messages.USER_EXTERNAL_ID_TAKEN)
+    raise exc
+
+
 async def insert_user(user: User) -> User:
-    """Insert a new user; the unique index on email_key turns a taken email into a 400.
+    """Insert a new user; the unique indexes turn a taken email or external id into a 400.
 
     With `send_invitation`, the invitation is queued right after, in the outbox (the email is
     sent in the background, never during the request).
@@ -58,9 +86,7 @@ async def insert_user(user: User) -> User:
     try:
         await user.insert()
     except DuplicateKeyError as exc:
-        if "email_key" not in duplicate_key_fields(exc):
-            raise
-        raise BadRequest(messages.EMAIL_TAKEN) from None
+        raise duplicate_user(exc) from None
     if user.send_invitation:
         await queue_invitation(user)
     return user
@@ -136,6 +162,44 @@ async def list_sellers(*, actor: Actor, store_id: str | None) -> list[User]:
     return await User.find(query).sort("created_at", "_id").to_list()
 
 
+def readable_staff(actor: Actor) -> dict[str, Any]:
+    """The filter of the staff this actor may read: managers and sellers of its tenant, in the
+    stores of a restricted key or of a manager's session."""
+    query: dict[str, Any] = {"gerant_id": actor.gerant_id, "role": {"$in": list(STAFF_ROLES)}}
+    if actor.store_ids is not None:
+        query["store_id"] = {"$in": sorted(actor.store_ids)}
+    return query
+
+
+def after_cursor(cursor: str | None) -> str | None:
+    """The user id an opaque `after` cursor of a users page holds."""
+    return None if cursor is None else decode_cursor(cursor, 1)[0]
+
+
+async def list_users(
+    *, actor: Actor, filter: UserFilter, first: int, after: str | None
+) -> Page[User]:
+    """Managers and sellers matching `filter`, deleted ones included unless filtered out,
+    oldest first (ids are time-ordered), `first` at a time after the user id `after`."""
+    actor.require(Permission.USERS_READ)
+    check_page_size(first)
+    query = readable_staff(actor)
+    if filter.store_id is not None:
+        query["store_id"] = (await get_tenant_store(actor=actor, store_id=filter.store_id)).id
+    if filter.role is not None:
+        query["role"] = filter.role
+    if filter.status is not None:
+        query["status"] = filter.status
+    if filter.external_id is not None:
+        query["external_id"] = filter.external_id
+    if filter.email is not None:
+        query["email_key"] = email_key(filter.email)
+    if after is not None:
+        query["_id"] = {"$gt": after}
+    found = await User.find(query).sort("_id").limit(first + 1).to_list()
+    return page_of(found, first, lambda user: (user.id,))
+
+
 async def get_tenant_user(*, actor: Actor, user_id: str) -> User:
     """The user `user_id`: 404 if unknown, 403 if in another tenant."""
     user = await User.find_one({"_id": user_id})
@@ -178,7 +242,12 @@ async def update_user(*, actor: Actor, user_id: str, data: UserUpdate) -> User:
     if data.status == UserStatus.ACTIVE.value and user.store_id is not None:
         await require_open_store(actor, user.store_id)
     changes = {**data.model_dump(include=data.model_fields_set), "updated_at": utcnow()}
-    await User.find_one({"_id": user.id, "gerant_id": actor.gerant_id}).update({"$set": changes})
+    try:
+        await User.find_one({"_id": user.id, "gerant_id": actor.gerant_id}).update(
+            {"$set": changes}
+        )
+    except DuplicateKeyError as exc:
+        raise duplicate_user(exc) from None
     for field, value in changes.items():
         setattr(user, field, value)
     return user

@@ -15,12 +15,15 @@ router = APIRouter(tags=["kpi"])
 SYNC_ERRORS: Responses = {
     **AUTH_ERRORS,
     400: error(
-        "More than 100 entries, invalid data, a seller not of this store, an inactive store, "
-        "or a database write error",
+        "More than 100 entries, invalid data (an amount finer than a cent), a seller not of this "
+        "store, an inactive store, or a database write error",
         "kpi_entries[3].nb_ventes: Input should be greater than or equal to 0",
     ),
     **forbidden(Permission.KPI_WRITE),
-    404: error("Store not found, or not in the key's tenant", messages.STORE_NOT_FOUND),
+    404: error(
+        "Store not found (by store_id or store_external_id), or not in the key's tenant",
+        messages.STORE_NOT_FOUND,
+    ),
 }
 SYNCED_EXAMPLE = {
     "status": "success",
@@ -49,17 +52,30 @@ SYNC_EXAMPLE: dict[str, Any] = {
     ],
     "source": "external_api",
 }
+SYNC_BY_EXTERNAL_IDS_EXAMPLE: dict[str, Any] = {
+    "store_external_id": "LYON-001",
+    "date": "2024-01-15",
+    "kpi_entries": [
+        {
+            "seller_external_id": "SELLER-001",
+            "ca_journalier": "1250.50",
+            "nb_ventes": 12,
+            "nb_articles": 28,
+            "prospects": 35,
+        }
+    ],
+}
 
 
-class KpiSyncOut(BaseModel):
+class KpiSyncResult(BaseModel):
     status: Literal["success"]
     entries_created: int
     entries_updated: int
     total: int
 
 
-def kpi_sync_out(counts: kpi.KpiSyncCounts) -> KpiSyncOut:
-    return KpiSyncOut(
+def kpi_sync_out(counts: kpi.KpiSyncCounts) -> KpiSyncResult:
+    return KpiSyncResult(
         status=counts.status,
         entries_created=counts.created,
         entries_updated=counts.updated,
@@ -74,7 +90,13 @@ def kpi_sync_out(counts: kpi.KpiSyncCounts) -> KpiSyncOut:
 )
 async def sync_kpis(
     actor: CurrentActor,
-    data: kpi.KpiSync = Body(openapi_examples={"kpi": {"value": SYNC_EXAMPLE}}),  # noqa: B008
-) -> KpiSyncOut:
-    """Create or update up to 100 entries, one per seller and date; a bad batch writes nothing."""
+    data: kpi.KpiSync = Body(  # noqa: B008
+        openapi_examples={
+            "kpi": {"value": SYNC_EXAMPLE},
+            "external_ids": {"value": SYNC_BY_EXTERNAL_IDS_EXAMPLE},
+        }
+    ),
+) -> KpiSyncResult:
+    """Create or update up to 100 entries, one per seller and date; a bad batch writes nothing.
+    The store and each seller are named by our id or by their external_id."""
     return kpi_sync_out(await kpi.sync_kpis(actor=actor, data=data))

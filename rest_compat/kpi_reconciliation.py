@@ -9,6 +9,7 @@ from resolvers import kpi_queries, kpi_reconciliation, messages
 from resolvers.permissions import Permission
 from rest_compat.auth import CurrentActor
 from rest_compat.responses import AUTH_ERRORS, Responses, error, forbidden, success
+from rest_compat.serialization import Day
 
 router = APIRouter(tags=["kpi"])
 
@@ -50,8 +51,8 @@ RECONCILIATION_EXAMPLE = {
 }
 
 
-class KpiDayOut(BaseModel):
-    date: str
+class KpiDay(BaseModel):
+    date: Day
     entries: int = Field(description="How many entries (sellers) the day has")
     ca_total: str = Field(
         description="Euros as a decimal string with exactly two decimals", examples=["2230.75"]
@@ -64,17 +65,17 @@ class KpiDayOut(BaseModel):
     )
 
 
-class KpiReconciliationOut(BaseModel):
+class KpiReconciliation(BaseModel):
     model_config = ConfigDict(validate_by_name=True)
 
     store_id: str
-    from_: str = Field(alias="from")
-    to: str
-    days: list[KpiDayOut]
+    from_: Day = Field(alias="from")
+    to: Day
+    days: list[KpiDay]
 
 
-def kpi_day_out(day: kpi_reconciliation.KpiDay) -> KpiDayOut:
-    return KpiDayOut(
+def kpi_day_out(day: kpi_reconciliation.KpiDay) -> KpiDay:
+    return KpiDay(
         date=day.date,
         entries=day.entries,
         ca_total=kpi_queries.money_text(day.ca_total),
@@ -92,11 +93,11 @@ def kpi_day_out(day: kpi_reconciliation.KpiDay) -> KpiDayOut:
 )
 async def reconcile_kpis(
     actor: CurrentActor, query: Annotated[kpi_reconciliation.KpiReconciliationQuery, Query()]
-) -> KpiReconciliationOut:
+) -> KpiReconciliation:
     """Every day from `from` to `to` (inclusive, at most 366) of one store: totals and a checksum
     of its entries, to find which day differs from the point of sale (permission kpi:read)."""
     found = await kpi_reconciliation.kpi_reconciliation(actor=actor, query=query)
-    return KpiReconciliationOut(
+    return KpiReconciliation(
         store_id=found.store_id,
         from_=found.date_from,
         to=found.date_to,

@@ -6,7 +6,7 @@ from pydantic import BaseModel
 from resolvers.api_keys import KeyDescription, describe_key
 from rest_compat.auth import CurrentActor
 from rest_compat.responses import AUTH_ERRORS, success
-from rest_compat.serialization import iso_utc
+from rest_compat.serialization import Timestamp, iso_utc, timestamp
 
 router = APIRouter(tags=["me"])
 
@@ -26,47 +26,47 @@ ME_EXAMPLE = {
 }
 
 
-class KeyOut(BaseModel):
+class ApiKeyInfo(BaseModel):
     id: str
     name: str
     prefix: str
     permissions: list[str]
     store_ids: list[str] | None
-    expires_at: str | None
-    created_at: str
-    last_used_at: str | None
+    expires_at: Timestamp | None
+    created_at: Timestamp
+    last_used_at: Timestamp | None
 
 
-class GerantOut(BaseModel):
+class Gerant(BaseModel):
     id: str
     name: str
 
 
-class MeOut(BaseModel):
-    key: KeyOut
-    gerant: GerantOut
+class Me(BaseModel):
+    key: ApiKeyInfo
+    gerant: Gerant
 
 
-def me_out(description: KeyDescription) -> MeOut:
+def me_out(description: KeyDescription) -> Me:
     key = description.api_key
-    return MeOut(
-        key=KeyOut(
+    return Me(
+        key=ApiKeyInfo(
             id=key.id,
             name=key.name,
             prefix=key.prefix,
             permissions=key.permissions,
             store_ids=key.store_ids,
             expires_at=iso_utc(key.expires_at),
-            created_at=iso_utc(key.created_at) or "",
+            created_at=timestamp(key.created_at),
             last_used_at=iso_utc(key.last_used_at),
         ),
-        gerant=GerantOut(id=description.gerant.id, name=description.gerant.name),
+        gerant=Gerant(id=description.gerant.id, name=description.gerant.name),
     )
 
 
 @router.get(
     "/me", responses={**success(ME_EXAMPLE), **AUTH_ERRORS}, summary="Describe the calling API key"
 )
-async def get_me(actor: CurrentActor) -> MeOut:
+async def get_me(actor: CurrentActor) -> Me:
     """Any valid key may call this; no permission is needed."""
     return me_out(await describe_key(actor=actor))

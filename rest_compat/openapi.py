@@ -25,6 +25,10 @@ EVERY_CALL = {
         messages.SERVICE_UNAVAILABLE,
     ),
 }
+INVALID_IDEMPOTENCY_KEY = documented_error(
+    "Invalid input, or an Idempotency-Key of the wrong length",
+    messages.IDEMPOTENCY_KEY_LENGTH.format(maximum=255),
+)
 WRITES = {
     "409": documented_error(
         "A request with the same Idempotency-Key is still running",
@@ -43,6 +47,27 @@ IDEMPOTENCY_HEADER = {
     "replays its first answer (with `Idempotent-Replayed: true`) instead of running it again.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 255},
 }
+
+
+def operation_id(route: APIRoute) -> str:
+    """The operation's id for generated clients: its function's name in camelCase
+    (`list_stores` → `listStores`), short and stable."""
+    first, *others = route.name.split("_")
+    return first + "".join(part.title() for part in others)
+
+
+def without_null(parameter: dict[str, Any]) -> None:
+    """A query or path parameter is absent or a string: it is never null."""
+    schema = parameter.get("schema", {})
+    alternatives = [item for item in schema.get("anyOf", []) if item != {"type": "null"}]
+    if "anyOf" in schema:
+        del schema["anyOf"]
+        if len(alternatives) == 1:
+            schema.update(alternatives[0])
+        else:
+            schema["anyOf"] = alternatives
+    if schema.get("default", ...) is None:
+        del schema["default"]
 
 
 def keep_null_examples(schema: dict[str, Any]) -> None:
@@ -67,6 +92,8 @@ def integrations_openapi(app: FastAPI) -> dict[str, Any]:
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
+            for parameter in operation.get("parameters", []):
+                without_null(parameter)
             if responses.pop("422", None) is not None:
                 responses.setdefault("400", VALIDATION_ERROR)
             if not path.startswith(PREFIX):
@@ -75,6 +102,7 @@ def integrations_openapi(app: FastAPI) -> dict[str, Any]:
             responses.update(EVERY_CALL)
             if method in WRITE_METHODS:
                 responses.update(WRITES)
+                responses.setdefault("400", INVALID_IDEMPOTENCY_KEY)
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
             if "requestBody" in operation:
                 responses.update(TOO_LARGE)

@@ -5,11 +5,13 @@ from typing import Any
 from pydantic import BaseModel
 
 
-class ErrorOut(BaseModel):
+class Error(BaseModel):
+    """Every refusal: the message says what is wrong, and is stable."""
+
     detail: str
 
 
-class Deleted(BaseModel):
+class DeleteResult(BaseModel):
     """The body of a successful soft deletion."""
 
     success: bool
@@ -18,7 +20,7 @@ class Deleted(BaseModel):
 
 def error(description: str, example: str) -> dict[str, Any]:
     return {
-        "model": ErrorOut,
+        "model": Error,
         "description": description,
         "content": {"application/json": {"example": {"detail": example}}},
     }
@@ -38,7 +40,7 @@ def documented_error(description: str, example: str) -> dict[str, Any]:
         "description": description,
         "content": {
             "application/json": {
-                "schema": {"$ref": "#/components/schemas/ErrorOut"},
+                "schema": {"$ref": "#/components/schemas/Error"},
                 "example": {"detail": example},
             }
         },

@@ -1,23 +1,23 @@
-"""REST: GET/POST /stores and DELETE /stores/{store_id}."""
+"""REST: GET/POST /stores, PUT and DELETE /stores/{store_id}."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
-from pydantic import BaseModel
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel, Field
 
-from models import Store
-from resolvers import stores
+from models import Store as StoreDocument
+from resolvers import messages, stores
 from resolvers.permissions import Permission
 from rest_compat.auth import CurrentActor
-from rest_compat.responses import AUTH_ERRORS, Deleted, Responses, error, forbidden, success
-from rest_compat.serialization import iso_utc
+from rest_compat.responses import AUTH_ERRORS, DeleteResult, Responses, error, forbidden, success
+from rest_compat.serialization import Timestamp, timestamp
 
 router = APIRouter(tags=["stores"])
 
 NOT_FOUND: Responses = {
-    404: error("Store not found, or not in the key's tenant", "Store not found")
+    404: error("Store not found, or not in the key's tenant", messages.STORE_NOT_FOUND)
 }
-STORE_OUT_EXAMPLE: dict[str, Any] = {
+STORE_EXAMPLE_OUT: dict[str, Any] = {
     "id": "store-123",
     "name": "Magasin Paris Centre",
     "location": "75001 Paris",
@@ -27,17 +27,23 @@ STORE_OUT_EXAMPLE: dict[str, Any] = {
     "gerant_id": "gerant-xyz",
     "active": True,
     "created_at": "2024-01-15T10:00:00Z",
+    "external_id": "PARIS-001",
 }
-LIST_EXAMPLE = {"stores": [STORE_OUT_EXAMPLE]}
+LIST_EXAMPLE = {"stores": [STORE_EXAMPLE_OUT]}
 CREATED_EXAMPLE = {
     "success": True,
     "store": {
-        **STORE_OUT_EXAMPLE,
+        **STORE_EXAMPLE_OUT,
         "id": "store-456",
         "name": "Magasin Lyon Centre",
         "location": "69001 Lyon",
         "address": "456 Rue de la République",
+        "external_id": "LYON-001",
     },
+}
+UPDATED_EXAMPLE = {
+    "success": True,
+    "store": {**STORE_EXAMPLE_OUT, "name": "Magasin Paris Rivoli", "phone": "0144556677"},
 }
 DELETED_EXAMPLE = {
     "success": True,
@@ -51,9 +57,37 @@ STORE_EXAMPLE: dict[str, Any] = {
     "opening_hours": "9h-19h du lundi au samedi",
     "external_id": "LYON-001",
 }
+UPDATE_EXAMPLES: dict[str, Any] = {
+    "rename": {"value": {"name": "Magasin Paris Rivoli", "phone": "0144556677"}},
+    "reopen": {"value": {"active": True}},
+}
+LIST_ERRORS: Responses = {
+    **AUTH_ERRORS,
+    400: error("An invalid external_id", "external_id: String should have at least 1 character"),
+    **forbidden(Permission.STORES_READ),
+}
+CREATE_ERRORS: Responses = {
+    **AUTH_ERRORS,
+    400: error(
+        "Invalid input, a name taken by an active store, or an external_id in use",
+        messages.STORE_NAME_TAKEN,
+    ),
+    **forbidden(Permission.STORES_WRITE),
+}
+UPDATE_ERRORS: Responses = {
+    **CREATE_ERRORS,
+    400: error(
+        "No updatable field, invalid input, a name taken by an active store, or an external_id "
+        "in use",
+        messages.NO_FIELDS_TO_UPDATE,
+    ),
+    **NOT_FOUND,
+}
 
 
-class StoreOut(BaseModel):
+class Store(BaseModel):
+    """A store; `active: false` once closed (its history is kept)."""
+
     id: str
     name: str
     location: str
@@ -62,20 +96,26 @@ class StoreOut(BaseModel):
     opening_hours: str | None
     gerant_id: str
     active: bool
-    created_at: str
+    created_at: Timestamp
+    external_id: str | None = Field(description="The store's id in the integrator's system")
 
 
 class StoreList(BaseModel):
-    stores: list[StoreOut]
+    stores: list[Store]
 
 
-class StoreCreated(BaseModel):
+class StoreCreateResult(BaseModel):
     success: bool
-    store: StoreOut
+    store: Store
 
 
-def store_out(store: Store) -> StoreOut:
-    return StoreOut(
+class StoreUpdateResult(BaseModel):
+    success: bool
+    store: Store
+
+
+def store_out(store: StoreDocument) -> Store:
+    return Store(
         id=store.id,
         name=store.name,
         location=store.location,
@@ -84,31 +124,41 @@ def store_out(store: Store) -> StoreOut:
         opening_hours=store.opening_hours,
         gerant_id=store.gerant_id,
         active=store.active,
-        created_at=iso_utc(store.created_at) or "",
+        created_at=timestamp(store.created_at),
+        external_id=store.external_id,
     )
 
 
-@router.get(
-    "/stores",
-    responses={**success(LIST_EXAMPLE), **AUTH_ERRORS, **forbidden(Permission.STORES_READ)},
-)
-async def list_stores(actor: CurrentActor) -> StoreList:
-    """List the stores the key may access, deactivated ones with `active: false`."""
-    found = await stores.list_stores(actor=actor)
+@router.get("/stores", responses={**success(LIST_EXAMPLE), **LIST_ERRORS})
+async def list_stores(
+    actor: CurrentActor, query: Annotated[stores.StoreFilter, Query()]
+) -> StoreList:
+    """List the stores the key may access, deactivated ones with `active: false`; with
+    `external_id`, only the store that has it."""
+    found = await stores.list_stores(actor=actor, filter=query)
     return StoreList(stores=[store_out(store) for store in found])
 
 
-@router.post(
-    "/stores",
-    responses={**success(CREATED_EXAMPLE), **AUTH_ERRORS, **forbidden(Permission.STORES_WRITE)},
-)
+@router.post("/stores", responses={**success(CREATED_EXAMPLE), **CREATE_ERRORS})
 async def create_store(
     actor: CurrentActor,
     data: stores.StoreCreate = Body(openapi_examples={"store": {"value": STORE_EXAMPLE}}),  # noqa: B008
-) -> StoreCreated:
+) -> StoreCreateResult:
     """Create a store; 400 if the name is taken by an active store or the external_id is used."""
     store = await stores.create_store(actor=actor, data=data)
-    return StoreCreated(success=True, store=store_out(store))
+    return StoreCreateResult(success=True, store=store_out(store))
+
+
+@router.put("/stores/{store_id}", responses={**success(UPDATED_EXAMPLE), **UPDATE_ERRORS})
+async def update_store(
+    actor: CurrentActor,
+    store_id: str,
+    data: stores.StoreUpdate = Body(openapi_examples=UPDATE_EXAMPLES),  # noqa: B008
+) -> StoreUpdateResult:
+    """Update the fields given; `active: true` reopens a closed store (its staff stay suspended),
+    `active: false` closes it like DELETE."""
+    store = await stores.update_store(actor=actor, store_id=store_id, data=data)
+    return StoreUpdateResult(success=True, store=store_out(store))
 
 
 @router.delete(
@@ -120,7 +170,7 @@ async def create_store(
         **NOT_FOUND,
     },
 )
-async def delete_store(actor: CurrentActor, store_id: str) -> Deleted:
+async def delete_store(actor: CurrentActor, store_id: str) -> DeleteResult:
     """Soft-delete a store (`active=false`) and suspend its staff; history is kept."""
     message = await stores.delete_store(actor=actor, store_id=store_id)
-    return Deleted(success=True, message=message)
+    return DeleteResult(success=True, message=message)

@@ -1,21 +1,28 @@
-"""REST: POST /stores/{store_id}/managers and /sellers, PUT and DELETE /users/{user_id}."""
+"""REST: POST /stores/{store_id}/managers and /sellers, GET /users, PUT and DELETE
+/users/{user_id}."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
-from pydantic import BaseModel
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel, Field
 
-from models import User
+from models import User as UserDocument
 from resolvers import messages, users
+from resolvers.inputs import Identifier
+from resolvers.pages import MAX_PAGE
 from resolvers.permissions import Permission
 from rest_compat.auth import CurrentActor
-from rest_compat.responses import AUTH_ERRORS, Deleted, Responses, error, forbidden, success
+from rest_compat.responses import AUTH_ERRORS, DeleteResult, Responses, error, forbidden, success
+from rest_compat.serialization import Timestamp, timestamp
 
 router = APIRouter(tags=["users"])
 
 CREATE_ERRORS: Responses = {
     **AUTH_ERRORS,
-    400: error("Email taken, invalid input, or store deactivated", messages.EMAIL_TAKEN),
+    400: error(
+        "Email taken, external_id used by another user, invalid input, or store deactivated",
+        messages.EMAIL_TAKEN,
+    ),
     **forbidden(Permission.USERS_WRITE),
     404: error("Store not found, or not in the key's tenant", messages.STORE_NOT_FOUND),
 }
@@ -34,8 +41,18 @@ USER_ERRORS: Responses = {
 UPDATE_ERRORS: Responses = {
     **USER_ERRORS,
     400: error(
-        "No whitelisted field, invalid status, or user deleted", messages.NO_FIELDS_TO_UPDATE
+        "No whitelisted field, invalid status, external_id used by another user, or user deleted",
+        messages.NO_FIELDS_TO_UPDATE,
     ),
+}
+LIST_ERRORS: Responses = {
+    **AUTH_ERRORS,
+    400: error(
+        "An invalid filter, limit or starting_after",
+        "limit: Input should be less than or equal to 100",
+    ),
+    **forbidden(Permission.USERS_READ),
+    404: error("store_id: store not found, or not in the key's tenant", messages.STORE_NOT_FOUND),
 }
 DELETE_ERRORS: Responses = {
     **USER_ERRORS,
@@ -78,6 +95,23 @@ USER_UPDATED_EXAMPLE = {
         "external_id": "MANAGER-001-UPDATED",
     },
 }
+USER_LIST_EXAMPLE = {
+    "users": [
+        {
+            "id": "seller-456",
+            "name": "Marie Martin",
+            "email": "marie.martin@example.com",
+            "role": "seller",
+            "status": "active",
+            "phone": "0123456789",
+            "store_id": "store-123",
+            "manager_id": "manager-789",
+            "external_id": "SELLER-001",
+            "created_at": "2024-01-15T10:00:00Z",
+        }
+    ],
+    "has_more": False,
+}
 USER_DELETED_EXAMPLE = {
     "success": True,
     "message": "Manager supprimé avec succès",
@@ -106,51 +140,88 @@ UPDATE_EXAMPLE: dict[str, Any] = {
 }
 
 
-class ManagerOut(BaseModel):
+EXTERNAL_ID = Field(description="The person's id in the integrator's system")
+
+
+class Manager(BaseModel):
     id: str
     name: str
     email: str
     store_id: str | None
-    external_id: str | None
+    external_id: str | None = EXTERNAL_ID
 
 
-class ManagerCreated(BaseModel):
+class ManagerCreateResult(BaseModel):
     success: bool
     manager_id: str
-    manager: ManagerOut
+    manager: Manager
 
 
-class SellerOut(ManagerOut):
+class Seller(BaseModel):
+    id: str
+    name: str
+    email: str
+    store_id: str | None
     manager_id: str | None
+    external_id: str | None = EXTERNAL_ID
 
 
-class SellerCreated(BaseModel):
+class SellerCreateResult(BaseModel):
     success: bool
     seller_id: str
-    seller: SellerOut
+    seller: Seller
 
 
-class UserOut(BaseModel):
+class UpdatedUser(BaseModel):
     id: str
     name: str
     role: str
     status: str
     phone: str | None
     store_id: str | None
-    external_id: str | None
+    external_id: str | None = EXTERNAL_ID
 
 
-class UserUpdated(BaseModel):
+class UserUpdateResult(BaseModel):
     success: bool
     user_id: str
-    user: UserOut
+    user: UpdatedUser
 
 
-def manager_created(manager: User) -> ManagerCreated:
-    return ManagerCreated(
+class User(BaseModel):
+    """A manager or seller as the staff lookup lists him."""
+
+    id: str
+    name: str
+    email: str
+    role: str = Field(description="`manager` or `seller`")
+    status: str = Field(description="`active`, `suspended` or `deleted`")
+    phone: str | None
+    store_id: str | None
+    manager_id: str | None = Field(description="A seller's manager; null for managers")
+    external_id: str | None = EXTERNAL_ID
+    created_at: Timestamp
+
+
+class UserList(BaseModel):
+    users: list[User]
+    has_more: bool = Field(description="Whether more users follow: ask with starting_after")
+
+
+class UserListQuery(users.UserFilter):
+    """The staff lookup's query string: filters, then Stripe-style pagination."""
+
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE, description="How many users, 1 to 100")
+    starting_after: Identifier | None = Field(
+        default=None, description="The id of the last user of the previous page"
+    )
+
+
+def manager_created(manager: UserDocument) -> ManagerCreateResult:
+    return ManagerCreateResult(
         success=True,
         manager_id=manager.id,
-        manager=ManagerOut(
+        manager=Manager(
             id=manager.id,
             name=manager.name,
             email=manager.email,
@@ -160,11 +231,11 @@ def manager_created(manager: User) -> ManagerCreated:
     )
 
 
-def seller_created(seller: User) -> SellerCreated:
-    return SellerCreated(
+def seller_created(seller: UserDocument) -> SellerCreateResult:
+    return SellerCreateResult(
         success=True,
         seller_id=seller.id,
-        seller=SellerOut(
+        seller=Seller(
             id=seller.id,
             name=seller.name,
             email=seller.email,
@@ -175,11 +246,26 @@ def seller_created(seller: User) -> SellerCreated:
     )
 
 
-def user_updated(user: User) -> UserUpdated:
-    return UserUpdated(
+def user_out(user: UserDocument) -> User:
+    return User(
+        id=user.id,
+        name=user.name,
+        email=user.email,
+        role=user.role.value,
+        status=user.status.value,
+        phone=user.phone,
+        store_id=user.store_id,
+        manager_id=user.manager_id,
+        external_id=user.external_id,
+        created_at=timestamp(user.created_at),
+    )
+
+
+def user_updated(user: UserDocument) -> UserUpdateResult:
+    return UserUpdateResult(
         success=True,
         user_id=user.id,
-        user=UserOut(
+        user=UpdatedUser(
             id=user.id,
             name=user.name,
             role=user.role.value,
@@ -198,7 +284,7 @@ async def create_manager(
     actor: CurrentActor,
     store_id: str,
     data: users.ManagerCreate = Body(openapi_examples={"manager": {"value": MANAGER_EXAMPLE}}),  # noqa: B008
-) -> ManagerCreated:
+) -> ManagerCreateResult:
     """Create a manager in the store of the path (a `store_id` in the body is ignored)."""
     manager = await users.create_manager(actor=actor, store_id=store_id, data=data)
     return manager_created(manager)
@@ -211,10 +297,20 @@ async def create_seller(
     actor: CurrentActor,
     store_id: str,
     data: users.SellerCreate = Body(openapi_examples={"seller": {"value": SELLER_EXAMPLE}}),  # noqa: B008
-) -> SellerCreated:
+) -> SellerCreateResult:
     """Create a seller in the store of the path; without `manager_id`, one is assigned."""
     seller = await users.create_seller(actor=actor, store_id=store_id, data=data)
     return seller_created(seller)
+
+
+@router.get("/users", responses={**success(USER_LIST_EXAMPLE), **LIST_ERRORS})
+async def list_users(actor: CurrentActor, query: Annotated[UserListQuery, Query()]) -> UserList:
+    """Find managers and sellers (permission users:read), oldest first, deleted ones included
+    unless `status` says otherwise; a store-restricted key sees its stores' staff only."""
+    page = await users.list_users(
+        actor=actor, filter=query, first=query.limit, after=query.starting_after
+    )
+    return UserList(users=[user_out(user) for user in page.items], has_more=page.has_next_page)
 
 
 @router.put("/users/{user_id}", responses={**success(USER_UPDATED_EXAMPLE), **UPDATE_ERRORS})
@@ -222,14 +318,14 @@ async def update_user(
     actor: CurrentActor,
     user_id: str,
     data: users.UserUpdate = Body(openapi_examples={"update": {"value": UPDATE_EXAMPLE}}),  # noqa: B008
-) -> UserUpdated:
+) -> UserUpdateResult:
     """Update the whitelisted `name`, `phone`, `status`, `external_id`; others are ignored."""
     user = await users.update_user(actor=actor, user_id=user_id, data=data)
     return user_updated(user)
 
 
 @router.delete("/users/{user_id}", responses={**success(USER_DELETED_EXAMPLE), **DELETE_ERRORS})
-async def delete_user(actor: CurrentActor, user_id: str) -> Deleted:
+async def delete_user(actor: CurrentActor, user_id: str) -> DeleteResult:
     """Soft-delete a manager or seller (status `deleted`); history is kept."""
     message = await users.delete_user(actor=actor, user_id=user_id)
-    return Deleted(success=True, message=message)
+    return DeleteResult(success=True, message=message)

@@ -3,10 +3,12 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any, Literal
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from pymongo.errors import PyMongoError
 
 from edge.authentication import Authenticate
@@ -28,7 +30,7 @@ from infra.services import Services
 from infra.tokens import TokenSigner
 from rest_compat import PREFIX, ROUTERS
 from rest_compat.errors import install_error_handlers
-from rest_compat.openapi import integrations_openapi
+from rest_compat.openapi import integrations_openapi, operation_id
 from rpai.database import connected, database_url
 from rpai.pages import install_pages
 from rpai.settings import Settings, get_settings, jwt_secret
@@ -37,6 +39,24 @@ from schema import graphql_router
 DESCRIPTION = """Integrations API of Retail Performer AI: stores, staff and daily KPIs pushed by
 point-of-sale systems, ERPs and payroll software. Authenticate with an API key in `X-API-Key`
 (or `Authorization: Bearer sk_live_…`)."""
+VERSION = "1.1.0"
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ok", "unavailable"]
+
+
+NOT_READY: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": Readiness,
+        "description": "The database does not answer",
+        "content": {"application/json": {"example": {"status": "unavailable"}}},
+    }
+}
 
 
 def build_services(settings: Settings) -> Services:
@@ -96,9 +116,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="Retail Performer AI — Integrations API",
-        version="1.0",
+        version=VERSION,
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        # Served by rpai/pages from the installed package's files: FastAPI's load a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     for router in ROUTERS:
         app.include_router(router, prefix=PREFIX)
@@ -117,15 +141,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(Authenticate)
 
     @app.get("/healthz", tags=["health"], summary="The process is up")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def check_health() -> Health:
+        return Health(status="ok")
 
     @app.get("/metrics", tags=["health"], summary="Prometheus metrics", include_in_schema=False)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/readyz", tags=["health"], summary="The database answers")
-    async def readyz() -> JSONResponse:
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        summary="The database answers",
+        response_model=Readiness,
+        responses=NOT_READY,
+    )
+    async def check_readiness() -> JSONResponse:
         try:
             await app.state.database.command("ping")
         except PyMongoError:

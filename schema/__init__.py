@@ -12,6 +12,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.fastapi import GraphQLRouter
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from resolvers import messages
@@ -23,6 +24,7 @@ from schema.invitations import InvitationMutation, InvitationQuery
 from schema.kpi import KpiMutation
 from schema.kpi_reports import KpiReportQuery
 from schema.me import MeQuery
+from schema.money import MONEY_SCALAR, Money
 from schema.sessions import SessionMutation
 from schema.stores import StoreMutation, StoreQuery
 from schema.users import UserMutation, UserQuery
@@ -62,6 +64,7 @@ class Schema(strawberry.Schema):
 schema = Schema(
     query=Query,
     mutation=Mutation,
+    config=StrawberryConfig(scalar_map={Money: MONEY_SCALAR}),
     extensions=[
         ErrorMapping,
         OperationRecorder,

@@ -8,14 +8,19 @@ from resolvers import kpi
 from schema.access import Caller
 from schema.context import Info
 from schema.inputs import parse_input, plain_input
+from schema.money import Money
 
 
 @plain_input
-@strawberry.input(description="One seller's figures for the day.")
+@strawberry.input(
+    description="One seller's figures for the day; the seller by sellerId or sellerExternalId "
+    "(exactly one)."
+)
 class KpiEntryInput:
-    seller_id: strawberry.ID
-    ca_journalier: float = strawberry.field(
-        description="Daily revenue in euros, at most 2 decimal places; stored exactly."
+    seller_id: strawberry.ID | None = None
+    seller_external_id: str | None = None
+    ca_journalier: Money = strawberry.field(
+        description="Daily revenue in euros, to the cent; stored exactly."
     )
     nb_ventes: int
     nb_articles: int
@@ -24,9 +29,13 @@ class KpiEntryInput:
 
 
 @plain_input
-@strawberry.input(description="Up to 100 entries for one store and one date.")
+@strawberry.input(
+    description="Up to 100 entries for one store and one date; the store by storeId or "
+    "storeExternalId (exactly one)."
+)
 class KpiSyncInput:
-    store_id: strawberry.ID
+    store_id: strawberry.ID | None = None
+    store_external_id: str | None = None
     date: str = strawberry.field(description="YYYY-MM-DD.")
     kpi_entries: list[KpiEntryInput]
     source: str | None = strawberry.field(default=None, description='Default "external_api".')

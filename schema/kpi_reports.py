@@ -13,6 +13,7 @@ from schema.access import Caller
 from schema.common import PageInfo
 from schema.context import Info
 from schema.inputs import parse_input
+from schema.money import Money
 
 # Registers the resolvers' enum as the GraphQL enum KpiGroupBy (values SELLER, STORE, ...).
 strawberry.enum(
@@ -47,7 +48,7 @@ class KpiSeller:
 @strawberry.type(description="One seller's figures for one day.")
 class KpiEntry:
     date: str
-    ca_journalier: Decimal = strawberry.field(
+    ca_journalier: Money = strawberry.field(
         description="Euros, exact: a string with two decimals, e.g. `1250.50`."
     )
     nb_ventes: int
@@ -88,18 +89,18 @@ class KpiEntryConnection:
 
 
 @strawberry.type(
-    description="Money (ca, panierMoyen, prixMoyenArticle) is an exact Decimal string to the "
+    description="Money (ca, panierMoyen, prixMoyenArticle) is an exact two-decimal string to the "
     "cent, rounded half-up; ratios are Floats to 4 decimals, null when the denominator is 0."
 )
 class KpiMetrics:
-    ca: Decimal
+    ca: Money
     nb_ventes: int
     nb_articles: int
     prospects: int
-    panier_moyen: Decimal | None = strawberry.field(description="ca / nbVentes.")
+    panier_moyen: Money | None = strawberry.field(description="ca / nbVentes.")
     indice_de_vente: float | None = strawberry.field(description="nbArticles / nbVentes.")
     taux_transformation: float | None = strawberry.field(description="nbVentes / prospects.")
-    prix_moyen_article: Decimal | None = strawberry.field(description="ca / nbArticles.")
+    prix_moyen_article: Money | None = strawberry.field(description="ca / nbArticles.")
 
 
 @strawberry.type(
@@ -147,7 +148,7 @@ def kpi_filter(given: KpiFilter) -> kpi_queries.KpiFilter:
 def kpi_entry(entry: KpiEntryDocument) -> KpiEntry:
     return KpiEntry(
         date=entry.date,
-        ca_journalier=entry.ca_journalier,
+        ca_journalier=Money(entry.ca_journalier),
         nb_ventes=entry.nb_ventes,
         nb_articles=entry.nb_articles,
         prospects=entry.prospects,

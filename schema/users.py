@@ -1,11 +1,15 @@
-"""GraphQL: staff — the sellers query; create managers and sellers, update and soft-delete users."""
+"""GraphQL: staff — the users lookup and the sellers query; create managers and sellers,
+update and soft-delete users."""
+
+from datetime import datetime
 
 import strawberry
 
 from models import User as UserDocument
 from resolvers import users
+from resolvers.pages import encode_cursor
 from schema.access import Caller
-from schema.common import DeleteResult
+from schema.common import DeleteResult, PageInfo
 from schema.context import Info
 from schema.inputs import parse_input, plain_input
 
@@ -20,7 +24,34 @@ class User:
     phone: str | None
     store_id: strawberry.ID | None
     manager_id: strawberry.ID | None
-    external_id: str | None
+    external_id: str | None = strawberry.field(
+        description="The person's id in the integrator's system."
+    )
+    created_at: datetime
+
+
+@strawberry.type
+class UserEdge:
+    cursor: str
+    node: User
+
+
+@strawberry.type
+class UserConnection:
+    edges: list[UserEdge]
+    page_info: PageInfo
+
+
+@plain_input
+@strawberry.input(description="Every condition given must hold.")
+class UserFilter:
+    store_id: strawberry.ID | None = None
+    role: str | None = strawberry.field(default=None, description="manager or seller.")
+    status: str | None = strawberry.field(
+        default=None, description="active, suspended or deleted (default: all)."
+    )
+    external_id: str | None = None
+    email: str | None = None
 
 
 @strawberry.type(description="A seller as gérants and managers see him.")
@@ -31,6 +62,9 @@ class Seller:
     status: str
     store_id: strawberry.ID | None
     manager_id: strawberry.ID | None
+    external_id: str | None = strawberry.field(
+        description="The seller's id in the integrator's system."
+    )
 
 
 @plain_input
@@ -69,6 +103,7 @@ def user_type(user: UserDocument) -> User:
         store_id=strawberry.ID(user.store_id) if user.store_id else None,
         manager_id=strawberry.ID(user.manager_id) if user.manager_id else None,
         external_id=user.external_id,
+        created_at=user.created_at,
     )
 
 
@@ -80,11 +115,40 @@ def seller_type(user: UserDocument) -> Seller:
         status=user.status.value,
         store_id=strawberry.ID(user.store_id) if user.store_id else None,
         manager_id=strawberry.ID(user.manager_id) if user.manager_id else None,
+        external_id=user.external_id,
     )
 
 
 @strawberry.type
 class UserQuery:
+    @strawberry.field(
+        description="Managers and sellers, oldest first, a page at a time (permission "
+        "users:read for keys; gérant and manager sessions too). Deleted ones are included "
+        "unless filter.status says otherwise; `first` from 1 to 100.",
+        permission_classes=[Caller],
+    )
+    async def users(
+        self,
+        info: Info,
+        filter: UserFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> UserConnection:
+        user_filter = parse_input(users.UserFilter, filter or {})
+        page = await users.list_users(
+            actor=info.context.actor(),
+            filter=user_filter,
+            first=first,
+            after=users.after_cursor(after),
+        )
+        return UserConnection(
+            edges=[
+                UserEdge(cursor=encode_cursor([user.id]), node=user_type(user))
+                for user in page.items
+            ],
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        )
+
     @strawberry.field(
         description="Sellers, deleted ones excepted, of one store or of every store the caller "
         "reads (logged-in gérant, or manager for his store).",

@@ -189,7 +189,8 @@ class TestKeyScope:
     ) -> None:
         key = await make_key(await make_gerant())
         await call(client, "POST", "/stores", key, "k", STORE)
-        wrong_method = await call(client, "PUT", "/stores/x", key, "k")
+        # PUT exists on /stores/{store_id} (store updates), not on the collection.
+        wrong_method = await call(client, "PUT", "/stores", key, "k")
         assert (wrong_method.status_code, wrong_method.json()) == (
             405,
             {"detail": "Method Not Allowed"},

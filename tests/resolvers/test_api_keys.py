@@ -85,8 +85,8 @@ async def test_expiry_in_days() -> None:
     ("data", "message"),
     [
         (
-            {"name": "x", "permissions": ["kpi:write"] * 6},
-            "permissions: List should have at most 5 items after validation, not 6",
+            {"name": "x", "permissions": ["kpi:write"] * 7},
+            "permissions: List should have at most 6 items after validation, not 7",
         ),
         (
             {"name": "x", "permissions": ["p" * 51]},

@@ -80,6 +80,7 @@ class TestValidation:
         first, second = data.kpi_entries
         assert first.model_dump() == {
             "seller_id": "seller-456",
+            "seller_external_id": None,
             "ca_journalier": Decimal("1250.50"),
             "nb_ventes": 12,
             "nb_articles": 28,
@@ -117,10 +118,58 @@ class TestValidation:
 
     def test_required_fields_are_named(self) -> None:
         assert rejected({"kpi_entries": [{}]}) == (
-            "store_id: Field required; date: Field required; "
-            "kpi_entries[0].seller_id: Field required; "
+            f"store_id: {messages.KPI_STORE_REFERENCE}; date: Field required; "
+            f"kpi_entries[0].seller_id: {messages.KPI_SELLER_REFERENCE}; "
             "kpi_entries[0].ca_journalier: Field required; "
             "kpi_entries[0].nb_ventes: Field required; kpi_entries[0].nb_articles: Field required"
+        )
+
+    @pytest.mark.parametrize(
+        "references",
+        [
+            {"store_id": "store-1", "store_external_id": "LYON-001"},
+            {"store_id": None, "store_external_id": None},
+            {},
+        ],
+    )
+    def test_the_store_is_named_exactly_one_way(self, references: dict[str, Any]) -> None:
+        data = {"date": DATE, "kpi_entries": [entry()], **references}
+        assert rejected(data) == f"store_id: {messages.KPI_STORE_REFERENCE}"
+
+    @pytest.mark.parametrize(
+        "references",
+        [
+            {"seller_id": "a", "seller_external_id": "A"},
+            {"seller_id": None, "seller_external_id": None},
+            {"seller_id": None},
+        ],
+    )
+    def test_each_seller_is_named_exactly_one_way(self, references: dict[str, Any]) -> None:
+        data = batch(entry("a"), {**entry(), **references})
+        assert rejected(data) == f"kpi_entries[1].seller_id: {messages.KPI_SELLER_REFERENCE}"
+
+    def test_external_ids_name_the_store_and_sellers(self) -> None:
+        data = parse(
+            KpiSync,
+            {
+                "store_external_id": " LYON-001 ",
+                "store_id": None,
+                "date": DATE,
+                "kpi_entries": [
+                    {**entry(), "seller_id": None, "seller_external_id": "S-1"},
+                    entry("seller-2"),
+                ],
+            },
+        )
+        assert (data.store_id, data.store_external_id) == (None, "LYON-001")
+        references = [(e.seller_id, e.seller_external_id) for e in data.kpi_entries]
+        assert references == [(None, "S-1"), ("seller-2", None)]
+
+    def test_an_external_id_appears_once_per_batch(self) -> None:
+        entries = [{**entry(), "seller_id": None, "seller_external_id": x} for x in "BAAB"]
+        assert rejected(batch(*entries, entry("c"), entry("c"))) == (
+            "kpi_entries: seller_id appears more than once: c; "
+            "seller_external_id appears more than once: A, B"
         )
 
     @pytest.mark.parametrize(
@@ -158,14 +207,28 @@ class TestValidation:
     @pytest.mark.parametrize(
         ("value", "message"),
         [
-            (12.345, "Decimal input should have no more than 2 decimal places"),
+            (12.345, messages.AMOUNT_TOO_PRECISE),
+            ("12.345", messages.AMOUNT_TOO_PRECISE),
+            (Decimal("12.345"), messages.AMOUNT_TOO_PRECISE),
+            (0.001, messages.AMOUNT_TOO_PRECISE),
+            (1250.500001, messages.AMOUNT_TOO_PRECISE),
             (-0.01, "Input should be greater than or equal to 0"),
+            ("-1.00", "Input should be greater than or equal to 0"),
             (float("nan"), "Input should be a finite number"),
             (float("inf"), "Input should be a finite number"),
             (1e13, "Decimal input should have no more than 13 digits before the decimal point"),
-            (True, messages.KPI_NOT_A_NUMBER),
-            ("1250.50", messages.KPI_NOT_A_NUMBER),
-            (None, messages.KPI_NOT_A_NUMBER),
+            (
+                "12345678901234",
+                "Decimal input should have no more than 13 digits before the decimal point",
+            ),
+            (True, messages.AMOUNT_NOT_A_NUMBER),
+            (None, messages.AMOUNT_NOT_A_NUMBER),
+            ("", messages.AMOUNT_NOT_A_NUMBER),
+            ("12,50", messages.AMOUNT_NOT_A_NUMBER),
+            ("1e3", messages.AMOUNT_NOT_A_NUMBER),
+            ("NaN", messages.AMOUNT_NOT_A_NUMBER),
+            ("1" * 51, messages.AMOUNT_NOT_A_NUMBER),
+            ([12], messages.AMOUNT_NOT_A_NUMBER),
         ],
     )
     def test_ca_journalier_is_a_finite_non_negative_amount_in_cents(
@@ -187,6 +250,19 @@ class TestValidation:
             (1000, "1000.00"),
             (-0.0, "0.00"),
             (99999999999.99, "99999999999.99"),
+            ("1250.50", "1250.50"),
+            (" 1250.5 ", "1250.50"),
+            ("1250", "1250.00"),
+            ("-0.00", "0.00"),
+            # Float noise within 1e-9 of a cent is that cent.
+            (1.1 * 3, "3.30"),
+            (0.1 + 0.2, "0.30"),
+            (3.3000000000000003, "3.30"),
+            (1250.5000000001, "1250.50"),
+            (1250.4999999999, "1250.50"),
+            ("3.3000000000000003", "3.30"),
+            (Decimal("19.999999999999"), "20.00"),
+            (9999999999999.99, "9999999999999.99"),
         ],
     )
     def test_amounts_are_the_decimal_written_not_the_binary_float(
@@ -205,8 +281,7 @@ class TestValidation:
         )
         assert rejected(data) == (
             f"date: {messages.KPI_INVALID_DATE}; "
-            "kpi_entries[1].ca_journalier: "
-            "Decimal input should have no more than 2 decimal places; "
+            f"kpi_entries[1].ca_journalier: {messages.AMOUNT_TOO_PRECISE}; "
             "kpi_entries[1].nb_ventes: Input should be greater than or equal to 0; "
             f"kpi_entries[3].nb_articles: {messages.KPI_NOT_A_NUMBER}"
         )
@@ -366,6 +441,96 @@ class TestSellers:
             await sync_kpis(actor=tenant.actor, data=data)
         assert caught.value.message == messages.KPI_UNKNOWN_SELLERS.format(ids=intruder.id)
         assert await KpiEntry.count() == 0
+
+
+class TestExternalIds:
+    """The store and sellers named by their external ids: the same entries as with our ids."""
+
+    @staticmethod
+    def by_external_id(external_id: str, **fields: Any) -> dict[str, Any]:
+        return {**entry(**fields), "seller_id": None, "seller_external_id": external_id}
+
+    async def test_the_same_entries_as_with_our_ids(self, tenant: Tenant) -> None:
+        first, second, _ = tenant.sellers
+        await User.find_one({"_id": first.id}).update({"$set": {"external_id": "S-1"}})
+        await Store.find_one({"_id": tenant.store.id}).update({"$set": {"external_id": "ST-1"}})
+        data = parse(
+            KpiSync,
+            batch(self.by_external_id("S-1"), entry(second.id), store_id=None)
+            | {"store_external_id": "ST-1"},
+        )
+        counts = await sync_kpis(actor=tenant.actor, data=data)
+        assert counts == KpiSyncCounts(created=2, updated=0)
+        saved = await stored(first)
+        assert (saved.store_id, saved.seller_id, saved.ca_journalier) == (
+            tenant.store.id,
+            first.id,
+            Decimal("1250.50"),
+        )
+        again = await sync_kpis(actor=tenant.actor, data=tenant.sync(entry(first.id)))
+        assert again == KpiSyncCounts(created=0, updated=1)
+
+    async def test_unknown_external_ids_are_named_with_unknown_ids(self, tenant: Tenant) -> None:
+        seller_of_another_store = await make_user(
+            tenant.gerant, Role.SELLER, await make_store(tenant.gerant), external_id="ELSEWHERE"
+        )
+        await make_user(
+            tenant.gerant, Role.SELLER, tenant.store, UserStatus.DELETED, external_id="GONE"
+        )
+        data = tenant.sync(
+            self.by_external_id("ZZ"),
+            self.by_external_id("ELSEWHERE"),
+            self.by_external_id("GONE"),
+            entry("unknown-id"),
+            entry(tenant.sellers[0].id),
+        )
+        with pytest.raises(BadRequest) as caught:
+            await sync_kpis(actor=tenant.actor, data=data)
+        assert caught.value.message == (
+            "kpi_entries: seller_id not a seller of this store: unknown-id; "
+            "kpi_entries: seller_external_id not a seller of this store: ELSEWHERE, GONE, ZZ"
+        )
+        assert seller_of_another_store.external_id == "ELSEWHERE"
+        assert await KpiEntry.count() == 0
+
+    async def test_a_seller_named_both_ways_is_refused(self, tenant: Tenant) -> None:
+        seller = tenant.sellers[0]
+        await User.find_one({"_id": seller.id}).update({"$set": {"external_id": "S-1"}})
+        data = tenant.sync(entry(seller.id), self.by_external_id("S-1"))
+        with pytest.raises(BadRequest) as caught:
+            await sync_kpis(actor=tenant.actor, data=data)
+        assert caught.value.message == (
+            f"kpi_entries: {messages.KPI_DUPLICATE_SELLERS.format(ids=seller.id)}"
+        )
+        assert await KpiEntry.count() == 0
+
+    @pytest.mark.parametrize(
+        ("case", "error", "message"),
+        [
+            ("unknown", NotFound, messages.STORE_NOT_FOUND),
+            ("another tenant's", NotFound, messages.STORE_NOT_FOUND),
+            ("outside the key's stores", Forbidden, messages.STORE_NOT_IN_KEY_SCOPE),
+            ("closed", BadRequest, messages.STORE_INACTIVE),
+        ],
+    )
+    async def test_store_errors_as_with_our_ids(
+        self, tenant: Tenant, case: str, error: type[Exception], message: str
+    ) -> None:
+        actor = tenant.actor
+        if case == "another tenant's":
+            await make_store(await make_gerant(), external_id="ST-1")
+        if case == "outside the key's stores":
+            await make_store(tenant.gerant, external_id="ST-1")
+            actor = await make_actor(tenant.gerant, ["kpi:write"], store_ids=[tenant.store.id])
+        if case == "closed":
+            await make_store(tenant.gerant, external_id="ST-1", active=False)
+        data = parse(
+            KpiSync,
+            {"store_external_id": "ST-1", "date": DATE, "kpi_entries": [self.by_external_id("S")]},
+        )
+        with pytest.raises(error) as caught:
+            await sync_kpis(actor=actor, data=data)
+        assert str(caught.value) == message
 
 
 async def other_tenant_seller() -> User:

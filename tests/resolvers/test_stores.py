@@ -1,10 +1,18 @@
-"""Store rules on mongomock: scope of listing, restricted keys, soft deletion."""
+"""Store rules on mongomock: scope of listing, restricted keys, updates, soft deletion."""
 
 import pytest
 
 from models import Role, Store, User, UserStatus
 from resolvers.errors import BadRequest, Forbidden, NotFound
-from resolvers.stores import StoreCreate, create_store, delete_store, list_stores
+from resolvers.stores import (
+    StoreCreate,
+    StoreFilter,
+    StoreUpdate,
+    create_store,
+    delete_store,
+    list_stores,
+    update_store,
+)
 from resolvers.validation import parse
 from tests.support.factories import make_actor, make_gerant, make_store, make_user
 
@@ -109,3 +117,77 @@ class TestDeleteStore:
         reloaded = await Store.get(theirs.id)
         assert reloaded is not None
         assert reloaded.active is True
+
+
+class TestFindByExternalId:
+    async def test_the_filter_narrows_the_list_within_the_scope(self) -> None:
+        gerant = await make_gerant()
+        lyon = await make_store(gerant, external_id="LYON-001")
+        await make_store(gerant, external_id="PARIS-001")
+        actor = await make_actor(gerant, ["stores:read"])
+        found = await list_stores(actor=actor, filter=StoreFilter(external_id="LYON-001"))
+        assert [s.id for s in found] == [lyon.id]
+        restricted = await make_actor(gerant, ["stores:read"], [lyon.id])
+        found = await list_stores(actor=restricted, filter=StoreFilter(external_id="PARIS-001"))
+        assert found == []
+
+
+class TestUpdateStore:
+    async def test_applies_only_the_given_fields_and_renames_the_name_key(self) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant, name="Paris", phone="01", address="1 rue A")
+        data = parse(StoreUpdate, {"name": "  Paris   Rivoli ", "address": None, "unknown": 1})
+        updated = await update_store(
+            actor=await make_actor(gerant, ["stores:write"]), store_id=store.id, data=data
+        )
+        saved = await Store.get(store.id)
+        assert saved is not None
+        assert (saved.name, saved.name_key, saved.address, saved.phone) == (
+            "Paris   Rivoli",
+            "paris rivoli",
+            None,
+            "01",
+        )
+        assert (updated.name, updated.address, updated.updated_at) == (
+            saved.name,
+            None,
+            saved.updated_at,
+        )
+
+    @pytest.mark.parametrize("body", [{}, {"unknown": 1, "gerant_id": "x"}])
+    async def test_nothing_to_update_is_400_before_any_lookup(
+        self, body: dict[str, object]
+    ) -> None:
+        actor = await make_actor(await make_gerant(), ["stores:write"])
+        with pytest.raises(BadRequest, match="No fields to update"):
+            await update_store(actor=actor, store_id="unknown", data=parse(StoreUpdate, body))
+
+    async def test_closing_suspends_and_reopening_does_not_reactivate(self) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        seller = await make_user(gerant, Role.SELLER, store)
+        actor = await make_actor(gerant, ["stores:write"])
+        await update_store(actor=actor, store_id=store.id, data=StoreUpdate(active=False))
+        await update_store(actor=actor, store_id=store.id, data=StoreUpdate(active=True))
+        saved_store, saved_seller = await Store.get(store.id), await User.get(seller.id)
+        assert saved_store is not None
+        assert saved_seller is not None
+        assert (saved_store.active, saved_seller.status) == (True, UserStatus.SUSPENDED)
+
+    async def test_needs_stores_write_and_the_store_in_scope(self) -> None:
+        gerant = await make_gerant()
+        store, other = await make_store(gerant), await make_store(gerant)
+        data = StoreUpdate(phone="01")
+        with pytest.raises(Forbidden, match="Requires 'stores:write'"):
+            await update_store(
+                actor=await make_actor(gerant, ["stores:read"]), store_id=store.id, data=data
+            )
+        restricted = await make_actor(gerant, ["stores:write"], [other.id])
+        with pytest.raises(Forbidden, match="not in store_ids"):
+            await update_store(actor=restricted, store_id=store.id, data=data)
+        with pytest.raises(NotFound):
+            await update_store(
+                actor=await make_actor(await make_gerant(), ["stores:write"]),
+                store_id=store.id,
+                data=data,
+            )

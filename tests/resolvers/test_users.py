@@ -10,13 +10,17 @@ from models.clock import utcnow
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import BadRequest, Forbidden, NotFound
+from resolvers.pages import encode_cursor
 from resolvers.users import (
     ManagerCreate,
     SellerCreate,
+    UserFilter,
     UserUpdate,
+    after_cursor,
     create_manager,
     create_seller,
     delete_user,
+    list_users,
     update_user,
 )
 from resolvers.validation import parse
@@ -369,3 +373,54 @@ class TestDeleteUser:
         with pytest.raises(Forbidden):
             await delete_user(actor=actor, user_id=user.id)
         assert (await stored(user.id)).status is UserStatus.ACTIVE
+
+
+class TestListUsers:
+    async def test_staff_only_in_the_callers_scope_in_id_order(self) -> None:
+        gerant, other = await make_gerant(), await make_gerant()
+        paris, lyon = await make_store(gerant), await make_store(gerant)
+        manager = await make_user(gerant, Role.MANAGER, paris)
+        seller = await make_user(gerant, Role.SELLER, paris, UserStatus.DELETED)
+        lyonnais = await make_user(gerant, Role.SELLER, lyon)
+        storeless = await make_user(gerant, Role.MANAGER, None)
+        await make_user(other, Role.SELLER, await make_store(other))
+        everyone = await make_actor(gerant, ["users:read"])
+        page = await list_users(actor=everyone, filter=UserFilter(), first=10, after=None)
+        assert [u.id for u in page.items] == [manager.id, seller.id, lyonnais.id, storeless.id]
+        assert (page.has_next_page, page.end_cursor) == (False, encode_cursor([storeless.id]))
+        restricted = await make_actor(gerant, ["users:read"], [paris.id])
+        page = await list_users(actor=restricted, filter=UserFilter(), first=10, after=None)
+        assert [u.id for u in page.items] == [manager.id, seller.id]
+
+    async def test_pages_after_a_user_id(self) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        staff = [await make_user(gerant, Role.SELLER, store) for _ in range(5)]
+        actor = await make_actor(gerant, ["users:read"])
+        first = await list_users(actor=actor, filter=UserFilter(), first=2, after=None)
+        assert ([u.id for u in first.items], first.has_next_page) == (
+            [s.id for s in staff[:2]],
+            True,
+        )
+        rest_ = await list_users(
+            actor=actor, filter=UserFilter(), first=3, after=after_cursor(first.end_cursor)
+        )
+        assert ([u.id for u in rest_.items], rest_.has_next_page) == (
+            [s.id for s in staff[2:]],
+            False,
+        )
+
+    async def test_needs_users_read(self) -> None:
+        actor = await make_actor(await make_gerant(), ["users:write"])
+        with pytest.raises(Forbidden, match="Requires 'users:read'"):
+            await list_users(actor=actor, filter=UserFilter(), first=10, after=None)
+
+    @pytest.mark.parametrize("first", [0, 101])
+    async def test_page_size_is_bounded(self, first: int) -> None:
+        actor = await make_actor(await make_gerant(), ["users:read"])
+        with pytest.raises(BadRequest, match="first: must be between 1 and 100"):
+            await list_users(actor=actor, filter=UserFilter(), first=first, after=None)
+
+    def test_a_bad_cursor_is_400(self) -> None:
+        with pytest.raises(BadRequest, match=messages.INVALID_CURSOR):
+            after_cursor("not a cursor")

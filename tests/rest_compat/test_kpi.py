@@ -199,6 +199,165 @@ class TestSync:
         assert saved.timestamp.isoformat() == "2024-01-15T18:30:00+00:00"
 
 
+ENTRIES = """query($f: KpiFilter!) {
+  kpiEntries(filter: $f) { edges { node { caJournalier seller { id } } } }
+}"""
+
+
+class TestAmounts:
+    """Float noise within 1e-9 of a cent is that cent; decimal strings are amounts too."""
+
+    async def test_float_noise_is_the_cent_it_is_near(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        first, second = world.sellers
+        # What a till computing 1.1 * 3 and 0.1 + 0.2 sends, as JSON text.
+        body = world.curl_body().replace("1250.50", "3.3000000000000003")
+        assert (await post_raw(client, world.key, body)).status_code == 200
+        payload = world.payload(entry(second.id, ca_journalier=0.1 + 0.2))
+        assert (await sync_graphql(client, world.key, payload)).status == 200
+        assert await raw_amounts() == {
+            first.id: Decimal128("3.30"),
+            second.id: Decimal128("0.30"),
+        }
+
+    @pytest.mark.parametrize("transport", ["rest", "graphql"])
+    async def test_a_finer_amount_is_refused_on_both_transports(
+        self, client: httpx.AsyncClient, world: World, transport: str
+    ) -> None:
+        call = sync if transport == "rest" else sync_graphql
+        for amount in (12.345, "12.345", 0.001):
+            payload = world.payload(entry(world.sellers[0].id, ca_journalier=amount))
+            outcome = await call(client, world.key, payload)
+            assert (outcome.status, outcome.detail) == (
+                400,
+                f"kpi_entries[0].ca_journalier: {messages.AMOUNT_TOO_PRECISE}",
+            )
+        assert await KpiEntry.count() == 0
+
+    @pytest.mark.parametrize("transport", ["rest", "graphql"])
+    async def test_decimal_strings_are_amounts(
+        self, client: httpx.AsyncClient, world: World, transport: str
+    ) -> None:
+        call = sync if transport == "rest" else sync_graphql
+        first, second = world.sellers
+        payload = world.payload(
+            entry(first.id, ca_journalier="1250.50"), entry(second.id, ca_journalier="7")
+        )
+        assert (await call(client, world.key, payload)).status == 200
+        assert await raw_amounts() == {
+            first.id: Decimal128("1250.50"),
+            second.id: Decimal128("7.00"),
+        }
+
+    async def test_graphql_money_reads_back_as_it_is_sent_again(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        """Money is one scalar: the string read from kpiEntries is accepted by syncKpis."""
+        reader = await make_key(world.gerant, permissions=["kpi:read", "kpi:write"])
+        seller = world.sellers[0]
+        await sync_graphql(client, reader, world.payload(entry(seller.id, ca_journalier=1250.5)))
+        read = await graphql(client, ENTRIES, reader, {"f": {"from": DATE, "to": DATE}})
+        [edge] = read.data["edges"]
+        assert edge["node"]["caJournalier"] == "1250.50"
+        again = world.payload(entry(seller.id, ca_journalier=edge["node"]["caJournalier"]))
+        outcome = await sync_graphql(client, reader, again)
+        assert (outcome.status, outcome.data["entriesUpdated"]) == (200, 1)
+        assert await raw_amounts() == {seller.id: Decimal128("1250.50")}
+
+    async def test_graphql_money_literals_are_read_exactly(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        first, second = world.sellers
+        entries = (
+            f'{{sellerId: "{first.id}", caJournalier: 3.3000000000000003, nbVentes: 1, '
+            f'nbArticles: 1}}, {{sellerId: "{second.id}", caJournalier: "980.25", nbVentes: 1, '
+            "nbArticles: 1}"
+        )
+        query = (
+            f'mutation {{ syncKpis(input: {{storeId: "{world.store.id}", date: "{DATE}", '
+            f"kpiEntries: [{entries}]}}) {{ total }} }}"
+        )
+        outcome = await graphql(client, query, world.key)
+        assert outcome.data == {"total": 2}
+        assert await raw_amounts() == {
+            first.id: Decimal128("3.30"),
+            second.id: Decimal128("980.25"),
+        }
+
+    async def test_graphql_refuses_money_of_another_type(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        for amount in (True, {"euros": 1}, [1]):
+            payload = world.payload(entry(world.sellers[0].id, ca_journalier=amount))
+            outcome = await sync_graphql(client, world.key, payload)
+            assert outcome.status == 400
+            assert outcome.detail is not None
+            assert "Money is a number or a decimal string" in outcome.detail
+
+
+class TestExternalIds:
+    """`store_external_id` and `seller_external_id` answer as our ids do."""
+
+    @staticmethod
+    async def name_externally(world: World) -> None:
+        await Store.find_one({"_id": world.store.id}).update({"$set": {"external_id": "LYON-001"}})
+        for n, seller in enumerate(world.sellers, start=1):
+            await User.find_one({"_id": seller.id}).update({"$set": {"external_id": f"S-{n}"}})
+
+    @pytest.mark.parametrize("transport", ["rest", "graphql"])
+    async def test_the_same_answer_as_with_our_ids(
+        self, client: httpx.AsyncClient, world: World, transport: str
+    ) -> None:
+        call = sync if transport == "rest" else sync_graphql
+        await self.name_externally(world)
+        first, second = world.sellers
+        by_ids = world.payload(entry(first.id), entry(second.id, ca_journalier=980.25))
+        by_external_ids = {
+            "store_external_id": "LYON-001",
+            "date": DATE,
+            "kpi_entries": [
+                {**entry("x"), "seller_id": None, "seller_external_id": "S-1"},
+                {
+                    **entry("x", ca_journalier="980.25"),
+                    "seller_id": None,
+                    "seller_external_id": "S-2",
+                },
+            ],
+        }
+        created = await call(client, world.key, by_external_ids)
+        stored_first = await raw_amounts()
+        updated = await call(client, world.key, by_ids)
+        assert created.status == updated.status == 200
+        assert (created.data["total"], updated.data["total"]) == (2, 2)
+        assert (
+            stored_first
+            == await raw_amounts()
+            == {
+                first.id: Decimal128("1250.50"),
+                second.id: Decimal128("980.25"),
+            }
+        )
+        again = await call(client, world.key, by_external_ids)
+        assert again.data == updated.data
+
+    async def test_the_spec_body_with_external_ids(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        await self.name_externally(world)
+        body = (
+            world.curl_body()
+            .replace(f'"store_id": "{world.store.id}"', '"store_external_id": "LYON-001"')
+            .replace(f'"seller_id": "{world.sellers[0].id}"', '"seller_external_id": "S-1"')
+        )
+        assert "store_id" not in body
+        response = await post_raw(client, world.key, body)
+        assert (response.status_code, response.json()) == (
+            200,
+            {"status": "success", "entries_created": 1, "entries_updated": 0, "total": 1},
+        )
+
+
 class TestRestOnlyInput:
     """Bodies GraphQL's own types already refuse; REST gives the same field-named messages."""
 
@@ -220,13 +379,13 @@ class TestRestOnlyInput:
     ) -> None:
         first, second = world.sellers
         payload = world.payload(
-            entry(first.id, ca_journalier="1250.50", nb_ventes=True),
+            entry(first.id, ca_journalier="1250,50", nb_ventes=True),
             entry(second.id, nb_articles=1.5, prospects="3"),
         )
         outcome = await sync(client, world.key, payload)
         assert (outcome.status, outcome.detail) == (
             400,
-            f"kpi_entries[0].ca_journalier: {messages.KPI_NOT_A_NUMBER}; "
+            f"kpi_entries[0].ca_journalier: {messages.AMOUNT_NOT_A_NUMBER}; "
             f"kpi_entries[0].nb_ventes: {messages.KPI_NOT_A_NUMBER}; "
             "kpi_entries[1].nb_articles: "
             "Input should be a valid integer, got a number with a fractional part; "
@@ -303,7 +462,7 @@ async def bad_figures(world: World) -> tuple[str | None, dict[str, Any], int, st
     )
     detail = (
         "kpi_entries[0].nb_ventes: Input should be greater than or equal to 0; "
-        "kpi_entries[1].ca_journalier: Decimal input should have no more than 2 decimal places; "
+        f"kpi_entries[1].ca_journalier: {messages.AMOUNT_TOO_PRECISE}; "
         "kpi_entries[1].prospects: Input should be greater than or equal to 0"
     )
     return world.key, payload, 400, detail
@@ -339,6 +498,46 @@ async def deleted_seller(world: World) -> tuple[str | None, dict[str, Any], int,
     return world.key, payload, 400, messages.KPI_UNKNOWN_SELLERS.format(ids=seller.id)
 
 
+async def both_store_references(world: World) -> tuple[str | None, dict[str, Any], int, str]:
+    payload = world.payload(store_external_id="LYON-001")
+    return world.key, payload, 400, f"store_id: {messages.KPI_STORE_REFERENCE}"
+
+
+async def no_seller_reference(world: World) -> tuple[str | None, dict[str, Any], int, str]:
+    second = {**entry(world.sellers[1].id), "seller_id": None}
+    payload = world.payload(entry(world.sellers[0].id), second)
+    return world.key, payload, 400, f"kpi_entries[1].seller_id: {messages.KPI_SELLER_REFERENCE}"
+
+
+async def unknown_store_external_id(world: World) -> tuple[str | None, dict[str, Any], int, str]:
+    payload = world.payload(store_id=None, store_external_id="NOWHERE")
+    return world.key, payload, 404, messages.STORE_NOT_FOUND
+
+
+async def store_external_id_outside_key_scope(
+    world: World,
+) -> tuple[str | None, dict[str, Any], int, str]:
+    await make_store(world.gerant, external_id="ELSEWHERE")
+    key = await make_key(world.gerant, permissions=["kpi:write"], store_ids=[world.store.id])
+    payload = world.payload(store_id=None, store_external_id="ELSEWHERE")
+    return key, payload, 403, messages.STORE_NOT_IN_KEY_SCOPE
+
+
+async def unknown_seller_external_id(world: World) -> tuple[str | None, dict[str, Any], int, str]:
+    await make_user(world.gerant, Role.SELLER, await make_store(world.gerant), external_id="AWAY")
+    entries = [
+        {**entry("x"), "seller_id": None, "seller_external_id": external_id}
+        for external_id in ("NOBODY", "AWAY")
+    ]
+    payload = world.payload(*entries)
+    return (
+        world.key,
+        payload,
+        400,
+        messages.KPI_UNKNOWN_SELLER_EXTERNAL_IDS.format(ids="AWAY, NOBODY"),
+    )
+
+
 CASES: list[Case] = [
     missing_key,
     missing_permission,
@@ -356,6 +555,11 @@ CASES: list[Case] = [
     unknown_sellers,
     seller_of_another_store,
     deleted_seller,
+    both_store_references,
+    no_seller_reference,
+    unknown_store_external_id,
+    store_external_id_outside_key_scope,
+    unknown_seller_external_id,
 ]
 
 

@@ -1,6 +1,12 @@
 """The OpenAPI document: every integration endpoint shows its security, the spec's examples and
-its error responses, and every example is a valid response of its endpoint."""
+its error responses, every example is valid against the document's own schemas, and the names,
+formats and nullability are what a generated client needs."""
 
+from collections.abc import Iterator
+from typing import Any
+
+import jsonschema_rs
+import pytest
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter
 
@@ -9,6 +15,7 @@ from rpai.app import create_app
 
 app = create_app()
 DOCUMENT = app.openapi()
+SCHEMAS = DOCUMENT["components"]["schemas"]
 ROUTES = {
     (method.lower(), PREFIX + route.path): route
     for router in ROUTERS
@@ -22,10 +29,11 @@ OPERATIONS = [
     if path.startswith(PREFIX)
     for method, operation in operations.items()
 ]
+NULL = {"type": "null"}
 
 
 def test_every_endpoint_documents_security_examples_and_errors() -> None:
-    assert len(OPERATIONS) == 10
+    assert len(OPERATIONS) == 12
     for method, path, operation in OPERATIONS:
         assert operation["security"] == [{"ApiKeyHeader": []}, {"BearerApiKey": []}], path
         example = operation["responses"]["200"]["content"]["application/json"]["example"]
@@ -34,7 +42,11 @@ def test_every_endpoint_documents_security_examples_and_errors() -> None:
             == ROUTES[(method, path)].responses[200]["content"]["application/json"]["example"]
         )
         assert {"401", "429", "503"} <= set(operation["responses"]), (method, path)
-        assert "422" not in operation["responses"] or method in {"post", "put", "delete"}
+        if method in {"post", "put", "delete"}:
+            # Idempotency-Key: a wrong length is a 400, a reuse 422, a key still running 409.
+            assert {"400", "409", "422"} <= set(operation["responses"]), (method, path)
+        else:
+            assert "422" not in operation["responses"], (method, path)
         if "requestBody" in operation:
             assert "413" in operation["responses"]
             assert "examples" in operation["requestBody"]["content"]["application/json"], path
@@ -52,3 +64,175 @@ def test_examples_are_valid_responses() -> None:
     for route in ROUTES.values():
         example = route.responses[200]["content"]["application/json"]["example"]
         TypeAdapter(route.response_model).validate_python(example)
+
+
+def test_operation_ids_are_camel_case_names_of_the_operation() -> None:
+    ids = {
+        (method.upper(), path): operation["operationId"]
+        for path, operations in DOCUMENT["paths"].items()
+        for method, operation in operations.items()
+    }
+    assert ids == {
+        ("GET", "/api/integrations/me"): "getMe",
+        ("GET", "/api/integrations/stores"): "listStores",
+        ("POST", "/api/integrations/stores"): "createStore",
+        ("PUT", "/api/integrations/stores/{store_id}"): "updateStore",
+        ("DELETE", "/api/integrations/stores/{store_id}"): "deleteStore",
+        ("POST", "/api/integrations/kpi/sync"): "syncKpis",
+        ("GET", "/api/integrations/kpi"): "reconcileKpis",
+        ("POST", "/api/integrations/stores/{store_id}/managers"): "createManager",
+        ("POST", "/api/integrations/stores/{store_id}/sellers"): "createSeller",
+        ("GET", "/api/integrations/users"): "listUsers",
+        ("PUT", "/api/integrations/users/{user_id}"): "updateUser",
+        ("DELETE", "/api/integrations/users/{user_id}"): "deleteUser",
+        ("GET", "/healthz"): "checkHealth",
+        ("GET", "/readyz"): "checkReadiness",
+    }
+
+
+def test_component_names_read_as_the_domain() -> None:
+    assert sorted(SCHEMAS) == [
+        "ApiKeyInfo",
+        "DeleteResult",
+        "Error",
+        "Gerant",
+        "Health",
+        "KpiDay",
+        "KpiEntryData",
+        "KpiReconciliation",
+        "KpiSync",
+        "KpiSyncResult",
+        "Manager",
+        "ManagerCreate",
+        "ManagerCreateResult",
+        "Me",
+        "Readiness",
+        "Seller",
+        "SellerCreate",
+        "SellerCreateResult",
+        "Store",
+        "StoreCreate",
+        "StoreCreateResult",
+        "StoreList",
+        "StoreUpdate",
+        "StoreUpdateResult",
+        "UpdatedUser",
+        "User",
+        "UserList",
+        "UserUpdate",
+        "UserUpdateResult",
+    ]
+
+
+def alternatives(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    if "anyOf" not in schema:
+        return [schema]
+    return [leaf for option in schema["anyOf"] for leaf in alternatives(option)]
+
+
+def properties() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for name, schema in SCHEMAS.items():
+        for field, spec in schema.get("properties", {}).items():
+            yield name, field, spec
+
+
+def test_timestamps_and_days_declare_their_format() -> None:
+    timestamps = [(m, f, s) for m, f, s in properties() if f.endswith("_at") or f == "timestamp"]
+    days = [(m, f, s) for m, f, s in properties() if f in ("date", "from", "to")]
+    assert len(timestamps) >= 6
+    assert len(days) >= 4
+    for expected, found in (("date-time", timestamps), ("date", days)):
+        for model, field, spec in found:
+            texts = [item for item in alternatives(spec) if item.get("type") == "string"]
+            assert [item.get("format") for item in texts] == [expected], (model, field)
+    [epoch] = [
+        item
+        for item in alternatives(SCHEMAS["KpiEntryData"]["properties"]["timestamp"])
+        if item.get("type") == "number"
+    ]
+    assert (epoch["minimum"], epoch["maximum"]) == (0, 253402300799)
+    for parameter in DOCUMENT["paths"]["/api/integrations/kpi"]["get"]["parameters"]:
+        if parameter["name"] in ("from", "to"):
+            assert parameter["schema"]["format"] == "date"
+
+
+@pytest.mark.parametrize(
+    ("model", "never_null", "nullable"),
+    [
+        ("UserUpdate", ["name", "status"], ["phone", "external_id"]),
+        ("StoreUpdate", ["name", "location", "active"], ["address", "phone", "external_id"]),
+        ("StoreCreate", ["name", "location"], ["address", "phone", "opening_hours"]),
+        ("ManagerCreate", ["name", "email", "send_invitation"], ["phone", "external_id"]),
+        ("KpiSync", ["date", "kpi_entries"], ["store_id", "store_external_id", "source"]),
+        ("KpiEntryData", ["ca_journalier", "nb_ventes"], ["seller_id", "prospects"]),
+        ("Store", ["id", "name", "active", "created_at"], ["address", "external_id"]),
+        ("User", ["id", "email", "role", "status"], ["store_id", "manager_id", "external_id"]),
+    ],
+)
+def test_nullability_is_what_is_accepted(
+    model: str, never_null: list[str], nullable: list[str]
+) -> None:
+    fields = SCHEMAS[model]["properties"]
+    for name in never_null:
+        assert NULL not in alternatives(fields[name]), (model, name)
+        assert fields[name].get("default", 0) is not None, (model, name)
+    for name in nullable:
+        assert NULL in alternatives(fields[name]), (model, name)
+
+
+def test_query_parameters_are_never_null() -> None:
+    for _method, path, operation in OPERATIONS:
+        for parameter in operation.get("parameters", []):
+            assert NULL not in alternatives(parameter["schema"]), (path, parameter["name"])
+            assert "default" not in parameter["schema"] or parameter["schema"]["default"], path
+
+
+def test_the_probes_document_every_answer() -> None:
+    ready = DOCUMENT["paths"]["/readyz"]["get"]["responses"]
+    assert set(ready) == {"200", "503"}
+    assert ready["503"]["content"]["application/json"]["example"] == {"status": "unavailable"}
+    assert set(DOCUMENT["paths"]["/healthz"]["get"]["responses"]) == {"200"}
+
+
+def validator(schema: dict[str, Any]) -> jsonschema_rs.Validator:
+    """A validator of `schema` whose references resolve inside the document."""
+    return jsonschema_rs.Draft202012Validator(
+        {**schema, "components": DOCUMENT["components"]}, validate_formats=True
+    )
+
+
+def examples() -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """Every example of the document with the schema it illustrates."""
+    for path, operations in DOCUMENT["paths"].items():
+        for method, operation in operations.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body:
+                for name, example in body.get("examples", {}).items():
+                    yield f"{method} {path} body {name}", body["schema"], example["value"]
+            for status, response in operation["responses"].items():
+                content = response.get("content", {}).get("application/json", {})
+                if "example" in content:
+                    where = f"{method} {path} {status}"
+                    yield where, content["schema"], content["example"]
+    for name, schema in SCHEMAS.items():
+        for spec in schema.get("properties", {}).values():
+            for example in spec.get("examples", []):
+                yield f"{name} property", spec, example
+
+
+EXAMPLES = list(examples())
+
+
+def test_examples_are_valid_against_the_document() -> None:
+    assert len(EXAMPLES) > 60
+    invalid = [
+        (where, [error.message for error in validator(schema).iter_errors(example)])
+        for where, schema, example in EXAMPLES
+        if not validator(schema).is_valid(example)
+    ]
+    assert invalid == []
+
+
+def test_the_check_refuses_an_invalid_example() -> None:
+    store = {"$ref": "#/components/schemas/Store"}
+    assert not validator(store).is_valid({"id": "store-1"})

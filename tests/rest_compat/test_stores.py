@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from models import Role, User, UserStatus
+from resolvers import messages
 from tests.support.factories import make_gerant, make_key, make_store, make_user
 from tests.support.transport import Outcome, graphql, graphql_input, rest
 
@@ -21,7 +22,9 @@ LYON = {
     "external_id": "LYON-001",
 }
 CREATE_STORE = """mutation($input: CreateStoreInput!) {
-  createStore(input: $input) { id name location address phone openingHours gerantId active }
+  createStore(input: $input) {
+    id name location address phone openingHours gerantId active externalId
+  }
 }"""
 DELETE_STORE = """mutation($id: ID!) { deleteStore(storeId: $id) { success message } }"""
 STORES = "{ stores { id name active } }"
@@ -66,6 +69,7 @@ class TestListStores:
             "opening_hours": None,
             "gerant_id": gerant.id,
             "active": True,
+            "external_id": None,
         }
 
     async def test_restricted_key_and_deactivated_stores(self, client: httpx.AsyncClient) -> None:
@@ -88,8 +92,7 @@ class TestCreateStore:
         store = outcome.data["store"]
         assert ISO_Z.fullmatch(store.pop("created_at"))
         assert store.pop("id").startswith("store_")
-        expected = {k: v for k, v in LYON.items() if k != "external_id"}
-        assert store == {**expected, "gerant_id": gerant.id, "active": True}
+        assert store == {**LYON, "gerant_id": gerant.id, "active": True}
 
     @pytest.mark.parametrize("transport", ["rest", "graphql"])
     async def test_name_unique_among_active_stores_case_insensitively(
@@ -230,3 +233,228 @@ class TestDeleteStore:
         for case_key, store_id, status, detail in cases:
             outcome = await delete_over(transport, client, case_key, store_id)
             assert (outcome.status, outcome.detail) == (status, detail), store_id
+
+
+STORE_FIELDS = "id name location address phone openingHours gerantId active externalId"
+UPDATE_STORE = f"""mutation($id: ID!, $input: UpdateStoreInput!) {{
+  updateStore(storeId: $id, input: $input) {{ {STORE_FIELDS} }}
+}}"""
+STORES_BY_EXTERNAL_ID = "query($x: String) { stores(externalId: $x) { id externalId } }"
+REST_NAMES = {"openingHours": "opening_hours", "gerantId": "gerant_id", "externalId": "external_id"}
+STORE_KEYS = {"name", "location", "address", "phone", "opening_hours", "external_id", "active"}
+
+
+async def update_over(
+    transport: str, client: httpx.AsyncClient, key: str, store_id: str, body: dict[str, Any]
+) -> Outcome:
+    """PUT /stores/{id} or updateStore; the store answered under the REST names."""
+    if transport == "rest":
+        outcome = await rest(client, "PUT", f"/stores/{store_id}", key, body)
+        if outcome.status == 200:
+            assert outcome.data["success"] is True
+            store = dict(outcome.data["store"])
+            assert ISO_Z.fullmatch(store.pop("created_at"))
+            return Outcome(200, None, store)
+        return outcome
+    known = {name: value for name, value in body.items() if name in STORE_KEYS}
+    outcome = await graphql(
+        client, UPDATE_STORE, key, {"id": store_id, "input": graphql_input(known)}
+    )
+    if outcome.status != 200:
+        return outcome
+    return Outcome(200, None, {REST_NAMES.get(k, k): v for k, v in outcome.data.items()})
+
+
+class TestExternalIdsOfStores:
+    @pytest.mark.parametrize("transport", ["rest", "graphql"])
+    async def test_returned_everywhere_and_found_by(
+        self, client: httpx.AsyncClient, transport: str
+    ) -> None:
+        gerant = await make_gerant()
+        key = await make_key(gerant)
+        created = await create_over(transport, client, key, LYON)
+        store = created.data["store"] if transport == "rest" else created.data
+        assert store["externalId" if transport == "graphql" else "external_id"] == "LYON-001"
+        await make_store(gerant, external_id="PARIS-001")
+        await make_store(gerant)
+        if transport == "rest":
+            found = await rest(client, "GET", "/stores?external_id=LYON-001", key)
+            assert [(s["id"], s["external_id"]) for s in found.data["stores"]] == [
+                (store["id"], "LYON-001")
+            ]
+            listed = await rest(client, "GET", "/stores", key)
+            assert [s["external_id"] for s in listed.data["stores"]] == [
+                "LYON-001",
+                "PARIS-001",
+                None,
+            ]
+            none = await rest(client, "GET", "/stores?external_id=NOWHERE", key)
+            assert none.data == {"stores": []}
+        else:
+            found = await graphql(client, STORES_BY_EXTERNAL_ID, key, {"x": "LYON-001"})
+            assert found.data == [{"id": store["id"], "externalId": "LYON-001"}]
+            listed = await graphql(client, STORES_BY_EXTERNAL_ID, key, {"x": None})
+            assert [s["externalId"] for s in listed.data] == ["LYON-001", "PARIS-001", None]
+
+    async def test_a_restricted_key_finds_only_its_stores(self, client: httpx.AsyncClient) -> None:
+        gerant = await make_gerant()
+        mine = await make_store(gerant, external_id="MINE")
+        await make_store(gerant, external_id="OTHER")
+        key = await make_key(gerant, ["stores:read"], [mine.id])
+        for external_id, expected in (("MINE", [mine.id]), ("OTHER", [])):
+            over_rest = await rest(client, "GET", f"/stores?external_id={external_id}", key)
+            over_graphql = await graphql(client, STORES_BY_EXTERNAL_ID, key, {"x": external_id})
+            assert [s["id"] for s in over_rest.data["stores"]] == expected
+            assert [s["id"] for s in over_graphql.data] == expected
+
+    async def test_an_invalid_external_id_filter_is_400(self, client: httpx.AsyncClient) -> None:
+        key = await make_key(await make_gerant())
+        over_rest = await rest(client, "GET", "/stores?external_id=", key)
+        over_graphql = await graphql(client, STORES_BY_EXTERNAL_ID, key, {"x": " "})
+        for outcome in (over_rest, over_graphql):
+            assert (outcome.status, outcome.detail) == (
+                400,
+                "external_id: String should have at least 1 character",
+            )
+
+
+class TestUpdateStore:
+    @pytest.mark.parametrize("transport", ["rest", "graphql"])
+    async def test_only_the_fields_given_change(
+        self, client: httpx.AsyncClient, transport: str
+    ) -> None:
+        gerant = await make_gerant()
+        key = await make_key(gerant)
+        store = await make_store(
+            gerant, name="Paris", address="1 rue A", phone="01", opening_hours="9h-19h"
+        )
+        body = {
+            "name": "Paris Rivoli",
+            "address": None,
+            "external_id": "PARIS-001",
+            "gerant_id": "someone else",
+        }
+        outcome = await update_over(transport, client, key, store.id, body)
+        assert outcome.data == {
+            "id": store.id,
+            "name": "Paris Rivoli",
+            "location": "75001 Paris",
+            "address": None,
+            "phone": "01",
+            "opening_hours": "9h-19h",
+            "gerant_id": gerant.id,
+            "active": True,
+            "external_id": "PARIS-001",
+        }
+        listed = await rest(client, "GET", "/stores", key)
+        [saved] = listed.data["stores"]
+        assert saved["name"] == "Paris Rivoli"
+        assert saved["external_id"] == "PARIS-001"
+
+    @pytest.mark.parametrize("transport", ["rest", "graphql"])
+    async def test_reopening_leaves_the_staff_suspended(
+        self, client: httpx.AsyncClient, transport: str
+    ) -> None:
+        gerant = await make_gerant()
+        key = await make_key(gerant)
+        store = await make_store(gerant)
+        seller = await make_user(gerant, Role.SELLER, store)
+        assert (await delete_over(transport, client, key, store.id)).status == 200
+        reopened = await update_over(transport, client, key, store.id, {"active": True})
+        assert reopened.data["active"] is True
+        saved = await User.get(seller.id)
+        assert saved is not None
+        assert saved.status is UserStatus.SUSPENDED
+        staff = await rest(
+            client,
+            "POST",
+            f"/stores/{store.id}/sellers",
+            key,
+            {"name": "New", "email": "new@example.com"},
+        )
+        assert staff.status == 200
+
+    async def test_closing_by_update_suspends_the_staff_like_delete(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        seller = await make_user(gerant, Role.SELLER, store)
+        outcome = await rest(
+            client, "PUT", f"/stores/{store.id}", await make_key(gerant), {"active": False}
+        )
+        assert (outcome.status, outcome.data["store"]["active"]) == (200, False)
+        saved = await User.get(seller.id)
+        assert saved is not None
+        assert saved.status is UserStatus.SUSPENDED
+
+    @pytest.mark.parametrize("transport", ["rest", "graphql"])
+    async def test_uniqueness_as_at_creation(
+        self, client: httpx.AsyncClient, transport: str
+    ) -> None:
+        gerant = await make_gerant()
+        key = await make_key(gerant)
+        await make_store(gerant, name="Lyon", external_id="LYON-001")
+        store = await make_store(gerant, name="Paris")
+        closed = await make_store(gerant, name="Nice", active=False)
+        taken_name = await update_over(transport, client, key, store.id, {"name": " LYON "})
+        taken_id = await update_over(transport, client, key, store.id, {"external_id": "LYON-001"})
+        assert (taken_name.status, taken_name.detail) == (400, messages.STORE_NAME_TAKEN)
+        assert (taken_id.status, taken_id.detail) == (400, messages.STORE_EXTERNAL_ID_TAKEN)
+        # A closed store's name may be taken; reopening it then collides.
+        renamed = await update_over(transport, client, key, store.id, {"name": "nice"})
+        assert renamed.status == 200
+        reopened = await update_over(transport, client, key, closed.id, {"active": True})
+        assert (reopened.status, reopened.detail) == (400, messages.STORE_NAME_TAKEN)
+        kept = await update_over(transport, client, key, store.id, {"name": "Nice"})
+        assert kept.status == 200
+
+    @pytest.mark.parametrize("transport", ["rest", "graphql"])
+    @pytest.mark.parametrize(
+        ("body", "detail"),
+        [
+            ({}, messages.NO_FIELDS_TO_UPDATE),
+            ({"gerant_id": "x", "created_at": "2020-01-01"}, messages.NO_FIELDS_TO_UPDATE),
+            ({"name": None}, f"name: {messages.FIELD_NOT_NULLABLE}"),
+            ({"location": None}, f"location: {messages.FIELD_NOT_NULLABLE}"),
+            ({"active": None}, f"active: {messages.FIELD_NOT_NULLABLE}"),
+            ({"name": " "}, "name: String should have at least 1 character"),
+            ({"external_id": ""}, "external_id: String should have at least 1 character"),
+        ],
+    )
+    async def test_invalid_updates_are_400(
+        self, client: httpx.AsyncClient, transport: str, body: dict[str, Any], detail: str
+    ) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        outcome = await update_over(transport, client, await make_key(gerant), store.id, body)
+        assert (outcome.status, outcome.detail) == (400, detail)
+
+    @pytest.mark.parametrize("transport", ["rest", "graphql"])
+    async def test_errors(self, client: httpx.AsyncClient, transport: str) -> None:
+        gerant = await make_gerant()
+        mine, sibling = await make_store(gerant), await make_store(gerant)
+        theirs = await make_store(await make_gerant())
+        key = await make_key(gerant)
+        cases = [
+            (key, "store_unknown", 404, messages.STORE_NOT_FOUND),
+            (key, theirs.id, 404, messages.STORE_NOT_FOUND),
+            (
+                await make_key(gerant, ["stores:read"]),
+                mine.id,
+                403,
+                "Insufficient permissions. Requires 'stores:write'",
+            ),
+            (
+                await make_key(gerant, ["stores:write"], [sibling.id]),
+                mine.id,
+                403,
+                messages.STORE_NOT_IN_KEY_SCOPE,
+            ),
+        ]
+        for case_key, store_id, status, detail in cases:
+            outcome = await update_over(transport, client, case_key, store_id, {"phone": "01"})
+            assert (outcome.status, outcome.detail) == (status, detail), store_id
+        restricted = await make_key(gerant, ["stores:write"], [mine.id])
+        allowed = await update_over(transport, client, restricted, mine.id, {"phone": "02"})
+        assert allowed.status == 200

@@ -1,17 +1,21 @@
 """Users endpoints over HTTP on SecantusDB: the spec's shapes, every error on both transports."""
 
 import asyncio
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from infra.tokens import TokenSigner
 from models import Role, Store, User, UserStatus
 from models.clock import utcnow
 from resolvers import messages
+from resolvers.pages import encode_cursor
+from tests.conftest import TEST_JWT_SECRET
 from tests.support.factories import make_gerant, make_key, make_store, make_user
 from tests.support.transport import Outcome, graphql, rest
 
@@ -27,6 +31,7 @@ UPDATE_USER = f"""mutation($id: ID!, $input: UpdateUserInput!) {{
 DELETE_USER = "mutation($id: ID!) { deleteUser(userId: $id) { success message } }"
 
 MISSING_ID = "user_or_store_that_does_not_exist"
+ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 USERS_WRITE_MISSING = "Insufficient permissions. Requires 'users:write'"
 
 
@@ -676,3 +681,405 @@ class TestDeleteUser:
         assert outcome.data == {"success": True, "message": messages.MANAGER_DELETED}
         again = await graphql(client, DELETE_USER, world.keys["full"], {"id": world.outsider.id})
         assert (again.status, again.detail) == (400, messages.USER_ALREADY_DELETED)
+
+
+USERS = """query($filter: UserFilter, $first: Int, $after: String) {
+  users(filter: $filter, first: $first, after: $after) {
+    edges { cursor node { id name email role status phone storeId managerId externalId createdAt } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+SIGNER = TokenSigner(secret=TEST_JWT_SECRET, ttl=timedelta(hours=1))
+REST_NAMES = {"storeId": "store_id", "managerId": "manager_id", "externalId": "external_id"}
+
+
+def as_rest(node: dict[str, Any]) -> dict[str, Any]:
+    """A GraphQL User node under the REST names, its timestamp in the REST form."""
+    item = {REST_NAMES.get(name, name): value for name, value in node.items()}
+    created = datetime.fromisoformat(item.pop("createdAt"))
+    return {**item, "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+async def list_both(
+    client: httpx.AsyncClient, key: str | None, **query: Any
+) -> tuple[Outcome, Outcome]:
+    """GET /users with `query` and the GraphQL users field with the same filter; with `limit`
+    and `starting_after` as `first` and the cursor of that user."""
+    over_rest = await client.get(
+        "/api/integrations/users",
+        params=query,
+        headers={"X-API-Key": key} if key else {},
+    )
+    body = over_rest.json()
+    rest_outcome = Outcome(
+        over_rest.status_code, body.get("detail") if over_rest.status_code >= 400 else None, body
+    )
+    limit = query.pop("limit", 50)
+    after = query.pop("starting_after", None)
+    variables = {
+        "filter": {camel(name): value for name, value in query.items()},
+        "first": limit,
+        "after": None if after is None else encode_cursor([after]),
+    }
+    return rest_outcome, await graphql(client, USERS, key, variables)
+
+
+def listed_ids(rest_outcome: Outcome, graphql_outcome: Outcome) -> list[str]:
+    """The ids both transports listed, after checking that they listed the same users."""
+    assert rest_outcome.status == graphql_outcome.status == 200, (rest_outcome, graphql_outcome)
+    nodes = [edge["node"] for edge in graphql_outcome.data["edges"]]
+    assert rest_outcome.data["users"] == [as_rest(node) for node in nodes]
+    assert rest_outcome.data["has_more"] == graphql_outcome.data["pageInfo"]["hasNextPage"]
+    return [user["id"] for user in rest_outcome.data["users"]]
+
+
+class TestListUsers:
+    async def test_the_shape_of_a_user(self, client: httpx.AsyncClient, world: World) -> None:
+        created = await rest(
+            client,
+            "POST",
+            f"/stores/{world.store.id}/sellers",
+            world.keys["full"],
+            json={
+                "name": "Marie Martin",
+                "email": "Marie.Martin@example.com",
+                "phone": "0123456789",
+                "external_id": "SELLER-001",
+            },
+        )
+        seller_id = created.data["seller_id"]
+        outcome = await rest(client, "GET", "/users?external_id=SELLER-001", world.keys["full"])
+        assert outcome.status == 200
+        [user] = outcome.data["users"]
+        assert ISO_Z.fullmatch(user.pop("created_at"))
+        assert outcome.data["has_more"] is False
+        assert user == {
+            "id": seller_id,
+            "name": "Marie Martin",
+            "email": "Marie.Martin@example.com",
+            "role": "seller",
+            "status": "active",
+            "phone": "0123456789",
+            "store_id": world.store.id,
+            "manager_id": world.manager.id,
+            "external_id": "SELLER-001",
+        }
+
+    async def test_staff_of_every_status_oldest_first_on_both_transports(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        over_rest, over_graphql = await list_both(client, world.keys["full"])
+        assert listed_ids(over_rest, over_graphql) == [
+            world.manager.id,
+            world.suspended_manager.id,
+            world.seller.id,
+            world.deleted_seller.id,
+            world.storeless.id,
+            world.outsider.id,
+        ]
+
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ({"role": "manager"}, ["manager", "suspended_manager", "storeless", "outsider"]),
+            ({"role": "seller"}, ["seller", "deleted_seller"]),
+            ({"status": "active"}, ["manager", "seller", "storeless", "outsider"]),
+            ({"status": "suspended"}, ["suspended_manager"]),
+            ({"status": "deleted"}, ["deleted_seller"]),
+            ({"store_id": "outside"}, ["outsider"]),
+            ({"store_id": "store", "role": "manager", "status": "active"}, ["manager"]),
+            ({"email": "seller"}, ["seller"]),
+            ({"external_id": "M-1"}, ["manager"]),
+            ({"external_id": "NOBODY"}, []),
+            ({"email": "nobody@example.com"}, []),
+        ],
+    )
+    async def test_filters(
+        self,
+        client: httpx.AsyncClient,
+        world: World,
+        query: dict[str, str],
+        expected: list[str],
+    ) -> None:
+        await User.find_one({"_id": world.manager.id}).update({"$set": {"external_id": "M-1"}})
+        given = dict(query)
+        if "store_id" in given:
+            given["store_id"] = world.id_of(given["store_id"])
+        if "email" in given and given["email"] == "seller":
+            given["email"] = f"  {world.seller.email.upper()} "
+        over_rest, over_graphql = await list_both(client, world.keys["full"], **given)
+        assert listed_ids(over_rest, over_graphql) == [world.id_of(name) for name in expected]
+
+    async def test_pages_stripe_style_and_relay_style(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        key = world.keys["full"]
+        seen: list[str] = []
+        after: str | None = None
+        while True:
+            query: dict[str, Any] = {"limit": 4}
+            if after is not None:
+                query["starting_after"] = after
+            over_rest, over_graphql = await list_both(client, key, **query)
+            page = listed_ids(over_rest, over_graphql)
+            seen += page
+            if not over_rest.data["has_more"]:
+                break
+            assert over_graphql.data["pageInfo"]["endCursor"] == encode_cursor([page[-1]])
+            after = page[-1]
+        assert len(seen) == 6
+        assert seen == sorted(seen)
+        first_two = await graphql(client, USERS, key, {"first": 2})
+        cursor = first_two.data["pageInfo"]["endCursor"]
+        assert first_two.data["edges"][-1]["cursor"] == cursor
+        rest_of_them = await graphql(client, USERS, key, {"first": 10, "after": cursor})
+        assert [edge["node"]["id"] for edge in rest_of_them.data["edges"]] == seen[2:]
+
+    async def test_a_restricted_key_sees_its_stores_staff_only(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        key = world.keys["restricted"]
+        over_rest, over_graphql = await list_both(client, key)
+        assert listed_ids(over_rest, over_graphql) == [
+            world.manager.id,
+            world.suspended_manager.id,
+            world.seller.id,
+            world.deleted_seller.id,
+        ]
+        for found in await list_both(client, key, email=world.outsider.email):
+            assert found.status == 200
+        assert listed_ids(*await list_both(client, key, email=world.outsider.email)) == []
+        for refused in await list_both(client, key, store_id=world.outside.id):
+            assert (refused.status, refused.detail) == (403, messages.STORE_NOT_IN_KEY_SCOPE)
+
+    @pytest.mark.parametrize(
+        ("key", "query", "status", "detail"),
+        [
+            ("none", {}, 401, messages.MISSING_API_KEY),
+            ("read_only", {}, 403, "Insufficient permissions. Requires 'users:read'"),
+            ("full", {"store_id": MISSING_ID}, 404, messages.STORE_NOT_FOUND),
+            ("full", {"role": "gerant"}, 400, "role: Input should be 'manager' or 'seller'"),
+            (
+                "full",
+                {"status": "gone"},
+                400,
+                "status: Input should be 'active', 'suspended' or 'deleted'",
+            ),
+        ],
+    )
+    async def test_errors_are_the_same_on_both_transports(
+        self,
+        client: httpx.AsyncClient,
+        world: World,
+        key: str,
+        query: dict[str, str],
+        status: int,
+        detail: str,
+    ) -> None:
+        for outcome in await list_both(client, world.keys[key], **query):
+            assert (outcome.status, outcome.detail) == (status, detail)
+
+    @pytest.mark.parametrize(
+        ("query", "detail"),
+        [
+            ("limit=0", "limit: Input should be greater than or equal to 1"),
+            ("limit=101", "limit: Input should be less than or equal to 100"),
+            (
+                "limit=x",
+                "limit: Input should be a valid integer, unable to parse string as an integer",
+            ),
+            (
+                f"starting_after={'x' * 201}",
+                "starting_after: String should have at most 200 characters",
+            ),
+        ],
+    )
+    async def test_rest_paging_bounds(
+        self, client: httpx.AsyncClient, world: World, query: str, detail: str
+    ) -> None:
+        outcome = await rest(client, "GET", f"/users?{query}", world.keys["full"])
+        assert (outcome.status, outcome.detail) == (400, detail)
+
+    @pytest.mark.parametrize(
+        ("variables", "detail"),
+        [
+            ({"first": 0}, "first: must be between 1 and 100"),
+            ({"first": 101}, "first: must be between 1 and 100"),
+            ({"after": "not a cursor"}, messages.INVALID_CURSOR),
+        ],
+    )
+    async def test_graphql_paging_bounds(
+        self, client: httpx.AsyncClient, world: World, variables: dict[str, Any], detail: str
+    ) -> None:
+        outcome = await graphql(client, USERS, world.keys["full"], variables)
+        assert (outcome.status, outcome.detail) == (400, detail)
+
+    async def test_a_lost_create_answer_is_recovered_by_email(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        """The retry of a create whose answer was lost gets 400; the lookup gives the id."""
+        path = f"/stores/{world.store.id}/sellers"
+        body = {"name": "Marie", "email": "marie@example.com", "external_id": "S-9"}
+        first = await rest(client, "POST", path, world.keys["full"], json=body)
+        retry = await rest(client, "POST", path, world.keys["full"], json=body)
+        assert (retry.status, retry.detail) == (400, messages.EMAIL_TAKEN)
+        found = await rest(client, "GET", "/users?email=marie@example.com", world.keys["full"])
+        assert [user["id"] for user in found.data["users"]] == [first.data["seller_id"]]
+
+    @pytest.mark.parametrize(
+        ("role", "expected"),
+        [
+            (
+                "gerant",
+                [
+                    "manager",
+                    "suspended_manager",
+                    "seller",
+                    "deleted_seller",
+                    "storeless",
+                    "outsider",
+                ],
+            ),
+            ("manager", ["manager", "suspended_manager", "seller", "deleted_seller"]),
+        ],
+    )
+    async def test_sessions_see_what_their_role_reads(
+        self, client: httpx.AsyncClient, world: World, role: str, expected: list[str]
+    ) -> None:
+        user = world.gerant if role == "gerant" else world.manager
+        token = SIGNER.issue(user).token
+        outcome = await graphql(client, USERS, None, {}, token=token)
+        assert [edge["node"]["id"] for edge in outcome.data["edges"]] == [
+            world.id_of(name) for name in expected
+        ]
+
+    async def test_a_seller_session_is_refused(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        token = SIGNER.issue(world.seller).token
+        outcome = await graphql(client, USERS, None, {}, token=token)
+        assert (outcome.status, outcome.detail) == (
+            403,
+            "Insufficient permissions. Requires 'users:read'",
+        )
+
+
+class TestStaffExternalIds:
+    """A tenant's managers and sellers that are not deleted have distinct external ids."""
+
+    @pytest.mark.parametrize("operation", ["create_manager", "create_seller"])
+    async def test_a_taken_external_id_is_400_on_both_transports(
+        self, client: httpx.AsyncClient, world: World, operation: str
+    ) -> None:
+        await User.find_one({"_id": world.suspended_manager.id}).update(
+            {"$set": {"external_id": "TAKEN"}}
+        )
+        before = await all_users()
+        over_rest, over_graphql = await call_both(
+            client,
+            operation,
+            world.store.id,
+            world.keys["full"],
+            {"name": "Jean", "email": "jean@example.com", "external_id": "TAKEN"},
+        )
+        for outcome in (over_rest, over_graphql):
+            assert (outcome.status, outcome.detail) == (400, messages.USER_EXTERNAL_ID_TAKEN)
+        assert await all_users() == before
+
+    async def test_an_update_to_a_taken_external_id_is_400(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        await User.find_one({"_id": world.manager.id}).update({"$set": {"external_id": "M-1"}})
+        over_rest, over_graphql = await call_both(
+            client, "update", world.seller.id, world.keys["full"], {"external_id": "M-1"}
+        )
+        for outcome in (over_rest, over_graphql):
+            assert (outcome.status, outcome.detail) == (400, messages.USER_EXTERNAL_ID_TAKEN)
+        same = await rest(
+            client, "PUT", f"/users/{world.manager.id}", world.keys["full"], {"external_id": "M-1"}
+        )
+        assert same.status == 200
+
+    async def test_another_tenant_and_deleted_users_do_not_hold_it(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        await User.find_one({"_id": world.stranger_user.id}).update(
+            {"$set": {"external_id": "S-1"}}
+        )
+        await User.find_one({"_id": world.deleted_seller.id}).update(
+            {"$set": {"external_id": "S-2"}}
+        )
+        path = f"/stores/{world.store.id}/sellers"
+        for n in (1, 2):
+            body = {"name": "Jean", "email": f"jean{n}@example.com", "external_id": f"S-{n}"}
+            outcome = await rest(client, "POST", path, world.keys["full"], json=body)
+            assert (outcome.status, outcome.data["seller"]["external_id"]) == (200, f"S-{n}")
+        deleted = await rest(client, "DELETE", f"/users/{world.seller.id}", world.keys["full"])
+        assert deleted.status == 200
+
+    async def test_deleting_frees_the_external_id(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        key = world.keys["full"]
+        path = f"/stores/{world.store.id}/sellers"
+        first = await rest(
+            client,
+            "POST",
+            path,
+            key,
+            json={"name": "A", "email": "a@x.com", "external_id": "CODE-7"},
+        )
+        taken = await rest(
+            client,
+            "POST",
+            path,
+            key,
+            json={"name": "B", "email": "b@x.com", "external_id": "CODE-7"},
+        )
+        assert (taken.status, taken.detail) == (400, messages.USER_EXTERNAL_ID_TAKEN)
+        await rest(client, "DELETE", f"/users/{first.data['seller_id']}", key)
+        reused = await rest(
+            client,
+            "POST",
+            path,
+            key,
+            json={"name": "B", "email": "b@x.com", "external_id": "CODE-7"},
+        )
+        assert reused.status == 200
+        history = await rest(client, "GET", "/users?external_id=CODE-7", key)
+        assert [(u["id"], u["status"]) for u in history.data["users"]] == [
+            (first.data["seller_id"], "deleted"),
+            (reused.data["seller_id"], "active"),
+        ]
+
+    async def test_concurrent_creations_keep_one(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        outcomes = await asyncio.gather(
+            *(
+                rest(
+                    client,
+                    "POST",
+                    f"/stores/{world.store.id}/sellers",
+                    world.keys["full"],
+                    json={"name": "V", "email": f"v{n}@example.com", "external_id": "SAME"},
+                )
+                for n in range(4)
+            )
+        )
+        assert sorted(outcome.status for outcome in outcomes) == [200, 400, 400, 400]
+        assert await User.find({"external_id": "SAME"}).count() == 1
+
+    async def test_graphql_sellers_show_their_external_id(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        await User.find_one({"_id": world.seller.id}).update({"$set": {"external_id": "S-1"}})
+        token = SIGNER.issue(world.gerant).token
+        outcome = await graphql(
+            client,
+            "query($s: ID) { sellers(storeId: $s) { id externalId } }",
+            None,
+            {"s": world.store.id},
+            token=token,
+        )
+        assert outcome.data == [{"id": world.seller.id, "externalId": "S-1"}]

@@ -56,6 +56,7 @@ def oversized(type_: GraphQLInputType, nested: bool = False) -> Any:
         "ID": LONG_ITEM if nested else LONG_TEXT,
         "Int": 2**31 - 1,
         "Float": 1e308,
+        "Money": "9" * 100,
         "Boolean": True,
         "DateTime": "9999-12-31T23:59:59+00:00",
     }[type_.name]

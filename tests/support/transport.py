@@ -34,8 +34,12 @@ async def graphql(
     query: str,
     key: str | None,
     variables: dict[str, Any] | None = None,
+    token: str | None = None,
 ) -> Outcome:
+    """The operation called with an API key, or with a session `token`."""
     headers = {"X-API-Key": key} if key else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     response = await client.post(
         "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
     )

@@ -261,6 +261,83 @@ class TestBudgets:
 
 
 @pytest.mark.parametrize("transport", ["rest", "graphql"])
+class TestBudgetsOfTheLookupsAndUpdates:
+    async def test_list_users_within_1_and_2_with_a_store(
+        self, client: httpx.AsyncClient, settings: Settings, transport: str
+    ) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        for role in (Role.MANAGER, Role.SELLER, Role.SELLER):
+            await make_user(gerant, role, store)
+        key = await make_key(gerant)
+        await warm(client, key)
+        query = "query($f: UserFilter) { users(filter: $f) { edges { node { id } } } }"
+        for filters, budget in (({}, 1), ({"store_id": store.id}, 2)):
+
+            async def call(filters: dict[str, str] = filters) -> Outcome:
+                if transport == "rest":
+                    query_string = "&".join(f"{k}={v}" for k, v in filters.items())
+                    return await rest(client, "GET", f"/users?{query_string}", key)
+                return await graphql(client, query, key, {"f": graphql_input(filters)})
+
+            outcome, seen = await count(settings, call)
+            assert outcome.status == 200
+            assert len(seen) <= budget, seen
+
+    async def test_put_store_within_2(
+        self, client: httpx.AsyncClient, settings: Settings, transport: str
+    ) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        key = await make_key(gerant)
+        await warm(client, key)
+        call: dict[str, Call] = {
+            "rest": lambda: rest(client, "PUT", f"/stores/{store.id}", key, {"phone": "01"}),
+            "graphql": lambda: graphql(
+                client,
+                'mutation($s: ID!) { updateStore(storeId: $s, input: {phone: "01"}) { id } }',
+                key,
+                {"s": store.id},
+            ),
+        }
+        outcome, seen = await count(settings, call[transport])
+        assert outcome.status == 200
+        assert len(seen) <= 2, seen
+
+    async def test_kpi_sync_by_external_ids_within_5(
+        self, client: httpx.AsyncClient, settings: Settings, transport: str
+    ) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant, external_id="LYON-001")
+        for n in range(100):
+            await make_user(gerant, Role.SELLER, store, external_id=f"S-{n}")
+        key = await make_key(gerant)
+        await warm(client, key)
+        body = {
+            "store_external_id": "LYON-001",
+            "date": "2024-01-15",
+            "kpi_entries": [
+                {
+                    "seller_external_id": f"S-{n}",
+                    "ca_journalier": 10.5,
+                    "nb_ventes": 1,
+                    "nb_articles": 2,
+                }
+                for n in range(100)
+            ],
+        }
+        outcome, seen = await count(settings, sync_call(client, transport, key, body))
+        assert (
+            outcome.status,
+            outcome.data["total" if transport == "rest" else "entriesCreated"],
+        ) == (
+            200,
+            100,
+        )
+        assert len(seen) <= 5, seen
+
+
+@pytest.mark.parametrize("transport", ["rest", "graphql"])
 class TestIdempotencyCost:
     def create_store(
         self, client: httpx.AsyncClient, transport: str, key: str, idempotency_key: str | None
