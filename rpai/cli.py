@@ -7,7 +7,8 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from infra.key_cache import KeyCache
@@ -19,7 +20,8 @@ from resolvers.sessions import PasswordChange, set_password
 from resolvers.validation import parse
 from rpai.database import DatabaseError, connected, database_url, embedded_server
 from rpai.logs import configure_logging
-from rpai.settings import Settings, get_settings
+from rpai.metrics_endpoint import MetricsPortError, metrics_endpoint
+from rpai.settings import Settings, get_settings, listening_url
 
 Command = Callable[[argparse.Namespace], Awaitable[dict[str, Any]]]
 
@@ -90,6 +92,22 @@ def _run_database_command(command: Command, args: argparse.Namespace, settings: 
     print(json.dumps(result))  # noqa: T201 - the CLI's output contract
 
 
+def _listening(settings: Settings, host: str, port: int) -> Settings:
+    """The settings of a server on `host:port`: links point there unless RPAI_PUBLIC_URL says."""
+    if settings.public_url is not None:
+        return settings
+    return settings.model_copy(update={"public_url": listening_url(host, port)})
+
+
+@contextmanager
+def _around_serve(args: argparse.Namespace, settings: Settings) -> Iterator[Settings]:
+    """What `rpai serve` adds around the server it runs: links to the address it listens on,
+    and the metrics on their own port."""
+    served = _listening(settings, args.host, args.port)
+    with metrics_endpoint(served.metrics_host, served.metrics_port):
+        yield served
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
@@ -144,10 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     try:
         if args.command == "serve":
-            _serve(args, settings)
+            with _around_serve(args, settings) as served:
+                _serve(args, served)
         else:
             _run_database_command(args.handler, args, settings)
-    except (AppError, DatabaseError) as exc:
+    except (AppError, DatabaseError, MetricsPortError) as exc:
         print(f"rpai: {exc}", file=sys.stderr)  # noqa: T201
         return 1
     return 0
