@@ -162,6 +162,10 @@ def test_bootstrap_with_and_without_a_running_server(tmp_path: Path) -> None:
             ["set-password", "--email", "a@example.com", "--password-stdin"],
             "rpai: password: String should have at least 10 characters",
         ),
+        (
+            ["set-password", "--email", "a@example.com"],
+            "rpai: no terminal to ask the password on: pipe it in with --password-stdin",
+        ),
     ],
 )
 def test_errors_go_to_stderr_with_exit_1(tmp_path: Path, args: list[str], message: str) -> None:
