@@ -21,6 +21,7 @@ CHROMIUM_FLAGS = (
     "--no-first-run",
     "--disable-sync",
     "--window-size=1280,1000",
+    "--lang=fr-FR",  # navigator.language as in a French shop
 )
 
 
@@ -38,6 +39,8 @@ def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebDriv
     options.binary_location = str(CHROMIUM)
     for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}"):
         options.add_argument(flag)
+    # The console's messages, to catch what the Content-Security-Policy refused.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
     try:
         yield driver
