@@ -4,7 +4,7 @@ BIN = $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser run test lint fmt check bench
+.PHONY: install browser run test lint fmt check bench lock
 
 install: $(VENV)/.installed
 
@@ -36,3 +36,11 @@ check: lint test
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# The Docker image's dependencies, exact and hashed, from pyproject.toml. The machine's own
+# wheel caches and extra indexes are left out, so the hashes are those of the public files.
+lock: install
+	env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+	    $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --all-build-deps \
+	    --allow-unsafe --no-emit-index-url --no-emit-find-links \
+	    --output-file requirements.lock pyproject.toml

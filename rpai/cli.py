@@ -120,7 +120,7 @@ def _run_database_command(command: Command, args: argparse.Namespace, settings: 
 
 def _listening(settings: Settings, host: str, port: int) -> Settings:
     """The settings of a server on `host:port`: links point there unless RPAI_PUBLIC_URL says."""
-    if settings.public_url is not None:
+    if settings.public_url:
         return settings
     return settings.model_copy(update={"public_url": listening_url(host, port)})
 
