@@ -16,7 +16,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 WAIT_SECONDS = 15
 DESKTOP, PHONE = 1280, 390
 WIDTHS = [DESKTOP, PHONE]
-HEIGHTS = {DESKTOP: 900, PHONE: 844}
+HEIGHTS = {DESKTOP: 1080, PHONE: 844}
 
 
 def wait(driver: WebDriver) -> WebDriverWait[WebDriver]:
@@ -105,6 +105,14 @@ def screenshot(driver: WebDriver, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     path.write_bytes(base64.b64decode(shot["data"]))
+    return path
+
+
+def screen(driver: WebDriver, name: str) -> Path:
+    """What fits on the screen, as a person first sees it, in artifacts/NAME.png."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    assert driver.save_screenshot(str(path))
     return path
 
 

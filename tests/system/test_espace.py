@@ -18,6 +18,7 @@ from tests.support.browser import (
     chart_points,
     plain,
     policy_refusals,
+    screen,
     screenshot,
     text_of,
     visible,
@@ -159,6 +160,7 @@ def test_the_gerant_sees_his_chain_by_store_seller_and_day(
     assert len(row_names(browser, "periods-table")) == 30
     assert text_of(browser, "to-console") == "Clés API"
     assert_seen_on_any_screen(browser, f"espace-gerant-{width}")
+    screen(browser, f"espace-gerant-{width}-screen")  # docs/dashboard.png is the 1280 one
 
     Select(browser.find_element(By.ID, "store")).select_by_visible_text("Lyon Centre")
     wait(browser).until(lambda _: text_of(browser, "scope-title") == "Magasin Lyon Centre")
