@@ -4,7 +4,7 @@ BIN = $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser run test lint fmt check bench chaos
+.PHONY: install browser run test lint fmt check bench chaos lock
 
 install: $(VENV)/.installed
 
@@ -21,7 +21,7 @@ browser:
 	bash .ci/install-browser
 
 test: install browser
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 lint: install
 	$(BIN)/ruff check .
@@ -41,3 +41,10 @@ bench: install
 ROUNDS ?= 20
 chaos: install
 	$(BIN)/python -m tests.support.chaos --rounds $(ROUNDS)
+# The Docker image's dependencies, exact and hashed, from pyproject.toml. The machine's own
+# wheel caches and extra indexes are left out, so the hashes are those of the public files.
+lock: install
+	env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+	    $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --all-build-deps \
+	    --allow-unsafe --no-emit-index-url --no-emit-find-links \
+	    --output-file requirements.lock pyproject.toml

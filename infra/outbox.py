@@ -16,9 +16,9 @@ from uuid import uuid4
 
 from pymongo import ASCENDING, ReturnDocument
 
-from infra.invitation_email import invitation_link, invitation_message
+from infra.invitation_email import InvitationContent, invitation_link, invitation_message
 from infra.tokens import INVITATION_TOKEN_TTL, hash_invitation_token, new_invitation_token
-from models import Invitation, InvitationStatus, User, UserStatus
+from models import Invitation, InvitationStatus, Store, User, UserStatus
 from models.clock import utcnow
 
 logger = logging.getLogger(__name__)
@@ -83,12 +83,11 @@ class InvitationSender:
         if invitation.attempts > MAX_ATTEMPTS:  # its senders kept dying while holding it
             await settle(claim, {"status": InvitationStatus.FAILED})
             return True
-        user = await User.find_one({"_id": invitation.user_id})
-        if user is None or user.status is not UserStatus.ACTIVE:
+        content = await self.content(claim)
+        if content is None:
             await settle(claim, {"status": InvitationStatus.FAILED, "last_error": USER_INACTIVE})
             return True
-        link = invitation_link(self.public_url, claim.token)
-        message = invitation_message(user=user, link=link, sender=self.from_address)
+        message = invitation_message(content=content, sender=self.from_address)
         try:
             await self.send(message)
         except DeliveryFailed as exc:
@@ -102,6 +101,29 @@ class InvitationSender:
         )
         logger.info("invitation %s sent to user %s", invitation.id, invitation.user_id)
         return True
+
+    async def content(self, claim: Claim) -> InvitationContent | None:
+        """What the email tells: the invited user (None if no longer active), the gérant who
+        invites him and his store."""
+        invitation = claim.invitation
+        people = await User.find(
+            {"_id": {"$in": [invitation.user_id, invitation.gerant_id]}}
+        ).to_list()
+        by_id = {person.id: person for person in people}
+        user = by_id.get(invitation.user_id)
+        if user is None or user.status is not UserStatus.ACTIVE:
+            return None
+        gerant = by_id.get(invitation.gerant_id)
+        store = None
+        if user.store_id is not None:
+            store = await Store.find_one({"_id": user.store_id, "gerant_id": user.gerant_id})
+        return InvitationContent(
+            user=user,
+            gerant=gerant,
+            store=store,
+            link=invitation_link(self.public_url, claim.token),
+            expires_at=invitation.token_expires_at or utcnow() + INVITATION_TOKEN_TTL,
+        )
 
 
 async def claim_next() -> Claim | None:

@@ -23,6 +23,9 @@ class ApiKey(Document):
     active: bool = True
     created_at: UtcDateTime = Field(default_factory=utcnow)
     last_used_at: UtcDateTime | None = None
+    # Set when the key is rotated: the key that replaces it, and when.
+    replaced_by: str | None = None
+    replaced_at: UtcDateTime | None = None
 
     class Settings:
         name = "api_keys"

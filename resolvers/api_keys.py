@@ -162,6 +162,8 @@ async def rotate_api_key(
     old = await _tenant_key(actor, key_id)
     if not old.active:
         raise BadRequest(messages.API_KEY_INACTIVE_CANNOT_ROTATE)
+    if old.replaced_by is not None:
+        raise BadRequest(messages.API_KEY_ALREADY_ROTATED)
     created = await _insert_key(
         gerant_id=old.gerant_id,
         name=old.name,
@@ -169,12 +171,19 @@ async def rotate_api_key(
         store_ids=old.store_ids,
         lifetime_days=lifetime_days(old),
     )
-    grace_end = utcnow() + timedelta(days=grace_days)
+    now = utcnow()
+    grace_end = now + timedelta(days=grace_days)
+    replaced: dict[str, object] = {"replaced_by": created.api_key.id, "replaced_at": now}
     if old.expires_at is None or old.expires_at > grace_end:
-        await ApiKey.find_one({"_id": old.id, "gerant_id": old.gerant_id}).update(
-            {"$set": {"expires_at": grace_end}}
-        )
-        keys.drop(old.id)
+        replaced["expires_at"] = grace_end
+    # Conditional, so that of two rotations of one key at the same time only one wins.
+    result = await ApiKey.get_motor_collection().update_one(
+        {"_id": old.id, "gerant_id": old.gerant_id, "replaced_by": None}, {"$set": replaced}
+    )
+    if result.modified_count == 0:
+        await ApiKey.find_one({"_id": created.api_key.id, "gerant_id": old.gerant_id}).delete()
+        raise BadRequest(messages.API_KEY_ALREADY_ROTATED)
+    keys.drop(old.id)
     return created
 
 

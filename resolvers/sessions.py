@@ -8,10 +8,11 @@ from pydantic import EmailStr
 from infra.login_throttle import LoginThrottle
 from infra.passwords import hash_password, verify_password
 from infra.tokens import IssuedToken, TokenSigner
-from models import User, UserStatus
+from models import Store, User, UserStatus
 from models.clock import utcnow
 from models.user import email_key
 from resolvers import messages
+from resolvers.actor import Actor
 from resolvers.errors import NotFound, Unauthenticated
 from resolvers.inputs import MAX_PASSWORD_LENGTH, NewPassword
 
@@ -22,6 +23,14 @@ MAX_EMAIL = 254
 class LoginResult:
     token: IssuedToken
     user: User
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """The logged-in user as the pages show him: who he is, and his store if he has one."""
+
+    user: User
+    store: Store | None
 
 
 class PasswordChange(NewPassword):
@@ -58,3 +67,12 @@ async def set_password(*, data: PasswordChange) -> User:
     user.updated_at = utcnow()
     await user.save()
     return user
+
+
+async def describe_session(*, actor: Actor) -> SessionView:
+    """The logged-in user and his store (managers and sellers; none for the gérant)."""
+    user = actor.require_user_session()
+    store = None
+    if user.store_id is not None:
+        store = await Store.find_one({"_id": user.store_id, "gerant_id": user.gerant_id})
+    return SessionView(user=user, store=store)

@@ -6,8 +6,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from pymongo.errors import PyMongoError
 
@@ -33,7 +32,7 @@ from rest_compat.errors import install_error_handlers
 from rest_compat.openapi import integrations_openapi, operation_id
 from rpai.database import connected, database_url
 from rpai.pages import install_pages
-from rpai.settings import Settings, get_settings, jwt_secret
+from rpai.settings import Settings, get_settings, jwt_secret, public_url
 from schema import graphql_router
 
 DESCRIPTION = """Integrations API of Retail Performer AI: stores, staff and daily KPIs pushed by
@@ -105,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 periodically(settings.audit_flush_seconds, services.audit.flush),
                 invitation_outbox(
                     smtp_server(settings),
-                    public_url=settings.public_url,
+                    public_url=public_url(settings),
                     from_address=settings.smtp_from,
                     poll_seconds=settings.outbox_poll_seconds,
                 ),
@@ -143,10 +142,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/healthz", tags=["health"], summary="The process is up")
     async def check_health() -> Health:
         return Health(status="ok")
-
-    @app.get("/metrics", tags=["health"], summary="Prometheus metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get(
         "/readyz",

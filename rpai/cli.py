@@ -5,10 +5,12 @@ Each command prints exactly one JSON object on stdout; errors go to stderr with 
 
 import argparse
 import asyncio
+import getpass
 import json
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
@@ -21,7 +23,8 @@ from resolvers.sessions import PasswordChange, set_password
 from resolvers.validation import parse
 from rpai.database import DatabaseError, connected, database_url, embedded_server
 from rpai.logs import configure_logging
-from rpai.settings import Settings, get_settings
+from rpai.metrics_endpoint import MetricsPortError, metrics_endpoint
+from rpai.settings import Settings, get_settings, listening_url
 
 Command = Callable[[argparse.Namespace], Awaitable[dict[str, Any]]]
 
@@ -32,24 +35,49 @@ def _split(value: str | None) -> list[str] | None:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def _password(args: argparse.Namespace) -> str | None:
-    """The password given on standard input (first line), if the command asked for it."""
-    if not args.password_stdin:
+class CliError(Exception):
+    """A mistake in how the command was run; the message is meant for a person."""
+
+
+def _typed_password(email: str, *, optional: bool) -> str | None:
+    """A password typed twice at the terminal, without echo; None if optional and left empty."""
+    hint = " (empty: none for now)" if optional else ""
+    try:
+        password = getpass.getpass(f"Password for {email}{hint}: ")
+        if optional and password == "":
+            return None
+        repeated = getpass.getpass("Repeat the password: ")
+    except (EOFError, KeyboardInterrupt):
+        raise CliError("no password given; nothing was changed") from None
+    if repeated != password:
+        raise CliError("the two passwords differ; nothing was changed")
+    return password
+
+
+def read_password(args: argparse.Namespace) -> str | None:
+    """The password of create-gerant or set-password: asked at a terminal (twice, no echo);
+    else, with --password-stdin, the first line of the pipe. create-gerant may have none."""
+    optional = args.command == "create-gerant"
+    if sys.stdin.isatty():
+        return _typed_password(args.email.strip(), optional=optional)
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if optional:
         return None
-    return sys.stdin.readline().rstrip("\r\n")
+    raise CliError("no terminal to ask the password on: pipe it in with --password-stdin")
 
 
 async def _create_gerant(args: argparse.Namespace) -> dict[str, Any]:
     data = parse(
         GerantCreate,
-        {"name": args.name, "email": args.email.strip(), "password": _password(args)},
+        {"name": args.name, "email": args.email.strip(), "password": args.password},
     )
     gerant = await create_gerant(data=data)
     return {"id": gerant.id, "name": gerant.name, "email": gerant.email}
 
 
 async def _set_password(args: argparse.Namespace) -> dict[str, Any]:
-    data = parse(PasswordChange, {"email": args.email.strip(), "password": _password(args) or ""})
+    data = parse(PasswordChange, {"email": args.email.strip(), "password": args.password or ""})
     user = await set_password(data=data)
     return {"id": user.id, "email": user.email, "password_set": True}
 
@@ -100,6 +128,22 @@ def _stop_on_sigterm(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
+def _listening(settings: Settings, host: str, port: int) -> Settings:
+    """The settings of a server on `host:port`: links point there unless RPAI_PUBLIC_URL says."""
+    if settings.public_url:
+        return settings
+    return settings.model_copy(update={"public_url": listening_url(host, port)})
+
+
+@contextmanager
+def _around_serve(args: argparse.Namespace, settings: Settings) -> Iterator[Settings]:
+    """What `rpai serve` adds around the server it runs: links to the address it listens on,
+    and the metrics on their own port."""
+    served = _listening(settings, args.host, args.port)
+    with metrics_endpoint(served.metrics_host, served.metrics_port):
+        yield served
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
@@ -120,6 +164,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         uvicorn.run(create_app(settings.model_copy(update={"mongodb_url": url})), **options)
 
 
+PASSWORD_STDIN_HELP = (
+    "read the password from the first line of a pipe; at a terminal it is asked twice, unshown"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rpai", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -131,12 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
     gerant = commands.add_parser("create-gerant", help="create a tenant owner")
     gerant.add_argument("--name", required=True)
     gerant.add_argument("--email", required=True)
-    gerant.add_argument("--password-stdin", action="store_true", help="read a password from stdin")
+    gerant.add_argument("--password-stdin", action="store_true", help=PASSWORD_STDIN_HELP)
     gerant.set_defaults(handler=_create_gerant)
 
-    password = commands.add_parser("set-password", help="set a user's password (read from stdin)")
+    password = commands.add_parser("set-password", help="set a user's password")
     password.add_argument("--email", required=True)
-    password.add_argument("--password-stdin", action="store_true", required=True)
+    password.add_argument("--password-stdin", action="store_true", help=PASSWORD_STDIN_HELP)
     password.set_defaults(handler=_set_password)
 
     key = commands.add_parser("create-api-key", help="create an integration API key")
@@ -160,10 +209,13 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     try:
         if args.command == "serve":
-            _serve(args, settings)
+            with _around_serve(args, settings) as served:
+                _serve(args, served)
         else:
+            if "password_stdin" in args:
+                args.password = read_password(args)
             _run_database_command(args.handler, args, settings)
-    except (AppError, DatabaseError) as exc:
+    except (AppError, DatabaseError, MetricsPortError, CliError) as exc:
         print(f"rpai: {exc}", file=sys.stderr)  # noqa: T201
         return 1
     except SystemExit as stopped:

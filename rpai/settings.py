@@ -9,6 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_NAME = "retail_performer"
 JWT_SECRET_FILE = "jwt-secret"
+# Where links point when neither RPAI_PUBLIC_URL nor `rpai serve` says otherwise (plain uvicorn).
+FALLBACK_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
 class Settings(BaseSettings):
@@ -31,7 +33,7 @@ class Settings(BaseSettings):
     jwt_ttl_minutes: int = Field(default=720, ge=1)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     log_level: str = "INFO"
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str | None = None
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_username: str | None = None
@@ -39,12 +41,31 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     smtp_from: str = "Retail Performer AI <no-reply@retailperformerai.com>"
     outbox_poll_seconds: float = Field(default=5.0, gt=0)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=9464, ge=0, le=65535)
 
 
 @lru_cache
 def get_settings() -> Settings:
     """The process-wide settings, read on first use."""
     return Settings()
+
+
+def public_url(settings: Settings) -> str:
+    """The address people reach the service at, for the links it emails."""
+    return (settings.public_url or FALLBACK_PUBLIC_URL).rstrip("/")
+
+
+def listening_url(host: str, port: int) -> str:
+    """`http://HOST:PORT` for the address a server binds; a wildcard address becomes loopback,
+    the one address of this machine that is sure to reach it."""
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def jwt_secret(settings: Settings) -> str:

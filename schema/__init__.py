@@ -25,7 +25,7 @@ from schema.kpi import KpiMutation
 from schema.kpi_reports import KpiReportQuery
 from schema.me import MeQuery
 from schema.money import MONEY_SCALAR, Money
-from schema.sessions import SessionMutation
+from schema.sessions import SessionMutation, SessionQuery
 from schema.stores import StoreMutation, StoreQuery
 from schema.users import UserMutation, UserQuery
 
@@ -41,7 +41,16 @@ LIMIT_RULES = [
 
 Query = merge_types(
     "Query",
-    (MeQuery, StoreQuery, UserQuery, ApiKeyQuery, AuditQuery, KpiReportQuery, InvitationQuery),
+    (
+        MeQuery,
+        SessionQuery,
+        StoreQuery,
+        UserQuery,
+        ApiKeyQuery,
+        AuditQuery,
+        KpiReportQuery,
+        InvitationQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",

@@ -23,6 +23,10 @@ class ApiKey:
     active: bool
     created_at: datetime
     last_used_at: datetime | None
+    replaced_by: strawberry.ID | None = strawberry.field(
+        description="Set once the key was rotated: the id of the key that replaces it."
+    )
+    replaced_at: datetime | None = strawberry.field(description="When it was rotated.")
 
 
 @strawberry.type
@@ -53,6 +57,8 @@ def api_key_type(key: ApiKeyDocument) -> ApiKey:
         active=key.active,
         created_at=key.created_at,
         last_used_at=key.last_used_at,
+        replaced_by=strawberry.ID(key.replaced_by) if key.replaced_by else None,
+        replaced_at=key.replaced_at,
     )
 
 

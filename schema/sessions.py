@@ -5,7 +5,7 @@ from datetime import datetime
 import strawberry
 
 from resolvers import sessions
-from schema.access import Public
+from schema.access import Public, UserSession
 from schema.context import Info
 from schema.secrets import Secret
 
@@ -36,6 +36,43 @@ def login_result(result: sessions.LoginResult) -> LoginResult:
             id=strawberry.ID(user.id), name=user.name, email=user.email, role=user.role
         ),
     )
+
+
+@strawberry.type
+class ViewerStore:
+    id: strawberry.ID
+    name: str
+
+
+@strawberry.type(description="The logged-in user, as the pages show him.")
+class Viewer:
+    id: strawberry.ID
+    name: str
+    email: str
+    role: str = strawberry.field(description="gerant, manager or seller.")
+    store: ViewerStore | None = strawberry.field(
+        description="A manager's or seller's store; null for the gérant."
+    )
+
+
+def viewer_type(view: sessions.SessionView) -> Viewer:
+    user, store = view.user, view.store
+    return Viewer(
+        id=strawberry.ID(user.id),
+        name=user.name,
+        email=user.email,
+        role=user.role,
+        store=ViewerStore(id=strawberry.ID(store.id), name=store.name) if store else None,
+    )
+
+
+@strawberry.type
+class SessionQuery:
+    @strawberry.field(
+        description="Who is logged in (user session only).", permission_classes=[UserSession]
+    )
+    async def viewer(self, info: Info) -> Viewer:
+        return viewer_type(await sessions.describe_session(actor=info.context.actor()))
 
 
 @strawberry.type

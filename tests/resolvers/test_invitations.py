@@ -12,7 +12,7 @@ from infra.login_throttle import LoginThrottle
 from infra.outbox import DeliveryFailed, InvitationSender, claim_next, retry_delay
 from infra.passwords import verify_password
 from infra.tokens import TokenSigner, hash_invitation_token
-from models import Invitation, InvitationStatus, Role, User, UserStatus
+from models import Invitation, InvitationStatus, Role, Store, User, UserStatus
 from models.clock import utcnow
 from resolvers import messages
 from resolvers.actor import Actor
@@ -62,7 +62,9 @@ async def accept(token: str, password: str) -> LoginResult:
 
 
 def token_of(message: EmailMessage) -> str:
-    body = message.get_content()
+    part = message.get_body(("plain",))
+    assert part is not None
+    body = part.get_content()
     match = LINK.search(body)
     assert match, body
     return match.group(1)
@@ -126,13 +128,19 @@ class TestSender:
     async def test_sends_the_link_in_french_and_stores_only_its_hash(
         self, sender: InvitationSender, mailbox: Mailbox, caplog: pytest.LogCaptureFixture
     ) -> None:
-        _, manager = await invited_manager()
+        gerant, manager = await invited_manager()
+        store = await Store.get(manager.store_id)
+        assert store is not None
         with caplog.at_level(logging.DEBUG):
             token = await sent_token(sender, mailbox)
         [message] = mailbox.sent
         assert message["To"] == "jean@example.com"
-        assert message["Subject"] == "Votre invitation à Retail Performer AI"
-        assert "Bonjour Jean Dupont" in message.get_content()
+        assert message["Subject"] == (
+            f"{gerant.name} vous invite au magasin {store.name} sur Retail Performer AI"
+        )
+        plain = message.get_body(("plain",))
+        assert plain is not None
+        assert "Bonjour Jean Dupont" in plain.get_content()
         invitation = await stored(manager)
         assert invitation.status is InvitationStatus.SENT
         assert invitation.token_hash == hash_invitation_token(token) != token

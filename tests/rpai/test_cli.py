@@ -19,7 +19,8 @@ RPAI = [sys.executable, "-m", "rpai"]
 
 def environment(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "MONGODB_URL"}
-    return {**env, "RPAI_DATA_DIR": str(data_dir)}
+    # Metrics off unless a test asks: a fixed port would clash between servers run side by side.
+    return {**env, "RPAI_DATA_DIR": str(data_dir), "RPAI_METRICS_PORT": "0"}
 
 
 def rpai(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -161,6 +162,10 @@ def test_bootstrap_with_and_without_a_running_server(tmp_path: Path) -> None:
             ["set-password", "--email", "a@example.com", "--password-stdin"],
             "rpai: password: String should have at least 10 characters",
         ),
+        (
+            ["set-password", "--email", "a@example.com"],
+            "rpai: no terminal to ask the password on: pipe it in with --password-stdin",
+        ),
     ],
 )
 def test_errors_go_to_stderr_with_exit_1(tmp_path: Path, args: list[str], message: str) -> None:
@@ -211,3 +216,45 @@ def test_secrets_never_reach_the_logs_and_each_line_names_its_request(tmp_path: 
     assert f"[{page.headers['x-request-id']}]" in page_line
     graphql_line = next(line for line in text.splitlines() if "GET /graphql" in line)
     assert f"[{over_get.headers['x-request-id']}]" in graphql_line
+
+
+def listening_sockets() -> set[tuple[str, int]]:
+    """(address, port) of every IPv4 TCP socket listening on this machine."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        if state == "0A":  # LISTEN
+            address, port = local.split(":")
+            octets = bytes.fromhex(address)[::-1]
+            found.add((".".join(str(octet) for octet in octets), int(port, 16)))
+    return found
+
+
+def test_metrics_are_served_on_their_own_loopback_port(tmp_path: Path) -> None:
+    data, log = tmp_path / "data", tmp_path / "server.log"
+    port = free_port()
+    with serving(data, log, {"RPAI_METRICS_PORT": str(port)}) as base:
+        assert httpx.get(f"{base}/metrics").status_code == 404
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics")
+        assert metrics.status_code == 200
+        assert 'rpai_http_requests_total{method="GET",route="/healthz",status="200"}' in (
+            metrics.text
+        )
+        assert ("127.0.0.1", port) in listening_sockets()
+        assert ("0.0.0.0", port) not in listening_sockets()
+
+
+def test_a_taken_metrics_port_stops_serve_with_a_clear_message(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [*RPAI, "serve", "--port", str(free_port())],
+            env={**environment(tmp_path), "RPAI_METRICS_PORT": str(port)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"rpai: cannot serve metrics on 127.0.0.1:{port}")

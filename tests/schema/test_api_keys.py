@@ -9,6 +9,7 @@ import pytest
 
 from models import ApiKey, User
 from models.clock import utcnow
+from resolvers import messages
 from resolvers.gerants import GerantCreate, create_gerant
 from tests.conftest import TEST_JWT_SECRET
 from tests.support.app import key_synced, services_of
@@ -282,6 +283,27 @@ class TestKeyLifecycle:
         old_id = created["data"]["createApiKey"]["apiKey"]["id"]
         await gql(client, ROTATE, {"id": old_id, "grace": 0}, token=token)
         assert await stores_status(client, old_key) == 401
+
+    async def test_a_rotated_key_names_its_replacement_and_cannot_be_rotated_again(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        _, token = await gerant_session(client)
+        created = await gql(
+            client, CREATE, {"input": {"name": "k", "permissions": ["stores:read"]}}, token=token
+        )
+        old_id = created["data"]["createApiKey"]["apiKey"]["id"]
+        rotated = await gql(client, ROTATE, {"id": old_id, "grace": 7}, token=token)
+        new_id = rotated["data"]["rotateApiKey"]["apiKey"]["id"]
+        listed = await gql(client, "{ apiKeys { id replacedBy replacedAt } }", token=token)
+        by_id = {key["id"]: key for key in listed["data"]["apiKeys"]}
+        assert by_id[old_id]["replacedBy"] == new_id
+        assert by_id[old_id]["replacedAt"] is not None
+        assert (by_id[new_id]["replacedBy"], by_id[new_id]["replacedAt"]) == (None, None)
+
+        again = await gql(client, ROTATE, {"id": old_id, "grace": 7}, token=token)
+        assert error_of(again) == ("BAD_REQUEST", messages.API_KEY_ALREADY_ROTATED)
+        assert await ApiKey.find({"gerant_id": {"$exists": True}}).count() == 2
+        assert "errors" not in await gql(client, ROTATE, {"id": new_id, "grace": 7}, token=token)
 
 
 class TestLastUsed:

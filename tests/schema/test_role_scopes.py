@@ -291,3 +291,28 @@ class TestSuspension:
         assert (await error(client, w, "seller", ENTRIES, f=PERIOD))[0] == "UNAUTHENTICATED"
         login = await gql(client, LOGIN, {"e": w.ana.email, "p": PASSWORD})
         assert error_of(login) == ("UNAUTHENTICATED", messages.INVALID_CREDENTIALS)
+
+
+VIEWER = "{ viewer { id name email role store { id name } } }"
+
+
+class TestViewer:
+    """Who is logged in, as the pages show him."""
+
+    @pytest.mark.parametrize("role", ["gerant", "manager", "seller"])
+    async def test_each_session_sees_itself_and_its_store(
+        self, client: httpx.AsyncClient, world: World, role: str
+    ) -> None:
+        user = {"gerant": world.gerant, "manager": world.manager, "seller": world.ana}[role]
+        store = None if role == "gerant" else {"id": world.paris.id, "name": world.paris.name}
+        assert await data(client, world, role, VIEWER) == {
+            "id": user.id,
+            "name": user.name,
+            "email": user.email,
+            "role": role,
+            "store": store,
+        }
+
+    async def test_api_keys_have_no_viewer(self, client: httpx.AsyncClient, world: World) -> None:
+        body = await gql(client, VIEWER, headers={"X-API-Key": await make_key(world.gerant)})
+        assert error_of(body) == (FORBIDDEN, messages.USER_SESSION_REQUIRED)

@@ -21,6 +21,7 @@ CHROMIUM_FLAGS = (
     "--no-first-run",
     "--disable-sync",
     "--window-size=1280,1000",
+    "--lang=fr-FR",  # navigator.language as in a French shop
 )
 # No network but the loopback: every host name fails to resolve, and anything not on the
 # loopback (which Chromium never proxies) goes to a proxy that does not exist. A page that
@@ -57,6 +58,7 @@ def chromium(
     options.binary_location = str(CHROMIUM)
     for flag in (*flags, f"--user-data-dir={tmp_path / 'chromium-profile'}"):
         options.add_argument(flag)
+    # The console's messages, to catch what the Content-Security-Policy refused.
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
     try:

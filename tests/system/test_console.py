@@ -1,22 +1,37 @@
-"""The key console at /console, driven in Debian's headless Chromium against a real `rpai serve`."""
+"""The key console at /console, driven in Debian's headless Chromium against a real `rpai serve`,
+at a desktop's width and a phone's: everything it says is French, nothing scrolls sideways."""
 
 import json
 import re
 from pathlib import Path
 
 import httpx
-from selenium.common.exceptions import StaleElementReferenceException
+import pytest
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from resolvers import errors, messages
+from resolvers.api_keys import ApiKeyCreate
+from resolvers.inputs import NewPassword
+from resolvers.kpi_queries import KpiPeriod
 from tests.rpai.test_cli import rpai_json, serving
+from tests.support.browser import (
+    DESKTOP,
+    PHONE,
+    WIDTHS,
+    assert_fits,
+    at_width,
+    policy_refusals,
+    screenshot,
+    text_of,
+    visible,
+    wait,
+)
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "artifacts" / "console.png"
-WAIT_SECONDS = 15
 KEY = re.compile(r"sk_live_[0-9A-Za-z]{38}")
+AT = r"\d\d/\d\d/\d{4} à \d\d:\d\d"
 EMAIL, PASSWORD = "alice@example.com", "console password"
 
 
@@ -52,27 +67,16 @@ def store_names(base: str, key: str) -> list[str] | int:
     return [store["name"] for store in response.json()["stores"]]
 
 
-def wait(driver: WebDriver) -> WebDriverWait[WebDriver]:
-    """An explicit wait that retries while the key table is being re-rendered."""
-    return WebDriverWait(
-        driver,
-        WAIT_SECONDS,
-        poll_frequency=0.1,
-        ignored_exceptions=[StaleElementReferenceException],
-    )
-
-
-def visible(driver: WebDriver, element_id: str) -> WebElement:
-    element: WebElement = wait(driver).until(ec.visibility_of_element_located((By.ID, element_id)))
-    return element
+def key_rows(driver: WebDriver) -> list[WebElement]:
+    return driver.find_elements(By.CSS_SELECTOR, "[data-testid='key-row']")
 
 
 def key_row(driver: WebDriver, key: str) -> WebElement:
-    """The table row of `key`, found by its displayed prefix."""
+    """The row of `key`, found by its displayed prefix."""
     prefix = f"{key[:14]}…"
     row: WebElement = wait(driver).until(
         ec.presence_of_element_located(
-            (By.XPATH, f"//tr[td[@data-testid='key-prefix' and text()='{prefix}']]")
+            (By.XPATH, f"//tr[td[@data-testid='key-prefix' and normalize-space()='{prefix}']]")
         )
     )
     return row
@@ -80,6 +84,10 @@ def key_row(driver: WebDriver, key: str) -> WebElement:
 
 def cell(row: WebElement, test_id: str) -> str:
     return row.find_element(By.CSS_SELECTOR, f"[data-testid='{test_id}']").text
+
+
+def buttons_enabled(row: WebElement) -> list[bool]:
+    return [button.is_enabled() for button in row.find_elements(By.TAG_NAME, "button")]
 
 
 def shown_key(driver: WebDriver, previous: str = "") -> str:
@@ -112,26 +120,72 @@ def log_in(driver: WebDriver, password: str) -> None:
     driver.find_element(By.ID, "login-submit").click()
 
 
-def create_key(driver: WebDriver, name: str, permissions: list[str], store: str) -> None:
-    visible(driver, "key-name").send_keys(name)
+def fill_key_form(driver: WebDriver, name: str, permissions: list[str]) -> None:
+    field = visible(driver, "key-name")
+    field.clear()
+    field.send_keys(name)
     for permission in permissions:
         driver.find_element(
             By.CSS_SELECTOR, f"input[name='permission'][value='{permission}']"
         ).click()
-    Select(driver.find_element(By.ID, "key-stores")).select_by_visible_text(store)
-    driver.find_element(By.ID, "create-submit").click()
+
+
+def check_store(driver: WebDriver, store: str) -> None:
+    driver.find_element(
+        By.XPATH, f"//div[@id='store-choices']//label[normalize-space()='{store}']/input"
+    ).click()
 
 
 def wait_for_key_list(driver: WebDriver) -> None:
     wait(driver).until(
-        lambda d: (
-            d.find_elements(By.CSS_SELECTOR, "[data-testid='key-row']")
-            and d.find_elements(By.CSS_SELECTOR, "#key-stores option")
-        )
+        lambda d: key_rows(d) and d.find_elements(By.CSS_SELECTOR, "#store-choices input")
     )
 
 
-def test_gerant_creates_rotates_and_deactivates_a_key(tmp_path: Path, browser: WebDriver) -> None:
+def app_error_codes() -> set[str]:
+    found = {errors.AppError.code}
+    pending = list(errors.AppError.__subclasses__())
+    while pending:
+        kind = pending.pop()
+        found.add(kind.code)
+        pending.extend(kind.__subclasses__())
+    return found
+
+
+def assert_every_error_has_a_french_sentence(driver: WebDriver) -> None:
+    """The pages' table of French sentences follows the server: every error code, and only
+    messages, message beginnings and input fields that the server really has."""
+    table = driver.execute_script("return RPAI.errorTable()")
+    assert set(table["codes"]) == app_error_codes()
+    constants = {
+        value for name, value in vars(messages).items() if name.isupper() and isinstance(value, str)
+    }
+    assert set(table["messages"]) <= constants, set(table["messages"]) - constants
+    for prefix in table["prefixes"]:
+        assert any(template.startswith(prefix) for template in constants), prefix
+    fields = {"from", "to"} | set(ApiKeyCreate.model_fields) | set(NewPassword.model_fields)
+    assert set(KpiPeriod.model_fields) == {"from_", "to"}
+    assert set(table["fields"]) <= fields
+    english = driver.execute_script(
+        "return [['FORBIDDEN', \"Insufficient permissions. Requires 'stores:read'\"],"
+        " ['UNAUTHENTICATED', 'Invalid or expired session token'],"
+        " ['BAD_REQUEST', 'name: String should have at most 200 characters'],"
+        " ['INTERNAL_SERVER_ERROR', 'Internal server error', {requestId: 'req-1'}]]"
+        ".map(([code, message, extensions]) => RPAI.frenchError(code, message, extensions))"
+    )
+    assert english == [
+        "Votre compte n'a pas le droit de faire cela.",
+        "Votre session a expiré : reconnectez-vous.",
+        "Le nom doit contenir de 1 à 200 caractères.",
+        "Une erreur inattendue s'est produite sur le serveur. Réessayez ; si elle persiste, "
+        "contactez le support. Référence : req-1.",
+    ]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_gerant_creates_rotates_and_deactivates_a_key(
+    tmp_path: Path, browser: WebDriver, width: int
+) -> None:
     data, log = tmp_path / "data", tmp_path / "server.log"
     rpai_json(
         data,
@@ -145,18 +199,32 @@ def test_gerant_creates_rotates_and_deactivates_a_key(tmp_path: Path, browser: W
     )
     with serving(data, log) as base:
         create_stores(data, base, ["Paris Rivoli", "Lyon Centre"])
+        at_width(browser, width)
         browser.get(f"{base}/console")
 
         log_in(browser, "wrong password")
-        assert visible(browser, "error").text == "Invalid email or password"
+        assert text_of(browser, "error") == "Adresse e-mail ou mot de passe incorrect."
         log_in(browser, PASSWORD)
-        assert visible(browser, "session-user").text == f"Alice Martin ({EMAIL})"
+        assert text_of(browser, "session-user") == f"Alice Martin ({EMAIL})"
         wait_for_key_list(browser)
         assert not browser.find_element(By.ID, "error").is_displayed()
+        if width == DESKTOP:
+            assert_every_error_has_a_french_sentence(browser)
 
-        create_key(browser, "Caisse Paris", ["stores:read", "kpi:write"], "Paris Rivoli")
+        # Stores are checkboxes; "only these" with none checked is explained, in French.
+        fill_key_form(browser, "Caisse Paris", ["stores:read", "kpi:write"])
+        browser.find_element(By.ID, "scope-some").click()
+        browser.find_element(By.ID, "create-submit").click()
+        assert text_of(browser, "error") == (
+            "Cochez au moins un magasin, ou choisissez « Tous les magasins »."
+        )
+        check_store(browser, "Paris Rivoli")
+        browser.find_element(By.ID, "create-submit").click()
         first = shown_key(browser)
         assert KEY.fullmatch(first)
+        assert text_of(browser, "notice") == (
+            "Clé « Caisse Paris » créée. Copiez-la maintenant : elle ne sera plus affichée."
+        )
         row = key_row(browser, first)
         assert cell(row, "key-name") == "Caisse Paris"
         assert cell(row, "key-permissions") == "stores:read, kpi:write"
@@ -164,8 +232,6 @@ def test_gerant_creates_rotates_and_deactivates_a_key(tmp_path: Path, browser: W
         assert cell(row, "key-expires") == "jamais"
         assert cell(row, "key-last-used") == "jamais"
         assert cell(row, "key-state") == "Active"
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        assert browser.save_screenshot(str(SCREENSHOT))
         assert store_names(base, first) == ["Paris Rivoli"]
 
         browser.find_element(By.ID, "copy-key").click()
@@ -178,20 +244,69 @@ def test_gerant_creates_rotates_and_deactivates_a_key(tmp_path: Path, browser: W
         assert not browser.find_element(By.ID, "new-key-box").is_displayed()
         assert first not in stored_anywhere(browser)
 
+        # Rotation: the old key is shown as replaced, right under its replacement, inert.
         key_row(browser, first).find_element(By.CSS_SELECTOR, "[data-testid='rotate']").click()
         accept_dialog(browser)
         second = shown_key(browser, previous=first)
         assert KEY.fullmatch(second)
-        new_row = key_row(browser, second)
+        assert re.fullmatch(
+            f"Clé « Caisse Paris » renouvelée : l'ancienne \\({first[:14]}…\\) reste valable "
+            f"jusqu'au {AT}. Copiez la nouvelle clé maintenant.",
+            text_of(browser, "notice"),
+        )
+        new_row, old_row = key_row(browser, second), key_row(browser, first)
+        rows = key_rows(browser)
+        assert rows.index(old_row) == rows.index(new_row) + 1
+        assert re.fullmatch(
+            f"Remplacée le {AT}, valable jusqu'au {AT}\npar la clé {second[:14]}…",
+            cell(old_row, "key-state"),
+        )
+        assert buttons_enabled(old_row) == [False, False]
+        assert buttons_enabled(new_row) == [True, True]
+        assert cell(new_row, "key-state") == "Active"
         assert cell(new_row, "key-stores") == "Paris Rivoli"
 
         new_row.find_element(By.CSS_SELECTOR, "[data-testid='deactivate']").click()
         accept_dialog(browser)
-        wait(browser).until(lambda _: cell(key_row(browser, second), "key-state") == "Inactive")
+        wait(browser).until(lambda _: cell(key_row(browser, second), "key-state") == "Désactivée")
+        assert text_of(browser, "notice") == (
+            f"Clé « Caisse Paris » ({second[:14]}…) désactivée : elle est refusée dès maintenant."
+        )
+        assert buttons_enabled(key_row(browser, second)) == [False, False]
         assert store_names(base, second) == 401
         assert store_names(base, first) == ["Paris Rivoli"], "the old key works during the grace"
 
+        # Deactivated keys can be hidden.
+        assert len(key_rows(browser)) == 3
+        browser.find_element(By.ID, "hide-inactive").click()
+        wait(browser).until(lambda d: len(key_rows(d)) == 2)
+        assert text_of(browser, "keys-hidden") == "1 clé désactivée ou expirée masquée."
+        shown = [cell(row, "key-prefix") for row in key_rows(browser)]
+        assert f"{first[:14]}…" in shown
+        assert f"{second[:14]}…" not in shown
+
+        # What a phone shows: each key is a card, and nothing is off-screen.
+        headers_shown = browser.find_element(By.CSS_SELECTOR, "#keys-table thead").is_displayed()
+        assert headers_shown is (width == DESKTOP)
+        logout = browser.find_element(By.ID, "logout").rect
+        assert logout["x"] + logout["width"] <= width
+        assert_fits(browser)
+        assert policy_refusals(browser) == []
+        screenshot(browser, f"console-gerant-{width}")
+
         browser.find_element(By.ID, "logout").click()
         visible(browser, "login-form")
+        assert text_of(browser, "notice") == "Vous êtes déconnecté."
         assert browser.execute_script("return sessionStorage.length") == 0
-        assert not browser.find_elements(By.CSS_SELECTOR, "[data-testid='key-row']")
+        assert not key_rows(browser)
+
+        # A session the server no longer accepts ends with a French sentence.
+        browser.execute_script(
+            "sessionStorage.setItem('rpai.session', JSON.stringify({token: 'forged', "
+            "user: {role: 'gerant', name: 'X', email: 'x@example.com'}}))"
+        )
+        browser.refresh()
+        assert text_of(browser, "error") == "Votre session a expiré : reconnectez-vous."
+        visible(browser, "login-form")
+        if width == PHONE:
+            assert_fits(browser)

@@ -1,17 +1,29 @@
-"""The invitation page at /invitation, driven in headless Chromium against a real `rpai serve`
-that emails through a real SMTP server."""
+"""The invitation page at /invitation, driven in headless Chromium at 1280 and 390 px against a
+real `rpai serve` that emails through a real SMTP server, with RPAI_PUBLIC_URL unset: the link
+must lead to the server where it runs, whatever its port."""
 
+import re
 import time
 from pathlib import Path
 
 import httpx
+import pytest
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 
-from resolvers import messages
 from tests.rpai.test_cli import free_port, rpai_json, serving
-from tests.system.test_console import stored_anywhere, visible, wait
-from tests.system.test_invitations import PUBLIC_URL, link_token, smtp_server
+from tests.support.browser import (
+    WIDTHS,
+    assert_fits,
+    at_width,
+    policy_refusals,
+    screenshot,
+    text_of,
+    visible,
+    wait,
+)
+from tests.system.test_console import stored_anywhere
+from tests.system.test_invitations import smtp_server
 
 EMAIL, PASSWORD = "alice@example.com", "manager password"
 
@@ -51,12 +63,14 @@ def choose_password(driver: WebDriver, password: str, confirmation: str) -> None
     driver.find_element(By.ID, "accept-submit").click()
 
 
-def test_an_invited_manager_chooses_his_password(tmp_path: Path, browser: WebDriver) -> None:
+@pytest.mark.parametrize("width", WIDTHS)
+def test_an_invited_manager_chooses_his_password_and_enters_his_space(
+    tmp_path: Path, browser: WebDriver, width: int
+) -> None:
     data, log = tmp_path / "data", tmp_path / "server.log"
     rpai_json(data, "create-gerant", "--name", "Alice Martin", "--email", EMAIL)
     smtp_port = free_port()
     env = {
-        "RPAI_PUBLIC_URL": PUBLIC_URL,
         "RPAI_SMTP_HOST": "127.0.0.1",
         "RPAI_SMTP_PORT": str(smtp_port),
         "RPAI_SMTP_STARTTLS": "false",
@@ -68,30 +82,43 @@ def test_an_invited_manager_chooses_his_password(tmp_path: Path, browser: WebDri
         while not inbox.envelopes:
             assert time.monotonic() < deadline, "no invitation email"
             time.sleep(0.1)
-        token = link_token(inbox.messages()[0])
+        plain = inbox.messages()[0].get_body(("plain",))
+        assert plain is not None
+        # No RPAI_PUBLIC_URL: the link points at the port this server listens on.
+        match = re.search(
+            re.escape(base) + r"/invitation\?token=([A-Za-z0-9_-]+)", plain.get_content()
+        )
+        assert match, plain.get_content()
+        link, token = match.group(0), match.group(1)
 
-        browser.get(f"{base}/invitation?token={token}")
+        at_width(browser, width)
+        browser.get(link)
         choose_password(browser, PASSWORD, "another password")
-        assert visible(browser, "error").text == "Les deux mots de passe ne sont pas identiques."
+        assert text_of(browser, "error") == "Les deux mots de passe ne sont pas identiques."
+        assert_fits(browser)
+        screenshot(browser, f"invitation-{width}")
         choose_password(browser, PASSWORD, PASSWORD)
-        assert "Jean Dupont" in visible(browser, "success").text
+        success = visible(browser, "success")
+        assert "Votre compte est activé, Jean Dupont." in success.text
         assert "token" not in browser.current_url
         assert token not in stored_anywhere(browser)
+        assert_fits(browser)
+        assert policy_refusals(browser) == []
+        screenshot(browser, f"invitation-done-{width}")
 
-        browser.get(f"{base}/invitation?token={token}")
+        # The link to the space leads straight in, as the manager of his store.
+        browser.find_element(By.ID, "to-space").click()
+        wait(browser).until(lambda _: text_of(browser, "scope-title") == "Magasin Paris Rivoli")
+        assert text_of(browser, "session-user") == "Jean Dupont (Manager — Paris Rivoli)"
+        visible(browser, "empty")
+        assert text_of(browser, "empty") == "Aucune vente enregistrée sur cette période."
+        assert_fits(browser)
+
+        browser.get(link)
         choose_password(browser, PASSWORD, PASSWORD)
-        wait(browser).until(lambda d: d.find_element(By.ID, "error").text)
-        assert visible(browser, "error").text == messages.INVITATION_USED
-
-        login = httpx.post(
-            f"{base}/graphql",
-            json={
-                "query": "mutation($e: String!, $p: String!) "
-                "{ login(email: $e, password: $p) { user { role } } }",
-                "variables": {"e": "jean@example.com", "p": PASSWORD},
-            },
+        assert text_of(browser, "error") == (
+            "Ce lien d'invitation a déjà été utilisé : connectez-vous avec votre mot de passe."
         )
-        assert login.json()["data"]["login"]["user"]["role"] == "manager"
     server_log = log.read_text()
     assert "GET /invitation 200" in server_log
     assert token not in server_log

@@ -16,6 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from infra.invitation_email import french_expiry
 from infra.mail import SmtpServer, smtp_send
 from infra.outbox import InvitationSender, claim_next
 from models import Invitation, InvitationStatus, Role
@@ -133,7 +134,9 @@ class TestDelivery:
                 [envelope] = inbox.envelopes
                 assert envelope.rcpt_tos == ["manager@example.com"]
                 [message] = inbox.messages()
-                assert message["Subject"] == "Votre invitation à Retail Performer AI"
+                assert message["Subject"] == (
+                    f"Alice vous invite au magasin {store.name} sur Retail Performer AI"
+                )
                 assert message["To"] == "manager@example.com"
                 token = link_token(message)
 
@@ -155,6 +158,62 @@ class TestDelivery:
                 assert state["data"]["invitations"] == [
                     {"userId": manager_id, "status": "ACCEPTED", "attempts": 1}
                 ]
+
+    async def test_the_email_says_who_invites_where_as_what_until_when_in_text_and_html(
+        self, settings: Settings
+    ) -> None:
+        port = free_port()
+        with smtp_server(port) as inbox:
+            async with serving(with_smtp(settings, port)) as client:
+                gerant = await create_gerant(
+                    data=GerantCreate(name="Alice Martin", email="alice@example.com")
+                )
+                store = await make_store(gerant, "Paris <Rivoli> & Co")
+                await make_user(gerant, Role.MANAGER, store)
+                await create_staff(client, await make_key(gerant), store.id, "seller")
+
+                async def delivered() -> bool:
+                    return len(inbox.envelopes) == 1
+
+                await eventually(delivered)
+                [message] = inbox.messages()
+                invitation = await Invitation.find_one({"email": "seller@example.com"})
+                assert invitation is not None
+                assert invitation.token_expires_at is not None
+        expiry = french_expiry(invitation.token_expires_at)
+        assert re.fullmatch(
+            r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) (1er|\d{1,2}) \w+ 20\d\d "
+            r"à \d\d:\d\d \(heure de Paris\)",
+            expiry,
+        )
+        assert message.get_content_type() == "multipart/alternative"
+        # Folding may start a long subject on the next line: compare the words.
+        assert message["Subject"].strip() == (
+            "Alice Martin vous invite au magasin Paris <Rivoli> & Co sur Retail Performer AI"
+        )
+        assert message["Reply-To"] == "alice@example.com"
+        plain, html = message.get_body(("plain",)), message.get_body(("html",))
+        assert plain is not None
+        assert html is not None
+        text = plain.get_content().replace("\r\n", "\n")
+        markup = html.get_content().replace("\r\n", "\n")
+        token = link_token(message)
+        link = f"{PUBLIC_URL}/invitation?token={token}"
+        assert (
+            "Alice Martin vous invite à rejoindre Retail Performer AI, pour le magasin "
+            "Paris <Rivoli> & Co, en tant que vendeur(se)." in text
+        )
+        assert f"\n{link}\n" in text
+        assert f"Ce lien est personnel et ne fonctionne qu'une fois, jusqu'au {expiry}." in text
+        assert "Vous n'attendiez pas cette invitation ?" in text
+        assert "contactez Alice Martin (alice@example.com)" in text
+        assert "<strong>Alice Martin</strong> vous invite" in markup
+        assert "pour le magasin <strong>Paris &lt;Rivoli&gt; &amp; Co</strong>" in markup
+        assert "en tant que <strong>vendeur(se)</strong>" in markup
+        assert f'<a href="{link}"' in markup
+        assert f"jusqu'au <strong>{expiry}</strong>" in markup
+        assert "Vous n'attendiez pas cette invitation ?" in markup
+        assert "<Rivoli>" not in markup
 
     async def test_an_smtp_outage_keeps_the_message_until_the_server_is_back(
         self, settings: Settings

@@ -1,81 +1,40 @@
 // Key console: a gérant logs in and manages the tenant's integration API keys over /graphql.
+// Managers and sellers who log in here are sent to their space: the keys are the gérant's.
 // Every piece of data goes into the DOM through textContent, never as HTML.
 'use strict';
 
 (function () {
-  const TOKEN_KEY = 'rpai.console.token';
-  const USER_KEY = 'rpai.console.user';
+  const { graphql, session, format, $, say } = window.RPAI;
 
-  const LOGIN = `mutation($email: String!, $password: String!) {
-    login(email: $email, password: $password) { token expiresAt user { id name email role } }
-  }`;
   const API_KEYS = `query {
-    apiKeys { id name prefix permissions storeIds expiresAt active createdAt lastUsedAt }
+    apiKeys {
+      id name prefix permissions storeIds expiresAt active createdAt lastUsedAt
+      replacedBy replacedAt
+    }
   }`;
   const STORES = 'query { stores { id name active } }';
   const CREATE_KEY = `mutation($input: CreateApiKeyInput!) {
     createApiKey(input: $input) { key apiKey { id name prefix } }
   }`;
-  const DEACTIVATE_KEY = 'mutation($id: ID!) { deactivateApiKey(id: $id) { id active } }';
+  const DEACTIVATE_KEY = 'mutation($id: ID!) { deactivateApiKey(id: $id) { id name active } }';
   const ROTATE_KEY = `mutation($id: ID!, $grace: Int!) {
     rotateApiKey(id: $id, graceDays: $grace) { key apiKey { id name prefix } }
   }`;
 
   const storeNames = new Map();
+  let keys = [];
 
-  class ApiError extends Error {
-    constructor(message, code) {
-      super(message);
-      this.code = code;
-    }
-  }
+  class FormError extends Error {}
 
-  function $(id) {
-    return document.getElementById(id);
-  }
+  // --- Messages and busy buttons -------------------------------------------------------------
 
-  // --- GraphQL -------------------------------------------------------------------------------
-
-  async function post(body) {
-    const headers = { 'Content-Type': 'application/json' };
-    const token = sessionStorage.getItem(TOKEN_KEY);
-    if (token) {
-      headers.Authorization = `Bearer ${token}`;
-    }
-    try {
-      return await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify(body) });
-    } catch {
-      throw new ApiError('Le serveur est injoignable.');
-    }
-  }
-
-  async function graphql(query, variables) {
-    const response = await post({ query, variables });
-    const body = await response.json().catch(() => null);
-    if (body && Array.isArray(body.errors) && body.errors.length > 0) {
-      const first = body.errors[0];
-      throw new ApiError(first.message, first.extensions && first.extensions.code);
-    }
-    if (!response.ok || !body || !body.data) {
-      throw new ApiError(`Réponse inattendue du serveur (HTTP ${response.status}).`);
-    }
-    return body.data;
-  }
-
-  // --- Errors and busy buttons ---------------------------------------------------------------
-
-  function showError(message) {
-    $('error').textContent = message;
-    $('error').hidden = false;
-  }
-
-  function clearError() {
-    $('error').textContent = '';
-    $('error').hidden = true;
+  function clearMessages() {
+    say('error', '');
+    say('notice', '');
   }
 
   async function run(action, button) {
-    clearError();
+    clearMessages();
     if (button) {
       button.disabled = true;
     }
@@ -85,48 +44,48 @@
       if (error.code === 'UNAUTHENTICATED') {
         endSession();
       }
-      showError(error.message);
+      say('error', error.message);
     } finally {
       if (button) {
         button.disabled = false;
       }
+      // A key that cannot be acted on stays disabled whatever happened.
+      renderKeys();
     }
   }
 
   // --- Session -------------------------------------------------------------------------------
 
-  function signedIn() {
-    return sessionStorage.getItem(TOKEN_KEY) !== null;
-  }
-
-  function showView() {
-    const inside = signedIn();
-    $('login-section').hidden = inside;
-    $('console-section').hidden = !inside;
-    $('session').hidden = !inside;
-    $('session-user').textContent = inside ? sessionStorage.getItem(USER_KEY) : '';
+  function showView(user) {
+    const isGerant = Boolean(user) && user.role === 'gerant';
+    $('login-section').hidden = Boolean(user);
+    $('console-section').hidden = !isGerant;
+    $('staff-section').hidden = !user || isGerant;
+    $('session').hidden = !user;
+    $('session-user').textContent = user ? `${user.name} (${user.email})` : '';
   }
 
   async function logIn() {
-    const email = $('login-email').value.trim();
-    const password = $('login-password').value;
-    const data = await graphql(LOGIN, { email, password });
-    const user = data.login.user;
-    sessionStorage.setItem(TOKEN_KEY, data.login.token);
-    sessionStorage.setItem(USER_KEY, `${user.name} (${user.email})`);
+    const user = await window.RPAI.logIn($('login-email').value.trim(), $('login-password').value);
     $('login-form').reset();
-    showView();
-    await loadConsole();
+    await enter(user);
+  }
+
+  async function enter(user) {
+    showView(user);
+    if (user.role === 'gerant') {
+      await loadConsole();
+    }
   }
 
   function endSession() {
-    sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(USER_KEY);
+    session.clear();
     hideNewKey();
     storeNames.clear();
+    keys = [];
     $('keys-body').replaceChildren();
-    $('key-stores').replaceChildren();
-    showView();
+    $('store-choices').replaceChildren();
+    showView(null);
   }
 
   // --- Stores and keys -----------------------------------------------------------------------
@@ -139,26 +98,82 @@
 
   function renderStores(stores) {
     storeNames.clear();
-    const options = stores.map((store) => {
+    const choices = stores.map((store) => {
       storeNames.set(store.id, store.name);
-      const label = store.active ? store.name : `${store.name} (fermé)`;
-      return new Option(label, store.id);
+      const label = document.createElement('label');
+      label.className = 'inline';
+      const box = document.createElement('input');
+      box.type = 'checkbox';
+      box.name = 'store';
+      box.value = store.id;
+      const text = document.createElement('span');
+      text.textContent = store.active ? store.name : `${store.name} (fermé)`;
+      label.append(box, text);
+      return label;
     });
-    $('key-stores').replaceChildren(...options);
+    $('store-choices').replaceChildren(...choices);
+    syncStoreChoices();
+  }
+
+  function syncStoreChoices() {
+    const some = $('scope-some').checked;
+    for (const box of $('store-choices').querySelectorAll('input')) {
+      box.disabled = !some;
+    }
+    $('store-choices').classList.toggle('off', !some);
   }
 
   async function loadKeys() {
-    const data = await graphql(API_KEYS);
-    $('keys-body').replaceChildren(...data.apiKeys.map(keyRow));
-    $('keys-empty').hidden = data.apiKeys.length > 0;
-    $('keys-table').hidden = data.apiKeys.length === 0;
+    keys = (await graphql(API_KEYS)).apiKeys;
+    renderKeys();
   }
 
-  function formatDate(iso, absent) {
-    if (!iso) {
-      return absent;
+  function isExpired(key) {
+    return Boolean(key.expiresAt) && new Date(key.expiresAt) <= new Date();
+  }
+
+  function isUsable(key) {
+    return key.active && !key.replacedBy && !isExpired(key);
+  }
+
+  /** Newest first, each replaced key right after the key that replaced it. */
+  function ordered(list) {
+    const ids = new Set(list.map((key) => key.id));
+    const replacedBy = new Map();
+    for (const key of list) {
+      if (key.replacedBy && ids.has(key.replacedBy)) {
+        replacedBy.set(key.replacedBy, key);
+      }
     }
-    return new Date(iso).toLocaleString('fr-FR', { dateStyle: 'short', timeStyle: 'short' });
+    const result = [];
+    for (const key of list) {
+      if (key.replacedBy && ids.has(key.replacedBy)) {
+        continue;
+      }
+      for (let current = key; current; current = replacedBy.get(current.id)) {
+        result.push(current);
+      }
+    }
+    return result;
+  }
+
+  function renderKeys() {
+    if (!keys) {
+      return;
+    }
+    const hide = $('hide-inactive').checked;
+    const shown = ordered(keys).filter((key) => !hide || (key.active && !isExpired(key)));
+    const hidden = keys.length - shown.length;
+    $('keys-body').replaceChildren(...shown.map(keyRow));
+    $('keys-empty').hidden = keys.length > 0;
+    $('keys-table').hidden = shown.length === 0;
+    say(
+      'keys-hidden',
+      hidden > 0
+        ? `${hidden} clé${hidden > 1 ? 's' : ''} désactivée${hidden > 1 ? 's' : ''} ou ` +
+            `expirée${hidden > 1 ? 's' : ''} masquée${hidden > 1 ? 's' : ''}.`
+        : '',
+    );
   }
 
   function storesLabel(storeIds) {
@@ -170,51 +185,82 @@
 
   function stateLabel(key) {
     if (!key.active) {
-      return 'Inactive';
+      return 'Désactivée';
     }
-    if (key.expiresAt && new Date(key.expiresAt) <= new Date()) {
-      return 'Expirée';
+    if (key.replacedBy) {
+      const until = isExpired(key) ? 'expirée le' : "valable jusqu'au";
+      return `Remplacée le ${format.dateAt(key.replacedAt)}, ${until} ${format.dateAt(key.expiresAt)}`;
     }
-    return 'Active';
+    return isExpired(key) ? 'Expirée' : 'Active';
   }
 
-  function cell(text, testId) {
+  /** A table cell; its content sits in one box so that phone cards put it beside the label. */
+  function cell(text, testId, label, ...extra) {
     const td = document.createElement('td');
-    td.textContent = text;
+    const value = document.createElement('div');
+    value.textContent = text;
+    value.append(...extra);
+    td.append(value);
     td.dataset.testid = testId;
+    td.dataset.label = label;
     return td;
   }
 
-  function actionButton(label, testId, action, key) {
+  function actionButton(text, testId, action, key) {
     const button = document.createElement('button');
     button.type = 'button';
-    button.textContent = label;
+    button.textContent = text;
     button.dataset.testid = testId;
-    button.disabled = !key.active;
+    button.className = 'secondary';
+    button.disabled = !isUsable(key);
     button.addEventListener('click', () => run(() => action(key), button));
     return button;
+  }
+
+  function stateCell(key) {
+    const replacement = key.replacedBy && keys.find((other) => other.id === key.replacedBy);
+    if (!replacement) {
+      return cell(stateLabel(key), 'key-state', 'État');
+    }
+    const note = document.createElement('span');
+    note.className = 'replaced-by';
+    note.dataset.testid = 'key-replaced-by';
+    note.textContent = `par la clé ${replacement.prefix}…`;
+    return cell(stateLabel(key), 'key-state', 'État', document.createElement('br'), note);
   }
 
   function keyRow(key) {
     const row = document.createElement('tr');
     row.dataset.testid = 'key-row';
     row.dataset.keyId = key.id;
-    row.classList.toggle('inactive', !key.active);
-    const actions = document.createElement('td');
-    actions.className = 'row-actions';
-    actions.append(
+    row.classList.toggle('inactive', !isUsable(key));
+    row.classList.toggle('replaced', Boolean(key.replacedBy));
+    const actions = cell(
+      '',
+      'key-actions',
+      'Actions',
       actionButton('Désactiver', 'deactivate', deactivateKey, key),
       actionButton('Renouveler', 'rotate', rotateKey, key),
     );
+    actions.classList.add('row-actions');
+    const state = stateCell(key);
+    const permissions = cell(key.permissions.join(', '), 'key-permissions', 'Permissions');
+    for (const wide of [state, permissions, actions]) {
+      wide.classList.add('wide');
+    }
     row.append(
-      cell(key.name, 'key-name'),
-      cell(`${key.prefix}…`, 'key-prefix'),
-      cell(key.permissions.join(', '), 'key-permissions'),
-      cell(storesLabel(key.storeIds), 'key-stores'),
-      cell(formatDate(key.createdAt, ''), 'key-created'),
-      cell(formatDate(key.expiresAt, 'jamais'), 'key-expires'),
-      cell(formatDate(key.lastUsedAt, 'jamais'), 'key-last-used'),
-      cell(stateLabel(key), 'key-state'),
+      cell(key.name, 'key-name', 'Nom'),
+      cell(`${key.prefix}…`, 'key-prefix', 'Préfixe'),
+      permissions,
+      cell(storesLabel(key.storeIds), 'key-stores', 'Magasins'),
+      cell(format.dateTime(key.createdAt), 'key-created', 'Créée le'),
+      cell(key.expiresAt ? format.dateTime(key.expiresAt) : 'jamais', 'key-expires', 'Expiration'),
+      cell(
+        key.lastUsedAt ? format.dateTime(key.lastUsedAt) : 'jamais',
+        'key-last-used',
+        'Dernière utilisation',
+      ),
+      state,
       actions,
     );
     return row;
@@ -228,24 +274,39 @@
       form.querySelectorAll('input[name="permission"]:checked'),
       (input) => input.value,
     );
-    const storeIds = Array.from($('key-stores').selectedOptions, (option) => option.value);
+    const some = $('scope-some').checked;
+    const storeIds = Array.from(
+      $('store-choices').querySelectorAll('input[name="store"]:checked'),
+      (input) => input.value,
+    );
     const expiry = $('key-expiry').value.trim();
+    if (permissions.length === 0) {
+      throw new FormError('Choisissez au moins une permission.');
+    }
+    if (some && storeIds.length === 0) {
+      throw new FormError(
+        'Cochez au moins un magasin, ou choisissez « Tous les magasins ».',
+      );
+    }
     return {
       name: $('key-name').value.trim(),
       permissions,
-      storeIds: storeIds.length > 0 ? storeIds : null,
+      storeIds: some ? storeIds : null,
       expiresInDays: expiry === '' ? null : Number(expiry),
     };
   }
 
   async function createKey() {
     const input = readCreateForm();
-    if (input.permissions.length === 0) {
-      throw new ApiError('Choisissez au moins une permission.');
-    }
     const data = await graphql(CREATE_KEY, { input });
     $('create-form').reset();
+    syncStoreChoices();
     showNewKey(data.createApiKey);
+    say(
+      'notice',
+      `Clé « ${data.createApiKey.apiKey.name} » créée. Copiez-la maintenant : elle ne sera ` +
+        'plus affichée.',
+    );
     await loadKeys();
   }
 
@@ -255,19 +316,20 @@
     }
     await graphql(DEACTIVATE_KEY, { id: key.id });
     await loadKeys();
+    say('notice', `Clé « ${key.name} » (${key.prefix}…) désactivée : elle est refusée dès maintenant.`);
   }
 
   function askGraceDays(key) {
     const answer = window.prompt(
       `Renouveler la clé « ${key.name} ». Pendant combien de jours l'ancienne clé ` +
-        'doit-elle encore fonctionner ?',
+        'doit-elle encore fonctionner ? (0 à 90)',
       '7',
     );
     if (answer === null) {
       return null;
     }
     if (!/^\d+$/.test(answer.trim())) {
-      throw new ApiError('La période de grâce doit être un nombre entier de jours.');
+      throw new FormError('La période de grâce doit être un nombre entier de jours, de 0 à 90.');
     }
     return Number(answer.trim());
   }
@@ -280,6 +342,12 @@
     const data = await graphql(ROTATE_KEY, { id: key.id, grace });
     showNewKey(data.rotateApiKey);
     await loadKeys();
+    const old = keys.find((other) => other.id === key.id);
+    const until =
+      grace === 0 || !old
+        ? "l'ancienne est refusée dès maintenant"
+        : `l'ancienne (${key.prefix}…) reste valable jusqu'au ${format.dateAt(old.expiresAt)}`;
+    say('notice', `Clé « ${key.name} » renouvelée : ${until}. Copiez la nouvelle clé maintenant.`);
   }
 
   // --- The key shown once --------------------------------------------------------------------
@@ -330,14 +398,24 @@
     onSubmit('login-form', logIn);
     onSubmit('create-form', createKey);
     $('logout').addEventListener('click', () => {
-      clearError();
+      clearMessages();
       endSession();
+      say('notice', 'Vous êtes déconnecté.');
     });
     $('copy-key').addEventListener('click', copyKey);
     $('dismiss-key').addEventListener('click', hideNewKey);
-    showView();
-    if (signedIn()) {
-      run(loadConsole);
+    $('hide-inactive').addEventListener('change', renderKeys);
+    for (const radio of document.querySelectorAll('input[name="store-scope"]')) {
+      radio.addEventListener('change', syncStoreChoices);
+    }
+    syncStoreChoices();
+    showView(null);
+    if (session.token()) {
+      $('login-section').hidden = true;
+      run(async () => {
+        const user = await window.RPAI.viewer();
+        await enter(user);
+      });
     }
   }
 

@@ -1,74 +1,51 @@
 // Invitation landing page: reads the token from the link, then sends it to /graphql only,
 // with the chosen password. The token is taken out of the address bar at once and stored
-// nowhere; every piece of data goes into the DOM through textContent, never as HTML.
+// nowhere; the session it opens is kept for this tab, so that the link to the staff space
+// leads straight in. Every piece of data goes into the DOM through textContent.
 'use strict';
 
 (function () {
+  const { graphql, session, $, say } = window.RPAI;
   const ACCEPT = `mutation($token: String!, $password: String!) {
-    acceptInvitation(token: $token, password: $password) { user { name email } }
+    acceptInvitation(token: $token, password: $password) {
+      token expiresAt user { id name email role }
+    }
   }`;
   const MIN_PASSWORD_LENGTH = 10;
-
-  function $(id) {
-    return document.getElementById(id);
-  }
-
-  function showError(message) {
-    $('error').textContent = message;
-    $('error').hidden = false;
-  }
-
-  async function accept(token, password) {
-    let response;
-    try {
-      response = await fetch('/graphql', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ query: ACCEPT, variables: { token, password } }),
-      });
-    } catch {
-      throw new Error('Le serveur est injoignable. Réessayez dans un instant.');
-    }
-    const body = await response.json().catch(() => null);
-    if (body && Array.isArray(body.errors) && body.errors.length > 0) {
-      throw new Error(body.errors[0].message);
-    }
-    if (!response.ok || !body || !body.data) {
-      throw new Error(`Réponse inattendue du serveur (HTTP ${response.status}).`);
-    }
-    return body.data.acceptInvitation.user;
-  }
 
   function start() {
     const token = new URLSearchParams(window.location.search).get('token');
     window.history.replaceState(null, '', window.location.pathname);
     if (!token) {
-      showError("Ce lien d'invitation est incomplet : ouvrez le lien reçu par e-mail.");
+      say('error', "Ce lien d'invitation est incomplet : ouvrez le lien reçu par e-mail.");
       return;
     }
     const form = $('accept-form');
     form.hidden = false;
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
-      $('error').hidden = true;
+      say('error', '');
       const password = $('password').value;
       if (password.length < MIN_PASSWORD_LENGTH) {
-        showError(`Le mot de passe doit contenir au moins ${MIN_PASSWORD_LENGTH} caractères.`);
+        say('error', `Le mot de passe doit contenir au moins ${MIN_PASSWORD_LENGTH} caractères.`);
         return;
       }
       if (password !== $('confirmation').value) {
-        showError('Les deux mots de passe ne sont pas identiques.');
+        say('error', 'Les deux mots de passe ne sont pas identiques.');
         return;
       }
       $('accept-submit').disabled = true;
       try {
-        const user = await accept(token, password);
+        session.clear(); // whoever was logged in this tab, the invitation is for someone else
+        const data = await graphql(ACCEPT, { token, password });
+        session.save(data.acceptInvitation);
+        const user = data.acceptInvitation.user;
         form.hidden = true;
         $('user-name').textContent = user.name;
         $('user-email').textContent = user.email;
         $('success').hidden = false;
       } catch (error) {
-        showError(error.message);
+        say('error', error.message);
         $('accept-submit').disabled = false;
       }
     });

@@ -1,0 +1,34 @@
+"""Settings derived from where the server listens."""
+
+import pytest
+
+from rpai.cli import _listening, build_parser
+from rpai.settings import Settings, listening_url, public_url
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "url"),
+    [
+        ("127.0.0.1", 8123, "http://127.0.0.1:8123"),
+        ("0.0.0.0", 8000, "http://127.0.0.1:8000"),
+        ("::", 8000, "http://[::1]:8000"),
+        ("::1", 9000, "http://[::1]:9000"),
+        ("rpai.internal", 80, "http://rpai.internal:80"),
+    ],
+)
+def test_the_listening_address_as_a_link(host: str, port: int, url: str) -> None:
+    assert listening_url(host, port) == url
+
+
+def test_public_url_set_or_fallback() -> None:
+    assert public_url(Settings(public_url="https://rpai.example.com/")) == (
+        "https://rpai.example.com"
+    )
+    assert public_url(Settings(public_url=None)) == "http://127.0.0.1:8000"
+
+
+def test_serve_links_to_its_own_address_unless_told() -> None:
+    args = build_parser().parse_args(["serve", "--host", "127.0.0.1", "--port", "8765"])
+    assert _listening(Settings(), args.host, args.port).public_url == "http://127.0.0.1:8765"
+    told = Settings(public_url="https://rpai.example.com")
+    assert _listening(told, args.host, args.port).public_url == "https://rpai.example.com"

@@ -1,0 +1,236 @@
+"""The staff space at /espace, in Chromium at 1280 and 390 px against a real `rpai serve`: one
+login for everyone, each role sees its own figures as charts and tables, in French."""
+
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from selenium.webdriver.chrome.webdriver import WebDriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from tests.rpai.test_cli import serving
+from tests.support.browser import (
+    WIDTHS,
+    assert_fits,
+    at_width,
+    chart_points,
+    plain,
+    policy_refusals,
+    screen,
+    screenshot,
+    text_of,
+    visible,
+    wait,
+)
+from tests.system.staff_chain import (
+    GERANT,
+    MANAGER,
+    SELLER_PASSWORD,
+    SELLERS,
+    Chain,
+    Entry,
+    build_chain,
+)
+
+CHARTS = ["chart-ca", "chart-panier", "chart-indice", "chart-transformation"]
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
+    """One server and its data for every test of this module (building it takes a while)."""
+    folder = tmp_path_factory.mktemp("espace")
+    with serving(folder / "data", folder / "server.log") as base:
+        yield build_chain(folder / "data", base)
+
+
+def euros(amount: Decimal) -> str:
+    """As the page writes it in French: `7 522,50 €`."""
+    return f"{amount:,.2f} €".replace(",", " ").replace(".", ",")
+
+
+def change(current: Decimal, previous: Decimal) -> str:
+    """The relative change as the page shows it: rounded to 4 decimals by the API, then to
+    0.1 % by the page: `+13,6 %`."""
+    ratio = ((current - previous) / previous).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+    percent = (ratio * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    assert (ratio * 1000) % 1 != Decimal("0.5"), "a rounding tie: change the test data"
+    sign = "+" if percent > 0 else ""
+    return f"{sign}{percent} %".replace(".", ",")
+
+
+def revenue(entries: list[Entry]) -> Decimal:
+    return sum((entry.ca for entry in entries), Decimal(0))
+
+
+def daily_revenue(chain: Chain, entries: list[Entry]) -> list[float]:
+    start, end = chain.current()
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    return [float(revenue([e for e in entries if e.day == day])) for day in days]
+
+
+def log_in(driver: WebDriver, email: str, password: str) -> None:
+    for field_id, value in (("login-email", email), ("login-password", password)):
+        field = visible(driver, field_id)
+        field.clear()
+        field.send_keys(value)
+    driver.find_element(By.ID, "login-submit").click()
+
+
+def open_space(driver: WebDriver, chain: Chain, width: int, email: str, password: str) -> None:
+    at_width(driver, width)
+    driver.get(f"{chain.base}/espace/")
+    log_in(driver, email, "wrong password")
+    assert text_of(driver, "error") == "Adresse e-mail ou mot de passe incorrect."
+    log_in(driver, email, password)
+    wait(driver).until(lambda d: all(chart_points(d, canvas) for canvas in CHARTS))
+    assert not driver.find_element(By.ID, "error").is_displayed()
+
+
+def tile(driver: WebDriver, name: str) -> tuple[str, str]:
+    found = driver.find_element(By.CSS_SELECTOR, f"[data-testid='tile-{name}']")
+    value = found.find_element(By.CSS_SELECTOR, "[data-testid='tile-value']").text
+    evolution = found.find_element(By.CSS_SELECTOR, "[data-testid='tile-change']").text
+    return plain(value), plain(evolution)
+
+
+def row_names(driver: WebDriver, table_id: str) -> list[str]:
+    rows = driver.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr th")
+    return [row.text for row in rows]
+
+
+def assert_charts_drawn(driver: WebDriver, chain: Chain, entries: list[Entry]) -> None:
+    """Every chart drew one painted point per day; the revenue chart has each day's total."""
+    for canvas in CHARTS:
+        points = chart_points(driver, canvas)
+        assert len(points) == 30, canvas
+        assert all(point["painted"] for point in points), (canvas, points)
+    values = [point["value"] for point in chart_points(driver, "chart-ca")]
+    assert values == daily_revenue(chain, entries)
+    first = chain.current()[0]
+    assert chart_points(driver, "chart-ca")[0]["label"] == f"{first.day} {MONTHS[first.month]}"
+
+
+MONTHS = {
+    1: "janv.",
+    2: "févr.",
+    3: "mars",
+    4: "avr.",
+    5: "mai",
+    6: "juin",
+    7: "juil.",
+    8: "août",
+    9: "sept.",
+    10: "oct.",
+    11: "nov.",
+    12: "déc.",
+}
+
+
+def assert_seen_on_any_screen(driver: WebDriver, name: str) -> None:
+    assert_fits(driver)
+    assert policy_refusals(driver) == []
+    assert screenshot(driver, name).stat().st_size > 0
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_gerant_sees_his_chain_by_store_seller_and_day(
+    chain: Chain, browser: WebDriver, width: int
+) -> None:
+    name, email, password = GERANT
+    open_space(browser, chain, width, email, password)
+    assert text_of(browser, "session-user") == f"{name} (Gérant)"
+    assert text_of(browser, "scope-title") == "Toute l'enseigne"
+    start, end = chain.current()
+    previous_start, previous_end = chain.previous()
+    assert text_of(browser, "period-caption") == (
+        f"Du {start:%d/%m/%Y} au {end:%d/%m/%Y} ; évolutions comparées aux 30 jours précédents "
+        f"(du {previous_start:%d/%m/%Y} au {previous_end:%d/%m/%Y})."
+    )
+    now, before = chain.select(chain.current()), chain.select(chain.previous())
+    assert tile(browser, "ca") == (
+        euros(revenue(now)),
+        f"{change(revenue(now), revenue(before))} vs période précédente",
+    )
+    assert tile(browser, "nbVentes")[0] == str(sum(e.ventes for e in now))
+    assert_charts_drawn(browser, chain, now)
+    assert row_names(browser, "stores-table") == ["Paris Rivoli", "Lyon Centre"]
+    assert row_names(browser, "sellers-table") == ["Marie Martin", "Sophie Bernard", "Paul Durand"]
+    assert len(row_names(browser, "periods-table")) == 30
+    assert text_of(browser, "to-console") == "Clés API"
+    assert_seen_on_any_screen(browser, f"espace-gerant-{width}")
+    screen(browser, f"espace-gerant-{width}-screen")  # docs/dashboard.png is the 1280 one
+
+    Select(browser.find_element(By.ID, "store")).select_by_visible_text("Lyon Centre")
+    wait(browser).until(lambda _: text_of(browser, "scope-title") == "Magasin Lyon Centre")
+    lyon = chain.select(chain.current(), store="Lyon Centre")
+    wait(browser).until(lambda _: tile(browser, "ca")[0] == euros(revenue(lyon)))
+    assert not browser.find_element(By.ID, "stores-card").is_displayed()
+    assert row_names(browser, "sellers-table") == ["Sophie Bernard"]
+
+    Select(browser.find_element(By.ID, "group")).select_by_visible_text("Semaine")
+    wait(browser).until(lambda _: text_of(browser, "periods-title") == "Par semaine")
+    assert text_of(browser, "chart-ca-title") == "Chiffre d'affaires par semaine"
+    assert all(point["painted"] for point in chart_points(browser, "chart-ca"))
+    assert_fits(browser)
+
+    browser.find_element(By.ID, "to-console").click()
+    wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='key-row']"))
+    assert text_of(browser, "session-user") == f"{name} ({email})"
+    assert not browser.find_element(By.ID, "login-section").is_displayed()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_manager_sees_his_store_and_not_the_key_console(
+    chain: Chain, browser: WebDriver, width: int
+) -> None:
+    name, email, password = MANAGER
+    open_space(browser, chain, width, email, password)
+    assert text_of(browser, "session-user") == f"{name} (Manager — Paris Rivoli)"
+    assert text_of(browser, "scope-title") == "Magasin Paris Rivoli"
+    paris, paris_before = (
+        chain.select(chain.current(), store="Paris Rivoli"),
+        chain.select(chain.previous(), store="Paris Rivoli"),
+    )
+    assert tile(browser, "ca") == (
+        euros(revenue(paris)),
+        f"{change(revenue(paris), revenue(paris_before))} vs période précédente",
+    )
+    assert_charts_drawn(browser, chain, paris)
+    assert row_names(browser, "sellers-table") == ["Marie Martin", "Paul Durand"]
+    assert not browser.find_element(By.ID, "stores-card").is_displayed()
+    assert not browser.find_element(By.ID, "to-console").is_displayed()
+    assert not browser.find_element(By.ID, "store-filter").is_displayed()
+    assert_seen_on_any_screen(browser, f"espace-manager-{width}")
+
+    browser.get(f"{chain.base}/console/")
+    staff = visible(browser, "staff-section")
+    assert "Console réservée au gérant" in staff.text
+    assert not browser.find_element(By.ID, "console-section").is_displayed()
+    assert not browser.find_element(By.ID, "login-section").is_displayed()
+    assert not browser.find_element(By.ID, "error").is_displayed()
+    assert browser.find_elements(By.CSS_SELECTOR, "[data-testid='key-row']") == []
+    assert_seen_on_any_screen(browser, f"console-manager-{width}")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_seller_sees_only_himself(chain: Chain, browser: WebDriver, width: int) -> None:
+    email, store = SELLERS["Marie Martin"]
+    open_space(browser, chain, width, email, SELLER_PASSWORD)
+    assert text_of(browser, "session-user") == f"Marie Martin (Vendeur — {store})"
+    assert text_of(browser, "scope-title") == f"Vos chiffres — {store}"
+    own = chain.select(chain.current(), seller="Marie Martin")
+    own_before = chain.select(chain.previous(), seller="Marie Martin")
+    assert tile(browser, "ca") == (
+        euros(revenue(own)),
+        f"{change(revenue(own), revenue(own_before))} vs période précédente",
+    )
+    assert tile(browser, "panierMoyen")[0] == euros(
+        (revenue(own) / sum(e.ventes for e in own)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    )
+    assert_charts_drawn(browser, chain, own)
+    assert not browser.find_element(By.ID, "sellers-card").is_displayed()
+    assert not browser.find_element(By.ID, "stores-card").is_displayed()
+    assert not browser.find_element(By.ID, "to-console").is_displayed()
+    assert_seen_on_any_screen(browser, f"espace-seller-{width}")
