@@ -25,4 +25,13 @@ def as_utc(value: datetime) -> datetime:
         raise ValueError(OUT_OF_RANGE) from None
 
 
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def timestamp_text(value: datetime) -> str:
+    """`2024-01-15T10:00:00Z`: the contract's form of a timestamp (UTC, to the second), the one
+    both transports write."""
+    return as_utc(value).strftime(TIMESTAMP_FORMAT)
+
+
 UtcDateTime = Annotated[datetime, AfterValidator(as_utc)]

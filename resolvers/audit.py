@@ -10,9 +10,8 @@ from models import AuditRecord
 from models.clock import UtcDateTime
 from resolvers import messages
 from resolvers.actor import Actor
-from resolvers.errors import BadRequest
 from resolvers.inputs import MAX_ID, Input
-from resolvers.pages import Page, check_page_size, decode_cursor, page_of
+from resolvers.pages import Page, check_page_size, newest_first_after, newest_first_key, page_of
 
 FORBIDDEN_REASON = "forbidden"
 EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
@@ -42,16 +41,7 @@ class CallFilter(TimeRange):
 
 
 def sort_key(record: AuditRecord) -> tuple[str, str]:
-    return record.time.isoformat(), record.id
-
-
-def _after(cursor: str) -> dict[str, Any]:
-    time_text, record_id = decode_cursor(cursor, 2)
-    try:
-        time = datetime.fromisoformat(time_text)
-    except ValueError:
-        raise BadRequest(messages.INVALID_CURSOR) from None
-    return {"$or": [{"time": {"$lt": time}}, {"time": time, "_id": {"$lt": record_id}}]}
+    return newest_first_key(record.time, record.id)
 
 
 def _time_range(period: TimeRange) -> dict[str, Any]:
@@ -80,7 +70,7 @@ async def api_call_log(
     if filter.key_id is not None:
         query["key_id"] = filter.key_id
     if after:
-        query = {"$and": [query, _after(after)]}
+        query = {"$and": [query, newest_first_after(after, "time")]}
     found = await AuditRecord.find(query).sort("-time", "-_id").limit(first + 1).to_list()
     return page_of(found, first, sort_key)
 

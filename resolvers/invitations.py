@@ -1,6 +1,7 @@
 """Staff invitations: queued with the user, resent by the gérant, accepted with a password."""
 
 import logging
+from typing import Any
 
 from pydantic import Field
 
@@ -12,11 +13,11 @@ from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import BadRequest, NotFound
 from resolvers.inputs import NewPassword
+from resolvers.pages import Page, check_page_size, newest_first_after, newest_first_key, page_of
 from resolvers.sessions import LoginResult
 
 logger = logging.getLogger(__name__)
 
-MAX_LISTED = 500
 MAX_TOKEN = 100
 
 
@@ -34,14 +35,24 @@ async def queue_invitation(user: User) -> Invitation:
     return invitation
 
 
-async def list_invitations(*, actor: Actor, status: InvitationStatus | None) -> list[Invitation]:
-    """The tenant's invitations and their delivery state, newest first (gérant session only)."""
+def sort_key(invitation: Invitation) -> tuple[str, str]:
+    return newest_first_key(invitation.created_at, invitation.id)
+
+
+async def list_invitations(
+    *, actor: Actor, status: InvitationStatus | None, first: int, after: str | None
+) -> Page[Invitation]:
+    """The tenant's invitations and their delivery state, newest first, `first` at a time
+    (gérant session only)."""
     gerant = actor.require_gerant_session()
-    query: dict[str, str] = {"gerant_id": gerant.gerant_id}
+    check_page_size(first)
+    query: dict[str, Any] = {"gerant_id": gerant.gerant_id}
     if status is not None:
         query["status"] = status
-    found = Invitation.find(query).sort("-created_at", "-_id").limit(MAX_LISTED)
-    return await found.to_list()
+    if after is not None:
+        query = {"$and": [query, newest_first_after(after, "created_at")]}
+    found = await Invitation.find(query).sort("-created_at", "-_id").limit(first + 1).to_list()
+    return page_of(found, first, sort_key)
 
 
 async def resend_invitation(*, actor: Actor, user_id: str) -> Invitation:

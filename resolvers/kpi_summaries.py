@@ -211,3 +211,62 @@ async def kpi_summary(
         )
         for key, (current, previous) in sums.items()
     ]
+
+
+async def _summaries_by(
+    field: str, *, actor: Actor, kpi_filter: KpiFilter, group_by: KpiGroupBy, ids: list[str]
+) -> dict[str, list[KpiSummaryRow]]:
+    """`kpi_summary`'s rows for each of `ids` alone, the filter narrowed to it on `field`
+    (`store_ids` or `seller_ids`), from one aggregation and one name lookup for all of them."""
+    actor.require(Permission.KPI_READ)
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    narrowed = kpi_filter.model_copy(update={field: wanted})
+    pipeline = summary_pipeline(actor, narrowed, group_by)
+    parent = "$store_id" if field == "store_ids" else "$seller_id"
+    for stage in pipeline:
+        if "$group" in stage:
+            stage["$group"]["_id"] = {"of": parent, "key": stage["$group"]["_id"]}
+    groups = await aggregate(pipeline)
+    sums: dict[str, dict[str, tuple[KpiTotals, KpiTotals]]] = {owner: {} for owner in wanted}
+    for group in groups:
+        owner, key = group["_id"]["of"], group["_id"]["key"]
+        sums[owner][key] = (totals_of(group), totals_of(group, PREVIOUS))
+    if group_by is KpiGroupBy.TOTAL:
+        for rows in sums.values():
+            rows.setdefault(TOTAL_KEY, (KpiTotals(), KpiTotals()))
+    labels = await _labels(actor, group_by, sorted({key for rows in sums.values() for key in rows}))
+    return {
+        owner: [
+            KpiSummaryRow(
+                key=key,
+                label=labels[key],
+                current=_metrics(current),
+                previous=_metrics(previous),
+                change=_change(current, previous),
+            )
+            for key, (current, previous) in sorted(rows.items())
+        ]
+        for owner, rows in sums.items()
+    }
+
+
+async def store_summaries(
+    *, actor: Actor, kpi_filter: KpiFilter, group_by: KpiGroupBy, store_ids: list[str]
+) -> dict[str, list[KpiSummaryRow]]:
+    """For each store of `store_ids`, exactly the rows `kpi_summary` gives with the filter's
+    `store_ids` set to that store alone (same permission, scope and errors), in one go."""
+    return await _summaries_by(
+        "store_ids", actor=actor, kpi_filter=kpi_filter, group_by=group_by, ids=store_ids
+    )
+
+
+async def seller_summaries(
+    *, actor: Actor, kpi_filter: KpiFilter, group_by: KpiGroupBy, seller_ids: list[str]
+) -> dict[str, list[KpiSummaryRow]]:
+    """For each seller of `seller_ids`, exactly the rows `kpi_summary` gives with the filter's
+    `seller_ids` set to that seller alone (same permission, scope and errors), in one go."""
+    return await _summaries_by(
+        "seller_ids", actor=actor, kpi_filter=kpi_filter, group_by=group_by, ids=seller_ids
+    )

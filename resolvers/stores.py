@@ -80,6 +80,22 @@ async def list_stores(*, actor: Actor, filter: StoreFilter | None = None) -> lis
     return await find_trusted(Store, query, [("created_at", 1), ("_id", 1)])
 
 
+async def get_store(*, actor: Actor, store_id: str) -> Store:
+    """One store the caller may read (permission stores:read), deactivated or not: 403 outside
+    the caller's stores, 404 if the tenant has none with this id."""
+    actor.require(Permission.STORES_READ)
+    return await get_tenant_store(actor=actor, store_id=store_id)
+
+
+async def stores_by_ids(*, actor: Actor, store_ids: list[str]) -> dict[str, Store]:
+    """The stores among `store_ids` that the caller may read (permission stores:read), by id,
+    in one query; the others are left out."""
+    actor.require(Permission.STORES_READ)
+    query = readable_stores(actor)
+    query["_id"] = {"$in": sorted(set(actor.scoped_store_ids(store_ids)))}
+    return {store.id: store for store in await find_trusted(Store, query, [("_id", 1)])}
+
+
 async def create_store(*, actor: Actor, data: StoreCreate) -> Store:
     """Create a store in the tenant; names are unique among active stores, external ids always."""
     actor.require(Permission.STORES_WRITE)

@@ -145,11 +145,15 @@ async def create_seller(*, actor: Actor, store_id: str, data: SellerCreate) -> U
     return await insert_user(seller)
 
 
-async def list_sellers(*, actor: Actor, store_id: str | None) -> list[User]:
+async def list_sellers(
+    *, actor: Actor, store_id: str | None, first: int, after: str | None
+) -> Page[User]:
     """The sellers (deleted ones excepted) of one store or of every store the caller reads,
-    oldest first; for logged-in gérants and managers (a manager reads only his store)."""
+    oldest first, `first` at a time after the user id `after`; for logged-in gérants and
+    managers (a manager reads only his store)."""
     actor.require(Permission.STORES_READ)
     actor.require_user_session()
+    check_page_size(first)
     query: dict[str, Any] = {
         "gerant_id": actor.gerant_id,
         "role": Role.SELLER.value,
@@ -159,7 +163,10 @@ async def list_sellers(*, actor: Actor, store_id: str | None) -> list[User]:
         query["store_id"] = (await get_tenant_store(actor=actor, store_id=store_id)).id
     elif actor.store_ids is not None:
         query["store_id"] = {"$in": sorted(actor.store_ids)}
-    return await User.find(query).sort("created_at", "_id").to_list()
+    if after is not None:
+        query["_id"] = {"$gt": after}
+    found = await User.find(query).sort("_id").limit(first + 1).to_list()
+    return page_of(found, first, user_key)
 
 
 def readable_staff(actor: Actor) -> dict[str, Any]:
@@ -169,6 +176,11 @@ def readable_staff(actor: Actor) -> dict[str, Any]:
     if actor.store_ids is not None:
         query["store_id"] = {"$in": sorted(actor.store_ids)}
     return query
+
+
+def user_key(user: User) -> tuple[str]:
+    """Where a user stands in a page of users: ids are time-ordered, so oldest first."""
+    return (user.id,)
 
 
 def after_cursor(cursor: str | None) -> str | None:
@@ -197,7 +209,63 @@ async def list_users(
     if after is not None:
         query["_id"] = {"$gt": after}
     found = await User.find(query).sort("_id").limit(first + 1).to_list()
-    return page_of(found, first, lambda user: (user.id,))
+    return page_of(found, first, user_key)
+
+
+class StaffFilter(Input):
+    """Which of a store's managers or sellers to list: by status, deleted ones excepted unless
+    asked for."""
+
+    status: UserStatus | None = None
+
+
+async def store_staff(
+    *,
+    actor: Actor,
+    role: Role,
+    store_ids: list[str],
+    filter: StaffFilter,
+    first: int,
+    after: str | None,
+) -> dict[str, Page[User]]:
+    """The managers or sellers (`role`) of each store, a page each, oldest first after the user
+    id `after`: for each store, the page `list_users` gives for that store and role alone, but
+    without deleted users unless `filter.status` asks for them (permission users:read; a store
+    outside the caller's scope is a 403). One query for all the stores."""
+    actor.require(Permission.USERS_READ)
+    check_page_size(first)
+    for store_id in store_ids:
+        actor.require_store(store_id)
+    query = readable_staff(actor)
+    query["store_id"] = {"$in": sorted(set(store_ids))}
+    query["role"] = role.value
+    query["status"] = NOT_DELETED if filter.status is None else filter.status.value
+    if after is not None:
+        query["_id"] = {"$gt": after}
+    pipeline: list[dict[str, Any]] = [
+        {"$match": query},
+        {"$sort": {"store_id": 1, "_id": 1}},
+        {"$group": {"_id": "$store_id", "users": {"$push": "$$ROOT"}}},
+        # Each store's page and one more user, to tell whether another page follows.
+        {"$project": {"users": {"$slice": ["$users", first + 1]}}},
+    ]
+    # One reply for every store (the server's first reply stops at 101 documents otherwise).
+    cursor = User.get_motor_collection().aggregate(pipeline, batchSize=len(store_ids) + 1)
+    groups = await cursor.to_list(None)
+    found = {
+        group["_id"]: [User.model_validate(document) for document in group["users"]]
+        for group in groups
+    }
+    return {store_id: page_of(found.get(store_id, []), first, user_key) for store_id in store_ids}
+
+
+async def staff_by_ids(*, actor: Actor, user_ids: list[str]) -> dict[str, User]:
+    """The managers and sellers among `user_ids` that the caller may read (permission
+    users:read; deleted ones included: a seller's manager stays his), by id, in one query."""
+    actor.require(Permission.USERS_READ)
+    query = readable_staff(actor)
+    query["_id"] = {"$in": sorted(set(user_ids))}
+    return {user.id: user for user in await User.find(query).to_list()}
 
 
 async def get_tenant_user(*, actor: Actor, user_id: str) -> User:

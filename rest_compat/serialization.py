@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import WithJsonSchema
 
-from models.clock import as_utc
+from models.clock import timestamp_text
 
 # Timestamps and days are strings on the wire; their formats let generated clients parse them.
 Timestamp = Annotated[
@@ -21,9 +21,9 @@ def iso_utc(value: datetime | None) -> str | None:
     """`2024-01-15T10:00:00Z`, the timestamp form the spec shows."""
     if value is None:
         return None
-    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return timestamp_text(value)
 
 
 def timestamp(value: datetime) -> str:
     """A timestamp that is always set, in the spec's form."""
-    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return timestamp_text(value)

@@ -1,6 +1,7 @@
 """The Strawberry schema: GraphQL types and operations that call the resolvers."""
 
 import json
+from datetime import datetime
 
 import strawberry
 from cross_web import HTTPException
@@ -27,7 +28,8 @@ from schema.me import MeQuery
 from schema.money import MONEY_SCALAR, Money
 from schema.sessions import SessionMutation, SessionQuery
 from schema.stores import StoreMutation, StoreQuery
-from schema.users import UserMutation, UserQuery
+from schema.timestamps import DATETIME_SCALAR
+from schema.users import Gerant, Manager, Seller, UserMutation, UserQuery
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
@@ -73,7 +75,9 @@ class Schema(strawberry.Schema):
 schema = Schema(
     query=Query,
     mutation=Mutation,
-    config=StrawberryConfig(scalar_map={Money: MONEY_SCALAR}),
+    # Every kind of user, though fields return the interface: a gérant can be updated.
+    types=[Gerant, Manager, Seller],
+    config=StrawberryConfig(scalar_map={Money: MONEY_SCALAR, datetime: DATETIME_SCALAR}),
     extensions=[
         ErrorMapping,
         OperationRecorder,

@@ -11,9 +11,8 @@ from strawberry.extensions import SchemaExtension
 from edge.context import record_operation
 from models import AuditRecord
 from resolvers import audit
-from resolvers.pages import encode_cursor
 from schema.access import GerantSession
-from schema.common import PageInfo
+from schema.common import Connection, connection
 from schema.context import Context, Info
 from schema.inputs import parse_input
 
@@ -55,18 +54,6 @@ class ApiCall:
     user_agent: str | None
     idempotency_key: str | None
     auth_failure: str | None
-
-
-@strawberry.type
-class ApiCallEdge:
-    cursor: str
-    node: ApiCall
-
-
-@strawberry.type
-class ApiCallConnection:
-    edges: list[ApiCallEdge]
-    page_info: PageInfo
 
 
 @strawberry.input
@@ -116,7 +103,7 @@ class AuditQuery:
         filter: ApiCallFilter | None = None,
         first: int = 50,
         after: str | None = None,
-    ) -> ApiCallConnection:
+    ) -> Connection[ApiCall]:
         given = filter or ApiCallFilter()
         call_filter = parse_input(
             audit.CallFilter,
@@ -130,13 +117,7 @@ class AuditQuery:
         page = await audit.api_call_log(
             actor=info.context.actor(), filter=call_filter, first=first, after=after
         )
-        return ApiCallConnection(
-            edges=[
-                ApiCallEdge(cursor=encode_cursor(audit.sort_key(record)), node=api_call(record))
-                for record in page.items
-            ],
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
-        )
+        return connection(page, api_call)
 
     @strawberry.field(
         description="Refused calls (401/403) grouped by reason and client IP.",

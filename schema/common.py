@@ -1,6 +1,14 @@
-"""GraphQL types shared by several domains."""
+"""GraphQL types shared by several domains: deletion results and the one connection type."""
+
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 import strawberry
+
+from resolvers.pages import Page
+
+ItemT = TypeVar("ItemT")
+NodeT = TypeVar("NodeT")
 
 
 @strawberry.type
@@ -9,9 +17,39 @@ class DeleteResult:
     message: str
 
 
-@strawberry.type
+@strawberry.type(description="Relay's page info; pages are read forward only, with first/after.")
 class PageInfo:
-    """Cursor pagination: whether another page follows, and the cursor to ask for it."""
-
     has_next_page: bool
-    end_cursor: str | None
+    has_previous_page: bool = strawberry.field(
+        description="Always false: pages are read forward (first/after)."
+    )
+    start_cursor: str | None
+    end_cursor: str | None = strawberry.field(description="Pass it as `after` for the next page.")
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type(description="A Relay connection: one page of a list, with its cursors.")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+
+
+def connection(page: Page[ItemT], node: Callable[[ItemT], NodeT]) -> Connection[NodeT]:
+    """A rules' page as a connection, each item converted by `node`."""
+    return Connection(
+        edges=[
+            Edge(cursor=cursor, node=node(item))
+            for item, cursor in zip(page.items, page.cursors, strict=True)
+        ],
+        page_info=PageInfo(
+            has_next_page=page.has_next_page,
+            has_previous_page=False,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.end_cursor,
+        ),
+    )

@@ -1,24 +1,94 @@
-"""The GraphQL context: the request's context from the edge, and per-request data loaders."""
+"""The GraphQL context: the request's context from the edge, and per-request data loaders.
 
-from fastapi import Request
+Every loader batches the loads of one request (of one tick of its execution) into one call of a
+rules' function, so a query's database round trips do not grow with its number of parents.
+"""
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable
+from typing import NamedTuple, TypeVar
+
+from starlette.requests import HTTPConnection
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info as StrawberryInfo
 
 from edge.context import RequestContext, request_context, services
 from infra.services import Services
-from resolvers import kpi_queries
+from models import Role, Store, User, UserStatus
+from resolvers import kpi_queries, kpi_summaries, stores, users
 from resolvers.actor import Actor
+from resolvers.errors import AppError
+from resolvers.kpi_summaries import KpiGroupBy, KpiSummaryRow
+from resolvers.pages import Page
+from resolvers.validation import parse
+
+NO_USERS: Page[User] = Page(items=[], has_next_page=False, end_cursor=None, cursors=[])
+KeyT = TypeVar("KeyT", bound=tuple[object, ...])
+ValueT = TypeVar("ValueT")
+
+
+class StaffKey(NamedTuple):
+    """One store's page of managers or sellers."""
+
+    store_id: str
+    role: Role
+    status: UserStatus | None
+    first: int
+    after: str | None
+
+
+class SummaryKey(NamedTuple):
+    """One store's or seller's KPI summary over a period."""
+
+    owner_id: str
+    from_: str
+    to: str
+    group_by: KpiGroupBy
+
+
+async def by_group(
+    keys: list[KeyT],
+    load: Callable[[list[str], KeyT], Awaitable[dict[str, ValueT]]],
+    missing: ValueT,
+) -> list[ValueT | BaseException]:
+    """Load keys that differ only by their first item (an id) together, one call per group of
+    the other items; a rules' refusal answers every key of its group."""
+    groups: dict[Hashable, list[KeyT]] = defaultdict(list)
+    for key in keys:
+        groups[key[1:]].append(key)
+    found: dict[KeyT, ValueT | BaseException] = {}
+    for members in groups.values():
+        ids = [str(key[0]) for key in members]
+        try:
+            values = await load(ids, members[0])
+        except AppError as refused:
+            found.update(dict.fromkeys(members, refused))
+            continue
+        found.update({key: values.get(str(key[0]), missing) for key in members})
+    return [found[key] for key in keys]
 
 
 class Context(BaseContext):
-    def __init__(self, request: Request) -> None:
+    def __init__(self, connection: HTTPConnection) -> None:
         super().__init__()
-        self.scope = request.scope
-        self.services: Services = services(request.scope)
+        self.scope = connection.scope
+        self.services: Services = services(connection.scope)
         # Per request: each page of KPI entries loads its stores and sellers in one query each.
         self.kpi_stores = DataLoader(load_fn=self._load_kpi_stores)
         self.kpi_sellers = DataLoader(load_fn=self._load_kpi_sellers)
+        # The graph's parents and children: stores, staff, their pages and their summaries.
+        self.stores: DataLoader[str, Store | None] = DataLoader(load_fn=self._load_stores)
+        self.staff: DataLoader[str, User | None] = DataLoader(load_fn=self._load_staff)
+        self.store_staff: DataLoader[StaffKey, Page[User]] = DataLoader(
+            load_fn=self._load_store_staff
+        )
+        self.store_summaries: DataLoader[SummaryKey, list[KpiSummaryRow]] = DataLoader(
+            load_fn=self._load_store_summaries
+        )
+        self.seller_summaries: DataLoader[SummaryKey, list[KpiSummaryRow]] = DataLoader(
+            load_fn=self._load_seller_summaries
+        )
 
     @property
     def request_context(self) -> RequestContext:
@@ -34,9 +104,61 @@ class Context(BaseContext):
     async def _load_kpi_sellers(self, ids: list[str]) -> list[kpi_queries.Named | None]:
         return await kpi_queries.sellers_named(actor=self.actor(), ids=ids)
 
+    async def _load_stores(self, ids: list[str]) -> list[Store | BaseException | None]:
+        try:
+            found = await stores.stores_by_ids(actor=self.actor(), store_ids=ids)
+        except AppError as refused:
+            return [refused] * len(ids)
+        return [found.get(store_id) for store_id in ids]
+
+    async def _load_staff(self, ids: list[str]) -> list[User | BaseException | None]:
+        try:
+            found = await users.staff_by_ids(actor=self.actor(), user_ids=ids)
+        except AppError as refused:
+            return [refused] * len(ids)
+        return [found.get(user_id) for user_id in ids]
+
+    async def _load_store_staff(self, keys: list[StaffKey]) -> list[Page[User] | BaseException]:
+        async def load(store_ids: list[str], key: StaffKey) -> dict[str, Page[User]]:
+            return await users.store_staff(
+                actor=self.actor(),
+                role=key.role,
+                store_ids=store_ids,
+                filter=users.StaffFilter(status=key.status),
+                first=key.first,
+                after=key.after,
+            )
+
+        return await by_group(keys, load, missing=NO_USERS)
+
+    async def _load_store_summaries(
+        self, keys: list[SummaryKey]
+    ) -> list[list[KpiSummaryRow] | BaseException]:
+        async def load(ids: list[str], key: SummaryKey) -> dict[str, list[KpiSummaryRow]]:
+            return await kpi_summaries.store_summaries(
+                actor=self.actor(), kpi_filter=period(key), group_by=key.group_by, store_ids=ids
+            )
+
+        return await by_group(keys, load, missing=[])
+
+    async def _load_seller_summaries(
+        self, keys: list[SummaryKey]
+    ) -> list[list[KpiSummaryRow] | BaseException]:
+        async def load(ids: list[str], key: SummaryKey) -> dict[str, list[KpiSummaryRow]]:
+            return await kpi_summaries.seller_summaries(
+                actor=self.actor(), kpi_filter=period(key), group_by=key.group_by, seller_ids=ids
+            )
+
+        return await by_group(keys, load, missing=[])
+
+
+def period(key: SummaryKey) -> kpi_queries.KpiFilter:
+    """The filter of a summary key's period (already validated where the key was made)."""
+    return parse(kpi_queries.KpiFilter, {"from": key.from_, "to": key.to})
+
 
 Info = StrawberryInfo[Context, None]
 
 
-async def get_context(request: Request) -> Context:
-    return Context(request)
+async def get_context(connection: HTTPConnection) -> Context:
+    return Context(connection)

@@ -8,6 +8,7 @@ from models import Invitation as InvitationDocument
 from models import InvitationStatus
 from resolvers import invitations
 from schema.access import GerantSession, Public
+from schema.common import Connection, connection
 from schema.context import Info
 from schema.inputs import parse_input
 from schema.sessions import LoginResult, login_result
@@ -55,14 +56,21 @@ def invitation_type(invitation: InvitationDocument) -> Invitation:
 @strawberry.type
 class InvitationQuery:
     @strawberry.field(
-        description="The tenant's invitations, newest first, 500 at most (gérant).",
+        description="The tenant's invitations, newest first, a page at a time (gérant; `first` "
+        "from 1 to 100).",
         permission_classes=[GerantSession],
     )
     async def invitations(
-        self, info: Info, status: InvitationStatus | None = None
-    ) -> list[Invitation]:
-        found = await invitations.list_invitations(actor=info.context.actor(), status=status)
-        return [invitation_type(invitation) for invitation in found]
+        self,
+        info: Info,
+        status: InvitationStatus | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[Invitation]:
+        page = await invitations.list_invitations(
+            actor=info.context.actor(), status=status, first=first, after=after
+        )
+        return connection(page, invitation_type)
 
 
 @strawberry.type

@@ -8,10 +8,9 @@ import strawberry
 
 from models import KpiEntry as KpiEntryDocument
 from resolvers import kpi_entries, kpi_queries, kpi_summaries
-from resolvers.pages import encode_cursor
 from schema.access import Caller
-from schema.common import PageInfo
-from schema.context import Info
+from schema.common import Connection, connection
+from schema.context import Info, SummaryKey
 from schema.inputs import parse_input
 from schema.money import Money
 
@@ -76,18 +75,6 @@ class KpiEntry:
         return KpiSeller(id=strawberry.ID(named.id), name=named.name) if named else None
 
 
-@strawberry.type
-class KpiEntryEdge:
-    cursor: str
-    node: KpiEntry
-
-
-@strawberry.type
-class KpiEntryConnection:
-    edges: list[KpiEntryEdge]
-    page_info: PageInfo
-
-
 @strawberry.type(
     description="Money (ca, panierMoyen, prixMoyenArticle) is an exact two-decimal string to the "
     "cent, rounded half-up; ratios are Floats to 4 decimals, null when the denominator is 0."
@@ -143,6 +130,14 @@ def kpi_filter(given: KpiFilter) -> kpi_queries.KpiFilter:
             "seller_ids": given.seller_ids,
         },
     )
+
+
+def summary_key(
+    owner_id: str, from_: str, to: str, group_by: kpi_summaries.KpiGroupBy
+) -> SummaryKey:
+    """The key a store's or seller's summary over a period loads by, once the period is valid."""
+    period = parse_input(kpi_queries.KpiFilter, {"from": from_, "to": to})
+    return SummaryKey(owner_id, period.from_, period.to, group_by)
 
 
 def kpi_entry(entry: KpiEntryDocument) -> KpiEntry:
@@ -205,20 +200,12 @@ class KpiReportQuery:
     )
     async def kpi_entries(
         self, info: Info, filter: KpiFilter, first: int = 50, after: str | None = None
-    ) -> KpiEntryConnection:
+    ) -> Connection[KpiEntry]:
         actor = info.context.actor()
         page = await kpi_entries.kpi_entries(
             actor=actor, kpi_filter=kpi_filter(filter), first=first, after=after
         )
-        return KpiEntryConnection(
-            edges=[
-                KpiEntryEdge(
-                    cursor=encode_cursor(kpi_entries.sort_key(entry)), node=kpi_entry(entry)
-                )
-                for entry in page.items
-            ],
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
-        )
+        return connection(page, kpi_entry)
 
     @strawberry.field(
         description="KPI totals and ratios per group, with the previous period and the change "

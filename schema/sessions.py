@@ -7,6 +7,7 @@ import strawberry
 from resolvers import sessions
 from schema.access import Public, UserSession
 from schema.context import Info
+from schema.enums import Role
 from schema.secrets import Secret
 
 
@@ -15,7 +16,7 @@ class SessionUser:
     id: strawberry.ID
     name: str
     email: str
-    role: str
+    role: Role
 
 
 @strawberry.type
@@ -33,7 +34,7 @@ def login_result(result: sessions.LoginResult) -> LoginResult:
         token=result.token.token,
         expires_at=result.token.expires_at,
         user=SessionUser(
-            id=strawberry.ID(user.id), name=user.name, email=user.email, role=user.role
+            id=strawberry.ID(user.id), name=user.name, email=user.email, role=Role(user.role)
         ),
     )
 
@@ -49,7 +50,7 @@ class Viewer:
     id: strawberry.ID
     name: str
     email: str
-    role: str = strawberry.field(description="gerant, manager or seller.")
+    role: Role
     store: ViewerStore | None = strawberry.field(
         description="A manager's or seller's store; null for the gérant."
     )
@@ -61,7 +62,7 @@ def viewer_type(view: sessions.SessionView) -> Viewer:
         id=strawberry.ID(user.id),
         name=user.name,
         email=user.email,
-        role=user.role,
+        role=Role(user.role),
         store=ViewerStore(id=strawberry.ID(store.id), name=store.name) if store else None,
     )
 

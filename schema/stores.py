@@ -1,15 +1,27 @@
-"""GraphQL: stores query and store mutations."""
+"""GraphQL: stores query and store mutations; a store's managers, sellers and KPI summary."""
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
 from models import Store as StoreDocument
-from resolvers import stores
+from resolvers import stores, users
+from resolvers.kpi_summaries import KpiGroupBy
 from schema.access import Caller
-from schema.common import DeleteResult
-from schema.context import Info
+from schema.common import Connection, DeleteResult, connection
+from schema.context import Info, StaffKey
+from schema.enums import Role, UserStatus
 from schema.inputs import parse_input, plain_input
+from schema.kpi_reports import KpiSummaryRow, summary_key, summary_row
+from schema.users import FromArgument, Manager, Seller, manager_type, seller_type
+
+StaffStatus = Annotated[
+    UserStatus | None,
+    strawberry.argument(
+        description="Only those with this status; default: active and suspended (not deleted)."
+    ),
+]
 
 
 @strawberry.type
@@ -26,6 +38,47 @@ class Store:
     external_id: str | None = strawberry.field(
         description="The store's id in the integrator's system."
     )
+
+    @strawberry.field(
+        description="Its managers, oldest first, a page at a time (permission users:read; "
+        "`first` from 1 to 100).",
+        permission_classes=[Caller],
+    )
+    async def managers(
+        self,
+        info: Info,
+        status: StaffStatus = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[Manager] | None:
+        key = staff_key(self.id, Role.MANAGER, status, first, after)
+        return connection(await info.context.store_staff.load(key), manager_type)
+
+    @strawberry.field(
+        description="Its sellers, oldest first, a page at a time (permission users:read; "
+        "`first` from 1 to 100).",
+        permission_classes=[Caller],
+    )
+    async def sellers(
+        self,
+        info: Info,
+        status: StaffStatus = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[Seller] | None:
+        key = staff_key(self.id, Role.SELLER, status, first, after)
+        return connection(await info.context.store_staff.load(key), seller_type)
+
+    @strawberry.field(
+        description="Its KPI summary over the period, as kpiSummary gives it with storeIds set "
+        "to this store alone (permission kpi:read).",
+        permission_classes=[Caller],
+    )
+    async def kpi_summary(
+        self, info: Info, from_: FromArgument, to: str, group_by: KpiGroupBy
+    ) -> list[KpiSummaryRow] | None:
+        key = summary_key(self.id, from_, to, group_by)
+        return [summary_row(row) for row in await info.context.store_summaries.load(key)]
 
 
 @plain_input
@@ -54,6 +107,14 @@ class UpdateStoreInput:
     active: bool | None = strawberry.UNSET
 
 
+def staff_key(
+    store_id: str, role: Role, status: UserStatus | None, first: int, after: str | None
+) -> StaffKey:
+    """The key a store's page of managers or sellers loads by, once its arguments are valid."""
+    given = parse_input(users.StaffFilter, {"status": status})
+    return StaffKey(store_id, role, given.status, first, users.after_cursor(after))
+
+
 def store_type(store: StoreDocument) -> Store:
     return Store(
         id=strawberry.ID(store.id),
@@ -71,6 +132,14 @@ def store_type(store: StoreDocument) -> Store:
 
 @strawberry.type
 class StoreQuery:
+    @strawberry.field(
+        description="One store the caller may read, deactivated or not (permission "
+        "stores:read): FORBIDDEN outside the caller's stores, NOT_FOUND if unknown.",
+        permission_classes=[Caller],
+    )
+    async def store(self, info: Info, id: strawberry.ID) -> Store | None:
+        return store_type(await stores.get_store(actor=info.context.actor(), store_id=id))
+
     @strawberry.field(
         description="Stores the key may access (permission stores:read); with externalId, "
         "only the store that has it.",

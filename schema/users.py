@@ -1,26 +1,36 @@
 """GraphQL: staff — the users lookup and the sellers query; create managers and sellers,
-update and soft-delete users."""
+update and soft-delete users; and the graph around a person: his store, a seller's manager and
+KPI summary."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from models import User as UserDocument
 from resolvers import users
-from resolvers.pages import encode_cursor
+from resolvers.kpi_summaries import KpiGroupBy
 from schema.access import Caller
-from schema.common import DeleteResult, PageInfo
+from schema.common import Connection, DeleteResult, connection
 from schema.context import Info
+from schema.enums import Role, UserStatus
 from schema.inputs import parse_input, plain_input
+from schema.kpi_reports import KpiSummaryRow, summary_key, summary_row
+
+if TYPE_CHECKING:
+    from schema.stores import Store
+
+LazyStore = Annotated["Store", strawberry.lazy("schema.stores")]
+FromArgument = Annotated[str, strawberry.argument(name="from", description="YYYY-MM-DD.")]
 
 
-@strawberry.type
+@strawberry.interface(description="A person of the tenant: the gérant, a manager or a seller.")
 class User:
     id: strawberry.ID
     name: str
     email: str
-    role: str
-    status: str
+    role: Role
+    status: UserStatus
     phone: str | None
     store_id: strawberry.ID | None
     manager_id: strawberry.ID | None
@@ -29,42 +39,71 @@ class User:
     )
     created_at: datetime
 
+    @strawberry.field(
+        description="His store, deactivated or not (permission stores:read); null for the gérant.",
+        permission_classes=[Caller],
+    )
+    async def store(self, info: Info) -> LazyStore | None:
+        from schema.stores import store_type
 
-@strawberry.type
-class UserEdge:
-    cursor: str
-    node: User
+        if self.store_id is None:
+            return None
+        found = await info.context.stores.load(self.store_id)
+        return None if found is None else store_type(found)
 
 
-@strawberry.type
-class UserConnection:
-    edges: list[UserEdge]
-    page_info: PageInfo
+@strawberry.type(description="The chain's owner.")
+class Gerant(User):
+    pass
+
+
+@strawberry.type(description="A store's manager.")
+class Manager(User):
+    pass
+
+
+@strawberry.type(description="A seller, with his manager and his figures.")
+class Seller(User):
+    @strawberry.field(
+        description="The manager he reports to, deleted or not (permission users:read).",
+        permission_classes=[Caller],
+    )
+    async def manager(self, info: Info) -> Manager | None:
+        if self.manager_id is None:
+            return None
+        found = await info.context.staff.load(self.manager_id)
+        manager = None if found is None else user_type(found)
+        return manager if isinstance(manager, Manager) else None
+
+    @strawberry.field(
+        description="His KPI summary over the period, as kpiSummary gives it with sellerIds set "
+        "to him alone (permission kpi:read).",
+        permission_classes=[Caller],
+    )
+    async def kpi_summary(
+        self, info: Info, from_: FromArgument, to: str, group_by: KpiGroupBy
+    ) -> list[KpiSummaryRow] | None:
+        key = summary_key(self.id, from_, to, group_by)
+        return [summary_row(row) for row in await info.context.seller_summaries.load(key)]
+
+
+USER_TYPES: dict[Role, type[User]] = {
+    Role.GERANT: Gerant,
+    Role.MANAGER: Manager,
+    Role.SELLER: Seller,
+}
 
 
 @plain_input
 @strawberry.input(description="Every condition given must hold.")
 class UserFilter:
     store_id: strawberry.ID | None = None
-    role: str | None = strawberry.field(default=None, description="manager or seller.")
-    status: str | None = strawberry.field(
-        default=None, description="active, suspended or deleted (default: all)."
+    role: Role | None = strawberry.field(default=None, description="MANAGER or SELLER.")
+    status: UserStatus | None = strawberry.field(
+        default=None, description="Default: every status, deleted included."
     )
     external_id: str | None = None
     email: str | None = None
-
-
-@strawberry.type(description="A seller as gérants and managers see him.")
-class Seller:
-    id: strawberry.ID
-    name: str
-    email: str
-    status: str
-    store_id: strawberry.ID | None
-    manager_id: strawberry.ID | None
-    external_id: str | None = strawberry.field(
-        description="The seller's id in the integrator's system."
-    )
 
 
 @plain_input
@@ -88,17 +127,21 @@ class CreateSellerInput(CreateManagerInput):
 class UpdateUserInput:
     name: str | None = strawberry.UNSET
     phone: str | None = strawberry.UNSET
-    status: str | None = strawberry.UNSET
+    status: UserStatus | None = strawberry.field(
+        default=strawberry.UNSET, description="ACTIVE or SUSPENDED."
+    )
     external_id: str | None = strawberry.UNSET
 
 
 def user_type(user: UserDocument) -> User:
-    return User(
+    """The person as GraphQL shows him: a Gerant, a Manager or a Seller."""
+    role = Role(user.role)
+    return USER_TYPES[role](
         id=strawberry.ID(user.id),
         name=user.name,
         email=user.email,
-        role=user.role.value,
-        status=user.status.value,
+        role=role,
+        status=UserStatus(user.status),
         phone=user.phone,
         store_id=strawberry.ID(user.store_id) if user.store_id else None,
         manager_id=strawberry.ID(user.manager_id) if user.manager_id else None,
@@ -108,15 +151,15 @@ def user_type(user: UserDocument) -> User:
 
 
 def seller_type(user: UserDocument) -> Seller:
-    return Seller(
-        id=strawberry.ID(user.id),
-        name=user.name,
-        email=user.email,
-        status=user.status.value,
-        store_id=strawberry.ID(user.store_id) if user.store_id else None,
-        manager_id=strawberry.ID(user.manager_id) if user.manager_id else None,
-        external_id=user.external_id,
-    )
+    seller = user_type(user)
+    assert isinstance(seller, Seller)
+    return seller
+
+
+def manager_type(user: UserDocument) -> Manager:
+    manager = user_type(user)
+    assert isinstance(manager, Manager)
+    return manager
 
 
 @strawberry.type
@@ -133,7 +176,7 @@ class UserQuery:
         filter: UserFilter | None = None,
         first: int = 50,
         after: str | None = None,
-    ) -> UserConnection:
+    ) -> Connection[User]:
         user_filter = parse_input(users.UserFilter, filter or {})
         page = await users.list_users(
             actor=info.context.actor(),
@@ -141,22 +184,27 @@ class UserQuery:
             first=first,
             after=users.after_cursor(after),
         )
-        return UserConnection(
-            edges=[
-                UserEdge(cursor=encode_cursor([user.id]), node=user_type(user))
-                for user in page.items
-            ],
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
-        )
+        return connection(page, user_type)
 
     @strawberry.field(
         description="Sellers, deleted ones excepted, of one store or of every store the caller "
-        "reads (logged-in gérant, or manager for his store).",
+        "reads (logged-in gérant, or manager for his store), oldest first, a page at a time.",
         permission_classes=[Caller],
     )
-    async def sellers(self, info: Info, store_id: strawberry.ID | None = None) -> list[Seller]:
-        found = await users.list_sellers(actor=info.context.actor(), store_id=store_id)
-        return [seller_type(user) for user in found]
+    async def sellers(
+        self,
+        info: Info,
+        store_id: strawberry.ID | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[Seller]:
+        page = await users.list_sellers(
+            actor=info.context.actor(),
+            store_id=store_id,
+            first=first,
+            after=users.after_cursor(after),
+        )
+        return connection(page, seller_type)
 
 
 @strawberry.type
@@ -167,10 +215,10 @@ class UserMutation:
     )
     async def create_manager(
         self, info: Info, store_id: strawberry.ID, input: CreateManagerInput
-    ) -> User:
+    ) -> Manager:
         actor = info.context.actor()
         data = parse_input(users.ManagerCreate, input)
-        return user_type(await users.create_manager(actor=actor, store_id=store_id, data=data))
+        return manager_type(await users.create_manager(actor=actor, store_id=store_id, data=data))
 
     @strawberry.mutation(
         description="Create a seller; without managerId, one is assigned.",
@@ -178,10 +226,10 @@ class UserMutation:
     )
     async def create_seller(
         self, info: Info, store_id: strawberry.ID, input: CreateSellerInput
-    ) -> User:
+    ) -> Seller:
         actor = info.context.actor()
         data = parse_input(users.SellerCreate, input)
-        return user_type(await users.create_seller(actor=actor, store_id=store_id, data=data))
+        return seller_type(await users.create_seller(actor=actor, store_id=store_id, data=data))
 
     @strawberry.mutation(
         description="Update name, phone, status or externalId of a user.",

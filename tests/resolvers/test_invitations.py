@@ -339,9 +339,15 @@ class TestList:
         seller = await create_seller(actor=actor_for_user(gerant), store_id=store.id, data=data)
         await invited_manager(email="other@example.com")  # another tenant's
         actor: Actor = actor_for_user(gerant)
-        everything = await list_invitations(actor=actor, status=None)
-        assert [i.user_id for i in everything] == [seller.id, manager.id]
-        sent = await list_invitations(actor=actor, status=InvitationStatus.SENT)
-        assert [i.user_id for i in sent] == [manager.id]
+        everything = await list_invitations(actor=actor, status=None, first=50, after=None)
+        assert [i.user_id for i in everything.items] == [seller.id, manager.id]
+        first = await list_invitations(actor=actor, status=None, first=1, after=None)
+        assert ([i.user_id for i in first.items], first.has_next_page) == ([seller.id], True)
+        rest = await list_invitations(actor=actor, status=None, first=1, after=first.end_cursor)
+        assert ([i.user_id for i in rest.items], rest.has_next_page) == ([manager.id], False)
+        sent = await list_invitations(
+            actor=actor, status=InvitationStatus.SENT, first=50, after=None
+        )
+        assert [i.user_id for i in sent.items] == [manager.id]
         with pytest.raises(Forbidden):
-            await list_invitations(actor=actor_for_user(manager), status=None)
+            await list_invitations(actor=actor_for_user(manager), status=None, first=50, after=None)

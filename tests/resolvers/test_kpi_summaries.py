@@ -15,6 +15,8 @@ from resolvers.kpi_summaries import (
     KpiMetrics,
     KpiSummaryRow,
     kpi_summary,
+    seller_summaries,
+    store_summaries,
 )
 from resolvers.validation import parse
 from tests.support.factories import make_actor, make_gerant, make_store, make_user
@@ -243,3 +245,86 @@ class TestSummary:
         with pytest.raises(Forbidden) as caught:
             await kpi_summary(actor=actor, kpi_filter=period(), group_by=KpiGroupBy.TOTAL)
         assert caught.value.message == "Insufficient permissions. Requires 'kpi:read'"
+
+
+class TestBatchedSummaries:
+    """store_summaries and seller_summaries give, for each store or seller, exactly the rows
+    kpi_summary gives for it alone: the graph's nested summaries and the top-level query agree."""
+
+    @pytest.mark.parametrize("group_by", list(KpiGroupBy))
+    async def test_each_store_as_kpi_summary_gives_it_alone(
+        self, history: History, group_by: KpiGroupBy
+    ) -> None:
+        actor = actor_for_user(history.gerant)
+        stores = [history.paris.id, history.lyon.id, history.nice.id, "store_unknown"]
+        batched = await store_summaries(
+            actor=actor, kpi_filter=period(), group_by=group_by, store_ids=stores
+        )
+        assert list(batched) == sorted(stores)
+        for store_id in stores:
+            alone = await kpi_summary(
+                actor=actor, kpi_filter=period(store_ids=[store_id]), group_by=group_by
+            )
+            assert batched[store_id] == alone, (group_by, store_id)
+        assert batched[history.paris.id]  # the history has rows to compare
+
+    @pytest.mark.parametrize("group_by", list(KpiGroupBy))
+    async def test_each_seller_as_kpi_summary_gives_him_alone(
+        self, history: History, group_by: KpiGroupBy
+    ) -> None:
+        actor = await make_actor(history.gerant, ["kpi:read"])
+        sellers = [history.alice.id, history.bob.id, history.chloe.id, history.david.id]
+        narrowed = period(store_ids=[history.paris.id, history.nice.id])
+        batched = await seller_summaries(
+            actor=actor, kpi_filter=narrowed, group_by=group_by, seller_ids=sellers
+        )
+        for seller_id in sellers:
+            alone = await kpi_summary(
+                actor=actor,
+                kpi_filter=narrowed.model_copy(update={"seller_ids": [seller_id]}),
+                group_by=group_by,
+            )
+            assert batched[seller_id] == alone, (group_by, seller_id)
+        assert batched[history.alice.id]  # the history has rows to compare
+
+    async def test_the_rules_of_kpi_summary_apply(self, history: History) -> None:
+        without = await make_actor(history.gerant, ["stores:read"])
+        with pytest.raises(Forbidden) as caught:
+            await store_summaries(
+                actor=without,
+                kpi_filter=period(),
+                group_by=KpiGroupBy.TOTAL,
+                store_ids=[history.paris.id],
+            )
+        assert caught.value.message == "Insufficient permissions. Requires 'kpi:read'"
+        restricted = await make_actor(history.gerant, ["kpi:read"], store_ids=[history.paris.id])
+        with pytest.raises(Forbidden) as caught:
+            await store_summaries(
+                actor=restricted,
+                kpi_filter=period(),
+                group_by=KpiGroupBy.TOTAL,
+                store_ids=[history.paris.id, history.lyon.id],
+            )
+        assert caught.value.message == messages.STORE_NOT_IN_KEY_SCOPE
+        alice = actor_for_user(history.alice)
+        own = await seller_summaries(
+            actor=alice,
+            kpi_filter=period(),
+            group_by=KpiGroupBy.TOTAL,
+            seller_ids=[history.alice.id],
+        )
+        assert own[history.alice.id][0].current.ca == Decimal("100.25")
+        with pytest.raises(Forbidden) as caught:
+            await seller_summaries(
+                actor=alice,
+                kpi_filter=period(),
+                group_by=KpiGroupBy.TOTAL,
+                seller_ids=[history.bob.id],
+            )
+        assert caught.value.message == messages.SELLER_OWN_KPIS_ONLY
+        assert (
+            await store_summaries(
+                actor=restricted, kpi_filter=period(), group_by=KpiGroupBy.DAY, store_ids=[]
+            )
+            == {}
+        )

@@ -82,7 +82,7 @@ class TestLogin:
             "id": gerant.id,
             "name": "Alice",
             "email": "alice@example.com",
-            "role": "gerant",
+            "role": "GERANT",
         }
         claims = jwt.decode(
             result["token"], TEST_JWT_SECRET, algorithms=["HS256"], audience="rpai-app"

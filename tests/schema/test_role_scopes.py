@@ -21,13 +21,15 @@ SIGNER = TokenSigner(secret=TEST_JWT_SECRET, ttl=timedelta(hours=1))
 DAY = "2025-03-03"
 PERIOD = {"from": DAY, "to": DAY}
 STORES = "{ stores { id } }"
-SELLERS = "query($s: ID) { sellers(storeId: $s) { id name email status storeId managerId } }"
+SELLERS = """query($s: ID) {
+  sellers(storeId: $s) { edges { node { id name email status storeId managerId } } }
+}"""
 ENTRIES = """query($f: KpiFilter!) {
   kpiEntries(filter: $f, first: 100) { edges { node { seller { id } store { id } } } }
 }"""
 SUMMARY = "query($f: KpiFilter!) { kpiSummary(filter: $f, groupBy: SELLER) { key } }"
 GERANT_ONLY_QUERIES = [
-    "{ invitations { userId } }",
+    "{ invitations { edges { node { userId } } } }",
     "{ apiKeys { id } }",
     "{ apiCallLog { edges { node { id } } } }",
     "{ authFailures { reason } }",
@@ -93,10 +95,14 @@ def seller_row(user: User) -> dict[str, Any]:
         "id": user.id,
         "name": user.name,
         "email": user.email,
-        "status": "active",
+        "status": "ACTIVE",
         "storeId": user.store_id,
         "managerId": user.manager_id,
     }
+
+
+def nodes(connection: Any) -> list[Any]:
+    return [edge["node"] for edge in connection["edges"]]
 
 
 def sellers_of(entries: Any) -> list[str]:
@@ -107,12 +113,12 @@ class TestGerant:
     async def test_sees_the_whole_tenant(self, client: httpx.AsyncClient, world: World) -> None:
         w = world
         assert await data(client, w, "gerant", STORES) == [{"id": w.paris.id}, {"id": w.lyon.id}]
-        assert await data(client, w, "gerant", SELLERS) == [
+        assert nodes(await data(client, w, "gerant", SELLERS)) == [
             seller_row(w.ana),
             seller_row(w.ben),
             seller_row(w.carl),
         ]
-        assert await data(client, w, "gerant", SELLERS, s=w.lyon.id) == [seller_row(w.carl)]
+        assert nodes(await data(client, w, "gerant", SELLERS, s=w.lyon.id)) == [seller_row(w.carl)]
         entries = await data(client, w, "gerant", ENTRIES, f=PERIOD)
         assert sorted(sellers_of(entries)) == sorted([w.ana.id, w.ben.id, w.carl.id])
         summary = await data(client, w, "gerant", SUMMARY, f=PERIOD)
@@ -135,8 +141,8 @@ class TestManager:
         w = world
         assert await data(client, w, "manager", STORES) == [{"id": w.paris.id}]
         expected = [seller_row(w.ana), seller_row(w.ben)]
-        assert await data(client, w, "manager", SELLERS) == expected
-        assert await data(client, w, "manager", SELLERS, s=w.paris.id) == expected
+        assert nodes(await data(client, w, "manager", SELLERS)) == expected
+        assert nodes(await data(client, w, "manager", SELLERS, s=w.paris.id)) == expected
         entries = await data(client, w, "manager", ENTRIES, f=PERIOD)
         assert sorted(sellers_of(entries)) == sorted([w.ana.id, w.ben.id])
         summary = await data(client, w, "manager", SUMMARY, f=PERIOD)
@@ -258,7 +264,9 @@ async def test_an_api_key_cannot_list_sellers(client: httpx.AsyncClient, world: 
 
 
 class TestSuspension:
-    UPDATE = "mutation($u: ID!, $s: String!) { updateUser(userId: $u, input: {status: $s}) { id } }"
+    UPDATE = (
+        "mutation($u: ID!, $s: UserStatus!) { updateUser(userId: $u, input: {status: $s}) { id } }"
+    )
     DELETE = "mutation($u: ID!) { deleteUser(userId: $u) { success } }"
 
     async def test_a_suspended_manager_is_out_at_once(
@@ -272,7 +280,7 @@ class TestSuspension:
         assert manager is not None
         w.tokens["manager"] = SIGNER.issue(manager).token
         assert await data(client, w, "manager", STORES) == [{"id": w.paris.id}]
-        await data(client, w, "gerant", self.UPDATE, u=w.manager.id, s="suspended")
+        await data(client, w, "gerant", self.UPDATE, u=w.manager.id, s="SUSPENDED")
         assert (await error(client, w, "manager", STORES))[0] == "UNAUTHENTICATED"
         login = await gql(client, LOGIN, {"e": w.manager.email, "p": PASSWORD})
         assert error_of(login) == ("UNAUTHENTICATED", messages.INVALID_CREDENTIALS)
@@ -309,7 +317,7 @@ class TestViewer:
             "id": user.id,
             "name": user.name,
             "email": user.email,
-            "role": role,
+            "role": role.upper(),
             "store": store,
         }
 

@@ -57,10 +57,28 @@ def camel(name: str) -> str:
     return first + "".join(part.title() for part in others)
 
 
+# Fields that GraphQL types as enums (Role, UserStatus): REST's `manager` is GraphQL's MANAGER.
+ENUM_FIELDS = frozenset({"role", "status"})
+
+
 def graphql_input(value: Any) -> Any:
-    """A REST body as GraphQL variables: the same values under camelCase names."""
+    """A REST body as GraphQL variables: the same values under camelCase names, enum values
+    (roles and statuses) in capitals."""
     if isinstance(value, dict):
-        return {camel(name): graphql_input(item) for name, item in value.items()}
+        return {
+            camel(name): item.upper()
+            if name in ENUM_FIELDS and isinstance(item, str)
+            else graphql_input(item)
+            for name, item in value.items()
+        }
     if isinstance(value, list):
         return [graphql_input(item) for item in value]
     return value
+
+
+def rest_values(node: dict[str, Any]) -> dict[str, Any]:
+    """A GraphQL object's enum values (roles and statuses) as REST writes them."""
+    return {
+        name: value.lower() if name in ENUM_FIELDS and isinstance(value, str) else value
+        for name, value in node.items()
+    }

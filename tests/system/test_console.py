@@ -303,7 +303,7 @@ def test_gerant_creates_rotates_and_deactivates_a_key(
         # A session the server no longer accepts ends with a French sentence.
         browser.execute_script(
             "sessionStorage.setItem('rpai.session', JSON.stringify({token: 'forged', "
-            "user: {role: 'gerant', name: 'X', email: 'x@example.com'}}))"
+            "user: {role: 'GERANT', name: 'X', email: 'x@example.com'}}))"
         )
         browser.refresh()
         assert text_of(browser, "error") == "Votre session a expiré : reconnectez-vous."

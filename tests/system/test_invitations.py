@@ -35,7 +35,9 @@ ACCEPT = """mutation($t: String!, $p: String!) {
   acceptInvitation(token: $t, password: $p) { token user { id email role } }
 }"""
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
-INVITATIONS = "query($s: InvitationStatus) { invitations(status: $s) { userId status attempts } }"
+INVITATIONS = """query($s: InvitationStatus) {
+  invitations(status: $s) { edges { node { userId status attempts } } }
+}"""
 
 
 class Inbox:
@@ -145,7 +147,7 @@ class TestDelivery:
                 assert result["user"] == {
                     "id": manager_id,
                     "email": "manager@example.com",
-                    "role": "manager",
+                    "role": "MANAGER",
                 }
                 again = await gql(client, ACCEPT, {"t": token, "p": PASSWORD})
                 assert error_of(again) == ("BAD_REQUEST", messages.INVITATION_USED)
@@ -155,8 +157,8 @@ class TestDelivery:
                 stores = await gql(client, "{ stores { id } }", token=manager_token)
                 assert stores["data"]["stores"] == [{"id": store.id}]
                 state = await gql(client, INVITATIONS, {"s": "ACCEPTED"}, token=gerant_token)
-                assert state["data"]["invitations"] == [
-                    {"userId": manager_id, "status": "ACCEPTED", "attempts": 1}
+                assert state["data"]["invitations"]["edges"] == [
+                    {"node": {"userId": manager_id, "status": "ACCEPTED", "attempts": 1}}
                 ]
 
     async def test_the_email_says_who_invites_where_as_what_until_when_in_text_and_html(

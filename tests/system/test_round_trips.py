@@ -5,6 +5,8 @@ cost of authentication itself is asserted separately.
 """
 
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import httpx
@@ -12,7 +14,7 @@ import pytest
 
 from infra.api_key_format import generate_key
 from infra.key_directory import MISS_LOOKUPS
-from models import Role
+from models import KpiEntry, Role, User
 from rpai.settings import Settings
 from tests.support.app import key_known, serving
 from tests.support.factories import make_gerant, make_key, make_store, make_user
@@ -383,3 +385,61 @@ class TestIdempotencyCost:
         outcome, seen = await count(settings, call)
         assert outcome.data["idempotent-replayed"] == "true"
         assert seen == [("insert", "idempotency_records"), ("find", "idempotency_records")]
+
+
+GRAPH = """{
+  stores {
+    id name
+    managers { edges { node { id name } } }
+    sellers { edges { node { id name externalId } } }
+    month: kpiSummary(from: "2025-03-01", to: "2025-03-31", groupBy: MONTH) { key ca }
+    bySeller: kpiSummary(from: "2025-03-01", to: "2025-03-31", groupBy: SELLER) { label ca }
+  }
+}"""
+
+
+async def chain(stores: int) -> User:
+    """A gérant with `stores` stores, each with a manager, two sellers and a month of KPIs."""
+    gerant = await make_gerant()
+    entries = []
+    for _ in range(stores):
+        store = await make_store(gerant)
+        await make_user(gerant, Role.MANAGER, store)
+        for _ in range(2):
+            seller = await make_user(gerant, Role.SELLER, store)
+            entries += [
+                KpiEntry(
+                    gerant_id=gerant.id,
+                    store_id=store.id,
+                    seller_id=seller.id,
+                    date=f"2025-03-{day:02d}",
+                    ca_journalier=Decimal("10.50"),
+                    nb_ventes=1,
+                    nb_articles=2,
+                    prospects=3,
+                )
+                for day in range(1, 32)
+            ]
+    await KpiEntry.insert_many(entries)
+    return gerant
+
+
+class TestTheGraphsBudget:
+    async def test_stores_with_their_staff_and_month_in_6_whatever_their_number(
+        self, client: httpx.AsyncClient, settings: Settings
+    ) -> None:
+        counts = {}
+        for stores in (2, 20):
+            key = await make_key(await chain(stores))
+            await warm(client, key)
+            outcome, seen = await count(settings, partial(graphql, client, GRAPH, key))
+            assert outcome.status == 200, outcome
+            assert len(outcome.data) == stores
+            for store in outcome.data:
+                assert len(store["managers"]["edges"]) == 1
+                assert len(store["sellers"]["edges"]) == 2
+                assert store["month"] == [{"key": "2025-03", "ca": "651.00"}]
+                assert [row["ca"] for row in store["bySeller"]] == ["325.50", "325.50"]
+            assert len(seen) <= 6, seen
+            counts[stores] = seen
+        assert sorted(counts[2]) == sorted(counts[20])

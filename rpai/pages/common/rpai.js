@@ -259,7 +259,7 @@
     format,
     $,
     say,
-    ROLE_LABELS: { gerant: 'Gérant', manager: 'Manager', seller: 'Vendeur' },
+    ROLE_LABELS: { GERANT: 'Gérant', MANAGER: 'Manager', SELLER: 'Vendeur' },
     // Read by the tests that keep this table in step with the server's codes and messages.
     errorTable: () => ({
       codes: Object.keys(BY_CODE),

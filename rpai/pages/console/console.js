@@ -57,7 +57,7 @@
   // --- Session -------------------------------------------------------------------------------
 
   function showView(user) {
-    const isGerant = Boolean(user) && user.role === 'gerant';
+    const isGerant = Boolean(user) && user.role === 'GERANT';
     $('login-section').hidden = Boolean(user);
     $('console-section').hidden = !isGerant;
     $('staff-section').hidden = !user || isGerant;
@@ -73,7 +73,7 @@
 
   async function enter(user) {
     showView(user);
-    if (user.role === 'gerant') {
+    if (user.role === 'GERANT') {
       await loadConsole();
     }
   }

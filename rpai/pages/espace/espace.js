@@ -98,8 +98,8 @@
     $('login-section').hidden = inside;
     $('dashboard').hidden = !inside;
     $('session').hidden = !inside;
-    $('to-console').hidden = !inside || viewer.role !== 'gerant';
-    $('store-filter').hidden = !inside || viewer.role !== 'gerant';
+    $('to-console').hidden = !inside || viewer.role !== 'GERANT';
+    $('store-filter').hidden = !inside || viewer.role !== 'GERANT';
     if (!inside) {
       $('session-user').textContent = '';
       return;
@@ -140,7 +140,7 @@
   async function enter() {
     viewer = await window.RPAI.viewer();
     showView();
-    if (viewer.role === 'gerant') {
+    if (viewer.role === 'GERANT') {
       const { stores } = await graphql(STORES);
       const options = stores.map((store) => {
         const label = store.active ? store.name : `${store.name} (fermé)`;
@@ -161,10 +161,10 @@
   // --- Figures -------------------------------------------------------------------------------
 
   function scopeTitle() {
-    if (viewer.role === 'seller') {
+    if (viewer.role === 'SELLER') {
       return viewer.store ? `Vos chiffres — ${viewer.store.name}` : 'Vos chiffres';
     }
-    if (viewer.role === 'manager') {
+    if (viewer.role === 'MANAGER') {
       return viewer.store ? `Magasin ${viewer.store.name}` : 'Votre magasin';
     }
     const store = $('store');
@@ -179,14 +179,14 @@
     }
     const group = $('group').value;
     const filter = { from, to };
-    if (viewer.role === 'gerant' && $('store').value) {
+    if (viewer.role === 'GERANT' && $('store').value) {
       filter.storeIds = [$('store').value];
     }
     const data = await graphql(SUMMARY, {
       f: filter,
       g: group,
-      stores: viewer.role === 'gerant' && !$('store').value,
-      sellers: viewer.role !== 'seller',
+      stores: viewer.role === 'GERANT' && !$('store').value,
+      sellers: viewer.role !== 'SELLER',
     });
     $('scope-title').textContent = scopeTitle();
     const days = daysBetween(from, to);

@@ -1,0 +1,14 @@
+"""The domain's enums as GraphQL enums (registered once, on the models' own classes)."""
+
+import strawberry
+
+from models import Role, UserStatus
+
+strawberry.enum(Role, description="GERANT: the chain's owner; MANAGER: a store's manager; SELLER.")
+strawberry.enum(
+    UserStatus,
+    description="ACTIVE; SUSPENDED: cannot log in (his store was closed, or he was suspended); "
+    "DELETED: soft-deleted, kept for his history.",
+)
+
+__all__ = ["Role", "UserStatus"]
