@@ -3,23 +3,39 @@
 An API key is read from `X-API-Key`, or from `Authorization: Bearer sk_live_…`; on GraphQL any
 other Bearer value is a session token. The request goes on whatever the outcome: the transports
 refuse it (401) only if the operation needs a caller, so public operations stay reachable.
+
+A GraphQL websocket (graphql-transport-ws) is authenticated twice by the same rules: from its
+upgrade request's headers, then from its `connection_init` payload, which carries the same
+headers as an object (browsers cannot set headers on a websocket). Its subscriptions check
+those credentials again while they run, so a revoked key or an ended session closes them.
 """
 
 import re
+from collections.abc import Mapping
+from dataclasses import replace
 from uuid import uuid4
 
 from pymongo.errors import PyMongoError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from edge.context import RequestContext, current_request_id, services, set_request_context
+from edge.context import (
+    RequestContext,
+    current_request_id,
+    request_context,
+    services,
+    set_request_context,
+)
 from edge.paths import Transport, transport_of
 from infra.api_key_format import KEY_PREFIX
 from infra.services import Services
+from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.auth import actor_for_api_key, actor_for_session
 from resolvers.errors import AppError, Unauthenticated, as_app_error
 
+CREDENTIALS_KEY = "rpai.credentials"  # the websocket's credentials, for checking them again
+CREDENTIAL_HEADERS = ("x-api-key", "authorization")
 REQUEST_ID_HEADER = "x-request-id"
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 BEARER_SCHEME = "bearer"
@@ -54,6 +70,40 @@ async def identify(
             raise
         return None, known
     return None, None
+
+
+def credential_headers(params: Mapping[str, object]) -> Headers:
+    """The credentials of a `connection_init` payload (`{"X-API-Key": …}` or
+    `{"Authorization": "Bearer …"}`, names in any case) as the headers a request sends."""
+    found = {
+        name.lower(): value
+        for name, value in params.items()
+        if isinstance(name, str) and name.lower() in CREDENTIAL_HEADERS and isinstance(value, str)
+    }
+    return Headers(headers=found)
+
+
+async def authenticate_connection(scope: Scope, params: Mapping[str, object]) -> Actor | None:
+    """Authenticate a GraphQL websocket from its `connection_init` payload, by the rules of
+    every request (without credentials there, those of its upgrade request stand); the
+    connection's context then names the caller. None if no caller was accepted."""
+    headers = credential_headers(params)
+    if not any(name in headers for name in CREDENTIAL_HEADERS):
+        headers = Headers(scope=scope)
+    scope[CREDENTIALS_KEY] = headers
+    actor, auth_error = await identify(headers, Transport.GRAPHQL, services(scope))
+    set_request_context(scope, replace(request_context(scope), actor=actor, auth_error=auth_error))
+    return actor
+
+
+async def reauthenticate(scope: Scope) -> Actor:
+    """The websocket's caller, its credentials checked again now; raises the refusal (a
+    deactivated or expired key, an ended session) as a request with them would get it."""
+    headers = scope.get(CREDENTIALS_KEY) or Headers(scope=scope)
+    actor, auth_error = await identify(headers, Transport.GRAPHQL, services(scope))
+    if actor is None:
+        raise auth_error or Unauthenticated(messages.MISSING_API_KEY, "missing_key")
+    return actor
 
 
 def client_ip(scope: Scope) -> str | None:

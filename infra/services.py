@@ -6,6 +6,7 @@ from infra.audit_buffer import AuditBuffer
 from infra.idempotency_store import IdempotencyStore
 from infra.key_directory import KeyDirectory
 from infra.key_usage import KeyUsageRecorder
+from infra.kpi_feed import KpiFeed
 from infra.login_throttle import LoginThrottle
 from infra.rate_limits import RateLimits
 from infra.tokens import TokenSigner
@@ -22,3 +23,4 @@ class Services:
     audit: AuditBuffer
     login_throttle: LoginThrottle
     idempotency: IdempotencyStore
+    kpi_feed: KpiFeed

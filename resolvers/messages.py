@@ -53,6 +53,7 @@ KPI_WRITE_CONFLICT = (
     "Other syncs of the same entries kept the database busy: nothing was saved; "
     "send the same request again after Retry-After seconds"
 )
+KPI_UPDATES_TOO_SLOW = "Updates arrived faster than this subscription read them: subscribe again"
 KPI_PERIOD_REVERSED = "to: must not be before from"
 KPI_PERIOD_TOO_LONG = "The period is too long: {days} days (maximum {maximum})"
 KPI_PERIOD_OUT_OF_RANGE = "Dates must be between {earliest} and {latest}"

@@ -22,6 +22,7 @@ from infra.background import periodically, running
 from infra.idempotency_store import IdempotencyStore
 from infra.key_directory import KeyDirectory
 from infra.key_usage import KeyUsageRecorder
+from infra.kpi_feed import KpiFeed
 from infra.login_throttle import LoginThrottle
 from infra.mail import SmtpServer, invitation_outbox
 from infra.rate_limits import RateLimits
@@ -72,6 +73,7 @@ def build_services(settings: Settings) -> Services:
         audit=AuditBuffer(retention=timedelta(days=settings.audit_retention_days)),
         login_throttle=LoginThrottle(),
         idempotency=IdempotencyStore(ttl=timedelta(hours=settings.idempotency_ttl_hours)),
+        kpi_feed=KpiFeed(),
     )
 
 
@@ -99,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             async with (
                 connected(url, settings) as database,
                 running(services.keys.follow),
+                running(services.kpi_feed.follow),
                 periodically(settings.key_usage_flush_seconds, services.key_usage.flush),
                 periodically(settings.rate_limit_sync_seconds, services.rate_limits.sync),
                 periodically(settings.audit_flush_seconds, services.audit.flush),

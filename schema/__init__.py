@@ -5,6 +5,7 @@ from datetime import datetime
 
 import strawberry
 from cross_web import HTTPException
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -15,15 +16,18 @@ from strawberry.extensions import (
 from strawberry.fastapi import GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types.unset import UnsetType
 
+from edge.authentication import authenticate_connection
 from resolvers import messages
 from schema.api_keys import ApiKeyMutation, ApiKeyQuery
 from schema.audit import AuditQuery, OperationRecorder
-from schema.context import get_context
+from schema.context import Context, get_context
 from schema.errors import ErrorMapping, log_unexpected
 from schema.invitations import InvitationMutation, InvitationQuery
 from schema.kpi import KpiMutation
 from schema.kpi_reports import KpiReportQuery
+from schema.kpi_updates import KpiSubscription
 from schema.me import MeQuery
 from schema.money import MONEY_SCALAR, Money
 from schema.sessions import SessionMutation, SessionQuery
@@ -66,6 +70,8 @@ Mutation = merge_types(
     ),
 )
 
+Subscription = merge_types("Subscription", (KpiSubscription,))
+
 
 class Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None):  # type: ignore[no-untyped-def]
@@ -75,6 +81,7 @@ class Schema(strawberry.Schema):
 schema = Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     # Every kind of user, though fields return the interface: a gérant can be updated.
     types=[Gerant, Manager, Seller],
     config=StrawberryConfig(scalar_map={Money: MONEY_SCALAR, datetime: DATETIME_SCALAR}),
@@ -89,8 +96,15 @@ schema = Schema(
 )
 
 
-class Router(GraphQLRouter[object, None]):
+class Router(GraphQLRouter[Context, None]):
     """Strawberry's router, refusing with a 400 what is not one GraphQL request as JSON."""
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """graphql-transport-ws `connection_init`: its payload's credentials authenticate the
+        connection; without a caller accepted it closes with 4403 (Forbidden)."""
+        if await authenticate_connection(context.scope, context.connection_params or {}) is None:
+            raise ConnectionRejectionError
+        return UnsetType()  # acknowledged without a payload
 
     def decode_json(self, data: str | bytes) -> object:
         try:

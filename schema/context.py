@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info as StrawberryInfo
 
+from edge.authentication import reauthenticate
 from edge.context import RequestContext, request_context, services
 from infra.services import Services
 from models import Role, Store, User, UserStatus
@@ -97,6 +98,10 @@ class Context(BaseContext):
     def actor(self) -> Actor:
         """The caller (API key or session); raises UNAUTHENTICATED like REST's 401."""
         return self.request_context.require_actor()
+
+    async def reauthenticate(self) -> Actor:
+        """A websocket's caller, its credentials checked again now (or the refusal raised)."""
+        return await reauthenticate(self.scope)
 
     async def _load_kpi_stores(self, ids: list[str]) -> list[kpi_queries.Named | None]:
         return await kpi_queries.stores_named(actor=self.actor(), ids=ids)

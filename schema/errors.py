@@ -4,9 +4,10 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
 from edge.context import record_refusal, request_context
 from edge.refusals import graphql_extensions
@@ -30,6 +31,8 @@ def known_error(error: GraphQLError) -> AppError | None:
 
 
 def mapped(error: GraphQLError, request_id: str | None) -> GraphQLError:
+    if error.original_error is None and "code" in (error.extensions or {}):
+        return error  # mapped already (a websocket's last result is seen twice)
     app_error = known_error(error)
     if app_error is None:
         message = messages.INTERNAL_ERROR
@@ -61,7 +64,17 @@ class ErrorMapping(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
-        if result is None or not result.errors:
+        if isinstance(result, ExecutionResult | GraphQLExecutionResult):
+            self._map(result)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """Each result a websocket sends (a subscription's events, its ending error)."""
+        if isinstance(result, ExecutionResult):
+            self._map(result)
+        yield
+
+    def _map(self, result: ExecutionResult | GraphQLExecutionResult) -> None:
+        if not result.errors:
             return
         context = self.execution_context.context
         scope = context.scope if isinstance(context, Context) else None

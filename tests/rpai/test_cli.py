@@ -23,10 +23,12 @@ def environment(data_dir: Path) -> dict[str, str]:
     return {**env, "RPAI_DATA_DIR": str(data_dir), "RPAI_METRICS_PORT": "0"}
 
 
-def rpai(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def rpai(
+    data_dir: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*RPAI, *args],
-        env=environment(data_dir),
+        env={**environment(data_dir), **(env or {})},
         capture_output=True,
         text=True,
         timeout=60,
@@ -34,8 +36,10 @@ def rpai(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedPro
     )
 
 
-def rpai_json(data_dir: Path, *args: str, stdin: str = "") -> dict[str, Any]:
-    result = rpai(data_dir, *args, stdin=stdin)
+def rpai_json(
+    data_dir: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    result = rpai(data_dir, *args, stdin=stdin, env=env)
     assert result.returncode == 0, result.stderr
     [line] = result.stdout.splitlines()
     parsed: dict[str, Any] = json.loads(line)

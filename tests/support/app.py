@@ -1,10 +1,12 @@
 """Running the app in the test process, with its lifespan, behind an HTTP client."""
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+import uvicorn
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
@@ -64,3 +66,25 @@ def services_of(http: httpx.AsyncClient) -> Services:
     """The process services of the app an HTTP client from `serving` talks to."""
     built: Services = app_of(http).state.services
     return built
+
+
+@asynccontextmanager
+async def listening(settings: Settings) -> AsyncIterator[tuple[str, FastAPI]]:
+    """Run the app built from `settings` behind a real uvicorn server on a free port of the
+    loopback (websockets need one), in this event loop; its database is dropped afterwards."""
+    app = create_app(settings)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done(), "the server did not start"
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}", app
+    finally:
+        await app.state.database.client.drop_database(app.state.database.name)
+        server.should_exit = True
+        await task

@@ -1,0 +1,97 @@
+"""KPI entries as they are written, by whichever process writes them: a change stream on the
+entries, fanned out in memory to this process's subscribers of the entry's tenant.
+
+The stream resumes where it stopped after a lost connection (its resume token), so an entry
+written meanwhile still arrives; it needs a replica set (MongoDB's, or the embedded
+SecantusDB): against a standalone mongod no update is ever delivered.
+"""
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo.errors import OperationFailure, PyMongoError
+
+from models import KpiEntry
+
+logger = logging.getLogger(__name__)
+
+RETRY_SECONDS = 1.0
+QUEUE_SIZE = 1000
+WRITES = frozenset({"insert", "update", "replace"})
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One listener's entries, in the order they were written; `overflowed` once it read too
+    slowly to keep QUEUE_SIZE entries (it is then dropped: it must subscribe again)."""
+
+    tenant: str
+    queue: asyncio.Queue[KpiEntry] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    overflowed: bool = False
+
+
+@dataclass
+class KpiFeed:
+    subscribers: dict[str, set[Subscriber]] = field(default_factory=lambda: defaultdict(set))
+    resume_token: Mapping[str, Any] | None = None
+    following: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @contextmanager
+    def subscribe(self, tenant: str) -> Iterator[Subscriber]:
+        """Receive the tenant's entries written from now on, while the block runs."""
+        subscriber = Subscriber(tenant)
+        self.subscribers[tenant].add(subscriber)
+        try:
+            yield subscriber
+        finally:
+            self.subscribers[tenant].discard(subscriber)
+            if not self.subscribers[tenant]:
+                del self.subscribers[tenant]
+
+    def publish(self, entry: KpiEntry) -> None:
+        for subscriber in list(self.subscribers.get(entry.gerant_id, ())):
+            try:
+                subscriber.queue.put_nowait(entry)
+            except asyncio.QueueFull:
+                subscriber.overflowed = True
+                self.subscribers[entry.gerant_id].discard(subscriber)
+
+    async def _apply(self, change: dict[str, Any]) -> None:
+        if change["operationType"] not in WRITES:
+            return
+        document = change.get("fullDocument")
+        entry = (
+            KpiEntry.model_validate(document)
+            if document
+            else await KpiEntry.get(change["documentKey"]["_id"])
+        )
+        if entry is not None:
+            self.publish(entry)
+
+    async def follow(self) -> None:
+        """Follow the entries for the app's lifetime, resuming after an outage."""
+        while True:
+            try:
+                collection = KpiEntry.get_motor_collection()
+                async with collection.watch(
+                    full_document="updateLookup", resume_after=self.resume_token
+                ) as stream:
+                    self.following.set()
+                    async for change in stream:
+                        self.resume_token = stream.resume_token
+                        await self._apply(change)
+            except OperationFailure as exc:
+                # The server refused the stream (a resume token past its history, say): start
+                # afresh rather than asking for the same again.
+                logger.warning("KPI feed: change stream refused (%s)", exc.code)
+                self.resume_token = None
+            except PyMongoError as exc:
+                if self.following.is_set():
+                    logger.warning("KPI feed: change stream lost (%s)", type(exc).__name__)
+            self.following.clear()
+            await asyncio.sleep(RETRY_SECONDS)

@@ -1,0 +1,277 @@
+"""Live KPI updates over graphql-transport-ws, with a real websocket client on a real server:
+authenticated in connection_init like a request, the same permission and scopes as kpiEntries,
+every entry a sync writes within a second, and closed when the credentials stop holding."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
+
+from infra.tokens import TokenSigner
+from models import ApiKey, Role, Store, User, UserStatus
+from resolvers import messages
+from resolvers.kpi_updates import RECHECK_SECONDS
+from rpai.settings import Settings
+from tests.conftest import TEST_JWT_SECRET
+from tests.support.app import listening
+from tests.support.factories import make_gerant, make_key, make_store, make_user
+from tests.support.live import acknowledged, live, received, subscribe
+
+SIGNER = TokenSigner(secret=TEST_JWT_SECRET, ttl=timedelta(hours=1))
+DAY = "2025-03-03"
+DELIVERY_BOUND = 1.0  # seconds: the issue's promise
+# A revoked credential is seen at the subscription's next check; allow for a busy machine.
+REVOCATION_BOUND = RECHECK_SECONDS + 4
+
+
+@dataclass
+class Chain:
+    base_url: str
+    app: FastAPI
+    gerant: User
+    paris: Store
+    lyon: Store
+    manager: User  # Paris
+    ana: User  # seller in Paris
+    ben: User  # seller in Paris
+    carl: User  # seller in Lyon
+    writer: str  # a key that syncs
+
+
+@pytest.fixture
+async def chain(settings: Settings) -> AsyncIterator[Chain]:
+    async with listening(settings) as (base_url, app):
+        gerant = await make_gerant()
+        paris, lyon = await make_store(gerant, "Paris"), await make_store(gerant, "Lyon")
+        manager = await make_user(gerant, Role.MANAGER, paris)
+        ana = await make_user(gerant, Role.SELLER, paris)
+        ben = await make_user(gerant, Role.SELLER, paris)
+        carl = await make_user(gerant, Role.SELLER, lyon)
+        writer = await make_key(gerant, ["kpi:write"])
+        await app.state.services.kpi_feed.following.wait()
+        yield Chain(base_url, app, gerant, paris, lyon, manager, ana, ben, carl, writer)
+
+
+async def sync(chain: Chain, store: Store, *sellers: tuple[User, str]) -> float:
+    """Sync one day of `(seller, ca)` entries for `store` over REST; the time it answered."""
+    body = {
+        "store_id": store.id,
+        "date": DAY,
+        "kpi_entries": [
+            {"seller_id": seller.id, "ca_journalier": ca, "nb_ventes": 2, "nb_articles": 5}
+            for seller, ca in sellers
+        ],
+        "source": "caisse",
+    }
+    async with httpx.AsyncClient(base_url=chain.base_url) as http:
+        response = await http.post(
+            "/api/integrations/kpi/sync", json=body, headers={"X-API-Key": chain.writer}
+        )
+    assert response.status_code == 200, response.text
+    return time.monotonic()
+
+
+def update(store: Store, seller: User, ca: str) -> dict[str, Any]:
+    return {
+        "storeId": store.id,
+        "sellerId": seller.id,
+        "date": DAY,
+        "caJournalier": ca,
+        "nbVentes": 2,
+        "nbArticles": 5,
+        "prospects": 0,
+        "source": "caisse",
+    }
+
+
+async def next_update(socket: ClientConnection, timeout: float = 5) -> dict[str, Any]:
+    message = await asyncio.wait_for(received(socket), timeout)
+    assert message["type"] == "next", message
+    assert "errors" not in message["payload"], message
+    found: dict[str, Any] = message["payload"]["data"]["kpiUpdates"]
+    return found
+
+
+async def nothing_more(socket: ClientConnection) -> None:
+    """No message within a while (what should not arrive, would have by then)."""
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(socket.recv(), 1.5)
+
+
+async def refusal(socket: ClientConnection, timeout: float = 5) -> tuple[str, str]:
+    """The error that ends a subscription, and its complete message."""
+    message = await asyncio.wait_for(received(socket), timeout)
+    if message["type"] == "next":
+        [error] = message["payload"]["errors"]
+        assert await asyncio.wait_for(received(socket), timeout) == {"id": "1", "type": "complete"}
+    else:
+        assert message["type"] == "error", message
+        [error] = message["payload"]
+    return error["extensions"]["code"], error["message"]
+
+
+class TestDelivery:
+    async def test_a_key_follows_its_stores_within_a_second(self, chain: Chain) -> None:
+        reader = await make_key(chain.gerant, ["kpi:read"])
+        async with live(chain.base_url, {"X-API-Key": reader}) as socket:
+            await acknowledged(socket)
+            await subscribe(socket, variables={"s": [chain.paris.id]})
+            await asyncio.sleep(0.2)  # the subscription is in place
+            await sync(chain, chain.lyon, (chain.carl, "30.00"))
+            written = await sync(chain, chain.paris, (chain.ana, "1250.5"), (chain.ben, "0.10"))
+            first = await next_update(socket)
+            delay = time.monotonic() - written
+            second = await next_update(socket)
+            assert sorted([first, second], key=lambda u: u["caJournalier"]) == [
+                update(chain.paris, chain.ben, "0.10"),
+                update(chain.paris, chain.ana, "1250.50"),
+            ]
+            assert delay < DELIVERY_BOUND
+            await sync(chain, chain.paris, (chain.ana, "99.99"))  # an update, not an insert
+            assert await next_update(socket) == update(chain.paris, chain.ana, "99.99")
+
+    async def test_without_stores_every_readable_store_and_never_another_tenant(
+        self, chain: Chain
+    ) -> None:
+        restricted = await make_key(chain.gerant, ["kpi:read"], [chain.lyon.id])
+        other = await make_gerant()
+        other_store = await make_store(other)
+        other_seller = await make_user(other, Role.SELLER, other_store)
+        other_writer = await make_key(other, ["kpi:write"])
+        async with live(chain.base_url, {"Authorization": f"Bearer {restricted}"}) as socket:
+            await acknowledged(socket)
+            await subscribe(socket)
+            await asyncio.sleep(0.2)
+            await sync(chain, chain.paris, (chain.ana, "1.00"))
+            async with httpx.AsyncClient(base_url=chain.base_url) as http:
+                response = await http.post(
+                    "/api/integrations/kpi/sync",
+                    headers={"X-API-Key": other_writer},
+                    json={
+                        "store_id": other_store.id,
+                        "date": DAY,
+                        "kpi_entries": [
+                            {
+                                "seller_id": other_seller.id,
+                                "ca_journalier": 5,
+                                "nb_ventes": 1,
+                                "nb_articles": 1,
+                            }
+                        ],
+                    },
+                )
+                assert response.status_code == 200
+            await sync(chain, chain.lyon, (chain.carl, "3.00"))
+            assert await next_update(socket) == update(chain.lyon, chain.carl, "3.00")
+            await nothing_more(socket)
+
+    async def test_a_manager_follows_his_store_and_a_seller_himself(self, chain: Chain) -> None:
+        manager = SIGNER.issue(chain.manager).token
+        seller = SIGNER.issue(chain.ana).token
+        async with (
+            live(chain.base_url, {"Authorization": f"Bearer {manager}"}) as of_manager,
+            live(chain.base_url, {"Authorization": f"Bearer {seller}"}) as of_seller,
+        ):
+            for socket in (of_manager, of_seller):
+                await acknowledged(socket)
+                await subscribe(socket)
+            await asyncio.sleep(0.2)
+            await sync(chain, chain.lyon, (chain.carl, "3.00"))
+            await sync(chain, chain.paris, (chain.ben, "2.00"))
+            await sync(chain, chain.paris, (chain.ana, "1.00"))
+            assert await next_update(of_manager) == update(chain.paris, chain.ben, "2.00")
+            assert await next_update(of_manager) == update(chain.paris, chain.ana, "1.00")
+            assert await next_update(of_seller) == update(chain.paris, chain.ana, "1.00")
+            await nothing_more(of_seller)
+
+
+class TestRefusals:
+    @pytest.mark.parametrize(
+        "payload",
+        [
+            None,
+            {},
+            {"X-API-Key": "sk_live_not_a_key"},
+            {"Authorization": "Bearer not-a-session"},
+            {"X-API-Key": 42},
+        ],
+        ids=["no payload", "empty", "malformed key", "bad session", "not a string"],
+    )
+    async def test_a_connection_without_a_caller_is_closed_as_forbidden(
+        self, chain: Chain, payload: dict[str, Any] | None
+    ) -> None:
+        async with live(chain.base_url, payload) as socket:
+            with pytest.raises(ConnectionClosed) as closed:
+                await received(socket)
+            assert closed.value.rcvd is not None
+            assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4403, "Forbidden")
+
+    async def test_the_rules_of_kpi_reads_apply(self, chain: Chain) -> None:
+        without = await make_key(chain.gerant, ["stores:read"])
+        restricted = await make_key(chain.gerant, ["kpi:read"], [chain.paris.id])
+        manager = SIGNER.issue(chain.manager).token
+        cases = [
+            ({"X-API-Key": without}, None, "Insufficient permissions. Requires 'kpi:read'"),
+            ({"X-API-Key": restricted}, [chain.lyon.id], messages.STORE_NOT_IN_KEY_SCOPE),
+            (
+                {"Authorization": f"Bearer {manager}"},
+                [chain.lyon.id],
+                messages.STORE_NOT_IN_USER_SCOPE,
+            ),
+        ]
+        for payload, stores, message in cases:
+            async with live(chain.base_url, payload) as socket:
+                await acknowledged(socket)
+                await subscribe(socket, variables={"s": stores})
+                assert await refusal(socket) == ("FORBIDDEN", message)
+
+    async def test_a_bad_store_list_is_a_400(self, chain: Chain) -> None:
+        reader = await make_key(chain.gerant, ["kpi:read"])
+        async with live(chain.base_url, {"X-API-Key": reader}) as socket:
+            await acknowledged(socket)
+            await subscribe(socket, variables={"s": []})
+            code, message = await refusal(socket)
+            assert (code, message) == (
+                "BAD_REQUEST",
+                "store_ids: List should have at least 1 item after validation, not 0",
+            )
+
+
+class TestRevocation:
+    async def test_a_deactivated_key_closes_its_subscriptions(self, chain: Chain) -> None:
+        reader = await make_key(chain.gerant, ["kpi:read"])
+        async with live(chain.base_url, {"X-API-Key": reader}) as socket:
+            await acknowledged(socket)
+            await subscribe(socket)
+            await asyncio.sleep(0.2)
+            await sync(chain, chain.paris, (chain.ana, "1.00"))
+            assert (await next_update(socket))["caJournalier"] == "1.00"
+            await ApiKey.find({"gerant_id": chain.gerant.id, "permissions": ["kpi:read"]}).update(
+                {"$set": {"active": False}}
+            )
+            assert await refusal(socket, REVOCATION_BOUND) == (
+                "UNAUTHENTICATED",
+                messages.INACTIVE_API_KEY,
+            )
+
+    async def test_a_suspended_users_session_closes_its_subscriptions(self, chain: Chain) -> None:
+        token = SIGNER.issue(chain.manager).token
+        async with live(chain.base_url, {"Authorization": f"Bearer {token}"}) as socket:
+            await acknowledged(socket)
+            await subscribe(socket)
+            await asyncio.sleep(0.2)
+            await User.find_one({"_id": chain.manager.id}).update(
+                {"$set": {"status": UserStatus.SUSPENDED.value}}
+            )
+            assert await refusal(socket, REVOCATION_BOUND) == (
+                "UNAUTHENTICATED",
+                messages.INVALID_SESSION,
+            )
