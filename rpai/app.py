@@ -32,7 +32,7 @@ from rest_compat import PREFIX, ROUTERS
 from rest_compat.errors import install_error_handlers
 from rest_compat.openapi import integrations_openapi, operation_id
 from rpai.database import connected, database_url
-from rpai.pages import install_pages
+from rpai.pages import graphiql_page, install_pages
 from rpai.settings import Settings, get_settings, jwt_secret, public_url
 from schema import graphql_router
 
@@ -128,7 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in ROUTERS:
         app.include_router(router, prefix=PREFIX)
-    app.include_router(graphql_router(), prefix=GRAPHQL_PATH, include_in_schema=False)
+    app.include_router(graphql_router(graphiql_page), prefix=GRAPHQL_PATH, include_in_schema=False)
     install_pages(app)
     install_error_handlers(app)
     app.openapi = lambda: integrations_openapi(app)  # type: ignore[method-assign]

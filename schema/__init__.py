@@ -1,10 +1,14 @@
 """The Strawberry schema: GraphQL types and operations that call the resolvers."""
 
 import json
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from cross_web import HTTPException
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import (
     AddValidationRules,
@@ -97,7 +101,16 @@ schema = Schema(
 
 
 class Router(GraphQLRouter[Context, None]):
-    """Strawberry's router, refusing with a 400 what is not one GraphQL request as JSON."""
+    """Strawberry's router, refusing with a 400 what is not one GraphQL request as JSON, and
+    showing browsers the GraphiQL page the shell gives it."""
+
+    def __init__(self, ide_page: Callable[[], HTMLResponse], **options: Any) -> None:
+        super().__init__(schema, **options)
+        self.ide_page = ide_page
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        del request  # the same page for every browser
+        return self.ide_page()
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """graphql-transport-ws `connection_init`: its payload's credentials authenticate the
@@ -116,6 +129,6 @@ class Router(GraphQLRouter[Context, None]):
         return decoded
 
 
-def graphql_router() -> Router:
-    """The /graphql router, GraphiQL included for browsers."""
-    return Router(schema, context_getter=get_context, graphql_ide="graphiql")
+def graphql_router(ide_page: Callable[[], HTMLResponse]) -> Router:
+    """The /graphql router: GraphQL over HTTP and websockets, and `ide_page` for browsers."""
+    return Router(ide_page, context_getter=get_context, graphql_ide="graphiql")

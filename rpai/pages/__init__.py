@@ -1,6 +1,6 @@
 """The static pages people open: the staff space with its dashboards, the gérant's key console
-and the invitation landing page, with their shared scripts and the vendored chart library; and
-the API reference (Swagger UI and ReDoc).
+and the invitation landing page, with their shared scripts and the vendored chart library; the
+API reference (Swagger UI and ReDoc); and GraphiQL, from vendored files too.
 
 Every page and asset is served with security headers: scripts and styles only from this origin
 (no inline script on our pages), data only from `/graphql`, no framing, no referrer.
@@ -45,6 +45,7 @@ MOUNTS = {
     "/console": "console",
     "/common": "common",
     "/vendor": "vendor",
+    "/graphiql": "graphiql",
 }
 HOME = "/espace/"
 
@@ -76,6 +77,20 @@ DOCS_POLICY = (
     "connect-src 'self'; frame-ancestors 'none'"
 )
 DOCS_HEADERS = {**PAGE_HEADERS, "Content-Security-Policy": DOCS_POLICY}
+
+
+# GraphiQL's editors and React set styles on their elements, and its CSS inlines its icons:
+# its page allows inline styles and data: images, nothing else the other pages refuse.
+GRAPHIQL_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+).replace("img-src 'self'", "img-src 'self' data:; font-src 'self' data:")
+GRAPHIQL_HEADERS = {**PAGE_HEADERS, "Content-Security-Policy": GRAPHIQL_POLICY}
+GRAPHIQL_PAGE = PAGES_DIR / "graphiql" / "index.html"
+
+
+def graphiql_page() -> HTMLResponse:
+    """GraphiQL, as `GET /graphql` shows it to a browser: every asset from this service."""
+    return HTMLResponse(GRAPHIQL_PAGE.read_text(), headers=GRAPHIQL_HEADERS)
 
 
 def install_api_reference(app: FastAPI) -> None:

@@ -114,3 +114,48 @@ def test_the_chart_library_is_the_vendored_release_with_its_licence() -> None:
     assert digest == CHART_JS_SHA256
     assert (vendored / "LICENSE.md").read_text().startswith("The MIT License (MIT)")
     assert "Chart.js v4.5.1" in (vendored / "chart.umd.min.js").read_text()[:100]
+
+
+GRAPHIQL_FILES = {
+    "graphiql.min.js": "22faab94067b695e5f7959619fbe686ebcc8955002a0c97d986bcbba4ad4bc2c",
+    "graphiql.min.css": "b1868247f8e0502cd869e581f5f3cb55b334862e7f51b1d6cbace11059b9adc2",
+    "react.production.min.js": "4b4969fa4ef3594324da2c6d78ce8766fbbc2fd121fff395aedf997db0a99a06",
+    "react-dom.production.min.js": (
+        "21758ed084cd0e37e735722ee4f3957ea960628a29dfa6c3ce1a1d47a2d6e4f7"
+    ),
+    "graphql-ws.min.js": "deb8cd1b4feadd52ae0365a4df8a89847f2904c2a8cbdac8756b8d962c0cb8e4",
+}
+GRAPHIQL_LICENCES = [
+    "LICENSE-graphiql",
+    "LICENSE-react",
+    "LICENSE-react-dom",
+    "LICENSE-graphql-ws.md",
+]
+
+
+def test_graphiql_is_the_vendored_release_with_its_licences() -> None:
+    vendored = PAGES_DIR / "vendor" / "graphiql"
+    for name, expected in GRAPHIQL_FILES.items():
+        assert hashlib.sha256((vendored / name).read_bytes()).hexdigest() == expected, name
+    for licence in GRAPHIQL_LICENCES:
+        assert "MIT" in (vendored / licence).read_text()[:200], licence
+
+
+async def test_graphiql_loads_only_this_services_files(client: httpx.AsyncClient) -> None:
+    page = await client.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    policy = dict(
+        part.strip().split(" ", 1) for part in page.headers["content-security-policy"].split(";")
+    )
+    assert policy["default-src"] == "'none'"
+    assert policy["script-src"] == "'self'"
+    assert policy["connect-src"] == "'self'"
+    markup = Markup()
+    markup.feed(page.text)
+    assert markup.inline_scripts == 0
+    assert markup.urls
+    for url in markup.urls:
+        assert url.startswith("/"), url
+        asset = await client.get(url)
+        assert asset.status_code == 200, url
+        assert "content-security-policy" in asset.headers, url

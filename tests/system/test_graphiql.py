@@ -1,0 +1,89 @@
+"""GraphiQL works with no internet: opened at /graphql in Chromium with the network cut off,
+against a real `rpai serve`, its credential field fills the Headers pane, a query runs and its
+answer shows."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+from selenium.webdriver.chrome.webdriver import WebDriver
+from selenium.webdriver.common.by import By
+
+from tests.rpai.test_cli import rpai_json, serving
+from tests.support.browser import policy_refusals, screenshot, visible, wait
+
+# The visible editor of the tools pane: the Headers one, which the page opens.
+HEADERS_EDITOR = ".graphiql-editor-tool .graphiql-editor:not(.hidden)"
+NESTED = """{
+  stores {
+    name
+    sellers { edges { node { name } } }
+  }
+}"""
+
+
+def editor(driver: WebDriver, selector: str) -> Any:
+    """The text of the CodeMirror editor inside `selector`."""
+    return driver.execute_script(
+        "const element = document.querySelector(arguments[0] + ' .CodeMirror');"
+        "return element ? element.CodeMirror.getValue() : null;",
+        selector,
+    )
+
+
+def test_graphiql_runs_a_query_offline_with_the_key_from_its_field(
+    tmp_path: Path, offline_browser: WebDriver
+) -> None:
+    data, log = tmp_path / "data", tmp_path / "server.log"
+    rpai_json(data, "create-gerant", "--name", "Alice", "--email", "alice@example.com")
+    key = rpai_json(
+        data,
+        "create-api-key",
+        "--gerant-email",
+        "alice@example.com",
+        "--name",
+        "GraphiQL",
+        "--permissions",
+        "stores:read,stores:write,users:read,users:write",
+    )["key"]
+    with serving(data, log) as base:
+        headers = {"X-API-Key": key}
+        store = httpx.post(
+            f"{base}/api/integrations/stores",
+            headers=headers,
+            json={"name": "Magasin Lyon Centre", "location": "69001 Lyon"},
+        ).json()["store"]
+        httpx.post(
+            f"{base}/api/integrations/stores/{store['id']}/sellers",
+            headers=headers,
+            json={"name": "Marie Martin", "email": "marie@example.com"},
+        ).raise_for_status()
+
+        browser = offline_browser
+        browser.get(f"{base}/graphql")
+        wait(browser).until(lambda d: editor(d, ".graphiql-query-editor") is not None)
+        field = visible(browser, "credential")
+        field.send_keys(key)
+        wait(browser).until(lambda d: editor(d, HEADERS_EDITOR) == json.dumps(headers, indent=2))
+        assert visible(browser, "credential-kind").text == "sent as X-API-Key"
+        browser.execute_script(
+            "document.querySelector('.graphiql-query-editor .CodeMirror')"
+            ".CodeMirror.setValue(arguments[0]);",
+            NESTED,
+        )
+        browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
+        wait(browser).until(lambda d: "Marie Martin" in (editor(d, ".result-window") or ""))
+        answer = json.loads(editor(browser, ".result-window"))
+        assert answer == {
+            "data": {
+                "stores": [
+                    {
+                        "name": "Magasin Lyon Centre",
+                        "sellers": {"edges": [{"node": {"name": "Marie Martin"}}]},
+                    }
+                ]
+            }
+        }
+        screenshot(browser, "graphiql-offline")
+        assert policy_refusals(browser) == []
