@@ -21,7 +21,14 @@ from infra.idempotency_store import Busy, Claim, IdempotencyStore, fingerprint
 from infra.metrics import IDEMPOTENT_REPLAYS
 from models.idempotency_record import StoredResponse
 from resolvers import messages
-from resolvers.errors import AppError, BadRequest, Conflict, UnprocessableEntity, as_app_error
+from resolvers.errors import (
+    AppError,
+    BadRequest,
+    Conflict,
+    PersistedQueryNotFound,
+    UnprocessableEntity,
+    as_app_error,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +39,8 @@ MAX_KEY_LENGTH = 255
 # Answers that say nothing of the request itself: refused credentials or rights, and "try
 # again later". They are never kept, so no caller can fix another's outcome in advance.
 NOT_KEPT_STATUSES = frozenset({401, 403, 408, 429})
+RETRY_STATUS = 408
+RETRY_CODES = frozenset({PersistedQueryNotFound.code})
 BUSY_ERRORS = {
     Busy.IN_PROGRESS: Conflict(messages.IDEMPOTENCY_KEY_IN_PROGRESS),
     Busy.REUSED: UnprocessableEntity(messages.IDEMPOTENCY_KEY_REUSED),
@@ -91,12 +100,16 @@ def outcome_status(scope: Scope, status: int, body: bytes) -> int:
     """The status that decides whether to keep a response; GraphQL puts it in its errors.
 
     GraphQL answers 200 even when an operation failed on the server; the worst
-    `extensions.status` of its errors then counts (an error without one counts as a 500).
+    `extensions.status` of its errors then counts (an error without one counts as a 500). A
+    persisted query's unknown hash ran nothing and asks for the text, sent next with the same
+    Idempotency-Key: it counts as "retry", so that answer is not kept.
     """
     if scope["path"] != GRAPHQL_PATH or status != 200:
         return status
     try:
         errors = json.loads(body).get("errors") or []
+        if any(error.get("extensions", {}).get("code") in RETRY_CODES for error in errors):
+            return RETRY_STATUS
         return max(
             (int(error.get("extensions", {}).get("status", 500)) for error in errors), default=200
         )

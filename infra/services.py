@@ -8,6 +8,7 @@ from infra.key_directory import KeyDirectory
 from infra.key_usage import KeyUsageRecorder
 from infra.kpi_feed import KpiFeed
 from infra.login_throttle import LoginThrottle
+from infra.persisted_queries import PersistedQueries
 from infra.rate_limits import RateLimits
 from infra.tokens import TokenSigner
 
@@ -24,3 +25,4 @@ class Services:
     login_throttle: LoginThrottle
     idempotency: IdempotencyStore
     kpi_feed: KpiFeed
+    persisted_queries: PersistedQueries

@@ -30,6 +30,13 @@ class BadRequest(AppError):
     code = "BAD_REQUEST"
 
 
+class PersistedQueryNotFound(AppError):
+    """A persisted query's hash this process does not know: send the text with it."""
+
+    status = 400
+    code = "PERSISTED_QUERY_NOT_FOUND"
+
+
 class Unauthenticated(AppError):
     status = 401
     code = "UNAUTHENTICATED"

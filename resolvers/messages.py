@@ -91,6 +91,12 @@ INVALID_CREDENTIALS = "Invalid email or password"
 PASSWORD_BLANK = "A password cannot be only spaces"
 INVALID_SESSION = "Invalid or expired session token"
 
+# Apollo clients recognise this exact message (and the code) and send the query's text.
+PERSISTED_QUERY_NOT_FOUND = "PersistedQueryNotFound"
+PERSISTED_QUERY_HASH_MISMATCH = "provided sha does not match query"
+PERSISTED_QUERY_INVALID = (
+    'extensions.persistedQuery must be {"version": 1, "sha256Hash": <64 lowercase hex>}'
+)
 INVALID_JSON = "Request body is not valid JSON"
 BODY_TOO_DEEP = "Request body is nested too deeply"
 GRAPHQL_BODY_NOT_OBJECT = "The request body must be a JSON object with a `query`"

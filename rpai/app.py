@@ -25,6 +25,7 @@ from infra.key_usage import KeyUsageRecorder
 from infra.kpi_feed import KpiFeed
 from infra.login_throttle import LoginThrottle
 from infra.mail import SmtpServer, invitation_outbox
+from infra.persisted_queries import PersistedQueries
 from infra.rate_limits import RateLimits
 from infra.services import Services
 from infra.tokens import TokenSigner
@@ -74,6 +75,7 @@ def build_services(settings: Settings) -> Services:
         login_throttle=LoginThrottle(),
         idempotency=IdempotencyStore(ttl=timedelta(hours=settings.idempotency_ttl_hours)),
         kpi_feed=KpiFeed(),
+        persisted_queries=PersistedQueries(),
     )
 
 

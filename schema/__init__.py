@@ -2,13 +2,15 @@
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import strawberry
-from cross_web import HTTPException
-from fastapi import Request
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
+from graphql import GraphQLError
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import (
     AddValidationRules,
@@ -18,12 +20,16 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLRequestData
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from edge.authentication import authenticate_connection
+from edge.refusals import graphql_extensions
 from resolvers import messages
+from resolvers.errors import AppError
 from schema.api_keys import ApiKeyMutation, ApiKeyQuery
 from schema.audit import AuditQuery, OperationRecorder
 from schema.context import Context, get_context
@@ -34,6 +40,7 @@ from schema.kpi_reports import KpiReportQuery
 from schema.kpi_updates import KpiSubscription
 from schema.me import MeQuery
 from schema.money import MONEY_SCALAR, Money
+from schema.persisted import resolved_query
 from schema.sessions import SessionMutation, SessionQuery
 from schema.stores import StoreMutation, StoreQuery
 from schema.timestamps import DATETIME_SCALAR
@@ -107,6 +114,34 @@ class Router(GraphQLRouter[Context, None]):
     def __init__(self, ide_page: Callable[[], HTMLResponse], **options: Any) -> None:
         super().__init__(schema, **options)
         self.ide_page = ide_page
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Run the request's document, or the persisted one its hash names."""
+        try:
+            query = resolved_query(
+                request_data,
+                context.services.persisted_queries,
+                may_register=context.request_context.actor is not None,
+            )
+        except AppError as refused:
+            error = GraphQLError(refused.message, extensions=graphql_extensions(refused))
+            return ExecutionResult(data=None, errors=[error])
+        return await super().execute_single(
+            request=request,
+            request_adapter=request_adapter,
+            sub_response=sub_response,
+            context=context,
+            root_value=root_value,
+            request_data=replace(request_data, query=query),
+        )
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         del request  # the same page for every browser
