@@ -28,7 +28,7 @@ def rest_operations() -> list[str]:
 
 
 def graphql_operations() -> list[str]:
-    roots = [GRAPHQL.query_type, GRAPHQL.mutation_type]
+    roots = [GRAPHQL.query_type, GRAPHQL.mutation_type, GRAPHQL.subscription_type]
     return [name for root in roots if root is not None for name in root.fields]
 
 

@@ -76,7 +76,7 @@ def test_the_walkthrough_runs_against_a_server(tmp_path: Path) -> None:
     gerant, me, manager, seller, synced, users, reconciled, updated, *over_graphql = answers(
         result.stdout
     )
-    stores, synced_over_graphql, users_over_graphql, entries = over_graphql
+    stores, synced_over_graphql, users_over_graphql, entries, chain, *persisted = over_graphql
     assert gerant["email"] == "alice@example.com"
     assert me["key"]["name"] == "Caisse Lyon"
     assert (manager["manager"]["external_id"], seller["seller"]["external_id"]) == (
@@ -93,3 +93,18 @@ def test_the_walkthrough_runs_against_a_server(tmp_path: Path) -> None:
     assert edge["node"]["externalId"] == "SELLER-001"
     amounts = [edge["node"]["caJournalier"] for edge in entries["data"]["kpiEntries"]["edges"]]
     assert amounts == ["1250.50", "980.25"]
+    # GraphQL for the frontend: the chain in one nested query, then a persisted query.
+    [store] = chain["data"]["stores"]
+    assert store["managers"]["edges"] == [{"node": {"name": "Jean Dupont", "role": "MANAGER"}}]
+    [marie] = [edge["node"] for edge in store["sellers"]["edges"]]
+    assert marie == {
+        "name": "Marie Martin",
+        "externalId": "SELLER-001",
+        "manager": {"name": "Jean Dupont"},
+        "kpiSummary": [{"ca": "2230.75", "nbVentes": 20, "panierMoyen": "111.54"}],
+    }
+    assert [(row["label"], row["ca"]) for row in store["kpiSummary"]] == [
+        ("lundi 15 janvier 2024", "1250.50"),
+        ("mardi 16 janvier 2024", "980.25"),
+    ]
+    assert persisted == [{"data": {"stores": [{"name": "Magasin Lyon Centre"}]}}] * 2
