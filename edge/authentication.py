@@ -91,7 +91,12 @@ async def authenticate_connection(scope: Scope, params: Mapping[str, object]) ->
     if not any(name in headers for name in CREDENTIAL_HEADERS):
         headers = Headers(scope=scope)
     scope[CREDENTIALS_KEY] = headers
-    actor, auth_error = await identify(headers, Transport.GRAPHQL, services(scope))
+    built = services(scope)
+    actor, auth_error = await identify(headers, Transport.GRAPHQL, built)
+    if isinstance(auth_error, Unauthenticated):
+        # Counted with the address's refused requests: past the limit, its HTTP requests get
+        # 429 whether the guesses came over HTTP or websockets.
+        built.rate_limits.auth_failures.hit(client_ip(scope) or "unknown")
     set_request_context(scope, replace(request_context(scope), actor=actor, auth_error=auth_error))
     return actor
 

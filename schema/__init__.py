@@ -22,6 +22,7 @@ from strawberry.extensions import (
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLRequestData
 from strawberry.schema.config import StrawberryConfig
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
@@ -50,6 +51,8 @@ MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
 CACHED_DOCUMENTS = 256
+# A page follows a few stores' figures; each subscription holds a queue and a check a second.
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
 # Built once, so the validation cache sees the same rules on every request.
 LIMIT_RULES = [
     *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
@@ -166,4 +169,10 @@ class Router(GraphQLRouter[Context, None]):
 
 def graphql_router(ide_page: Callable[[], HTMLResponse]) -> Router:
     """The /graphql router: GraphQL over HTTP and websockets, and `ide_page` for browsers."""
-    return Router(ide_page, context_getter=get_context, graphql_ide="graphiql")
+    return Router(
+        ide_page,
+        context_getter=get_context,
+        graphql_ide="graphiql",
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    )

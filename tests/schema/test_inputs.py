@@ -11,6 +11,7 @@ from graphql import (
     GraphQLField,
     GraphQLInputObjectType,
     GraphQLInputType,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -160,3 +161,76 @@ async def test_wrong_typed_and_oversized_values(
         assert status == 400, name
     else:
         assert status in (400, 404), name
+
+
+# Fields with input below the roots, and how a query reaches them (the store of the fixture).
+REACH = {
+    "Store": "store(id: $id) {{ {field} }}",
+    "Seller": "store(id: $id) {{ sellers {{ edges {{ node {{ {field} }} }} }} }}",
+}
+
+
+def nested_operations() -> list[tuple[str, str, GraphQLField]]:
+    roots = {GRAPHQL.query_type, GRAPHQL.mutation_type, GRAPHQL.subscription_type}
+    found = []
+    for type_ in GRAPHQL.type_map.values():
+        if not isinstance(type_, GraphQLObjectType | GraphQLInterfaceType) or type_ in roots:
+            continue
+        if type_.name.startswith("__"):
+            continue
+        found += [(type_.name, name, field) for name, field in type_.fields.items() if field.args]
+    return found
+
+
+NESTED = nested_operations()
+
+
+@pytest.fixture
+async def store_id(client: httpx.AsyncClient, token: str) -> str:
+    """A store of the logged-in gérant's, with a seller."""
+    body = await client.post(
+        "/graphql",
+        json={
+            "query": 'mutation { createStore(input: {name: "Paris", location: "Paris"}) { id } }'
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    created: str = body.json()["data"]["createStore"]["id"]
+    seller = await client.post(
+        "/graphql",
+        json={
+            "query": "mutation($s: ID!) { createSeller(storeId: $s, input: "
+            '{name: "Ana", email: "ana@example.com", sendInvitation: false}) { id } }',
+            "variables": {"s": created},
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert "errors" not in seller.json(), seller.text
+    return created
+
+
+def test_the_walk_sees_the_nested_fields_with_input() -> None:
+    names = {f"{owner}.{name}" for owner, name, _ in NESTED}
+    assert names == {"Store.managers", "Store.sellers", "Store.kpiSummary", "Seller.kpiSummary"}
+    assert {owner for owner, _, _ in NESTED} <= set(REACH)
+
+
+@pytest.mark.parametrize(
+    ("owner", "name", "field"), NESTED, ids=[f"{owner}.{name}" for owner, name, _ in NESTED]
+)
+async def test_nested_fields_refuse_wrong_typed_and_oversized_values(
+    client: httpx.AsyncClient, token: str, store_id: str, owner: str, name: str, field: GraphQLField
+) -> None:
+    declared = "".join(f", ${arg}: {spec.type}" for arg, spec in field.args.items())
+    passed = ", ".join(f"{arg}: ${arg}" for arg in field.args)
+    selection = (
+        "{ __typename }" if isinstance(get_named_type(field.type), GraphQLObjectType) else ""
+    )
+    reach = REACH[owner].format(field=f"{name}({passed}) {selection}")
+    query = f"query($id: ID!{declared}) {{ {reach} }}"
+    for arg, spec in field.args.items():
+        variables = {other: oversized(o.type) for other, o in field.args.items()}
+        variables[arg] = wrong_typed(spec.type)
+        assert await status_of(client, token, query, {"id": store_id, **variables}) == 400, arg
+    variables = {arg: oversized(spec.type) for arg, spec in field.args.items()}
+    assert await status_of(client, token, query, {"id": store_id, **variables}) == 400

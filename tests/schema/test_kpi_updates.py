@@ -12,8 +12,9 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from websockets.asyncio.client import ClientConnection
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
 from infra.tokens import TokenSigner
 from models import ApiKey, Role, Store, User, UserStatus
@@ -23,7 +24,7 @@ from rpai.settings import Settings
 from tests.conftest import TEST_JWT_SECRET
 from tests.support.app import listening
 from tests.support.factories import make_gerant, make_key, make_store, make_user
-from tests.support.live import acknowledged, live, received, subscribe
+from tests.support.live import acknowledged, live, received, subscribe, websocket_url
 
 SIGNER = TokenSigner(secret=TEST_JWT_SECRET, ttl=timedelta(hours=1))
 DAY = "2025-03-03"
@@ -275,3 +276,44 @@ class TestRevocation:
                 "UNAUTHENTICATED",
                 messages.INVALID_SESSION,
             )
+
+
+class TestConnectionLimits:
+    async def test_refused_connections_count_with_the_addresss_failures(
+        self, settings: Settings
+    ) -> None:
+        strict = settings.model_copy(update={"auth_failures_per_minute": 2})
+        async with listening(strict) as (base_url, _):
+            for _ in range(2):
+                async with live(base_url, {"X-API-Key": "sk_live_not_a_key"}) as socket:
+                    with pytest.raises(ConnectionClosed):
+                        await received(socket)
+            async with httpx.AsyncClient(base_url=base_url) as http:
+                response = await http.get(
+                    "/api/integrations/stores", headers={"X-API-Key": "sk_live_not_a_key"}
+                )
+        assert (response.status_code, response.json()) == (
+            429,
+            {"detail": messages.AUTH_FAILURES_LIMITED},
+        )
+
+    async def test_only_graphql_transport_ws_is_spoken(self, chain: Chain) -> None:
+        legacy = [Subprotocol("graphql-ws")]
+        async with connect(websocket_url(chain.base_url), subprotocols=legacy) as socket:
+            with pytest.raises(ConnectionClosed) as closed:
+                await socket.recv()
+        assert closed.value.rcvd is not None
+        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (
+            4406,
+            "Subprotocol not acceptable",
+        )
+
+    async def test_a_connection_holds_at_most_20_subscriptions(self, chain: Chain) -> None:
+        reader = await make_key(chain.gerant, ["kpi:read"])
+        async with live(chain.base_url, {"X-API-Key": reader}) as socket:
+            await acknowledged(socket)
+            for n in range(21):
+                await subscribe(socket, operation_id=str(n))
+            message = await asyncio.wait_for(received(socket), 5)
+            assert (message["id"], message["type"]) == ("20", "error")
+            assert message["payload"][0]["message"] == "Subscription limit reached"

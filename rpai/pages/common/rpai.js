@@ -19,6 +19,8 @@
     TOO_MANY_REQUESTS: 'Trop de demandes en peu de temps : patientez une minute puis réessayez.',
     SERVICE_UNAVAILABLE:
       'Le service est momentanément indisponible : réessayez dans quelques instants.',
+    PERSISTED_QUERY_NOT_FOUND:
+      'Le serveur ne connaît pas cette requête enregistrée : rechargez la page et réessayez.',
     INTERNAL_SERVER_ERROR:
       'Une erreur inattendue s\'est produite sur le serveur. Réessayez ; si elle persiste, ' +
       'contactez le support.',
