@@ -91,6 +91,10 @@ INVALID_CREDENTIALS = "Invalid email or password"
 PASSWORD_BLANK = "A password cannot be only spaces"
 INVALID_SESSION = "Invalid or expired session token"
 
+GRAPHQL_QUERY_MISSING = "No GraphQL query found in the request"
+SUBSCRIPTION_OVER_WEBSOCKET = (
+    "Subscriptions run over a websocket at /graphql (protocol graphql-transport-ws)"
+)
 # Apollo clients recognise this exact message (and the code) and send the query's text.
 PERSISTED_QUERY_NOT_FOUND = "PersistedQueryNotFound"
 PERSISTED_QUERY_HASH_MISMATCH = "provided sha does not match query"

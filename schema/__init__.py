@@ -2,7 +2,6 @@
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +10,7 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from graphql import GraphQLError
-from strawberry.exceptions import ConnectionRejectionError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -22,15 +21,17 @@ from strawberry.extensions import (
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLRequestData
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
 from edge.authentication import authenticate_connection
 from edge.refusals import graphql_extensions
 from resolvers import messages
-from resolvers.errors import AppError
+from resolvers.errors import AppError, BadRequest
 from schema.api_keys import ApiKeyMutation, ApiKeyQuery
 from schema.audit import AuditQuery, OperationRecorder
 from schema.context import Context, get_context
@@ -110,6 +111,13 @@ schema = Schema(
 )
 
 
+def refused_result(error: AppError) -> ExecutionResult:
+    """An answer refused before execution, in the shape of GraphQL's other errors."""
+    return ExecutionResult(
+        data=None, errors=[GraphQLError(error.message, extensions=graphql_extensions(error))]
+    )
+
+
 class Router(GraphQLRouter[Context, None]):
     """Strawberry's router, refusing with a 400 what is not one GraphQL request as JSON, and
     showing browsers the GraphiQL page the shell gives it."""
@@ -127,7 +135,9 @@ class Router(GraphQLRouter[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        """Run the request's document, or the persisted one its hash names."""
+        """Run the request's document, or the persisted one its hash names (Strawberry's own
+        execute_single, with persisted queries and without subscriptions)."""
+        del request, sub_response  # answers carry no headers of their own
         try:
             query = resolved_query(
                 request_data,
@@ -135,16 +145,27 @@ class Router(GraphQLRouter[Context, None]):
                 may_register=context.request_context.actor is not None,
             )
         except AppError as refused:
-            error = GraphQLError(refused.message, extensions=graphql_extensions(refused))
-            return ExecutionResult(data=None, errors=[error])
-        return await super().execute_single(
-            request=request,
-            request_adapter=request_adapter,
-            sub_response=sub_response,
-            context=context,
-            root_value=root_value,
-            request_data=replace(request_data, query=query),
-        )
+            return refused_result(refused)
+        # A subscription's stream cannot be one JSON answer: over plain HTTP it is refused.
+        allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
+        try:
+            return await self.schema.execute(
+                query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except InvalidOperationTypeError as refused:
+            if refused.operation_type is OperationType.SUBSCRIPTION:
+                return refused_result(BadRequest(messages.SUBSCRIPTION_OVER_WEBSOCKET))
+            raise HTTPException(400, refused.as_http_error_reason(request_adapter.method)) from None
+        except CannotGetOperationTypeError as refused:
+            raise HTTPException(400, refused.as_http_error_reason()) from None
+        except MissingQueryError:
+            raise HTTPException(400, messages.GRAPHQL_QUERY_MISSING) from None
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         del request  # the same page for every browser

@@ -24,7 +24,14 @@ from rpai.settings import Settings
 from tests.conftest import TEST_JWT_SECRET
 from tests.support.app import listening
 from tests.support.factories import make_gerant, make_key, make_store, make_user
-from tests.support.live import acknowledged, live, received, subscribe, websocket_url
+from tests.support.live import (
+    KPI_UPDATES,
+    acknowledged,
+    live,
+    received,
+    subscribe,
+    websocket_url,
+)
 
 SIGNER = TokenSigner(secret=TEST_JWT_SECRET, ttl=timedelta(hours=1))
 DAY = "2025-03-03"
@@ -317,3 +324,17 @@ class TestConnectionLimits:
             message = await asyncio.wait_for(received(socket), 5)
             assert (message["id"], message["type"]) == ("20", "error")
             assert message["payload"][0]["message"] == "Subscription limit reached"
+
+
+async def test_a_subscription_sent_over_plain_http_is_a_400(client: httpx.AsyncClient) -> None:
+    """It answered a 500 (a subscription's stream run as a query gives null)."""
+    key = await make_key(await make_gerant(), ["kpi:read"])
+    headers = {"X-API-Key": key, "Accept": "application/json"}
+    over_post = await client.post("/graphql", json={"query": KPI_UPDATES}, headers=headers)
+    over_get = await client.get("/graphql", params={"query": KPI_UPDATES}, headers=headers)
+    for method, response in (("POST", over_post), ("GET", over_get)):
+        [error] = response.json()["errors"]
+        assert (error["extensions"]["code"], error["message"]) == (
+            "BAD_REQUEST",
+            messages.SUBSCRIPTION_OVER_WEBSOCKET,
+        ), method
