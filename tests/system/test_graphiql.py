@@ -3,17 +3,21 @@ against a real `rpai serve`, its credential field fills the Headers pane, a quer
 answer shows."""
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.rpai.test_cli import rpai_json, serving
 from tests.support.browser import policy_refusals, screenshot, visible, wait
 
 # The visible editor of the tools pane: the Headers one, which the page opens.
+RESULT = ".result-window"
 HEADERS_EDITOR = ".graphiql-editor-tool .graphiql-editor:not(.hidden)"
 NESTED = """{
   stores {
@@ -32,6 +36,20 @@ def editor(driver: WebDriver, selector: str) -> Any:
     )
 
 
+def set_query(driver: WebDriver, query: str) -> None:
+    """Type `query` in the query editor, and let GraphiQL parse it (it runs what it parsed)."""
+    driver.execute_script(
+        "document.querySelector('.graphiql-query-editor .CodeMirror')"
+        ".CodeMirror.setValue(arguments[0]);",
+        query,
+    )
+    time.sleep(1)
+
+
+def wait_briefly(driver: WebDriver) -> WebDriverWait[WebDriver]:
+    return WebDriverWait(driver, 1, poll_frequency=0.1)
+
+
 def test_graphiql_runs_a_query_offline_with_the_key_from_its_field(
     tmp_path: Path, offline_browser: WebDriver
 ) -> None:
@@ -45,7 +63,7 @@ def test_graphiql_runs_a_query_offline_with_the_key_from_its_field(
         "--name",
         "GraphiQL",
         "--permissions",
-        "stores:read,stores:write,users:read,users:write",
+        "stores:read,stores:write,users:read,users:write,kpi:read,kpi:write",
     )["key"]
     with serving(data, log) as base:
         headers = {"X-API-Key": key}
@@ -54,11 +72,11 @@ def test_graphiql_runs_a_query_offline_with_the_key_from_its_field(
             headers=headers,
             json={"name": "Magasin Lyon Centre", "location": "69001 Lyon"},
         ).json()["store"]
-        httpx.post(
+        seller = httpx.post(
             f"{base}/api/integrations/stores/{store['id']}/sellers",
             headers=headers,
             json={"name": "Marie Martin", "email": "marie@example.com"},
-        ).raise_for_status()
+        ).json()["seller_id"]
 
         browser = offline_browser
         browser.get(f"{base}/graphql")
@@ -67,11 +85,7 @@ def test_graphiql_runs_a_query_offline_with_the_key_from_its_field(
         field.send_keys(key)
         wait(browser).until(lambda d: editor(d, HEADERS_EDITOR) == json.dumps(headers, indent=2))
         assert visible(browser, "credential-kind").text == "sent as X-API-Key"
-        browser.execute_script(
-            "document.querySelector('.graphiql-query-editor .CodeMirror')"
-            ".CodeMirror.setValue(arguments[0]);",
-            NESTED,
-        )
+        set_query(browser, NESTED)
         browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
         wait(browser).until(lambda d: "Marie Martin" in (editor(d, ".result-window") or ""))
         answer = json.loads(editor(browser, ".result-window"))
@@ -86,4 +100,29 @@ def test_graphiql_runs_a_query_offline_with_the_key_from_its_field(
             }
         }
         screenshot(browser, "graphiql-offline")
+
+        # A subscription runs there too, over the websocket, with the key from the field.
+        set_query(browser, "subscription Live { kpiUpdates { storeId caJournalier } }")
+        browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
+        wait(browser).until(lambda d: "Marie Martin" not in (editor(d, ".result-window") or "x"))
+        body = {
+            "store_id": store["id"],
+            "date": "2024-01-15",
+            "kpi_entries": [
+                {"seller_id": seller, "ca_journalier": 12.5, "nb_ventes": 1, "nb_articles": 1}
+            ],
+        }
+        for _ in range(10):  # until the subscription is in place, then once is enough
+            synced = httpx.post(f"{base}/api/integrations/kpi/sync", headers=headers, json=body)
+            assert synced.status_code == 200, synced.text
+            try:
+                wait_briefly(browser).until(
+                    lambda d: "12.50" in (editor(d, ".result-window") or "")
+                )
+                break
+            except TimeoutException:
+                continue
+        assert json.loads(editor(browser, ".result-window")) == {
+            "data": {"kpiUpdates": {"storeId": store["id"], "caJournalier": "12.50"}}
+        }
         assert policy_refusals(browser) == []
