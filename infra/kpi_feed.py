@@ -62,9 +62,11 @@ class KpiFeed:
                 self.subscribers[entry.gerant_id].discard(subscriber)
 
     async def _apply(self, change: dict[str, Any]) -> None:
-        if change["operationType"] not in WRITES:
+        if change["operationType"] not in WRITES or not self.subscribers:
             return
         document = change.get("fullDocument")
+        if document and document.get("gerant_id") not in self.subscribers:
+            return  # nobody here follows this tenant
         entry = (
             KpiEntry.model_validate(document)
             if document
