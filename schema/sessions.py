@@ -17,6 +17,9 @@ class SessionUser:
     name: str
     email: str
     role: Role
+    external_id: str | None = strawberry.field(
+        description="The person's id in the integrator's system."
+    )
 
 
 @strawberry.type
@@ -34,7 +37,11 @@ def login_result(result: sessions.LoginResult) -> LoginResult:
         token=result.token.token,
         expires_at=result.token.expires_at,
         user=SessionUser(
-            id=strawberry.ID(user.id), name=user.name, email=user.email, role=Role(user.role)
+            id=strawberry.ID(user.id),
+            name=user.name,
+            email=user.email,
+            role=Role(user.role),
+            external_id=user.external_id,
         ),
     )
 
@@ -51,6 +58,9 @@ class Viewer:
     name: str
     email: str
     role: Role
+    external_id: str | None = strawberry.field(
+        description="The person's id in the integrator's system."
+    )
     store: ViewerStore | None = strawberry.field(
         description="A manager's or seller's store; null for the gérant."
     )
@@ -63,6 +73,7 @@ def viewer_type(view: sessions.SessionView) -> Viewer:
         name=user.name,
         email=user.email,
         role=Role(user.role),
+        external_id=user.external_id,
         store=ViewerStore(id=strawberry.ID(store.id), name=store.name) if store else None,
     )
 

@@ -338,3 +338,8 @@ class TestSessionsFieldByField:
         assert errors_by_path(body) == {"store": (FORBIDDEN, STORES_READ)}
         staff = await as_role(client, w, "seller", USERS_WITH_STORE)
         assert errors_by_path(staff) == {"users": (FORBIDDEN, USERS_READ)}
+
+
+async def test_the_viewer_carries_the_external_id(client: httpx.AsyncClient, world: World) -> None:
+    body = await as_role(client, world, "manager", "{ viewer { role externalId } }")
+    assert body["data"]["viewer"] == {"role": "MANAGER", "externalId": "M-PAR"}
