@@ -398,6 +398,17 @@ GRAPH = """{
 }"""
 
 
+# The issue's page: stores, each with its managers, its sellers and a month's summary.
+MONTH = """{
+  stores {
+    id name
+    managers { edges { node { id name } } }
+    sellers { edges { node { id name } } }
+    kpiSummary(from: "2025-03-01", to: "2025-03-31", groupBy: MONTH) { key ca }
+  }
+}"""
+
+
 async def chain(stores: int) -> User:
     """A gérant with `stores` stores, each with a manager, two sellers and a month of KPIs."""
     gerant = await make_gerant()
@@ -442,4 +453,8 @@ class TestTheGraphsBudget:
                 assert [row["ca"] for row in store["bySeller"]] == ["325.50", "325.50"]
             assert len(seen) <= 6, seen
             counts[stores] = seen
+            # The README's figure: stores, managers, sellers, summaries; one each.
+            month, seen = await count(settings, partial(graphql, client, MONTH, key))
+            assert month.status == 200, month
+            assert len(seen) == 4, seen
         assert sorted(counts[2]) == sorted(counts[20])
