@@ -12,6 +12,7 @@ from pymongo.errors import PyMongoError
 
 from edge.authentication import Authenticate
 from edge.body_limit import BodyLimit
+from edge.database_budget import DatabaseBudget
 from edge.idempotency import Idempotency
 from edge.key_expiry import KeyExpiryWarning
 from edge.observability import Observability
@@ -129,7 +130,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_pages(app)
     install_error_handlers(app)
     app.openapi = lambda: integrations_openapi(app)  # type: ignore[method-assign]
-    # Added innermost first: authentication gives every request its context before anything
+    # Added innermost first: the database budget covers everything a request does (its
+    # authentication included), authentication gives every request its context before anything
     # else, metrics and audit see every answer (429s included), and rate limits are enforced
     # before any other work.
     app.add_middleware(KeyExpiryWarning, warning_days=settings.key_expiry_warning_days)
@@ -138,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RateLimitGuard)
     app.add_middleware(Observability)
     app.add_middleware(Authenticate)
+    app.add_middleware(DatabaseBudget, seconds=settings.db_timeout_seconds)
 
     @app.get("/healthz", tags=["health"], summary="The process is up")
     async def check_health() -> Health:
