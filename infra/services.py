@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from infra.audit_buffer import AuditBuffer
+from infra.cost_buckets import CostBuckets
 from infra.idempotency_store import IdempotencyStore
 from infra.key_directory import KeyDirectory
 from infra.key_usage import KeyUsageRecorder
@@ -22,3 +23,4 @@ class Services:
     audit: AuditBuffer
     login_throttle: LoginThrottle
     idempotency: IdempotencyStore
+    query_costs: CostBuckets

@@ -19,6 +19,7 @@ from resolvers import messages
 from schema.api_keys import ApiKeyMutation, ApiKeyQuery
 from schema.audit import AuditQuery, OperationRecorder
 from schema.context import get_context
+from schema.cost import QueryCost
 from schema.errors import ErrorMapping, log_unexpected
 from schema.invitations import InvitationMutation, InvitationQuery
 from schema.kpi import KpiMutation
@@ -77,6 +78,7 @@ schema = Schema(
     extensions=[
         ErrorMapping,
         OperationRecorder,
+        QueryCost,
         lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         # Integrations send the same few documents over and over: validate each once.
