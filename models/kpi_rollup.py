@@ -1,5 +1,5 @@
-"""KPI rollups: sums of the daily entries kept per store and day, store and month, tenant and
-day, and seller (in a store) and month, written in the same transaction as the entries.
+"""KPI rollups: sums of the daily entries kept per store and day, store and month, and seller
+(in a store) and month, written in the same transaction as the entries.
 
 Amounts are whole cents (exact, and summable everywhere as integers).
 """
@@ -14,7 +14,6 @@ from pymongo import ASCENDING, IndexModel
 class RollupKind(StrEnum):
     STORE_DAY = "store_day"  # period YYYY-MM-DD, with the day's reconciliation checksum
     STORE_MONTH = "store_month"  # period YYYY-MM
-    TENANT_DAY = "tenant_day"  # period YYYY-MM-DD, every store of the tenant
     SELLER_MONTH = "seller_month"  # period YYYY-MM, one seller's entries in one store
 
 

@@ -423,7 +423,8 @@ async def _apply(batch: Batch) -> KpiSyncCounts:
             session=session,
         )
         result = await KpiEntry.get_motor_collection().bulk_write(batch.upserts, session=session)
-        await KpiRollup.get_motor_collection().bulk_write(rollups, session=session)
+        if rollups:
+            await KpiRollup.get_motor_collection().bulk_write(rollups, session=session)
     counts = KpiSyncCounts(created=result.upserted_count, updated=result.matched_count)
     KPI_ENTRIES_WRITTEN.labels("created").inc(counts.created)
     KPI_ENTRIES_WRITTEN.labels("updated").inc(counts.updated)

@@ -2,8 +2,9 @@
 and rebuilding or checking them from the raw entries (`rpai rebuild-rollups`, `check-rollups`).
 
 Per store and day the rollup is recomputed from the day's entries (it carries the day's
-reconciliation checksum); the others (store and month, tenant and day, seller in a store and
-month) move by the difference between each entry's new and former figures.
+reconciliation checksum); the others (store and month, seller in a store and month) move by
+the difference between each entry's new and former figures. Nothing is kept per tenant: every
+store of a chain syncing the same day would write one document, and conflict.
 """
 
 from collections import defaultdict
@@ -32,7 +33,6 @@ def keys_of(store_id: str, seller_id: str, day: str) -> list[Key]:
     """The rollups (other than the store's day) an entry of this store, seller and day is in."""
     return [
         (RollupKind.STORE_MONTH, month_of(day), store_id, None),
-        (RollupKind.TENANT_DAY, day, None, None),
         (RollupKind.SELLER_MONTH, month_of(day), store_id, seller_id),
     ]
 
@@ -100,18 +100,23 @@ async def rollup_writes(
     """The rollup writes of a sync of `new` entries (by seller) for one store and day, from the
     entries as they stand before it: the store's day, and the sellers' former entries."""
     entries = KpiEntry.get_motor_collection()
-    former = {
-        document["seller_id"]: document
-        async for document in entries.find(
-            {"seller_id": {"$in": list(new)}, "date": day}, session=session
-        )
-    }
     same_day = {
         document["seller_id"]: document
         async for document in entries.find(
             {"gerant_id": gerant_id, "store_id": store_id, "date": day}, session=session
         )
     }
+    former = {seller_id: same_day[seller_id] for seller_id in new if seller_id in same_day}
+    elsewhere = set(new) - set(same_day)
+    if elsewhere:
+        # Sellers whose day may have been synced in a store they left. The tenant's day, read
+        # whole on its index: SecantusDB scans a leading $in as one range (all their days).
+        tenant_day = entries.find({"gerant_id": gerant_id, "date": day}, session=session)
+        former |= {
+            document["seller_id"]: document
+            async for document in tenant_day
+            if document["seller_id"] in elsewhere
+        }
     changes: dict[Key, Figures] = defaultdict(Figures)
     moved_from: set[str] = set()
     for seller_id, entry in new.items():
@@ -139,7 +144,7 @@ async def rollup_writes(
 
 
 def expected_for_store(entries: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Every rollup of one store but the tenant's days, computed from all its entries."""
+    """Every rollup of one store, computed from all its entries."""
     by_day: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     sums: dict[Key, Figures] = defaultdict(Figures)
     gerant_id = store_id = ""
@@ -162,13 +167,6 @@ def expected_for_store(entries: Iterable[Mapping[str, Any]]) -> dict[str, dict[s
     return expected
 
 
-STORE_KINDS = [
-    RollupKind.STORE_DAY.value,
-    RollupKind.STORE_MONTH.value,
-    RollupKind.SELLER_MONTH.value,
-]
-
-
 async def _store_entries(store_id: str) -> list[dict[str, Any]]:
     found = KpiEntry.get_motor_collection().find({"store_id": store_id})
     return [document async for document in found]
@@ -178,30 +176,6 @@ async def _stored(query: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The rollups matching `query`; one whose entries all moved away (all zero) counts as none."""
     found = KpiRollup.get_motor_collection().find({**query, "entries": {"$ne": 0}})
     return {document["_id"]: document async for document in found}
-
-
-async def _expected_tenant_days(gerant_id: str) -> dict[str, dict[str, Any]]:
-    """The tenant's day rollups, from the raw entries."""
-    pipeline: list[dict[str, Any]] = [
-        {"$match": {"gerant_id": gerant_id}},
-        {
-            "$project": {
-                "date": 1,
-                "ca_journalier": 1,
-                "nb_ventes": 1,
-                "nb_articles": 1,
-                "prospects": 1,
-            }
-        },
-    ]
-    by_day: dict[str, Figures] = defaultdict(Figures)
-    async for entry in KpiEntry.get_motor_collection().aggregate(pipeline):
-        by_day[entry["date"]] += Figures.of_entry(entry)
-    documents = (
-        rollup_document(gerant_id, (RollupKind.TENANT_DAY, day, None, None), figures)
-        for day, figures in by_day.items()
-    )
-    return {document["_id"]: document for document in documents}
 
 
 def _replace_all(
@@ -233,14 +207,11 @@ def _differences(
     ]
 
 
-async def _stores_and_tenants() -> tuple[list[str], list[str]]:
+async def _stores() -> list[str]:
     entries = KpiEntry.get_motor_collection()
     rollups = KpiRollup.get_motor_collection()
-    stores = set(await entries.distinct("store_id")) | set(
-        await rollups.distinct("store_id", {"kind": {"$in": STORE_KINDS}})
-    )
-    tenants = set(await entries.distinct("gerant_id")) | set(await rollups.distinct("gerant_id"))
-    return sorted(s for s in stores if s), sorted(tenants)
+    stores = set(await entries.distinct("store_id")) | set(await rollups.distinct("store_id"))
+    return sorted(s for s in stores if s)
 
 
 async def rebuild_rollups(*, progress: Callable[[str], None], restart: bool = False) -> int:
@@ -249,7 +220,7 @@ async def rebuild_rollups(*, progress: Callable[[str], None], restart: bool = Fa
     Idempotent (a rollup already right is left as it is) and resumable: the last store done
     is kept as a checkpoint, and a run cut short goes on after it (unless `restart`).
     """
-    stores, tenants = await _stores_and_tenants()
+    stores = await _stores()
     checkpoint = await Checkpoint.get(REBUILD)
     after = "" if restart or checkpoint is None else checkpoint.value
     rollups = KpiRollup.get_motor_collection()
@@ -257,35 +228,23 @@ async def rebuild_rollups(*, progress: Callable[[str], None], restart: bool = Fa
     todo = [store_id for store_id in stores if store_id > after]
     for n, store_id in enumerate(todo, 1):
         expected = expected_for_store(await _store_entries(store_id))
-        stored = await _stored({"store_id": store_id, "kind": {"$in": STORE_KINDS}})
+        stored = await _stored({"store_id": store_id})
         writes = _replace_all(expected, stored)
         if writes:
             await rollups.bulk_write(writes, ordered=False)
         written += len(writes)
         await Checkpoint(id=REBUILD, value=store_id).save()
         progress(f"store {n}/{len(todo)} {store_id}: {len(writes)} rollups written")
-    for n, gerant_id in enumerate(tenants, 1):
-        expected = await _expected_tenant_days(gerant_id)
-        stored = await _stored({"gerant_id": gerant_id, "kind": RollupKind.TENANT_DAY.value})
-        writes = _replace_all(expected, stored)
-        if writes:
-            await rollups.bulk_write(writes, ordered=False)
-        written += len(writes)
-        progress(f"tenant {n}/{len(tenants)} {gerant_id}: {len(writes)} day rollups written")
     await Checkpoint.find_one({"_id": REBUILD}).delete()
     return written
 
 
 async def check_rollups() -> list[Difference]:
     """Every rollup that differs from the sums of the raw entries (missing or extra included)."""
-    stores, tenants = await _stores_and_tenants()
+    stores = await _stores()
     differences: list[Difference] = []
     for store_id in stores:
         expected = expected_for_store(await _store_entries(store_id))
-        stored = await _stored({"store_id": store_id, "kind": {"$in": STORE_KINDS}})
-        differences += _differences(expected, stored)
-    for gerant_id in tenants:
-        expected = await _expected_tenant_days(gerant_id)
-        stored = await _stored({"gerant_id": gerant_id, "kind": RollupKind.TENANT_DAY.value})
+        stored = await _stored({"store_id": store_id})
         differences += _differences(expected, stored)
     return differences

@@ -1,8 +1,8 @@
 """KPI summaries: totals and ratios per group, against the previous period of the same length.
 
 Read from rollups, so the cost grows with stores and days (or sellers and months), not with
-entries: the tenant's days for the whole chain by period; the stores' months (and days at
-the edges of a period) by store or when the caller reads some stores; the sellers' months
+entries: the stores' days when grouped by day or week; the stores' months (and days at the
+edges of a period) otherwise; the sellers' months
 (and raw entries at the edges) by seller or for some sellers; raw entries only where a seller
 is read day by day.
 """
@@ -188,9 +188,6 @@ def summary_pieces(
     )
     whole = days_between(start.isoformat(), end.isoformat())
     if scope.sellers is None and group_by is not KpiGroupBy.SELLER:
-        if scope.stores is None and group_by is not KpiGroupBy.STORE:
-            stages = rollup_stages(actor, RollupKind.TENANT_DAY.value, whole, scope)
-            return [Piece(KpiRollup, stages, "period")]
         if by_day:
             return [
                 Piece(

@@ -103,7 +103,7 @@ async def test_a_failed_rollup_write_leaves_entries_and_rollups_intact(
     first = await rest(client, "POST", "/kpi/sync", key, batch(store.id, sellers[:2], 100.5, 3))
     assert first.status == 200
     entries_before, rollups_before = await stored(), await rollups()
-    assert len(rollups_before) == 1 + 1 + 1 + 2  # store day, store month, tenant day, 2 sellers
+    assert len(rollups_before) == 1 + 1 + 2  # store day, store month, 2 sellers
 
     failing_rollups = FailingRollups()
     monkeypatch.setattr(KpiRollup, "get_motor_collection", lambda: failing_rollups)
