@@ -20,6 +20,7 @@ from edge.paths import GRAPHQL_PATH
 from edge.rate_limits import RateLimitGuard
 from infra.audit_buffer import AuditBuffer
 from infra.background import periodically, running
+from infra.cost_buckets import CostBuckets
 from infra.idempotency_store import IdempotencyStore
 from infra.key_directory import KeyDirectory
 from infra.key_usage import KeyUsageRecorder
@@ -73,6 +74,9 @@ def build_services(settings: Settings) -> Services:
         audit=AuditBuffer(retention=timedelta(days=settings.audit_retention_days)),
         login_throttle=LoginThrottle(),
         idempotency=IdempotencyStore(ttl=timedelta(hours=settings.idempotency_ttl_hours)),
+        query_costs=CostBuckets(
+            capacity=settings.graphql_max_cost, restore_rate=settings.graphql_cost_restore_rate
+        ),
     )
 
 
@@ -130,17 +134,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_pages(app)
     install_error_handlers(app)
     app.openapi = lambda: integrations_openapi(app)  # type: ignore[method-assign]
-    # Added innermost first: the database budget covers everything a request does (its
-    # authentication included), authentication gives every request its context before anything
-    # else, metrics and audit see every answer (429s included), and rate limits are enforced
-    # before any other work.
+    # Added innermost first: authentication gives every request its context before anything
+    # else, metrics and audit see every answer (429s included), rate limits are enforced before
+    # any other work, and the database budget bounds what the request's operation does (the
+    # idempotency record is settled outside it: a request that ran out of time is retried).
     app.add_middleware(KeyExpiryWarning, warning_days=settings.key_expiry_warning_days)
+    app.add_middleware(DatabaseBudget, seconds=settings.db_timeout_seconds)
     app.add_middleware(Idempotency)
     app.add_middleware(BodyLimit)
     app.add_middleware(RateLimitGuard)
     app.add_middleware(Observability)
     app.add_middleware(Authenticate)
-    app.add_middleware(DatabaseBudget, seconds=settings.db_timeout_seconds)
 
     @app.get("/healthz", tags=["health"], summary="The process is up")
     async def check_health() -> Health:
