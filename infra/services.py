@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from infra.audit_buffer import AuditBuffer
+from infra.cost_buckets import CostBuckets
 from infra.idempotency_store import IdempotencyStore
 from infra.key_directory import KeyDirectory
 from infra.key_usage import KeyUsageRecorder
@@ -26,3 +27,4 @@ class Services:
     idempotency: IdempotencyStore
     kpi_feed: KpiFeed
     persisted_queries: PersistedQueries
+    query_costs: CostBuckets

@@ -7,6 +7,8 @@ from models.audit_record import AuditRecord
 from models.idempotency_record import IdempotencyRecord
 from models.invitation import Invitation, InvitationStatus
 from models.kpi_entry import KpiEntry
+from models.kpi_rollup import KpiRollup, RollupKind
+from models.maintenance import Checkpoint
 from models.rate_limit_counter import RateLimitCounter
 from models.store import Store
 from models.user import Role, User, UserStatus
@@ -16,6 +18,8 @@ DOCUMENT_MODELS: list[type[Document]] = [
     Store,
     ApiKey,
     KpiEntry,
+    KpiRollup,
+    Checkpoint,
     AuditRecord,
     RateLimitCounter,
     IdempotencyRecord,
@@ -26,12 +30,15 @@ __all__ = [
     "DOCUMENT_MODELS",
     "ApiKey",
     "AuditRecord",
+    "Checkpoint",
     "IdempotencyRecord",
     "Invitation",
     "InvitationStatus",
     "KpiEntry",
+    "KpiRollup",
     "RateLimitCounter",
     "Role",
+    "RollupKind",
     "Store",
     "User",
     "UserStatus",

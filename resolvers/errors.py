@@ -83,6 +83,12 @@ class TooManyRequests(AppError):
         self.retry_after = retry_after
 
 
+class Throttled(TooManyRequests):
+    """A GraphQL query over the maximum cost, or over what its caller has left."""
+
+    code = "THROTTLED"
+
+
 class ServiceUnavailable(AppError):
     status = 503
     code = "SERVICE_UNAVAILABLE"

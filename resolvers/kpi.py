@@ -24,7 +24,7 @@ from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, PyMongoError
 
 from infra.metrics import KPI_ENTRIES_WRITTEN
-from models import KpiEntry, Role, Store, User, transactions
+from models import KpiEntry, KpiRollup, Role, Store, User, transactions
 from models.clock import UtcDateTime, utcnow
 from models.ids import new_id
 from models.user import NOT_DELETED
@@ -32,6 +32,7 @@ from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import AppError, BadRequest, ServiceUnavailable, as_app_error
 from resolvers.inputs import ExternalId, Identifier, Input
+from resolvers.kpi_rollups import rollup_writes
 from resolvers.permissions import Permission
 from resolvers.stores import get_active_store, get_store_by_external_id, require_active
 
@@ -369,6 +370,17 @@ def _upsert(
     )
 
 
+def _figures(seller_id: str, entry: KpiEntryData) -> dict[str, Any]:
+    """An entry's figures as the rollups read them."""
+    return {
+        "seller_id": seller_id,
+        "ca_journalier": entry.ca_journalier,
+        "nb_ventes": entry.nb_ventes,
+        "nb_articles": entry.nb_articles,
+        "prospects": entry.prospects,
+    }
+
+
 def _write_failed(exc: PyMongoError) -> AppError:
     """A permanent write error is the request's (400); conflicts with other syncs that outlast
     every retry are transient, and not the caller's fault (503, to retry)."""
@@ -389,22 +401,42 @@ def _lost_a_race(exc: PyMongoError) -> bool:
     return False
 
 
-async def _apply(operations: list[UpdateOne]) -> KpiSyncCounts:
-    """Every upsert in one transaction: if any fails, none of them is applied."""
+@dataclass(frozen=True)
+class Batch:
+    """A sync's writes: the entries' upserts, and the new figures of each seller's entry."""
+
+    gerant_id: str
+    store_id: str
+    day: str
+    upserts: list[UpdateOne]
+    new: dict[str, dict[str, Any]]
+
+
+async def _apply(batch: Batch) -> KpiSyncCounts:
+    """Every upsert and the rollups they change in one transaction: all applied, or none."""
     async with transactions.transaction(KpiEntry) as session:
-        result = await KpiEntry.get_motor_collection().bulk_write(operations, session=session)
+        rollups = await rollup_writes(
+            gerant_id=batch.gerant_id,
+            store_id=batch.store_id,
+            day=batch.day,
+            new=batch.new,
+            session=session,
+        )
+        result = await KpiEntry.get_motor_collection().bulk_write(batch.upserts, session=session)
+        if rollups:
+            await KpiRollup.get_motor_collection().bulk_write(rollups, session=session)
     counts = KpiSyncCounts(created=result.upserted_count, updated=result.matched_count)
     KPI_ENTRIES_WRITTEN.labels("created").inc(counts.created)
     KPI_ENTRIES_WRITTEN.labels("updated").inc(counts.updated)
     return counts
 
 
-async def _upsert_all(operations: list[UpdateOne]) -> KpiSyncCounts:
+async def _upsert_all(batch: Batch) -> KpiSyncCounts:
     """The batch, retried whole after a short random pause while concurrent syncs conflict."""
     attempt = 1
     while True:
         try:
-            return await _apply(operations)
+            return await _apply(batch)
         except PyMongoError as exc:
             if as_app_error(exc) is not None:
                 raise
@@ -428,9 +460,18 @@ async def sync_kpis(*, actor: Actor, data: KpiSync) -> KpiSyncCounts:
     store = await _store_of(actor, data)
     seller_ids = await _seller_ids(actor, store, data.kpi_entries)
     now = utcnow()
+    pairs = list(zip(seller_ids, data.kpi_entries, strict=True))
     return await _upsert_all(
-        [
-            _upsert(actor=actor, store=store, data=data, seller_id=seller_id, entry=entry, now=now)
-            for seller_id, entry in zip(seller_ids, data.kpi_entries, strict=True)
-        ]
+        Batch(
+            gerant_id=actor.gerant_id,
+            store_id=store.id,
+            day=data.date,
+            upserts=[
+                _upsert(
+                    actor=actor, store=store, data=data, seller_id=seller_id, entry=entry, now=now
+                )
+                for seller_id, entry in pairs
+            ],
+            new={seller_id: _figures(seller_id, entry) for seller_id, entry in pairs},
+        )
     )

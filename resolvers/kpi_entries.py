@@ -4,7 +4,7 @@ from typing import Any
 
 from models import KpiEntry
 from resolvers.actor import Actor
-from resolvers.kpi_queries import KpiFilter, aggregate, matching, readable_entries
+from resolvers.kpi_queries import KpiFilter, aggregate, entry_stages, reading_scope
 from resolvers.pages import Page, check_page_size, decode_cursor, page_of
 from resolvers.permissions import Permission
 
@@ -19,18 +19,26 @@ def entries_pipeline(
     actor: Actor, kpi_filter: KpiFilter, first: int, after: str | None
 ) -> list[dict[str, Any]]:
     """The page of `first` entries after the cursor (plus one, to tell if more follow)."""
-    conditions = readable_entries(actor, kpi_filter)
+    scope = reading_scope(actor, kpi_filter)
     start = kpi_filter.from_
+    following: list[dict[str, Any]] = []
     if after is not None:
         day, store_id, seller_id = decode_cursor(after, len(ENTRY_ORDER))
         start = max(start, day)
-        conditions["$or"] = [
-            {"date": {"$gt": day}},
-            {"date": day, "store_id": {"$gt": store_id}},
-            {"date": day, "store_id": store_id, "seller_id": {"$gt": seller_id}},
+        following = [
+            {
+                "$match": {
+                    "$or": [
+                        {"date": {"$gt": day}},
+                        {"date": day, "store_id": {"$gt": store_id}},
+                        {"date": day, "store_id": store_id, "seller_id": {"$gt": seller_id}},
+                    ]
+                }
+            }
         ]
     return [
-        *matching(actor, start, kpi_filter.to, conditions),
+        *entry_stages(actor, start, kpi_filter.to, scope),
+        *following,
         {"$sort": dict.fromkeys(ENTRY_ORDER, 1)},
         {"$limit": first + 1},
     ]
@@ -42,5 +50,5 @@ async def kpi_entries(
     """Entries in (date, store, seller) order, `first` at a time (one seller per day is unique)."""
     actor.require(Permission.KPI_READ)
     check_page_size(first)
-    found = await aggregate(entries_pipeline(actor, kpi_filter, first, after))
+    found = await aggregate(KpiEntry, entries_pipeline(actor, kpi_filter, first, after))
     return page_of([KpiEntry.model_validate(document) for document in found], first, sort_key)

@@ -1,19 +1,18 @@
-"""What the KPI reads share: the period and filter, the caller's scope, sums and names."""
+"""What the KPI reads share: the period and filter, the caller's scope, where each read starts,
+and the names of stores and sellers."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Self
 
-from bson import Decimal128
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
-from models import KpiEntry, Store, User
+from models import KpiEntry, KpiRollup, Store, User
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import Forbidden
 from resolvers.inputs import Identifier, Input
-from resolvers.kpi import CENT, KpiDate
+from resolvers.kpi import KpiDate
 
 MAX_DAYS = 366
 # The previous period and the day after the period must be dates too.
@@ -23,12 +22,6 @@ MAX_IDS = 100
 # Without an explicit batch size the server stops the first reply at 101 documents and the
 # driver needs a getMore round trip; every result of these reads fits in one reply.
 BATCH_SIZE = 10_000
-SUMMED = {
-    "ca": "$ca_journalier",
-    "nb_ventes": "$nb_ventes",
-    "nb_articles": "$nb_articles",
-    "prospects": "$prospects",
-}
 
 
 def _distinct(ids: list[str]) -> list[str]:
@@ -77,60 +70,98 @@ class Named(BaseModel):
     name: str
 
 
-def readable_entries(actor: Actor, kpi_filter: KpiFilter) -> dict[str, Any]:
-    """Conditions narrowing the tenant's entries to the filter and the caller's stores.
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures a read covers: None means every store (or seller) of the tenant."""
 
-    A store named by the filter but outside the caller's scope is a 403; without `store_ids`
-    the entries are those of every store the caller may read. A seller reads only his own
-    entries: naming any other seller is a 403. Nothing excludes deactivated stores or deleted
-    sellers: their history stays readable.
-    """
-    conditions: dict[str, Any] = {}
+    stores: list[str] | None
+    sellers: list[str] | None
+
+
+def reading_scope(actor: Actor, kpi_filter: KpiFilter) -> Scope:
+    """The filter narrowed to the caller: a store named outside his scope is a 403, and without
+    `store_ids` he reads every store he may. A seller reads only his own figures: naming any
+    other seller is a 403. Deactivated stores and deleted sellers keep their history."""
     if kpi_filter.store_ids is not None:
         for store_id in kpi_filter.store_ids:
             actor.require_store(store_id)
-        conditions["store_id"] = {"$in": kpi_filter.store_ids}
-    elif actor.store_ids is not None:
-        conditions["store_id"] = {"$in": sorted(actor.store_ids)}
+        stores: list[str] | None = kpi_filter.store_ids
+    else:
+        stores = None if actor.store_ids is None else sorted(actor.store_ids)
     if actor.own_seller_id is not None:
         if kpi_filter.seller_ids not in (None, [actor.own_seller_id]):
             raise Forbidden(messages.SELLER_OWN_KPIS_ONLY)
-        conditions["seller_id"] = actor.own_seller_id
-    elif kpi_filter.seller_ids is not None:
-        conditions["seller_id"] = {"$in": kpi_filter.seller_ids}
-    return conditions
+        return Scope(stores=stores, sellers=[actor.own_seller_id])
+    return Scope(stores=stores, sellers=kpi_filter.seller_ids)
 
 
 def days_between(start: str, end: str) -> dict[str, str]:
     """From `start` to `end` inclusive, written as [start, the day after end).
 
     SecantusDB's index scans drop the keys equal to a `$lte` bound on a field that is not the
-    last of the index (`date` in tenant_date_store_seller); an exclusive bound reads them all.
+    last of the index; an exclusive bound reads them all.
     """
     after_end = date.fromisoformat(end) + timedelta(days=1)
     return {"$gte": start, "$lt": after_end.isoformat()}
 
 
-def matching(
-    actor: Actor, start: str, end: str, conditions: dict[str, Any]
+def narrowed(
+    first: dict[str, Any], field: str, ids: list[str] | None, rest: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """The tenant's entries from `start` to `end` meeting `conditions`, as $match stages.
+    """$match stages: `first`, narrowed to `ids` of `field` in the first, index-backed stage
+    where one index holds them all; `rest` follows.
 
-    The tenant and dates stand alone in the first stage: SecantusDB's planner scans the whole
-    collection as soon as an `$in` joins them, but uses the index for this stage alone.
-    MongoDB merges adjacent $match stages, so the split costs nothing there.
+    One id joins the first stage as an equality. Several join it only without a range: the
+    SecantusDB planner scans the whole collection for an `$in` beside a range on the same
+    index, so the range then moves to the next stage (MongoDB merges adjacent $match stages).
     """
-    stages: list[dict[str, Any]] = [
-        {"$match": {"gerant_id": actor.gerant_id, "date": days_between(start, end)}}
+    if ids is None:
+        return [{"$match": first}, *([{"$match": rest}] if rest else [])]
+    if len(ids) == 1:
+        return [{"$match": {**first, field: ids[0]}}, *([{"$match": rest}] if rest else [])]
+    ranged = {name: value for name, value in first.items() if isinstance(value, dict)}
+    exact = {name: value for name, value in first.items() if name not in ranged}
+    return [{"$match": {**exact, field: {"$in": ids}}}, {"$match": {**ranged, **rest}}]
+
+
+def entry_stages(actor: Actor, start: str, end: str, scope: Scope) -> list[dict[str, Any]]:
+    """The tenant's raw entries from `start` to `end` within `scope`, as $match stages: by
+    seller first when sellers are named (their index), else by store when one is, else by
+    tenant and dates."""
+    dates = days_between(start, end)
+    stores: dict[str, Any] = {"store_id": {"$in": scope.stores}} if scope.stores is not None else {}
+    if scope.sellers is not None:
+        tenant: dict[str, Any] = {"gerant_id": actor.gerant_id, **stores}
+        return narrowed({"date": dates}, "seller_id", scope.sellers, tenant)
+    if scope.stores is not None and len(scope.stores) == 1:
+        first: dict[str, Any] = {"gerant_id": actor.gerant_id, "date": dates}
+        return narrowed(first, "store_id", scope.stores, {})
+    return [
+        {"$match": {"gerant_id": actor.gerant_id, "date": dates}},
+        *([{"$match": stores}] if stores else []),
     ]
-    if conditions:
-        stages.append({"$match": conditions})
-    return stages
 
 
-async def aggregate(pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every result of `pipeline` on the KPI entries, in one round trip."""
-    cursor = KpiEntry.get_motor_collection().aggregate(pipeline, batchSize=BATCH_SIZE)
+def rollup_stages(
+    actor: Actor,
+    kind: str,
+    periods: dict[str, str],
+    scope: Scope,
+) -> list[dict[str, Any]]:
+    """The tenant's rollups of `kind` over `periods` within `scope`, as $match stages, led by
+    the most selective index: sellers, else stores, else the tenant's periods."""
+    first: dict[str, Any] = {"gerant_id": actor.gerant_id, "kind": kind, "period": periods}
+    stores: dict[str, Any] = {"store_id": {"$in": scope.stores}} if scope.stores is not None else {}
+    if scope.sellers is not None:
+        return narrowed(first, "seller_id", scope.sellers, stores)
+    return narrowed(first, "store_id", scope.stores, {})
+
+
+async def aggregate(
+    collection: type[KpiEntry] | type[KpiRollup], pipeline: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Every result of `pipeline`, in one round trip."""
+    cursor = collection.get_motor_collection().aggregate(pipeline, batchSize=BATCH_SIZE)
     found: list[dict[str, Any]] = await cursor.to_list(None)
     return found
 
@@ -154,32 +185,3 @@ async def sellers_named(*, actor: Actor, ids: list[str]) -> list[Named | None]:
     """The sellers of entries already read, deleted ones included, in the order of `ids`."""
     found = await named(User, actor, ids)
     return [found.get(seller_id) for seller_id in ids]
-
-
-@dataclass(frozen=True)
-class KpiTotals:
-    """Exact sums over a group of entries."""
-
-    ca: Decimal = Decimal(0)
-    nb_ventes: int = 0
-    nb_articles: int = 0
-    prospects: int = 0
-
-
-def decimal_sum(value: Decimal128 | int) -> Decimal:
-    """A sum read back: Decimal128, or the integer 0 when no amount was added."""
-    return value.to_decimal() if isinstance(value, Decimal128) else Decimal(value)
-
-
-def totals_of(group: dict[str, Any], prefix: str = "") -> KpiTotals:
-    return KpiTotals(
-        ca=decimal_sum(group[prefix + "ca"]),
-        nb_ventes=group[prefix + "nb_ventes"],
-        nb_articles=group[prefix + "nb_articles"],
-        prospects=group[prefix + "prospects"],
-    )
-
-
-def money_text(amount: Decimal) -> str:
-    """An amount as the API writes it: to the cent (half-up), always two decimals: `1250.50`."""
-    return f"{amount.quantize(CENT, rounding=ROUND_HALF_UP):f}"

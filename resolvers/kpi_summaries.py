@@ -1,4 +1,11 @@
-"""KPI summaries: totals and ratios per group, against the previous period of the same length."""
+"""KPI summaries: totals and ratios per group, against the previous period of the same length.
+
+Read from rollups, so the cost grows with stores and days (or sellers and months), not with
+entries: the stores' days when grouped by day or week; the stores' months (and days at the
+edges of a period) otherwise; the sellers' months
+(and raw entries at the edges) by seller or for some sellers; raw entries only where a seller
+is read day by day.
+"""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -6,25 +13,24 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Any
 
-from models import Store, User
+from models import KpiEntry, KpiRollup, RollupKind, Store, User
 from resolvers import messages
 from resolvers.actor import Actor
-from resolvers.kpi import CENT
+from resolvers.kpi_figures import CENT, Figures, to_cents
 from resolvers.kpi_queries import (
-    SUMMED,
     KpiFilter,
-    KpiTotals,
+    Scope,
     aggregate,
-    matching,
+    days_between,
+    entry_stages,
     named,
-    readable_entries,
-    totals_of,
+    reading_scope,
+    rollup_stages,
 )
 from resolvers.permissions import Permission
 
 RATIO = Decimal("0.0001")
 TOTAL_KEY = "total"
-PREVIOUS = "previous_"
 
 
 class KpiGroupBy(Enum):
@@ -37,6 +43,17 @@ class KpiGroupBy(Enum):
 
 
 BUCKET_FORMATS = {KpiGroupBy.DAY: "%Y-%m-%d", KpiGroupBy.WEEK: "%G-W%V", KpiGroupBy.MONTH: "%Y-%m"}
+ROLLUP_SUMS = {
+    name: {"$sum": f"${name}"}
+    for name in ("ca_cents", "nb_ventes", "nb_articles", "prospects", "entries")
+}
+ENTRY_SUMS = {
+    "ca": {"$sum": "$ca_journalier"},
+    "nb_ventes": {"$sum": "$nb_ventes"},
+    "nb_articles": {"$sum": "$nb_articles"},
+    "prospects": {"$sum": "$prospects"},
+    "entries": {"$sum": 1},
+}
 
 
 @dataclass(frozen=True)
@@ -85,7 +102,7 @@ def _rounded(value: Decimal | None, step: Decimal) -> Decimal | None:
     return None if value is None else value.quantize(step, rounding=ROUND_HALF_UP)
 
 
-def _exact(totals: KpiTotals) -> dict[str, Decimal | None]:
+def _exact(totals: Figures) -> dict[str, Decimal | None]:
     """Every metric at full precision, named like KpiMetrics' fields."""
     return {
         "ca": totals.ca,
@@ -99,7 +116,7 @@ def _exact(totals: KpiTotals) -> dict[str, Decimal | None]:
     }
 
 
-def _metrics(totals: KpiTotals) -> KpiMetrics:
+def _metrics(totals: Figures) -> KpiMetrics:
     exact = _exact(totals)
     return KpiMetrics(
         ca=totals.ca.quantize(CENT, rounding=ROUND_HALF_UP),
@@ -119,44 +136,177 @@ def _relative(now: Decimal | None, before: Decimal | None) -> Decimal | None:
     return _rounded((now - before) / before, RATIO)
 
 
-def _change(current: KpiTotals, previous: KpiTotals) -> KpiChange:
+def _change(current: Figures, previous: Figures) -> KpiChange:
     """Computed on the exact values, so that rounding for display neither hides nor makes one."""
     now, before = _exact(current), _exact(previous)
     return KpiChange(**{name: _relative(now[name], before[name]) for name in now})
 
 
-def _group_key(group_by: KpiGroupBy, is_previous: dict[str, Any], days: int) -> Any:
-    """The expression an entry is grouped on; previous-period entries fall into the bucket of
-    the day one period later, so that each row compares like with like."""
-    if group_by is KpiGroupBy.SELLER:
-        return "$seller_id"
-    if group_by is KpiGroupBy.STORE:
-        return "$store_id"
+@dataclass(frozen=True)
+class Piece:
+    """One read of a summary: documents of one collection, days (their `day_field`) or months."""
+
+    collection: type[KpiEntry] | type[KpiRollup]
+    stages: list[dict[str, Any]]
+    day_field: str | None  # None: the documents are months (`period` YYYY-MM)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _split(start: date, end: date) -> tuple[list[str], list[tuple[str, str]]]:
+    """The whole months within [start, end] (YYYY-MM), and the day ranges left at its edges."""
+    first = start if start.day == 1 else _next_month(start)
+    months: list[str] = []
+    month = first
+    while _next_month(month) - timedelta(days=1) <= end:
+        months.append(month.strftime("%Y-%m"))
+        month = _next_month(month)
+    if not months:
+        return [], [(start.isoformat(), end.isoformat())]
+    edges = []
+    if start < first:
+        edges.append((start.isoformat(), (first - timedelta(days=1)).isoformat()))
+    if month <= end:
+        edges.append((month.isoformat(), end.isoformat()))
+    return months, edges
+
+
+def _months(months: list[str]) -> dict[str, str]:
+    after = _next_month(date.fromisoformat(f"{months[-1]}-01"))
+    return {"$gte": months[0], "$lt": after.strftime("%Y-%m")}
+
+
+def summary_pieces(
+    actor: Actor, scope: Scope, group_by: KpiGroupBy, start: date, end: date, shifted: bool
+) -> list[Piece]:
+    """The reads that sum `scope` from `start` to `end` for `group_by`; `shifted` (the previous
+    period) needs days, for its days move into the current period's buckets."""
+    by_day = group_by in (KpiGroupBy.DAY, KpiGroupBy.WEEK) or (
+        group_by is KpiGroupBy.MONTH and shifted
+    )
+    whole = days_between(start.isoformat(), end.isoformat())
+    if scope.sellers is None and group_by is not KpiGroupBy.SELLER:
+        if by_day:
+            return [
+                Piece(
+                    KpiRollup,
+                    rollup_stages(actor, RollupKind.STORE_DAY.value, whole, scope),
+                    "period",
+                )
+            ]
+        months, edges = _split(start, end)
+        month_kind, edge = RollupKind.STORE_MONTH.value, RollupKind.STORE_DAY.value
+        pieces = [
+            Piece(KpiRollup, rollup_stages(actor, edge, days_between(a, b), scope), "period")
+            for a, b in edges
+        ]
+    else:
+        if by_day:
+            return [
+                Piece(KpiEntry, entry_stages(actor, whole["$gte"], end.isoformat(), scope), "date")
+            ]
+        months, edges = _split(start, end)
+        month_kind = RollupKind.SELLER_MONTH.value
+        pieces = [Piece(KpiEntry, entry_stages(actor, a, b, scope), "date") for a, b in edges]
+    if months:
+        pieces.append(
+            Piece(KpiRollup, rollup_stages(actor, month_kind, _months(months), scope), None)
+        )
+    return pieces
+
+
+def _bucket(group_by: KpiGroupBy, piece: Piece, shift: int) -> Any:
+    """What a document of `piece` is grouped on; the previous period's days move `shift` days
+    later, into the bucket of the day one period later, so each row compares like with like."""
     if group_by is KpiGroupBy.TOTAL:
         return TOTAL_KEY
-    day = {"$dateFromString": {"dateString": "$date", "format": "%Y-%m-%d"}}
-    shifted = {"$dateAdd": {"startDate": day, "unit": "day", "amount": days}}
-    aligned = {"$cond": [is_previous, shifted, day]}
-    return {"$dateToString": {"date": aligned, "format": BUCKET_FORMATS[group_by]}}
+    if group_by is KpiGroupBy.STORE:
+        return "$store_id"
+    if group_by is KpiGroupBy.SELLER:
+        return "$seller_id"
+    if piece.day_field is None:
+        return "$period"  # months grouped by month
+    day: Any = {"$dateFromString": {"dateString": f"${piece.day_field}", "format": "%Y-%m-%d"}}
+    if shift:
+        day = {"$dateAdd": {"startDate": day, "unit": "day", "amount": shift}}
+    return {"$dateToString": {"date": day, "format": BUCKET_FORMATS[group_by]}}
 
 
-def summary_pipeline(
-    actor: Actor, kpi_filter: KpiFilter, group_by: KpiGroupBy
-) -> list[dict[str, Any]]:
-    """One $group over the period and the one of the same length before it, by `group_by`."""
-    start = date.fromisoformat(kpi_filter.from_)
-    previous_start = (start - timedelta(days=kpi_filter.days)).isoformat()
-    is_previous = {"$lt": ["$date", kpi_filter.from_]}
-    sums: dict[str, Any] = {}
-    for name, field in SUMMED.items():
-        sums[name] = {"$sum": {"$cond": [is_previous, 0, field]}}
-        sums[PREVIOUS + name] = {"$sum": {"$cond": [is_previous, field, 0]}}
-    group_key = _group_key(group_by, is_previous, kpi_filter.days)
+def _figures(piece: Piece, group: dict[str, Any]) -> Figures:
+    if piece.collection is KpiRollup:
+        return Figures.of_sums(group)
+    amount = group["ca"]
+    return Figures(
+        ca_cents=to_cents(amount) if not isinstance(amount, int) else amount * 100,
+        nb_ventes=group["nb_ventes"],
+        nb_articles=group["nb_articles"],
+        prospects=group["prospects"],
+        entries=group["entries"],
+    )
+
+
+async def _sums(
+    actor: Actor,
+    scope: Scope,
+    group_by: KpiGroupBy,
+    period: tuple[date, date],
+    shift: int,
+    owner: str | None = None,
+) -> dict[str, dict[str, Figures]]:
+    """The figures of each group, summed over every read of the period; by `owner` (the
+    documents' `store_id` or `seller_id`) when given, else all under ""."""
+    totals: dict[str, dict[str, Figures]] = {}
+    start, end = period
+    for piece in summary_pieces(actor, scope, group_by, start, end, shifted=shift != 0):
+        sums = ENTRY_SUMS if piece.collection is KpiEntry else ROLLUP_SUMS
+        bucket = _bucket(group_by, piece, shift)
+        group_id = bucket if owner is None else {"of": f"${owner}", "key": bucket}
+        for found in await aggregate(
+            piece.collection, [*piece.stages, {"$group": {"_id": group_id, **sums}}]
+        ):
+            of, key = (
+                ("", found["_id"]) if owner is None else (found["_id"]["of"], found["_id"]["key"])
+            )
+            rows = totals.setdefault(str(of), {})
+            rows[str(key)] = rows.get(str(key), Figures()) + _figures(piece, found)
+    return totals
+
+
+def _periods(kpi_filter: KpiFilter) -> tuple[tuple[date, date], tuple[date, date]]:
+    """The filter's period, and the one of the same length just before it."""
+    start, end = date.fromisoformat(kpi_filter.from_), date.fromisoformat(kpi_filter.to)
+    before = start - timedelta(days=kpi_filter.days)
+    return (start, end), (before, start - timedelta(days=1))
+
+
+def _rows(
+    group_by: KpiGroupBy,
+    current: dict[str, Figures],
+    previous: dict[str, Figures],
+    labels: dict[str, str],
+) -> list[KpiSummaryRow]:
     return [
-        *matching(actor, previous_start, kpi_filter.to, readable_entries(actor, kpi_filter)),
-        {"$group": {"_id": group_key, **sums}},
-        {"$sort": {"_id": 1}},
+        KpiSummaryRow(
+            key=key,
+            label=labels[key],
+            current=_metrics(current.get(key, Figures())),
+            previous=_metrics(previous.get(key, Figures())),
+            change=_change(current.get(key, Figures()), previous.get(key, Figures())),
+        )
+        for key in _keys(group_by, current, previous)
     ]
+
+
+def _keys(
+    group_by: KpiGroupBy, current: dict[str, Figures], previous: dict[str, Figures]
+) -> list[str]:
+    """A row for each group with entries in either period; TOTAL always has its one row."""
+    keys = sorted(set(current) | set(previous))
+    if group_by is KpiGroupBy.TOTAL and not keys:
+        keys = [TOTAL_KEY]
+    return keys
 
 
 def _period_label(group_by: KpiGroupBy, key: str) -> str:
@@ -196,21 +346,12 @@ async def kpi_summary(
     with entries in either period has a row; TOTAL always has its one row.
     """
     actor.require(Permission.KPI_READ)
-    groups = await aggregate(summary_pipeline(actor, kpi_filter, group_by))
-    sums = {group["_id"]: (totals_of(group), totals_of(group, PREVIOUS)) for group in groups}
-    if group_by is KpiGroupBy.TOTAL and not sums:
-        sums[TOTAL_KEY] = (KpiTotals(), KpiTotals())
-    labels = await _labels(actor, group_by, list(sums))
-    return [
-        KpiSummaryRow(
-            key=key,
-            label=labels[key],
-            current=_metrics(current),
-            previous=_metrics(previous),
-            change=_change(current, previous),
-        )
-        for key, (current, previous) in sums.items()
-    ]
+    scope = reading_scope(actor, kpi_filter)
+    now, before = _periods(kpi_filter)
+    current = (await _sums(actor, scope, group_by, now, 0)).get("", {})
+    previous = (await _sums(actor, scope, group_by, before, kpi_filter.days)).get("", {})
+    labels = await _labels(actor, group_by, _keys(group_by, current, previous))
+    return _rows(group_by, current, previous, labels)
 
 
 async def _summaries_by(
@@ -222,34 +363,16 @@ async def _summaries_by(
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    narrowed = kpi_filter.model_copy(update={field: wanted})
-    pipeline = summary_pipeline(actor, narrowed, group_by)
-    parent = "$store_id" if field == "store_ids" else "$seller_id"
-    for stage in pipeline:
-        if "$group" in stage:
-            stage["$group"]["_id"] = {"of": parent, "key": stage["$group"]["_id"]}
-    groups = await aggregate(pipeline)
-    sums: dict[str, dict[str, tuple[KpiTotals, KpiTotals]]] = {owner: {} for owner in wanted}
-    for group in groups:
-        owner, key = group["_id"]["of"], group["_id"]["key"]
-        sums[owner][key] = (totals_of(group), totals_of(group, PREVIOUS))
-    if group_by is KpiGroupBy.TOTAL:
-        for rows in sums.values():
-            rows.setdefault(TOTAL_KEY, (KpiTotals(), KpiTotals()))
-    labels = await _labels(actor, group_by, sorted({key for rows in sums.values() for key in rows}))
-    return {
-        owner: [
-            KpiSummaryRow(
-                key=key,
-                label=labels[key],
-                current=_metrics(current),
-                previous=_metrics(previous),
-                change=_change(current, previous),
-            )
-            for key, (current, previous) in sorted(rows.items())
-        ]
-        for owner, rows in sums.items()
-    }
+    scope = reading_scope(actor, kpi_filter.model_copy(update={field: wanted}))
+    owner = "store_id" if field == "store_ids" else "seller_id"
+    now, before = _periods(kpi_filter)
+    current = await _sums(actor, scope, group_by, now, 0, owner)
+    previous = await _sums(actor, scope, group_by, before, kpi_filter.days, owner)
+    keys = {of: _keys(group_by, current.get(of, {}), previous.get(of, {})) for of in wanted}
+    labels = await _labels(
+        actor, group_by, sorted({key for found in keys.values() for key in found})
+    )
+    return {of: _rows(group_by, current.get(of, {}), previous.get(of, {}), labels) for of in wanted}
 
 
 async def store_summaries(

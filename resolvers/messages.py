@@ -119,6 +119,11 @@ IDEMPOTENCY_KEY_IN_PROGRESS = (
 )
 
 INVALID_CURSOR = "after: invalid cursor"
+QUERY_TOO_COSTLY = (
+    "Query cost {cost} is over the maximum of {maximum}: ask for fewer items (smaller `first`, "
+    "shorter periods) or split the query"
+)
+QUERY_THROTTLED = "Query cost {cost} is over what is left for this caller: retry in {seconds} s"
 TIME_OUT_OF_RANGE = "Times must be between {earliest} and {latest}"
 PAGE_SIZE_RANGE = "first: must be between 1 and {maximum}"
 RATE_LIMITED = "Rate limit exceeded: {limit} requests per minute for this API key. Retry later"

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from resolvers import kpi_queries, kpi_reconciliation, messages
+from resolvers.kpi_figures import money_text
 from resolvers.permissions import Permission
 from rest_compat.auth import CurrentActor
 from rest_compat.responses import AUTH_ERRORS, Responses, error, forbidden, success
@@ -78,7 +79,7 @@ def kpi_day_out(day: kpi_reconciliation.KpiDay) -> KpiDay:
     return KpiDay(
         date=day.date,
         entries=day.entries,
-        ca_total=kpi_queries.money_text(day.ca_total),
+        ca_total=money_text(day.ca_total),
         nb_ventes=day.nb_ventes,
         nb_articles=day.nb_articles,
         prospects=day.prospects,

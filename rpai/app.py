@@ -12,6 +12,7 @@ from pymongo.errors import PyMongoError
 
 from edge.authentication import Authenticate
 from edge.body_limit import BodyLimit
+from edge.database_budget import DatabaseBudget
 from edge.idempotency import Idempotency
 from edge.key_expiry import KeyExpiryWarning
 from edge.observability import Observability
@@ -19,6 +20,7 @@ from edge.paths import GRAPHQL_PATH
 from edge.rate_limits import RateLimitGuard
 from infra.audit_buffer import AuditBuffer
 from infra.background import periodically, running
+from infra.cost_buckets import CostBuckets
 from infra.idempotency_store import IdempotencyStore
 from infra.key_directory import KeyDirectory
 from infra.key_usage import KeyUsageRecorder
@@ -76,6 +78,9 @@ def build_services(settings: Settings) -> Services:
         idempotency=IdempotencyStore(ttl=timedelta(hours=settings.idempotency_ttl_hours)),
         kpi_feed=KpiFeed(),
         persisted_queries=PersistedQueries(),
+        query_costs=CostBuckets(
+            capacity=settings.graphql_max_cost, restore_rate=settings.graphql_cost_restore_rate
+        ),
     )
 
 
@@ -135,9 +140,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.openapi = lambda: integrations_openapi(app)  # type: ignore[method-assign]
     # Added innermost first: authentication gives every request its context before anything
-    # else, metrics and audit see every answer (429s included), and rate limits are enforced
-    # before any other work.
+    # else, metrics and audit see every answer (429s included), rate limits are enforced before
+    # any other work, and the database budget bounds what the request's operation does (the
+    # idempotency record is settled outside it: a request that ran out of time is retried).
     app.add_middleware(KeyExpiryWarning, warning_days=settings.key_expiry_warning_days)
+    app.add_middleware(DatabaseBudget, seconds=settings.db_timeout_seconds)
     app.add_middleware(Idempotency)
     app.add_middleware(BodyLimit)
     app.add_middleware(RateLimitGuard)

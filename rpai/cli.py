@@ -19,6 +19,7 @@ from models.clock import as_utc
 from resolvers.api_keys import ApiKeyCreate, create_api_key, revoke_api_key
 from resolvers.errors import AppError
 from resolvers.gerants import GerantCreate, create_gerant, get_gerant_by_email
+from resolvers.kpi_rollups import check_rollups, rebuild_rollups
 from resolvers.sessions import PasswordChange, set_password
 from resolvers.validation import parse
 from rpai.database import DatabaseError, connected, database_url, embedded_server
@@ -110,7 +111,24 @@ async def _revoke_api_key(args: argparse.Namespace) -> dict[str, Any]:
     return {"id": key.id, "active": key.active}
 
 
-def _run_database_command(command: Command, args: argparse.Namespace, settings: Settings) -> None:
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)  # noqa: T201 - progress of a long command
+
+
+async def _rebuild_rollups(args: argparse.Namespace) -> dict[str, Any]:
+    written = await rebuild_rollups(progress=_progress, restart=args.restart)
+    return {"rollups_written": written}
+
+
+async def _check_rollups(_args: argparse.Namespace) -> dict[str, Any]:
+    differences = await check_rollups()
+    return {
+        "differences": len(differences),
+        "rollups": [difference.rollup_id for difference in differences[:MAX_LISTED]],
+    }
+
+
+def _run_database_command(command: Command, args: argparse.Namespace, settings: Settings) -> int:
     async def run(url: str) -> dict[str, Any]:
         async with connected(url, settings):
             return await command(args)
@@ -118,6 +136,7 @@ def _run_database_command(command: Command, args: argparse.Namespace, settings: 
     with database_url(settings) as url:
         result = asyncio.run(run(url))
     print(json.dumps(result))  # noqa: T201 - the CLI's output contract
+    return 1 if result.get("differences") else 0
 
 
 def _stop_on_sigterm(signum: int, _frame: FrameType | None) -> None:
@@ -164,6 +183,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         uvicorn.run(create_app(settings.model_copy(update={"mongodb_url": url})), **options)
 
 
+MAX_LISTED = 20  # rollups named by check-rollups
 PASSWORD_STDIN_HELP = (
     "read the password from the first line of a pipe; at a terminal it is asked twice, unshown"
 )
@@ -201,6 +221,18 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = commands.add_parser("revoke-api-key", help="deactivate an API key")
     revoke.add_argument("key_id")
     revoke.set_defaults(handler=_revoke_api_key)
+
+    rebuild = commands.add_parser(
+        "rebuild-rollups",
+        help="rebuild the KPI rollups from the raw entries (idempotent; goes on after a stop)",
+    )
+    rebuild.add_argument("--restart", action="store_true", help="start over, not where it stopped")
+    rebuild.set_defaults(handler=_rebuild_rollups)
+
+    check = commands.add_parser(
+        "check-rollups", help="compare the KPI rollups with the raw entries (exit 1 on differences)"
+    )
+    check.set_defaults(handler=_check_rollups)
     return parser
 
 
@@ -214,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             if "password_stdin" in args:
                 args.password = read_password(args)
-            _run_database_command(args.handler, args, settings)
+            return _run_database_command(args.handler, args, settings)
     except (AppError, DatabaseError, MetricsPortError, CliError) as exc:
         print(f"rpai: {exc}", file=sys.stderr)  # noqa: T201
         return 1

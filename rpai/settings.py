@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr | None = None
     jwt_ttl_minutes: int = Field(default=720, ge=1)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
+    graphql_max_cost: int = Field(default=50_000, ge=1)
+    graphql_cost_restore_rate: float = Field(default=2_500.0, gt=0)
     log_level: str = "INFO"
     public_url: str | None = None
     smtp_host: str | None = None

@@ -35,6 +35,7 @@ from resolvers.errors import AppError, BadRequest
 from schema.api_keys import ApiKeyMutation, ApiKeyQuery
 from schema.audit import AuditQuery, OperationRecorder
 from schema.context import Context, get_context
+from schema.cost import QueryCost
 from schema.errors import ErrorMapping, log_unexpected
 from schema.invitations import InvitationMutation, InvitationQuery
 from schema.kpi import KpiMutation
@@ -103,6 +104,7 @@ schema = Schema(
     extensions=[
         ErrorMapping,
         OperationRecorder,
+        QueryCost,
         lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         # Integrations send the same few documents over and over: validate each once.

@@ -22,15 +22,17 @@ TEST_JWT_SECRET = "test-secret-for-jwt-signing-0123456789abcdef"
 
 
 def _patch_mongomock_bulk_sort() -> None:
-    """pymongo >= 4.11 passes `sort` to bulk updates, which mongomock 4.3 does not accept."""
+    """pymongo >= 4.11 passes `sort` to bulk updates and replacements, which mongomock 4.3
+    does not accept."""
     builder: Any = mongomock.collection.BulkOperationBuilder
-    original = builder.add_update
+    for name in ("add_update", "add_replace"):
+        original = getattr(builder, name)
 
-    def add_update(self: Any, *args: Any, sort: Any = None, **kwargs: Any) -> Any:
-        del sort
-        return original(self, *args, **kwargs)
+        def without_sort(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            kwargs.pop("sort", None)
+            return _original(self, *args, **kwargs)
 
-    builder.add_update = add_update
+        setattr(builder, name, without_sort)
 
 
 _patch_mongomock_bulk_sort()
@@ -71,6 +73,8 @@ def settings(secantus_uri: str) -> Settings:
         key_usage_flush_seconds=3600,
         rate_limit_sync_seconds=3600,
         audit_flush_seconds=3600,
+        # Tests run many queries as one caller in a moment: the query-cost tests set their own.
+        graphql_cost_restore_rate=1_000_000,
     )
 
 

@@ -587,6 +587,9 @@ class FlakyCollection:
         self.failures = failures
         self.calls: list[int] = []
 
+    def find(self, *args: Any, **kwargs: Any) -> Any:
+        return self.real.find(*args, **kwargs)
+
     async def bulk_write(self, operations: list[Any], **kwargs: Any) -> BulkWriteResult:
         self.calls.append(len(operations))
         if len(self.calls) <= self.failures:

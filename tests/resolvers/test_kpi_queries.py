@@ -1,23 +1,31 @@
 """What the KPI reads share, on SecantusDB: the period filter, and the indexes the planner
 chooses for every read pipeline."""
 
+import itertools
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
 
-from models import KpiEntry
-from models.kpi_entry import TENANT_DATE_STORE_SELLER_INDEX, TENANT_STORE_DATE_INDEX
+from models import KpiEntry, KpiRollup
+from models.kpi_entry import (
+    SELLER_DATE_UNIQUE_INDEX,
+    TENANT_DATE_STORE_SELLER_INDEX,
+    TENANT_STORE_DATE_INDEX,
+)
+from models.kpi_rollup import PERIOD_INDEX, SELLER_INDEX, STORE_INDEX
 from resolvers.auth import actor_for_user
 from resolvers.errors import BadRequest
 from resolvers.kpi_entries import entries_pipeline
+from resolvers.kpi_queries import reading_scope
 from resolvers.kpi_reconciliation import (
     KpiReconciliationQuery,
     reconciliation_pipeline,
 )
 from resolvers.kpi_summaries import (
     KpiGroupBy,
-    summary_pipeline,
+    summary_pieces,
 )
 from resolvers.validation import parse
 from tests.support.factories import make_actor
@@ -63,16 +71,16 @@ class TestFilter:
         assert caught.value.message == "The period is too long: 367 days (maximum 366)"
 
 
-def index_scans(plan: Any) -> Iterator[str]:
-    """The index names of the IXSCAN stages of a plan."""
+def scans(plan: Any) -> Iterator[tuple[str, str | None]]:
+    """The (stage, index) of each IXSCAN or COLLSCAN stage of a plan."""
     if isinstance(plan, dict):
-        if plan.get("stage") == "IXSCAN":
-            yield plan["indexName"]
+        if plan.get("stage") in ("IXSCAN", "COLLSCAN"):
+            yield plan["stage"], plan.get("indexName")
         for value in plan.values():
-            yield from index_scans(value)
+            yield from scans(value)
     elif isinstance(plan, list):
         for value in plan:
-            yield from index_scans(value)
+            yield from scans(value)
 
 
 def winning_plans(explained: Any) -> Iterator[Any]:
@@ -88,34 +96,46 @@ def winning_plans(explained: Any) -> Iterator[Any]:
             yield from winning_plans(value)
 
 
-async def scanned_indexes(pipeline: list[dict[str, Any]]) -> set[str]:
-    """The indexes the winning plan of `pipeline` scans (empty for a collection scan)."""
-    collection = KpiEntry.get_motor_collection()
-    command = {"aggregate": collection.name, "pipeline": pipeline, "cursor": {}}
-    explained = await collection.database.command({"explain": command, "verbosity": "queryPlanner"})
-    return {name for plan in winning_plans(explained) for name in index_scans(plan)}
+async def scanned_indexes(
+    pipeline: list[dict[str, Any]], collection: type[KpiEntry] | type[KpiRollup] = KpiEntry
+) -> set[str | None]:
+    """The indexes the winning plan of `pipeline` scans; None stands for a collection scan."""
+    motor = collection.get_motor_collection()
+    command = {"aggregate": motor.name, "pipeline": pipeline, "cursor": {}}
+    explained = await motor.database.command({"explain": command, "verbosity": "queryPlanner"})
+    found = {index for plan in winning_plans(explained) for stage, index in scans(plan)}
+    return {None if index is None else index for index in found}
+
+
+ROLLUP_INDEXES = {PERIOD_INDEX, STORE_INDEX, SELLER_INDEX}
 
 
 class TestIndexes:
-    """The planner's choice on SecantusDB, for the pipelines the resolvers run."""
+    """The planner's choice on SecantusDB, for the reads the resolvers run: never a scan of a
+    whole collection, and the seller or store in the first index-backed stage."""
 
-    async def test_entries_and_summary_scan_the_tenant_date_index(self, history: History) -> None:
+    async def test_entry_pages_and_every_summary_read_use_an_index(self, history: History) -> None:
         restricted = await make_actor(history.gerant, ["kpi:read"], store_ids=[history.paris.id])
         after = "WyIyMDI1LTAzLTA0IiwiYSIsImIiXQ=="  # ["2025-03-04","a","b"]
+        start, end = date.fromisoformat("2025-01-15"), date.fromisoformat("2025-04-10")
         for actor in (actor_for_user(history.gerant), restricted):
             filtered = period(seller_ids=[history.alice.id])
             assert await scanned_indexes(entries_pipeline(actor, filtered, 50, after)) == {
-                TENANT_DATE_STORE_SELLER_INDEX
+                SELLER_DATE_UNIQUE_INDEX
             }
-            for group_by in KpiGroupBy:
-                assert await scanned_indexes(summary_pipeline(actor, filtered, group_by)) == {
-                    TENANT_DATE_STORE_SELLER_INDEX
-                }
+            scopes = (reading_scope(actor, filtered), reading_scope(actor, period()))
+            for scope, group_by, shifted in itertools.product(scopes, KpiGroupBy, (False, True)):
+                for piece in summary_pieces(actor, scope, group_by, start, end, shifted):
+                    used = await scanned_indexes(piece.stages, piece.collection)
+                    assert None not in used, (scope, group_by, piece)
+                    assert used <= ROLLUP_INDEXES | ENTRY_INDEXES, used
 
-    async def test_reconciliation_scans_the_tenant_store_index(self, history: History) -> None:
+    async def test_reconciliation_reads_the_stores_days(self, history: History) -> None:
         query = parse(
             KpiReconciliationQuery, {"store_id": history.paris.id, "from": FROM, "to": TO}
         )
-        assert await scanned_indexes(
-            reconciliation_pipeline(actor_for_user(history.gerant), query)
-        ) == {TENANT_STORE_DATE_INDEX}
+        pipeline = reconciliation_pipeline(actor_for_user(history.gerant), query)
+        assert await scanned_indexes(pipeline, KpiRollup) == {STORE_INDEX}
+
+
+ENTRY_INDEXES = {SELLER_DATE_UNIQUE_INDEX, TENANT_DATE_STORE_SELLER_INDEX, TENANT_STORE_DATE_INDEX}

@@ -7,11 +7,9 @@ import pytest
 from resolvers import messages
 from resolvers.auth import actor_for_user
 from resolvers.errors import Forbidden, NotFound
+from resolvers.kpi_figures import DayLine, canonical_day, day_checksum
 from resolvers.kpi_reconciliation import (
-    DayLine,
     KpiReconciliationQuery,
-    canonical_day,
-    day_checksum,
     kpi_reconciliation,
 )
 from resolvers.validation import parse

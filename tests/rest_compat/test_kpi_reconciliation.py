@@ -11,7 +11,7 @@ import pytest
 
 from models import Role
 from resolvers import messages
-from resolvers.kpi_reconciliation import DayLine, canonical_day, day_checksum
+from resolvers.kpi_figures import DayLine, canonical_day, day_checksum
 from rest_compat.kpi import SYNC_EXAMPLE
 from rpai.settings import Settings
 from tests.support.factories import make_gerant, make_key, make_store, make_user
@@ -181,7 +181,7 @@ async def test_costs_two_commands_after_authentication(
         )
     assert answer.status == 200
     assert len(answer.data["days"]) == 366  # 9 March 2024 to 9 March 2025, 29 February included
-    assert seen == [("find", "stores"), ("aggregate", "kpi_entries")]
+    assert seen == [("find", "stores"), ("aggregate", "kpi_rollups")]
 
 
 async def test_openapi_documents_the_query_parameters(client: httpx.AsyncClient) -> None:

@@ -262,3 +262,43 @@ def test_a_taken_metrics_port_stops_serve_with_a_clear_message(tmp_path: Path) -
         )
     assert result.returncode == 1
     assert result.stderr.startswith(f"rpai: cannot serve metrics on 127.0.0.1:{port}")
+
+
+def test_rollups_are_checked_and_rebuilt_from_the_command_line(tmp_path: Path) -> None:
+    data, log = tmp_path / "data", tmp_path / "server.log"
+    assert rpai_json(data, "check-rollups") == {"differences": 0, "rollups": []}
+    rpai_json(data, "create-gerant", "--name", "Alice", "--email", "alice@example.com")
+    key = rpai_json(
+        data,
+        "create-api-key",
+        "--gerant-email",
+        "alice@example.com",
+        "--name",
+        "k",
+        "--permissions",
+        "stores:write,users:write,kpi:write",
+    )["key"]
+    with serving(data, log) as base:
+        headers = {"X-API-Key": key}
+        store = httpx.post(
+            f"{base}/api/integrations/stores",
+            json={"name": "Lyon", "location": "Lyon"},
+            headers=headers,
+        ).json()["store"]["id"]
+        seller = httpx.post(
+            f"{base}/api/integrations/stores/{store}/sellers",
+            json={"name": "S", "email": "s@example.com", "send_invitation": False},
+            headers=headers,
+        ).json()["seller_id"]
+        entry = {"seller_id": seller, "ca_journalier": 12.5, "nb_ventes": 1, "nb_articles": 2}
+        synced = httpx.post(
+            f"{base}/api/integrations/kpi/sync",
+            json={"store_id": store, "date": "2024-01-15", "kpi_entries": [entry]},
+            headers=headers,
+        )
+        assert synced.status_code == 200
+        assert rpai_json(data, "check-rollups")["differences"] == 0
+    rebuilt = rpai(data, "rebuild-rollups")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert json.loads(rebuilt.stdout) == {"rollups_written": 0}
+    assert "store 1/1 " in rebuilt.stderr

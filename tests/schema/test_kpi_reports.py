@@ -259,15 +259,15 @@ class TestBudgets:
             assert len(outcome.data["edges"]) == first
             assert sorted(seen) == expected
 
-    async def test_summary_costs_one_aggregation_and_one_name_lookup(
+    async def test_summary_costs_one_read_a_period_and_one_name_lookup(
         self, client: httpx.AsyncClient, settings: Settings, history: History
     ) -> None:
         key = await make_key(history.gerant, ["kpi:read"])
         await graphql(client, "{ me { key { id } } }", key)
         for group_by, expected in (
-            ("SELLER", [("aggregate", "kpi_entries"), ("find", "users")]),
-            ("STORE", [("aggregate", "kpi_entries"), ("find", "stores")]),
-            ("WEEK", [("aggregate", "kpi_entries")]),
+            ("SELLER", [("aggregate", "kpi_entries")] * 2 + [("find", "users")]),
+            ("STORE", [("aggregate", "kpi_rollups")] * 2 + [("find", "stores")]),
+            ("WEEK", [("aggregate", "kpi_rollups")] * 2),
         ):
             _, seen = await self.measured(
                 client, settings, key, SUMMARY, {"f": PERIOD, "g": group_by}

@@ -6,10 +6,12 @@ from typing import Any
 
 import httpx
 import pytest
+from pymongo.errors import OperationFailure
 
-from models import KpiEntry, Role, User
+from models import KpiEntry, KpiRollup, Role, User
 from resolvers import messages
 from rpai.settings import Settings
+from tests.support.app import key_known
 from tests.support.factories import make_gerant, make_key, make_store, make_user
 from tests.support.round_trips import counter
 from tests.support.transport import rest
@@ -57,6 +59,21 @@ async def stored() -> dict[str, tuple[str, int]]:
     return {e.seller_id: (str(e.ca_journalier), e.nb_ventes) for e in entries}
 
 
+async def rollups() -> list[dict[str, Any]]:
+    found = KpiRollup.get_motor_collection().find({}, sort=[("_id", 1)])
+    return [document async for document in found]
+
+
+class FailingRollups:
+    """The rollups collection, whose writes fail: after the entries were written."""
+
+    def __init__(self) -> None:
+        self.real = KpiRollup.get_motor_collection()
+
+    async def bulk_write(self, *_: Any, **__: Any) -> None:
+        raise OperationFailure("injected", code=BAD_VALUE)
+
+
 @pytest.mark.parametrize("command", ["update", "commitTransaction"])
 async def test_a_failed_resync_leaves_the_previous_batch_intact(
     client: httpx.AsyncClient, command: str
@@ -76,7 +93,28 @@ async def test_a_failed_resync_leaves_the_previous_batch_intact(
     assert await stored() == before == {s.id: ("100.50", 3) for s in sellers[:2]}
 
 
-async def test_a_sync_costs_one_write_and_one_commit(
+async def test_a_failed_rollup_write_leaves_entries_and_rollups_intact(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gerant = await make_gerant()
+    store = await make_store(gerant)
+    sellers = [await make_user(gerant, Role.SELLER, store) for _ in range(3)]
+    key = await make_key(gerant, permissions=["kpi:write"])
+    first = await rest(client, "POST", "/kpi/sync", key, batch(store.id, sellers[:2], 100.5, 3))
+    assert first.status == 200
+    entries_before, rollups_before = await stored(), await rollups()
+    assert len(rollups_before) == 1 + 1 + 2  # store day, store month, 2 sellers
+
+    failing_rollups = FailingRollups()
+    monkeypatch.setattr(KpiRollup, "get_motor_collection", lambda: failing_rollups)
+    again = await rest(client, "POST", "/kpi/sync", key, batch(store.id, sellers, 999.99, 9))
+    monkeypatch.undo()
+
+    assert (again.status, again.detail) == (400, messages.KPI_WRITE_FAILED)
+    assert (await stored(), await rollups()) == (entries_before, rollups_before)
+
+
+async def test_a_sync_costs_two_writes_two_reads_and_one_commit(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
     assert settings.mongodb_url is not None
@@ -85,9 +123,13 @@ async def test_a_sync_costs_one_write_and_one_commit(
     store = await make_store(gerant)
     sellers = [await make_user(gerant, Role.SELLER, store) for _ in range(3)]
     key = await make_key(gerant, permissions=["kpi:write"])
+    await key_known(client, key)
     start = len(counter.commands)
     outcome = await rest(client, "POST", "/kpi/sync", key, batch(store.id, sellers, 10.0, 1))
     seen = [name for db, name, _ in counter.commands[start:] if db in (database, "admin")]
     assert outcome.status == 200
-    assert seen.count("update") == seen.count("commitTransaction") == 1
-    assert len(seen) <= 5, seen
+    # The entries and their rollups, written together; the store's day and the sellers'
+    # former entries read first, for the rollups.
+    assert seen.count("update") == 2
+    assert seen.count("commitTransaction") == 1
+    assert len(seen) <= 7, seen

@@ -240,7 +240,7 @@ class TestBudgets:
         assert outcome.status == 200
         assert len(seen) <= 3, seen
 
-    async def test_kpi_sync_of_100_entries_within_5(
+    async def test_kpi_sync_of_100_entries_within_7(
         self, client: httpx.AsyncClient, settings: Settings, transport: str
     ) -> None:
         gerant = await make_gerant()
@@ -259,7 +259,7 @@ class TestBudgets:
             }
             outcome, seen = await count(settings, sync_call(client, transport, key, body))
             assert outcome.status == 200
-            assert len(seen) <= 5, seen
+            assert len(seen) <= 7, seen  # + the rollups: two reads, one write
 
 
 @pytest.mark.parametrize("transport", ["rest", "graphql"])
@@ -306,7 +306,7 @@ class TestBudgetsOfTheLookupsAndUpdates:
         assert outcome.status == 200
         assert len(seen) <= 2, seen
 
-    async def test_kpi_sync_by_external_ids_within_5(
+    async def test_kpi_sync_by_external_ids_within_7(
         self, client: httpx.AsyncClient, settings: Settings, transport: str
     ) -> None:
         gerant = await make_gerant()
@@ -336,7 +336,7 @@ class TestBudgetsOfTheLookupsAndUpdates:
             200,
             100,
         )
-        assert len(seen) <= 5, seen
+        assert len(seen) <= 7, seen  # + the rollups: two reads, one write
 
 
 @pytest.mark.parametrize("transport", ["rest", "graphql"])

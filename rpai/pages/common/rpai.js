@@ -17,6 +17,8 @@
     PAYLOAD_TOO_LARGE: 'La demande est trop volumineuse.',
     UNPROCESSABLE_ENTITY: 'Cette demande ne peut pas être traitée : rechargez la page et réessayez.',
     TOO_MANY_REQUESTS: 'Trop de demandes en peu de temps : patientez une minute puis réessayez.',
+    THROTTLED:
+      'Trop de données demandées en peu de temps : patientez quelques secondes puis réessayez.',
     SERVICE_UNAVAILABLE:
       'Le service est momentanément indisponible : réessayez dans quelques instants.',
     PERSISTED_QUERY_NOT_FOUND:

@@ -1,0 +1,72 @@
+"""KPI rollups: sums of the daily entries kept per store and day, store and month, and seller
+(in a store) and month, written in the same transaction as the entries.
+
+Amounts are whole cents (exact, and summable everywhere as integers).
+"""
+
+from enum import StrEnum
+
+from beanie import Document
+from pydantic import Field
+from pymongo import ASCENDING, IndexModel
+
+
+class RollupKind(StrEnum):
+    STORE_DAY = "store_day"  # period YYYY-MM-DD, with the day's reconciliation checksum
+    STORE_MONTH = "store_month"  # period YYYY-MM
+    SELLER_MONTH = "seller_month"  # period YYYY-MM, one seller's entries in one store
+
+
+# Reads by tenant and period (whole tenant), by store, and by seller.
+PERIOD_INDEX = "tenant_kind_period"
+STORE_INDEX = "tenant_kind_store_period"
+SELLER_INDEX = "tenant_kind_seller_period"
+
+
+def rollup_id(
+    kind: RollupKind, gerant_id: str, period: str, store_id: str | None, seller_id: str | None
+) -> str:
+    """The one document of a kind, tenant, period, store and seller (unique by construction)."""
+    return ":".join([kind.value, gerant_id, period, store_id or "", seller_id or ""])
+
+
+class KpiRollup(Document):
+    id: str  # type: ignore[assignment]  # rollup_id(...)
+    gerant_id: str
+    kind: RollupKind
+    period: str
+    store_id: str | None = None
+    seller_id: str | None = None
+    ca_cents: int = 0
+    nb_ventes: int = 0
+    nb_articles: int = 0
+    prospects: int = 0
+    entries: int = 0
+    checksum: str | None = Field(default=None, description="store days only")
+
+    class Settings:
+        name = "kpi_rollups"
+        indexes = [
+            IndexModel(
+                [("gerant_id", ASCENDING), ("kind", ASCENDING), ("period", ASCENDING)],
+                name=PERIOD_INDEX,
+            ),
+            IndexModel(
+                [
+                    ("gerant_id", ASCENDING),
+                    ("kind", ASCENDING),
+                    ("store_id", ASCENDING),
+                    ("period", ASCENDING),
+                ],
+                name=STORE_INDEX,
+            ),
+            IndexModel(
+                [
+                    ("gerant_id", ASCENDING),
+                    ("kind", ASCENDING),
+                    ("seller_id", ASCENDING),
+                    ("period", ASCENDING),
+                ],
+                name=SELLER_INDEX,
+            ),
+        ]

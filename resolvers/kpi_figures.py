@@ -1,0 +1,114 @@
+"""The figures of KPI entries as the reads and the rollups count them: money in whole cents,
+the four sums together, and the canonical text a day's checksum covers."""
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from bson import Decimal128
+
+CENT = Decimal("0.01")
+EMPTY_CHECKSUM = hashlib.sha256(b"").hexdigest()
+
+
+def money_text(amount: Decimal) -> str:
+    """An amount as the API writes it: to the cent (half-up), always two decimals: `1250.50`."""
+    return f"{amount.quantize(CENT, rounding=ROUND_HALF_UP):f}"
+
+
+def to_cents(amount: Decimal | Decimal128) -> int:
+    """A stored amount (two decimals) as a whole number of cents."""
+    value = amount.to_decimal() if isinstance(amount, Decimal128) else amount
+    return int((value / CENT).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def from_cents(cents: int) -> Decimal:
+    return Decimal(cents) * CENT
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Sums over some entries: money in cents, the counts, and how many entries."""
+
+    ca_cents: int = 0
+    nb_ventes: int = 0
+    nb_articles: int = 0
+    prospects: int = 0
+    entries: int = 0
+
+    @classmethod
+    def of_entry(cls, entry: Mapping[str, Any]) -> "Figures":
+        """One stored entry's contribution (a raw document, as the driver returns it)."""
+        return cls(
+            ca_cents=to_cents(entry["ca_journalier"]),
+            nb_ventes=int(entry["nb_ventes"]),
+            nb_articles=int(entry["nb_articles"]),
+            prospects=int(entry.get("prospects", 0)),
+            entries=1,
+        )
+
+    @classmethod
+    def of_sums(cls, sums: Mapping[str, Any]) -> "Figures":
+        """Sums read back from the database (absent fields count as zero)."""
+        return cls(**{name: int(sums.get(name) or 0) for name in FIGURE_FIELDS})
+
+    def __add__(self, other: "Figures") -> "Figures":
+        return Figures(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
+
+    def __neg__(self) -> "Figures":
+        return Figures(*(-a for a in self.as_tuple()))
+
+    def __sub__(self, other: "Figures") -> "Figures":
+        return self + -other
+
+    def as_tuple(self) -> tuple[int, int, int, int, int]:
+        return (self.ca_cents, self.nb_ventes, self.nb_articles, self.prospects, self.entries)
+
+    def as_fields(self) -> dict[str, int]:
+        return dict(zip(FIGURE_FIELDS, self.as_tuple(), strict=True))
+
+    @property
+    def ca(self) -> Decimal:
+        return from_cents(self.ca_cents)
+
+
+FIGURE_FIELDS = ("ca_cents", "nb_ventes", "nb_articles", "prospects", "entries")
+
+
+@dataclass(frozen=True)
+class DayLine:
+    """One entry as a day's checksum covers it."""
+
+    seller_id: str
+    ca_journalier: Decimal
+    nb_ventes: int
+    nb_articles: int
+    prospects: int
+
+    @classmethod
+    def of_entry(cls, entry: Mapping[str, Any]) -> "DayLine":
+        amount = entry["ca_journalier"]
+        return cls(
+            seller_id=str(entry["seller_id"]),
+            ca_journalier=amount.to_decimal() if isinstance(amount, Decimal128) else amount,
+            nb_ventes=int(entry["nb_ventes"]),
+            nb_articles=int(entry["nb_articles"]),
+            prospects=int(entry.get("prospects", 0)),
+        )
+
+    def canonical(self) -> str:
+        """`seller_id|ca|nb_ventes|nb_articles|prospects` and a newline, ca as in money_text."""
+        values = (self.nb_ventes, self.nb_articles, self.prospects)
+        return "|".join([self.seller_id, money_text(self.ca_journalier), *map(str, values)]) + "\n"
+
+
+def canonical_day(lines: Iterable[DayLine]) -> str:
+    """What a day's checksum is taken over: one line per entry, sorted by seller_id."""
+    return "".join(line.canonical() for line in sorted(lines, key=lambda line: line.seller_id))
+
+
+def day_checksum(lines: Iterable[DayLine]) -> str:
+    """SHA-256 (lowercase hex) of the UTF-8 canonical form of a day's entries."""
+    return hashlib.sha256(canonical_day(lines).encode()).hexdigest()

@@ -1,0 +1,303 @@
+"""GraphQL query costs, priced before a query runs, Shopify-style.
+
+A scalar costs 0, an object 1, a mutation 10; a list multiplies what one item costs by its
+size: a connection by `first`, a summary by the rows its period and grouping make, any other
+list by a standard size. Each caller (API key, user, or address when anonymous) draws from a
+leaky bucket of RPAI_GRAPHQL_MAX_COST points that fills at RPAI_GRAPHQL_COST_RESTORE_RATE a
+second: a query over the maximum, or over what is left, answers THROTTLED (429) before it
+runs. Once it has run, what its lists actually held is given back, and every response says
+in `extensions.cost` what was asked, spent and left.
+"""
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLIncludeDirective,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    GraphQLSkipDirective,
+    InlineFragmentNode,
+    NamedTypeNode,
+    OperationType,
+    SelectionSetNode,
+    get_named_type,
+    get_operation_ast,
+    is_leaf_type,
+)
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql.error import GraphQLError
+from graphql.execution.values import (
+    VariableValues,
+    get_argument_values,
+    get_directive_values,
+    get_variable_values,
+)
+from strawberry.extensions import SchemaExtension
+
+from infra.cost_buckets import CostBuckets
+from resolvers import messages
+from resolvers.errors import Throttled
+from schema.context import Context
+
+OBJECT_COST = 1
+MUTATION_COST = 10
+CONNECTION_COST = 2
+SUMMARY_COST = 5  # reading rollups, on top of its rows
+LIST_SIZE = 50  # a list without a size of its own: stores, sellers, keys, ...
+PAGE_SIZE = 50  # a connection asked without `first`
+SUMMARY_FIELD = "kpiSummary"
+# Parts of an object computed with it, no read of their own: they cost nothing more.
+VALUE_TYPES = frozenset({"KpiMetrics", "KpiChange", "PageInfo"})
+ROWS_BY_GROUPING = {"TOTAL": 1, "STORE": LIST_SIZE, "SELLER": LIST_SIZE}
+
+
+@dataclass(frozen=True)
+class Document:
+    """What prices a query: the schema, the operation's fragments and its variables."""
+
+    schema: GraphQLSchema
+    fragments: dict[str, FragmentDefinitionNode]
+    variables: VariableValues
+
+
+def _value(holder: Any, *names: str) -> Any:
+    """An argument's value, from a plain mapping or an input object alike."""
+    for name in names:
+        value = holder.get(name) if isinstance(holder, dict) else getattr(holder, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+def summary_rows(arguments: dict[str, Any]) -> int:
+    """The rows a summary returns at most: one a day, week or month of its period (the
+    previous period's fall into the same rows), one a store or seller, or one."""
+    grouping = _value(arguments, "groupBy", "group_by")
+    grouping = str(getattr(grouping, "name", grouping) or "TOTAL").upper()
+    if grouping in ROWS_BY_GROUPING:
+        return ROWS_BY_GROUPING[grouping]
+    period = _value(arguments, "filter") or arguments
+    try:
+        start = date.fromisoformat(str(_value(period, "from_", "from")))
+        end = date.fromisoformat(str(_value(period, "to")))
+    except ValueError:
+        return 1  # refused by the field's own validation, before any read
+    days = max(1, (end - start).days + 1)
+    if grouping == "DAY":
+        return days
+    if grouping == "WEEK":
+        return days // 7 + 2
+    return days // 28 + 2
+
+
+def _asked(
+    node: FieldNode | FragmentSpreadNode | InlineFragmentNode, variables: VariableValues
+) -> bool:
+    """False for a selection its @skip or @include leaves out."""
+    skip = get_directive_values(GraphQLSkipDirective, node, variables)
+    if skip and skip.get("if"):
+        return False
+    include = get_directive_values(GraphQLIncludeDirective, node, variables)
+    return not (include and not include.get("if"))
+
+
+def _fields(
+    selection_set: SelectionSetNode, parent: GraphQLObjectType, document: Document
+) -> Iterator[tuple[FieldNode, GraphQLObjectType]]:
+    """The fields of a selection, fragments spread, each with the type it is selected on."""
+    for selection in selection_set.selections:
+        if not isinstance(selection, FieldNode | FragmentSpreadNode | InlineFragmentNode):
+            continue
+        if not _asked(selection, document.variables):
+            continue  # @skip or @include: not asked, not charged
+        if isinstance(selection, FieldNode):
+            yield selection, parent
+            continue
+        condition: NamedTypeNode | None = None
+        if isinstance(selection, FragmentSpreadNode):
+            fragment = document.fragments.get(selection.name.value)
+            if fragment is None:
+                continue
+            condition, inner = fragment.type_condition, fragment.selection_set
+        elif isinstance(selection, InlineFragmentNode):
+            condition, inner = selection.type_condition, selection.selection_set
+        else:
+            continue
+        typed = document.schema.get_type(condition.name.value) if condition is not None else parent
+        if isinstance(typed, GraphQLObjectType):
+            yield from _fields(inner, typed, document)
+
+
+def _is_list(field_type: GraphQLOutputType) -> bool:
+    unwrapped = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+    return isinstance(unwrapped, GraphQLList)
+
+
+def _size(
+    parent: GraphQLObjectType, node: FieldNode, field: GraphQLField, document: Document
+) -> int:
+    """The items a list field is expected to hold, from its arguments."""
+    arguments = get_argument_values(field, node, document.variables)
+    if node.name.value == SUMMARY_FIELD:
+        return summary_rows(arguments)
+    if get_named_type(field.type).name.endswith("Connection"):
+        return int(arguments.get("first") or PAGE_SIZE)
+    if parent.name.endswith("Connection"):
+        return 1  # its edges: the connection already counted them
+    return LIST_SIZE
+
+
+def price(
+    selection_set: SelectionSetNode,
+    parent: GraphQLObjectType,
+    document: Document,
+    data: Any = None,
+    mutation: bool = False,
+) -> int:
+    """The cost of a selection: from its arguments, or with `data` from what it returned."""
+    total = 0
+    for node, on in _fields(selection_set, parent, document):
+        name = node.name.value
+        if name.startswith("__") or name not in on.fields:
+            continue
+        field = on.fields[name]
+        value = data.get((node.alias or node.name).value) if isinstance(data, dict) else None
+        named = get_named_type(field.type)
+        if is_leaf_type(named) or not isinstance(named, GraphQLObjectType):
+            continue
+        if named.name in VALUE_TYPES:
+            continue
+        base = MUTATION_COST if mutation else OBJECT_COST
+        base += SUMMARY_COST if name == SUMMARY_FIELD else 0
+        inner = node.selection_set
+        if named.name.endswith("Connection") and inner is not None:
+            items = len(value.get("edges") or []) if isinstance(value, dict) else 0
+            size = items if data is not None else _size(on, node, field, document)
+            total += base + CONNECTION_COST + size * price(inner, named, document, value)
+            continue
+        if _is_list(field.type) and inner is not None:
+            if data is not None:
+                items_cost = sum(price(inner, named, document, item) for item in value or [])
+                count = len(value or [])
+            else:
+                count = _size(on, node, field, document)
+                items_cost = count * price(inner, named, document)
+            total += base + count * OBJECT_COST + items_cost
+            continue
+        total += base + (price(inner, named, document, value) if inner is not None else 0)
+    return total
+
+
+@dataclass(frozen=True)
+class Priced:
+    operation: SelectionSetNode
+    root: GraphQLObjectType
+    document: Document
+    mutation: bool
+
+
+def priced(
+    schema: GraphQLSchema, parsed: DocumentNode, name: str | None, variables: Any
+) -> Priced | None:
+    operation = get_operation_ast(parsed, name)
+    if operation is None:
+        return None
+    mutation = operation.operation is OperationType.MUTATION
+    root = schema.mutation_type if mutation else schema.query_type
+    if root is None:
+        return None
+    fragments = {
+        definition.name.value: definition
+        for definition in parsed.definitions
+        if isinstance(definition, FragmentDefinitionNode)
+    }
+    definitions = operation.variable_definitions or ()
+    coerced = get_variable_values(schema, definitions, dict(variables or {}))
+    if not isinstance(coerced, VariableValues):
+        return None  # wrong variables: execution refuses them (400) before any read
+    document = Document(schema=schema, fragments=fragments, variables=coerced)
+    return Priced(operation.selection_set, root, document, mutation)
+
+
+class QueryCost(SchemaExtension):
+    """Prices each query before it runs, draws it from its caller's bucket, reports the cost."""
+
+    requested = 0
+    actual = 0
+    caller = ""
+    buckets: CostBuckets | None = None
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        found = None
+        if context.graphql_document is not None and isinstance(context.context, Context):
+            found = priced(
+                context.schema._schema,
+                context.graphql_document,
+                context.operation_name,
+                context.variables,
+            )
+        if found is None or not isinstance(context.context, Context):
+            yield
+            return
+        self.buckets = context.context.services.query_costs
+        request = context.context.request_context
+        self.caller = request.principal_id or f"ip:{request.client_ip}"
+        self.requested = price(found.operation, found.root, found.document, mutation=found.mutation)
+        refusal = self._draw(self.buckets)
+        if refusal is not None:
+            # A result set here is the answer: the query does not run.
+            context.result = GraphQLExecutionResult(
+                data=None, errors=[GraphQLError(refusal.message, original_error=refusal)]
+            )
+            yield
+            return
+        yield
+        result = context.result
+        if result is not None and result.data is not None:
+            data = result.data
+            self.actual = min(
+                self.requested,
+                price(found.operation, found.root, found.document, data, found.mutation),
+            )
+            self.buckets.give_back(self.caller, self.requested - self.actual)
+
+    def _draw(self, buckets: CostBuckets) -> Throttled | None:
+        """Take the query's price from its caller's bucket, or say why it cannot run."""
+        if self.requested > buckets.capacity:
+            message = messages.QUERY_TOO_COSTLY.format(
+                cost=self.requested, maximum=int(buckets.capacity)
+            )
+            return Throttled(message, retry_after=1)
+        if buckets.take(self.caller, self.requested) is None:
+            wait = math.ceil(buckets.seconds_until(self.caller, self.requested))
+            message = messages.QUERY_THROTTLED.format(cost=self.requested, seconds=wait)
+            return Throttled(message, retry_after=wait)
+        return None
+
+    def get_results(self) -> dict[str, Any]:
+        if self.buckets is None:
+            return {}
+        return {
+            "cost": {
+                "requestedQueryCost": self.requested,
+                "actualQueryCost": self.actual,
+                "throttleStatus": {
+                    "maximumAvailable": self.buckets.capacity,
+                    "currentlyAvailable": math.floor(self.buckets.available(self.caller)),
+                    "restoreRate": self.buckets.restore_rate,
+                },
+            }
+        }

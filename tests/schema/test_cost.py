@@ -1,0 +1,107 @@
+"""GraphQL query costs: priced before a query runs, drawn from the caller's bucket, reported in
+every response; a query over the maximum or over what is left is refused (THROTTLED, 429)
+before it runs."""
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from infra.tokens import TokenSigner
+from models import Role
+from rpai.settings import Settings
+from tests.conftest import TEST_JWT_SECRET
+from tests.support.app import key_known, serving
+from tests.support.factories import make_gerant, make_key, make_store, make_user
+from tests.support.round_trips import commands_on
+
+ENTRIES = (
+    '{ kpiEntries(filter: {from: "2024-01-01", to: "2024-01-31"}, first: 10) '
+    "{ edges { node { store { name } seller { name } } } } }"
+)
+# 1 for the connection, 2 for being one, then each of its 10 edges: 1 for the edges list, 1
+# for the edge, 1 for its node, 1 for the node's store, 1 for its seller.
+ENTRIES_COST = 1 + 2 + 10 * 5
+# Three such pages at once: over the maximum of 1000 with first: 100.
+GREEDY = (
+    "{ "
+    + " ".join(f"p{n}: {ENTRIES[2:-2].replace('first: 10', 'first: 100')}" for n in range(3))
+    + " }"
+)
+
+
+def database_name(settings: Settings) -> str:
+    assert settings.mongodb_url is not None
+    return settings.mongodb_url.rsplit("/", 1)[1]
+
+
+async def ask(http: httpx.AsyncClient, query: str, key: str) -> dict[str, Any]:
+    """Ask with an API key, or with a session token (`Bearer …`)."""
+    headers = {"Authorization": key} if key.startswith("Bearer ") else {"X-API-Key": key}
+    response = await http.post("/graphql", json={"query": query}, headers=headers)
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def metered(settings: Settings) -> Settings:
+    return settings.model_copy(update={"graphql_max_cost": 1000, "graphql_cost_restore_rate": 50.0})
+
+
+async def test_every_answer_reports_what_was_asked_spent_and_left(settings: Settings) -> None:
+    async with serving(metered(settings)) as http:
+        gerant = await make_gerant()
+        for _ in range(2):
+            await make_store(gerant)
+        key = await make_key(gerant)
+        await key_known(http, key)
+        body = await ask(http, "{ stores { id name } }", key)
+        cost = body["extensions"]["cost"]
+        # Requested: 1 for the list, 50 stores expected, 1 each; actual: the 2 there are.
+        assert (cost["requestedQueryCost"], cost["actualQueryCost"]) == (51, 3)
+        status = cost["throttleStatus"]
+        assert (status["maximumAvailable"], status["restoreRate"]) == (1000, 50.0)
+        assert 997 - 1 <= status["currentlyAvailable"] <= 1000
+        entries = await ask(http, ENTRIES, key)
+        assert entries["extensions"]["cost"]["requestedQueryCost"] == ENTRIES_COST
+        created = await ask(
+            http, 'mutation { createStore(input: {name: "X", location: "Y"}) { id } }', key
+        )
+        assert created["extensions"]["cost"]["requestedQueryCost"] == 10
+
+
+async def test_a_sellers_costly_query_is_refused_before_it_runs(settings: Settings) -> None:
+    async with serving(metered(settings)) as http:
+        gerant = await make_gerant()
+        seller = await make_user(gerant, Role.SELLER, await make_store(gerant))
+        token = TokenSigner(secret=TEST_JWT_SECRET, ttl=timedelta(hours=1)).issue(seller).token
+        with commands_on(database_name(settings)) as seen:
+            body = await ask(http, GREEDY, f"Bearer {token}")
+        [error] = body["errors"]
+        assert error["extensions"] == {"code": "THROTTLED", "status": 429, "retryAfter": 1}
+        assert error["message"].startswith("Query cost 1509 is over the maximum of 1000")
+        assert body["data"] is None
+        assert ("aggregate", "kpi_entries") not in seen
+        assert body["extensions"]["cost"]["requestedQueryCost"] == 1509
+
+
+async def test_a_caller_who_spent_his_points_waits(settings: Settings) -> None:
+    small = settings.model_copy(update={"graphql_max_cost": 100, "graphql_cost_restore_rate": 1.0})
+    async with serving(small) as http:
+        gerant = await make_gerant()
+        for _ in range(20):
+            await make_store(gerant)
+        key = await make_key(gerant)
+        await key_known(http, key)
+        spent = [await ask(http, "{ stores { id } }", key) for _ in range(3)]
+        # Each needs 51 there, and spends 21 (the list and its 20 stores): 37 are left.
+        assert [b["extensions"]["cost"]["actualQueryCost"] for b in spent] == [21] * 3
+        left = spent[-1]["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"]
+        assert 37 <= left <= 38
+        refused = await ask(http, "{ stores { id } }", key)
+        [error] = refused["errors"]
+        assert error["extensions"]["code"] == "THROTTLED"
+        assert 13 <= error["extensions"]["retryAfter"] <= 14
+        other = await make_key(gerant)  # another caller has his own bucket
+        await key_known(http, other)
+        assert "errors" not in await ask(http, "{ stores { id } }", other)
