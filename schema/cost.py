@@ -212,8 +212,8 @@ def priced(
     schema: GraphQLSchema, parsed: DocumentNode, name: str | None, variables: Any
 ) -> Priced | None:
     operation = get_operation_ast(parsed, name)
-    if operation is None:
-        return None
+    if operation is None or operation.operation is OperationType.SUBSCRIPTION:
+        return None  # a subscription is bounded by its connection's limits, not priced
     mutation = operation.operation is OperationType.MUTATION
     root = schema.mutation_type if mutation else schema.query_type
     if root is None:

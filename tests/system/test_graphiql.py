@@ -89,15 +89,13 @@ def test_graphiql_runs_a_query_offline_with_the_key_from_its_field(
         browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
         wait(browser).until(lambda d: "Marie Martin" in (editor(d, ".result-window") or ""))
         answer = json.loads(editor(browser, ".result-window"))
-        assert answer == {
-            "data": {
-                "stores": [
-                    {
-                        "name": "Magasin Lyon Centre",
-                        "sellers": {"edges": [{"node": {"name": "Marie Martin"}}]},
-                    }
-                ]
-            }
+        assert answer["data"] == {
+            "stores": [
+                {
+                    "name": "Magasin Lyon Centre",
+                    "sellers": {"edges": [{"node": {"name": "Marie Martin"}}]},
+                }
+            ]
         }
         screenshot(browser, "graphiql-offline")
 
