@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import chain_year
 import durability
 import httpx
 from bson import Decimal128, ObjectId
@@ -421,6 +422,8 @@ def main() -> None:
     print(report)  # noqa: T201 - the benchmark's output
     costs = durability.report()
     print(costs)  # noqa: T201
+    chain = chain_year.report()
+    print(chain)  # noqa: T201
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     notes = (ROOT / "bench" / "PROFILE.md").read_text()
     (ROOT / "bench" / "RESULTS.md").write_text(
@@ -431,7 +434,8 @@ def main() -> None:
         f"under uvicorn with {' '.join(UVICORN_FLAGS)}.\n\n{report}\n\n"
         f"## What durability costs\n\n`bench/durability.py`: the embedded database as shipped "
         f"(the log synced at every commit, writes with j: true) against the same without, "
-        f"same writes, one client.\n\n{costs}\n\n{notes}"
+        f"same writes, one client.\n\n{costs}\n\n"
+        f"## Chain year\n\n`bench/chain_year.py`: {chain_year.SCENARIO}\n\n{chain}\n\n{notes}"
     )
 
 
