@@ -1,5 +1,5 @@
-"""KPI rollups: sums of the daily entries kept per store and day, store and month, and seller
-(in a store) and month, written in the same transaction as the entries.
+"""KPI rollups: sums of the daily entries kept per store and day, and per store and month (with
+a map of its days and one of its sellers), written in the same transaction as the entries.
 
 Amounts are whole cents (exact, and summable everywhere as integers).
 """
@@ -13,14 +13,12 @@ from pymongo import ASCENDING, IndexModel
 
 class RollupKind(StrEnum):
     STORE_DAY = "store_day"  # period YYYY-MM-DD, with the day's reconciliation checksum
-    STORE_MONTH = "store_month"  # period YYYY-MM
-    SELLER_MONTH = "seller_month"  # period YYYY-MM, one seller's entries in one store
+    STORE_MONTH = "store_month"  # period YYYY-MM, with its days' and its sellers' sums
 
 
-# Reads by tenant and period (whole tenant), by store, and by seller.
+# Reads by tenant and period (whole tenant), and by store.
 PERIOD_INDEX = "tenant_kind_period"
 STORE_INDEX = "tenant_kind_store_period"
-SELLER_INDEX = "tenant_kind_seller_period"
 
 
 def rollup_id(
@@ -43,6 +41,9 @@ class KpiRollup(Document):
     prospects: int = 0
     entries: int = 0
     checksum: str | None = Field(default=None, description="store days only")
+    # Store months only: each day's and each seller's sums (the figures' field names).
+    days: dict[str, dict[str, int]] = Field(default_factory=dict)
+    sellers: dict[str, dict[str, int]] = Field(default_factory=dict)
 
     class Settings:
         name = "kpi_rollups"
@@ -59,14 +60,5 @@ class KpiRollup(Document):
                     ("period", ASCENDING),
                 ],
                 name=STORE_INDEX,
-            ),
-            IndexModel(
-                [
-                    ("gerant_id", ASCENDING),
-                    ("kind", ASCENDING),
-                    ("seller_id", ASCENDING),
-                    ("period", ASCENDING),
-                ],
-                name=SELLER_INDEX,
             ),
         ]

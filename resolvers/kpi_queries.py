@@ -143,18 +143,12 @@ def entry_stages(actor: Actor, start: str, end: str, scope: Scope) -> list[dict[
 
 
 def rollup_stages(
-    actor: Actor,
-    kind: str,
-    periods: dict[str, str],
-    scope: Scope,
+    actor: Actor, kind: str, periods: dict[str, str], stores: list[str] | None
 ) -> list[dict[str, Any]]:
-    """The tenant's rollups of `kind` over `periods` within `scope`, as $match stages, led by
-    the most selective index: sellers, else stores, else the tenant's periods."""
+    """The tenant's rollups of `kind` over `periods` of `stores` (None: every store), as $match
+    stages, led by the most selective index: stores, else the tenant's periods."""
     first: dict[str, Any] = {"gerant_id": actor.gerant_id, "kind": kind, "period": periods}
-    stores: dict[str, Any] = {"store_id": {"$in": scope.stores}} if scope.stores is not None else {}
-    if scope.sellers is not None:
-        return narrowed(first, "seller_id", scope.sellers, stores)
-    return narrowed(first, "store_id", scope.stores, {})
+    return narrowed(first, "store_id", stores, {})
 
 
 async def aggregate(

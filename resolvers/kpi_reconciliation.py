@@ -15,7 +15,7 @@ from resolvers.actor import Actor
 from resolvers.errors import Forbidden
 from resolvers.inputs import Identifier
 from resolvers.kpi_figures import EMPTY_CHECKSUM, Figures
-from resolvers.kpi_queries import KpiPeriod, Scope, aggregate, days_between, rollup_stages
+from resolvers.kpi_queries import KpiPeriod, aggregate, days_between, rollup_stages
 from resolvers.permissions import Permission
 from resolvers.stores import get_tenant_store
 
@@ -45,9 +45,8 @@ class KpiReconciliation:
 
 def reconciliation_pipeline(actor: Actor, query: KpiReconciliationQuery) -> list[dict[str, Any]]:
     """The store's day rollups of the period."""
-    scope = Scope(stores=[query.store_id], sellers=None)
     periods = days_between(query.from_, query.to)
-    return rollup_stages(actor, RollupKind.STORE_DAY.value, periods, scope)
+    return rollup_stages(actor, RollupKind.STORE_DAY.value, periods, [query.store_id])
 
 
 def _day(day: str, rollup: dict[str, Any] | None) -> KpiDay:

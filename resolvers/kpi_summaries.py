@@ -1,10 +1,9 @@
 """KPI summaries: totals and ratios per group, against the previous period of the same length.
 
-Read from rollups, so the cost grows with stores and days (or sellers and months), not with
-entries: the stores' days when grouped by day or week; the stores' months (and days at the
-edges of a period) otherwise; the sellers' months
-(and raw entries at the edges) by seller or for some sellers; raw entries only where a seller
-is read day by day.
+Read from the stores' month rollups, so the cost grows with stores and months, not with
+entries: their totals, their days (where a period cuts a month, or rows are days), their
+sellers (for seller rows, with raw entries where a period cuts a month); raw entries only
+where a seller is read day by day.
 """
 
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from resolvers.kpi_queries import (
     KpiFilter,
     Scope,
     aggregate,
-    days_between,
     entry_stages,
     named,
     reading_scope,
@@ -42,11 +40,6 @@ class KpiGroupBy(Enum):
     TOTAL = "total"
 
 
-BUCKET_FORMATS = {KpiGroupBy.DAY: "%Y-%m-%d", KpiGroupBy.WEEK: "%G-W%V", KpiGroupBy.MONTH: "%Y-%m"}
-ROLLUP_SUMS = {
-    name: {"$sum": f"${name}"}
-    for name in ("ca_cents", "nb_ventes", "nb_articles", "prospects", "entries")
-}
 ENTRY_SUMS = {
     "ca": {"$sum": "$ca_journalier"},
     "nb_ventes": {"$sum": "$nb_ventes"},
@@ -142,15 +135,6 @@ def _change(current: Figures, previous: Figures) -> KpiChange:
     return KpiChange(**{name: _relative(now[name], before[name]) for name in now})
 
 
-@dataclass(frozen=True)
-class Piece:
-    """One read of a summary: documents of one collection, days (their `day_field`) or months."""
-
-    collection: type[KpiEntry] | type[KpiRollup]
-    stages: list[dict[str, Any]]
-    day_field: str | None  # None: the documents are months (`period` YYYY-MM)
-
-
 def _next_month(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
@@ -173,70 +157,34 @@ def _split(start: date, end: date) -> tuple[list[str], list[tuple[str, str]]]:
     return months, edges
 
 
-def _months(months: list[str]) -> dict[str, str]:
-    after = _next_month(date.fromisoformat(f"{months[-1]}-01"))
-    return {"$gte": months[0], "$lt": after.strftime("%Y-%m")}
+def _month_range(first: str, last: str) -> dict[str, str]:
+    """The months from `first` to `last` (YYYY-MM), as a range of `period`."""
+    after = _next_month(date.fromisoformat(f"{last}-01"))
+    return {"$gte": first, "$lt": after.strftime("%Y-%m")}
 
 
-def summary_pieces(
-    actor: Actor, scope: Scope, group_by: KpiGroupBy, start: date, end: date, shifted: bool
-) -> list[Piece]:
-    """The reads that sum `scope` from `start` to `end` for `group_by`; `shifted` (the previous
-    period) needs days, for its days move into the current period's buckets."""
-    by_day = group_by in (KpiGroupBy.DAY, KpiGroupBy.WEEK) or (
-        group_by is KpiGroupBy.MONTH and shifted
-    )
-    whole = days_between(start.isoformat(), end.isoformat())
-    if scope.sellers is None and group_by is not KpiGroupBy.SELLER:
-        if by_day:
-            return [
-                Piece(
-                    KpiRollup,
-                    rollup_stages(actor, RollupKind.STORE_DAY.value, whole, scope),
-                    "period",
-                )
-            ]
-        months, edges = _split(start, end)
-        month_kind, edge = RollupKind.STORE_MONTH.value, RollupKind.STORE_DAY.value
-        pieces = [
-            Piece(KpiRollup, rollup_stages(actor, edge, days_between(a, b), scope), "period")
-            for a, b in edges
-        ]
-    else:
-        if by_day:
-            return [
-                Piece(KpiEntry, entry_stages(actor, whole["$gte"], end.isoformat(), scope), "date")
-            ]
-        months, edges = _split(start, end)
-        month_kind = RollupKind.SELLER_MONTH.value
-        pieces = [Piece(KpiEntry, entry_stages(actor, a, b, scope), "date") for a, b in edges]
-    if months:
-        pieces.append(
-            Piece(KpiRollup, rollup_stages(actor, month_kind, _months(months), scope), None)
-        )
-    return pieces
-
-
-def _bucket(group_by: KpiGroupBy, piece: Piece, shift: int) -> Any:
-    """What a document of `piece` is grouped on; the previous period's days move `shift` days
-    later, into the bucket of the day one period later, so each row compares like with like."""
+def _key(group_by: KpiGroupBy, store_id: str, seller_id: str | None, when: str, shift: int) -> str:
+    """The row a sum belongs to; `when` is a day, or a month (YYYY-MM) read whole. The previous
+    period's days move `shift` days later, into the row one period later, so each row compares
+    like with like."""
     if group_by is KpiGroupBy.TOTAL:
         return TOTAL_KEY
     if group_by is KpiGroupBy.STORE:
-        return "$store_id"
+        return store_id
     if group_by is KpiGroupBy.SELLER:
-        return "$seller_id"
-    if piece.day_field is None:
-        return "$period"  # months grouped by month
-    day: Any = {"$dateFromString": {"dateString": f"${piece.day_field}", "format": "%Y-%m-%d"}}
-    if shift:
-        day = {"$dateAdd": {"startDate": day, "unit": "day", "amount": shift}}
-    return {"$dateToString": {"date": day, "format": BUCKET_FORMATS[group_by]}}
+        return str(seller_id)
+    if len(when) == len("YYYY-MM"):
+        return when
+    day = date.fromisoformat(when) + timedelta(days=shift)
+    if group_by is KpiGroupBy.DAY:
+        return day.isoformat()
+    if group_by is KpiGroupBy.WEEK:
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return day.strftime("%Y-%m")
 
 
-def _figures(piece: Piece, group: dict[str, Any]) -> Figures:
-    if piece.collection is KpiRollup:
-        return Figures.of_sums(group)
+def _entry_figures(group: dict[str, Any]) -> Figures:
     amount = group["ca"]
     return Figures(
         ca_cents=to_cents(amount) if not isinstance(amount, int) else amount * 100,
@@ -247,6 +195,91 @@ def _figures(piece: Piece, group: dict[str, Any]) -> Figures:
     )
 
 
+class Sums:
+    """Figures added up per owner (a store or seller, or "" for all) and per row."""
+
+    def __init__(self, group_by: KpiGroupBy, shift: int, owner: str | None) -> None:
+        self.group_by, self.shift, self.owner = group_by, shift, owner
+        self.rows: dict[str, dict[str, Figures]] = {}
+
+    def add(self, store_id: str, seller_id: str | None, when: str, figures: Figures) -> None:
+        if not figures.entries:
+            return  # sellers whose entries all moved to another store keep zeros
+        of = {"store_id": store_id, "seller_id": seller_id}.get(self.owner or "", "")
+        key = _key(self.group_by, store_id, seller_id, when, self.shift)
+        rows = self.rows.setdefault(str(of), {})
+        rows[key] = rows.get(key, Figures()) + figures
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One read of a summary: raw entries, grouped in the database, or stores' month rollups."""
+
+    collection: type[KpiEntry] | type[KpiRollup]
+    stages: list[dict[str, Any]]
+
+
+def _by_seller(scope: Scope, group_by: KpiGroupBy) -> bool:
+    return scope.sellers is not None or group_by is KpiGroupBy.SELLER
+
+
+def _by_day(group_by: KpiGroupBy, shifted: bool) -> bool:
+    """Rows are days or weeks, or the previous period's days move into this one's months."""
+    return group_by in (KpiGroupBy.DAY, KpiGroupBy.WEEK) or (
+        group_by is KpiGroupBy.MONTH and shifted
+    )
+
+
+def summary_pieces(
+    actor: Actor, scope: Scope, group_by: KpiGroupBy, start: date, end: date, shifted: bool
+) -> list[Piece]:
+    """The reads that sum `scope` from `start` to `end` for `group_by`: the stores' month
+    rollups it touches; for seller rows, the whole months' rollups and the raw entries of the
+    days around them (or of the whole period, when a seller is read day by day)."""
+    stores = scope.stores
+    month_kind = RollupKind.STORE_MONTH.value
+    if not _by_seller(scope, group_by):
+        touched = _month_range(start.strftime("%Y-%m"), end.strftime("%Y-%m"))
+        return [Piece(KpiRollup, rollup_stages(actor, month_kind, touched, stores))]
+    if _by_day(group_by, shifted):
+        return [Piece(KpiEntry, entry_stages(actor, start.isoformat(), end.isoformat(), scope))]
+    months, edges = _split(start, end)
+    pieces = [Piece(KpiEntry, entry_stages(actor, a, b, scope)) for a, b in edges]
+    if months:
+        whole = _month_range(months[0], months[-1])
+        pieces.append(Piece(KpiRollup, rollup_stages(actor, month_kind, whole, stores)))
+    return pieces
+
+
+async def _add_entries(sums: Sums, stages: list[dict[str, Any]]) -> None:
+    dated = sums.group_by in (KpiGroupBy.DAY, KpiGroupBy.WEEK, KpiGroupBy.MONTH)
+    group_id = {"store": "$store_id", "seller": "$seller_id", "when": "$date" if dated else "-"}
+    for found in await aggregate(KpiEntry, [*stages, {"$group": {"_id": group_id, **ENTRY_SUMS}}]):
+        key = found["_id"]
+        sums.add(key["store"], key["seller"], str(key["when"]), _entry_figures(found))
+
+
+def _add_month(
+    sums: Sums,
+    month: dict[str, Any],
+    period: tuple[date, date],
+    how: str,
+    sellers: list[str] | None,
+) -> None:
+    """A store's month rollup: its totals, its days within the period, or its sellers."""
+    store_id, start, end = month["store_id"], period[0].isoformat(), period[1].isoformat()
+    if how == "sellers":
+        for seller_id, figures in month.get("sellers", {}).items():
+            if sellers is None or seller_id in sellers:
+                sums.add(store_id, seller_id, month["period"], Figures.of_sums(figures))
+    elif how == "days":
+        for day, figures in month.get("days", {}).items():
+            if start <= day <= end:
+                sums.add(store_id, None, day, Figures.of_sums(figures))
+    else:
+        sums.add(store_id, None, month["period"], Figures.of_sums(month))
+
+
 async def _sums(
     actor: Actor,
     scope: Scope,
@@ -255,23 +288,23 @@ async def _sums(
     shift: int,
     owner: str | None = None,
 ) -> dict[str, dict[str, Figures]]:
-    """The figures of each group, summed over every read of the period; by `owner` (the
-    documents' `store_id` or `seller_id`) when given, else all under ""."""
-    totals: dict[str, dict[str, Figures]] = {}
+    """The figures of each row over the period; by `owner` (`store_id` or `seller_id`) when
+    given, else all under ""."""
+    sums = Sums(group_by, shift, owner)
     start, end = period
+    whole = set(_split(start, end)[0])
+    by_day = _by_day(group_by, shift != 0)
     for piece in summary_pieces(actor, scope, group_by, start, end, shifted=shift != 0):
-        sums = ENTRY_SUMS if piece.collection is KpiEntry else ROLLUP_SUMS
-        bucket = _bucket(group_by, piece, shift)
-        group_id = bucket if owner is None else {"of": f"${owner}", "key": bucket}
-        for found in await aggregate(
-            piece.collection, [*piece.stages, {"$group": {"_id": group_id, **sums}}]
-        ):
-            of, key = (
-                ("", found["_id"]) if owner is None else (found["_id"]["of"], found["_id"]["key"])
-            )
-            rows = totals.setdefault(str(of), {})
-            rows[str(key)] = rows.get(str(key), Figures()) + _figures(piece, found)
-    return totals
+        if piece.collection is KpiEntry:
+            await _add_entries(sums, piece.stages)
+            continue
+        for month in await aggregate(KpiRollup, piece.stages):
+            if _by_seller(scope, group_by):
+                how = "sellers"
+            else:
+                how = "days" if by_day or month["period"] not in whole else "totals"
+            _add_month(sums, month, period, how, scope.sellers)
+    return sums.rows
 
 
 def _periods(kpi_filter: KpiFilter) -> tuple[tuple[date, date], tuple[date, date]]:

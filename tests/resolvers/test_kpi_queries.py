@@ -14,7 +14,7 @@ from models.kpi_entry import (
     TENANT_DATE_STORE_SELLER_INDEX,
     TENANT_STORE_DATE_INDEX,
 )
-from models.kpi_rollup import PERIOD_INDEX, SELLER_INDEX, STORE_INDEX
+from models.kpi_rollup import PERIOD_INDEX, STORE_INDEX
 from resolvers.auth import actor_for_user
 from resolvers.errors import BadRequest
 from resolvers.kpi_entries import entries_pipeline
@@ -107,7 +107,7 @@ async def scanned_indexes(
     return {None if index is None else index for index in found}
 
 
-ROLLUP_INDEXES = {PERIOD_INDEX, STORE_INDEX, SELLER_INDEX}
+ROLLUP_INDEXES = {PERIOD_INDEX, STORE_INDEX}
 
 
 class TestIndexes:

@@ -131,7 +131,7 @@ class TestRebuild:
         assert await check_rollups() == []
         rollups = KpiRollup.get_motor_collection()
         await rollups.delete_one({"kind": "store_day"})
-        await rollups.update_one({"kind": "seller_month"}, {"$inc": {"ca_cents": 1}})
+        await rollups.update_one({"kind": "store_month"}, {"$inc": {"ca_cents": 1}})
         await rollups.insert_one(
             {"_id": "stray", "kind": "store_month", "store_id": "x", "gerant_id": "g", "entries": 1}
         )
