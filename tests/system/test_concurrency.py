@@ -16,6 +16,7 @@ pytestmark = pytest.mark.usefixtures("client")
 
 CONCURRENT = 20
 # Enough syncs of one entry at once that some exhaust their retries on write conflicts.
+RETRIES = 5
 CROWD = 150
 
 
@@ -96,7 +97,13 @@ async def test_a_crowd_of_syncs_of_one_entry_never_answers_400(client: httpx.Asy
                 messages.SERVICE_UNAVAILABLE,
             )
             assert answer.headers["retry-after"] == "5"
-            retried = await sync(n)
+            # As a client would, later: on a loaded machine a transaction the crowd's timed-out
+            # requests left open can hold the entry a moment longer.
+            for _ in range(RETRIES):
+                retried = await sync(n)
+                if retried.status_code != 503:
+                    break
+                await asyncio.sleep(1)
             assert (retried.status_code, "idempotent-replayed" in retried.headers) == (200, False)
 
 
