@@ -8,27 +8,13 @@ from email.utils import make_msgid, parseaddr
 from html import escape
 from zoneinfo import ZoneInfo
 
+from infra.french_calendar import MONTHS, WEEKDAYS
 from models import Role, Store, User
 
 # The shops are in France: the link's end is told in the time their staff read.
 LOCAL_TIME = ZoneInfo("Europe/Paris")
 PRODUCT = "Retail Performer AI"
 ROLE_LABELS = {Role.GERANT: "gérant(e)", Role.MANAGER: "manager", Role.SELLER: "vendeur(se)"}
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 UNKNOWN_GERANT = "Votre gérant(e)"
 
 TEXT = """Bonjour {name},

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Any
 
+from infra.french_calendar import MONTHS, WEEKDAYS
 from models import KpiEntry, KpiRollup, RollupKind, Store, User
 from resolvers import messages
 from resolvers.actor import Actor
@@ -351,12 +352,12 @@ def _period_label(group_by: KpiGroupBy, key: str) -> str:
         return messages.KPI_WEEK_LABEL.format(week=int(week), year=year)
     if group_by is KpiGroupBy.MONTH:
         year, month = key.split("-")
-        return messages.KPI_MONTH_LABEL.format(month=messages.KPI_MONTHS[int(month) - 1], year=year)
+        return messages.KPI_MONTH_LABEL.format(month=MONTHS[int(month) - 1], year=year)
     day = date.fromisoformat(key)
     return messages.KPI_DAY_LABEL.format(
-        weekday=messages.KPI_WEEKDAYS[day.weekday()],
+        weekday=WEEKDAYS[day.weekday()],
         day=messages.KPI_FIRST_DAY if day.day == 1 else day.day,
-        month=messages.KPI_MONTHS[day.month - 1],
+        month=MONTHS[day.month - 1],
         year=day.year,
     )
 

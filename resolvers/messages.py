@@ -62,21 +62,6 @@ KPI_DAY_LABEL = "{weekday} {day} {month} {year}"
 KPI_FIRST_DAY = "1er"
 KPI_WEEK_LABEL = "semaine {week} {year}"
 KPI_MONTH_LABEL = "{month} {year}"
-KPI_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-KPI_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 UNKNOWN_PERMISSIONS = "Unknown permissions: {names}"
 UNKNOWN_STORE_IDS = "store_ids not found in this tenant: {ids}"
