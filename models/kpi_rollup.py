@@ -41,9 +41,10 @@ class KpiRollup(Document):
     prospects: int = 0
     entries: int = 0
     checksum: str | None = Field(default=None, description="store days only")
-    # Store months only: each day's and each seller's sums (the figures' field names).
-    days: dict[str, dict[str, int]] = Field(default_factory=dict)
-    sellers: dict[str, dict[str, int]] = Field(default_factory=dict)
+    # Store months only: each day's and each seller's sums, as JSON text (read as one value):
+    # {"2025-03-04": [ca_cents, nb_ventes, nb_articles, prospects, entries], ...}.
+    days: str = "{}"
+    sellers: str = "{}"
 
     class Settings:
         name = "kpi_rollups"

@@ -2,6 +2,7 @@
 the four sums together, and the canonical text a day's checksum covers."""
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -75,6 +76,24 @@ class Figures:
 
 
 FIGURE_FIELDS = ("ca_cents", "nb_ventes", "nb_articles", "prospects", "entries")
+
+
+def packed(figures: Mapping[str, Figures]) -> str:
+    """Figures by key as a month rollup keeps them: one JSON object, keys sorted, each value the
+    figures in FIGURE_FIELDS order. SecantusDB reads one text far faster than a nested map."""
+    by_key = {key: figures[key].as_tuple() for key in sorted(figures) if figures[key].entries}
+    return json.dumps(by_key, separators=(",", ":"))
+
+
+def packed_sums(text: str | None) -> dict[str, list[int]]:
+    """The figures by key of `packed` text, as lists in FIGURE_FIELDS order (none if absent)."""
+    sums: dict[str, list[int]] = json.loads(text or "{}")
+    return sums
+
+
+def unpacked(text: str | None) -> dict[str, Figures]:
+    """The figures by key of `packed` text."""
+    return {key: Figures(*values) for key, values in packed_sums(text).items()}
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ sellers (for seller rows, with raw entries where a period cuts a month); raw ent
 where a seller is read day by day.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -16,7 +17,7 @@ from infra.french_calendar import MONTHS, WEEKDAYS
 from models import KpiEntry, KpiRollup, RollupKind, Store, User
 from resolvers import messages
 from resolvers.actor import Actor
-from resolvers.kpi_figures import CENT, Figures, to_cents
+from resolvers.kpi_figures import CENT, Figures, packed_sums, to_cents
 from resolvers.kpi_queries import (
     KpiFilter,
     Scope,
@@ -197,19 +198,45 @@ def _entry_figures(group: dict[str, Any]) -> Figures:
 
 
 class Sums:
-    """Figures added up per owner (a store or seller, or "" for all) and per row."""
+    """Figures added up per owner (a store or seller, or "" for all) and per row.
+
+    Kept as lists of the five sums until read: a year of a chain's days is tens of thousands
+    of additions."""
 
     def __init__(self, group_by: KpiGroupBy, shift: int, owner: str | None) -> None:
         self.group_by, self.shift, self.owner = group_by, shift, owner
-        self.rows: dict[str, dict[str, Figures]] = {}
+        self.sums: dict[str, dict[str, list[int]]] = {}
+        self.dated = group_by in (KpiGroupBy.DAY, KpiGroupBy.WEEK, KpiGroupBy.MONTH)
+        self.rows_of_when: dict[str, str] = {}  # the row of each day or month, once worked out
 
-    def add(self, store_id: str, seller_id: str | None, when: str, figures: Figures) -> None:
-        if not figures.entries:
+    def _row(self, store_id: str, seller_id: str | None, when: str) -> str:
+        if not self.dated:
+            return _key(self.group_by, store_id, seller_id, when, self.shift)
+        row = self.rows_of_when.get(when)
+        if row is None:
+            row = self.rows_of_when[when] = _key(self.group_by, "", None, when, self.shift)
+        return row
+
+    def add(self, store_id: str, seller_id: str | None, when: str, figures: Sequence[int]) -> None:
+        """Add `figures` (in FIGURE_FIELDS order) to the row `when` and its owner fall in."""
+        if not figures[-1]:
             return  # sellers whose entries all moved to another store keep zeros
         of = {"store_id": store_id, "seller_id": seller_id}.get(self.owner or "", "")
-        key = _key(self.group_by, store_id, seller_id, when, self.shift)
-        rows = self.rows.setdefault(str(of), {})
-        rows[key] = rows.get(key, Figures()) + figures
+        rows = self.sums.setdefault(str(of), {})
+        row = self._row(store_id, seller_id, when)
+        total = rows.get(row)
+        if total is None:
+            rows[row] = list(figures)
+        else:
+            for n, value in enumerate(figures):
+                total[n] += value
+
+    @property
+    def rows(self) -> dict[str, dict[str, Figures]]:
+        return {
+            of: {row: Figures(*total) for row, total in rows.items()}
+            for of, rows in self.sums.items()
+        }
 
 
 @dataclass(frozen=True)
@@ -257,7 +284,7 @@ async def _add_entries(sums: Sums, stages: list[dict[str, Any]]) -> None:
     group_id = {"store": "$store_id", "seller": "$seller_id", "when": "$date" if dated else "-"}
     for found in await aggregate(KpiEntry, [*stages, {"$group": {"_id": group_id, **ENTRY_SUMS}}]):
         key = found["_id"]
-        sums.add(key["store"], key["seller"], str(key["when"]), _entry_figures(found))
+        sums.add(key["store"], key["seller"], str(key["when"]), _entry_figures(found).as_tuple())
 
 
 def _add_month(
@@ -270,15 +297,15 @@ def _add_month(
     """A store's month rollup: its totals, its days within the period, or its sellers."""
     store_id, start, end = month["store_id"], period[0].isoformat(), period[1].isoformat()
     if how == "sellers":
-        for seller_id, figures in month.get("sellers", {}).items():
+        for seller_id, figures in packed_sums(month.get("sellers")).items():
             if sellers is None or seller_id in sellers:
-                sums.add(store_id, seller_id, month["period"], Figures.of_sums(figures))
+                sums.add(store_id, seller_id, month["period"], figures)
     elif how == "days":
-        for day, figures in month.get("days", {}).items():
+        for day, figures in packed_sums(month.get("days")).items():
             if start <= day <= end:
-                sums.add(store_id, None, day, Figures.of_sums(figures))
+                sums.add(store_id, None, day, figures)
     else:
-        sums.add(store_id, None, month["period"], Figures.of_sums(month))
+        sums.add(store_id, None, month["period"], Figures.of_sums(month).as_tuple())
 
 
 async def _sums(
