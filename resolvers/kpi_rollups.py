@@ -20,10 +20,11 @@ from pymongo import DeleteOne, ReplaceOne
 from models import KpiEntry
 from models.kpi_rollup import KpiRollup, RollupKind, rollup_id
 from models.maintenance import Checkpoint
-from resolvers.kpi_figures import DayLine, Figures, day_checksum
+from resolvers.kpi_figures import DayLine, Figures, day_checksum, packed, unpacked
 
 Write = ReplaceOne[dict[str, Any]] | DeleteOne
 Key = tuple[RollupKind, str, str | None, str | None]  # kind, period, store, seller
+TenantStore = tuple[str, str]  # store_id, gerant_id
 REBUILD = "rebuild-rollups"
 
 
@@ -77,20 +78,13 @@ def next_month_document(
     key: Key = (RollupKind.STORE_MONTH, month_of(day), store_id, None)
     before = Figures.of_sums(stored) if stored else Figures()
     document = rollup_document(gerant_id, key, before + sum(sellers.values(), Figures()))
-    days = dict(stored.get("days", {})) if stored else {}
-    days.pop(day, None)
-    if day_total.entries:
-        days[day] = day_total.as_fields()
-    totals = {
-        seller_id: Figures.of_sums(figures)
-        for seller_id, figures in (stored.get("sellers", {}) if stored else {}).items()
-    }
+    days = unpacked(stored.get("days") if stored else None)
+    days[day] = day_total
+    totals = unpacked(stored.get("sellers") if stored else None)
     for seller_id, change in sellers.items():
         totals[seller_id] = totals.get(seller_id, Figures()) + change
-    document["days"] = days
-    document["sellers"] = {
-        seller_id: figures.as_fields() for seller_id, figures in totals.items() if figures.entries
-    }
+    document["days"] = packed(days)
+    document["sellers"] = packed(totals)
     return document
 
 
@@ -167,30 +161,35 @@ def expected_for_store(entries: Iterable[Mapping[str, Any]]) -> dict[str, dict[s
         expected[document["_id"]] = document
         month = months.setdefault(month_of(day), {"total": Figures(), "days": {}, "sellers": {}})
         month["total"] += Figures.of_sums(document)
-        month["days"][day] = Figures.of_sums(document).as_fields()
+        month["days"][day] = Figures.of_sums(document)
         for entry in found:
             seller = month["sellers"].get(entry["seller_id"], Figures())
             month["sellers"][entry["seller_id"]] = seller + Figures.of_entry(entry)
     for period, month in months.items():
         key: Key = (RollupKind.STORE_MONTH, period, store_id, None)
         document = rollup_document(gerant_id, key, month["total"])
-        document["days"] = month["days"]
-        document["sellers"] = {
-            seller_id: figures.as_fields() for seller_id, figures in month["sellers"].items()
-        }
+        document["days"] = packed(month["days"])
+        document["sellers"] = packed(month["sellers"])
         expected[document["_id"]] = document
     return expected
 
 
-async def _store_entries(store_id: str) -> list[dict[str, Any]]:
-    found = KpiEntry.get_motor_collection().find({"store_id": store_id})
+async def _store_entries(store: TenantStore) -> list[dict[str, Any]]:
+    store_id, gerant_id = store
+    found = KpiEntry.get_motor_collection().find({"gerant_id": gerant_id, "store_id": store_id})
     return [document async for document in found]
 
 
-async def _stored(query: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The rollups matching `query`; one whose entries all moved away (all zero) counts as none."""
-    found = KpiRollup.get_motor_collection().find({**query, "entries": {"$ne": 0}})
-    return {document["_id"]: document async for document in found}
+async def _stored(store: TenantStore) -> dict[str, dict[str, Any]]:
+    """The store's rollups, kind by kind on their index; one whose entries all moved away (all
+    zero) counts as none (kept out here: SecantusDB scans the collection for a `$ne`)."""
+    store_id, gerant_id = store
+    stored: dict[str, dict[str, Any]] = {}
+    for kind in RollupKind:
+        query = {"gerant_id": gerant_id, "kind": kind.value, "store_id": store_id}
+        found = KpiRollup.get_motor_collection().find(query)
+        stored |= {document["_id"]: document async for document in found if document["entries"]}
+    return stored
 
 
 def _replace_all(
@@ -222,11 +221,15 @@ def _differences(
     ]
 
 
-async def _stores() -> list[str]:
-    entries = KpiEntry.get_motor_collection()
-    rollups = KpiRollup.get_motor_collection()
-    stores = set(await entries.distinct("store_id")) | set(await rollups.distinct("store_id"))
-    return sorted(s for s in stores if s)
+async def _stores() -> list[TenantStore]:
+    """Every store with entries or rollups, with its tenant (so that its reads use an index)."""
+    group = [{"$group": {"_id": {"store": "$store_id", "tenant": "$gerant_id"}}}]
+    stores: set[TenantStore] = set()
+    for collection in (KpiEntry.get_motor_collection(), KpiRollup.get_motor_collection()):
+        async for found in collection.aggregate(group):
+            if found["_id"].get("store"):
+                stores.add((found["_id"]["store"], found["_id"]["tenant"]))
+    return sorted(stores)
 
 
 async def rebuild_rollups(*, progress: Callable[[str], None], restart: bool = False) -> int:
@@ -240,16 +243,15 @@ async def rebuild_rollups(*, progress: Callable[[str], None], restart: bool = Fa
     after = "" if restart or checkpoint is None else checkpoint.value
     rollups = KpiRollup.get_motor_collection()
     written = 0
-    todo = [store_id for store_id in stores if store_id > after]
-    for n, store_id in enumerate(todo, 1):
-        expected = expected_for_store(await _store_entries(store_id))
-        stored = await _stored({"store_id": store_id})
-        writes = _replace_all(expected, stored)
+    todo = [store for store in stores if store[0] > after]
+    for n, store in enumerate(todo, 1):
+        expected = expected_for_store(await _store_entries(store))
+        writes = _replace_all(expected, await _stored(store))
         if writes:
             await rollups.bulk_write(writes, ordered=False)
         written += len(writes)
-        await Checkpoint(id=REBUILD, value=store_id).save()
-        progress(f"store {n}/{len(todo)} {store_id}: {len(writes)} rollups written")
+        await Checkpoint(id=REBUILD, value=store[0]).save()
+        progress(f"store {n}/{len(todo)} {store[0]}: {len(writes)} rollups written")
     await Checkpoint.find_one({"_id": REBUILD}).delete()
     return written
 
@@ -258,8 +260,7 @@ async def check_rollups() -> list[Difference]:
     """Every rollup that differs from the sums of the raw entries (missing or extra included)."""
     stores = await _stores()
     differences: list[Difference] = []
-    for store_id in stores:
-        expected = expected_for_store(await _store_entries(store_id))
-        stored = await _stored({"store_id": store_id})
-        differences += _differences(expected, stored)
+    for store in stores:
+        expected = expected_for_store(await _store_entries(store))
+        differences += _differences(expected, await _stored(store))
     return differences
