@@ -161,12 +161,19 @@ async def aggregate(
 
 
 async def named(model: type[Store] | type[User], actor: Actor, ids: list[str]) -> dict[str, Named]:
-    """The tenant's stores or users among `ids`, by id, in one query."""
+    """The tenant's stores or users among `ids`, by id, in one query.
+
+    Past MAX_IDS ids the tenant's names are read whole (on its index) and those asked kept:
+    SecantusDB checks every document of the collection against an `$in` list (1000 sellers'
+    names took 1.4 s, the tenant's 1100 users 41 ms)."""
     if not ids:
         return {}
-    query = {"_id": {"$in": ids}, "gerant_id": actor.gerant_id}
-    found = await model.find(query, projection_model=Named).to_list()
-    return {item.id: item for item in found}
+    query: dict[str, Any] = {"gerant_id": actor.gerant_id}
+    if len(ids) <= MAX_IDS:
+        query["_id"] = {"$in": ids}
+    found = model.find(query, projection_model=Named, batch_size=BATCH_SIZE)
+    wanted = set(ids)
+    return {item.id: item async for item in found if item.id in wanted}
 
 
 async def stores_named(*, actor: Actor, ids: list[str]) -> list[Named | None]:
