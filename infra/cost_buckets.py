@@ -39,6 +39,11 @@ class CostBuckets:
         self._set(caller, available - cost)
         return available - cost
 
+    def spend(self, caller: str, cost: float) -> None:
+        """Spend `cost` whatever is left: the caller may owe points, and waits until they are
+        back (`seconds_until`)."""
+        self._set(caller, self.available(caller) - cost)
+
     def give_back(self, caller: str, points: float) -> None:
         self._set(caller, min(self.capacity, self.available(caller) + points))
 

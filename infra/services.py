@@ -11,6 +11,7 @@ from infra.kpi_feed import KpiFeed
 from infra.login_throttle import LoginThrottle
 from infra.persisted_queries import PersistedQueries
 from infra.rate_limits import RateLimits
+from infra.read_slots import ReadSlots
 from infra.tokens import TokenSigner
 
 
@@ -28,3 +29,4 @@ class Services:
     kpi_feed: KpiFeed
     persisted_queries: PersistedQueries
     query_costs: CostBuckets
+    read_slots: ReadSlots

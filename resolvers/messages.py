@@ -109,6 +109,9 @@ QUERY_TOO_COSTLY = (
     "shorter periods) or split the query"
 )
 QUERY_THROTTLED = "Query cost {cost} is over what is left for this caller: retry in {seconds} s"
+SUMMARIES_BUSY = (
+    "This caller's KPI summaries are taking their share of the server: retry in {seconds} s"
+)
 TIME_OUT_OF_RANGE = "Times must be between {earliest} and {latest}"
 PAGE_SIZE_RANGE = "first: must be between 1 and {maximum}"
 RATE_LIMITED = "Rate limit exceeded: {limit} requests per minute for this API key. Retry later"

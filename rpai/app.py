@@ -29,6 +29,7 @@ from infra.login_throttle import LoginThrottle
 from infra.mail import SmtpServer, invitation_outbox
 from infra.persisted_queries import PersistedQueries
 from infra.rate_limits import RateLimits
+from infra.read_slots import ReadSlots
 from infra.services import Services
 from infra.tokens import TokenSigner
 from rest_compat import PREFIX, ROUTERS
@@ -80,6 +81,14 @@ def build_services(settings: Settings) -> Services:
         persisted_queries=PersistedQueries(),
         query_costs=CostBuckets(
             capacity=settings.graphql_max_cost, restore_rate=settings.graphql_cost_restore_rate
+        ),
+        read_slots=ReadSlots(
+            per_caller=settings.summary_queries_per_caller,
+            max_waiting=settings.summary_queries_waiting,
+            share=settings.summary_time_share,
+            burst=settings.summary_time_burst_seconds,
+            # Waiting counts against the request's database budget: at most half of it.
+            max_wait=settings.db_timeout_seconds / 2,
         ),
     )
 

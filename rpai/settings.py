@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     graphql_max_cost: int = Field(default=50_000, ge=1)
     graphql_cost_restore_rate: float = Field(default=2_500.0, gt=0)
+    summary_queries_per_caller: int = Field(default=1, ge=1)
+    summary_queries_waiting: int = Field(default=4, ge=0)
+    summary_time_share: float = Field(default=0.25, gt=0, le=1)
+    summary_time_burst_seconds: float = Field(default=2.0, gt=0)
     log_level: str = "INFO"
     public_url: str | None = None
     smtp_host: str | None = None

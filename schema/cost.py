@@ -6,11 +6,13 @@ list by a standard size. Each caller (API key, user, or address when anonymous) 
 leaky bucket of RPAI_GRAPHQL_MAX_COST points that fills at RPAI_GRAPHQL_COST_RESTORE_RATE a
 second: a query over the maximum, or over what is left, answers THROTTLED (429) before it
 runs. Once it has run, what its lists actually held is given back, and every response says
-in `extensions.cost` what was asked, spent and left.
+in `extensions.cost` what was asked, spent and left. A caller's queries that read KPI
+summaries run one at a time in a process, within a share of its time: the next ones wait
+their turn, a few at most and not too long (else THROTTLED too).
 """
 
 import math
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,6 +24,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLField,
     GraphQLIncludeDirective,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -60,6 +63,8 @@ PAGE_SIZE = 50  # a connection asked without `first`
 SUMMARY_FIELD = "kpiSummary"
 # Parts of an object computed with it, no read of their own: they cost nothing more.
 VALUE_TYPES = frozenset({"KpiMetrics", "KpiChange", "PageInfo"})
+# What a selection is made on: an object, or an interface (its fragments name the objects).
+Parent = GraphQLObjectType | GraphQLInterfaceType
 ROWS_BY_GROUPING = {"TOTAL": 1, "STORE": LIST_SIZE, "SELLER": LIST_SIZE}
 
 
@@ -114,8 +119,8 @@ def _asked(
 
 
 def _fields(
-    selection_set: SelectionSetNode, parent: GraphQLObjectType, document: Document
-) -> Iterator[tuple[FieldNode, GraphQLObjectType]]:
+    selection_set: SelectionSetNode, parent: Parent, document: Document
+) -> Iterator[tuple[FieldNode, Parent]]:
     """The fields of a selection, fragments spread, each with the type it is selected on."""
     for selection in selection_set.selections:
         if not isinstance(selection, FieldNode | FragmentSpreadNode | InlineFragmentNode):
@@ -136,7 +141,7 @@ def _fields(
         else:
             continue
         typed = document.schema.get_type(condition.name.value) if condition is not None else parent
-        if isinstance(typed, GraphQLObjectType):
+        if isinstance(typed, Parent):
             yield from _fields(inner, typed, document)
 
 
@@ -145,9 +150,7 @@ def _is_list(field_type: GraphQLOutputType) -> bool:
     return isinstance(unwrapped, GraphQLList)
 
 
-def _size(
-    parent: GraphQLObjectType, node: FieldNode, field: GraphQLField, document: Document
-) -> int:
+def _size(parent: Parent, node: FieldNode, field: GraphQLField, document: Document) -> int:
     """The items a list field is expected to hold, from its arguments."""
     arguments = get_argument_values(field, node, document.variables)
     if node.name.value == SUMMARY_FIELD:
@@ -161,7 +164,7 @@ def _size(
 
 def price(
     selection_set: SelectionSetNode,
-    parent: GraphQLObjectType,
+    parent: Parent,
     document: Document,
     data: Any = None,
     mutation: bool = False,
@@ -175,7 +178,7 @@ def price(
         field = on.fields[name]
         value = data.get((node.alias or node.name).value) if isinstance(data, dict) else None
         named = get_named_type(field.type)
-        if is_leaf_type(named) or not isinstance(named, GraphQLObjectType):
+        if is_leaf_type(named) or not isinstance(named, Parent):
             continue
         if named.name in VALUE_TYPES:
             continue
@@ -198,6 +201,21 @@ def price(
             continue
         total += base + (price(inner, named, document, value) if inner is not None else 0)
     return total
+
+
+def reads_summary(selection_set: SelectionSetNode, parent: Parent, document: Document) -> bool:
+    """Whether a selection asks for a KPI summary anywhere: its caller's costly reads."""
+    for node, on in _fields(selection_set, parent, document):
+        if node.name.value == SUMMARY_FIELD:
+            return True
+        field = on.fields.get(node.name.value)
+        named = get_named_type(field.type) if field is not None else None
+        inner = node.selection_set
+        if inner is None or not isinstance(named, Parent):
+            continue
+        if reads_summary(inner, named, document):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -239,7 +257,7 @@ class QueryCost(SchemaExtension):
     caller = ""
     buckets: CostBuckets | None = None
 
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         found = None
         if context.graphql_document is not None and isinstance(context.context, Context):
@@ -252,11 +270,20 @@ class QueryCost(SchemaExtension):
         if found is None or not isinstance(context.context, Context):
             yield
             return
-        self.buckets = context.context.services.query_costs
+        services = context.context.services
+        self.buckets = services.query_costs
         request = context.context.request_context
         self.caller = request.principal_id or f"ip:{request.client_ip}"
         self.requested = price(found.operation, found.root, found.document, mutation=found.mutation)
+        costly = reads_summary(found.operation, found.root, found.document)
         refusal = self._draw(self.buckets)
+        wait = services.read_slots.refusal(self.caller) if refusal is None and costly else None
+        if wait is not None:
+            self.buckets.give_back(self.caller, self.requested)
+            seconds = math.ceil(wait)
+            refusal = Throttled(
+                messages.SUMMARIES_BUSY.format(seconds=seconds), retry_after=seconds
+            )
         if refusal is not None:
             # A result set here is the answer: the query does not run.
             context.result = GraphQLExecutionResult(
@@ -264,7 +291,11 @@ class QueryCost(SchemaExtension):
             )
             yield
             return
-        yield
+        if costly:
+            async with services.read_slots.slot(self.caller):
+                yield
+        else:
+            yield
         result = context.result
         if result is not None and result.data is not None:
             data = result.data

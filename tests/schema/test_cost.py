@@ -2,13 +2,16 @@
 every response; a query over the maximum or over what is left is refused (THROTTLED, 429)
 before it runs."""
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from infra.tokens import TokenSigner
 from models import Role
+from resolvers import kpi_summaries, messages
 from rpai.settings import Settings
 from tests.conftest import TEST_JWT_SECRET
 from tests.support.app import key_known, serving
@@ -105,3 +108,64 @@ async def test_a_caller_who_spent_his_points_waits(settings: Settings) -> None:
         other = await make_key(gerant)  # another caller has his own bucket
         await key_known(http, other)
         assert "errors" not in await ask(http, "{ stores { id } }", other)
+
+
+SELLER_SUMMARIES = (
+    "{ users(first: 10) { edges { node { id ... on Seller { "
+    'kpiSummary(from: "2024-01-01", to: "2024-12-31", groupBy: DAY) { key } } } } } }'
+)
+
+
+async def test_a_summary_under_an_interface_is_priced(settings: Settings) -> None:
+    async with serving(metered(settings)) as http:
+        gerant = await make_gerant()
+        key = await make_key(gerant)
+        await key_known(http, key)
+        body = await ask(http, SELLER_SUMMARIES, key)
+        # The connection (1 + 2), then each of 10 edges: the edges list, the edge, its node,
+        # and the seller's summary: 1 + 5 and its 366 days.
+        assert body["extensions"]["cost"]["requestedQueryCost"] == 3 + 10 * (3 + 6 + 366)
+
+
+YEAR_BY_DAY = '{ kpiSummary(filter: {from: "2024-01-01", to: "2024-12-31"}, groupBy: DAY) { key } }'
+
+
+async def test_a_callers_summaries_run_one_at_a_time(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One summary of a caller runs, the next waits its turn, past the queue THROTTLED; his
+    other queries and other callers' summaries do not wait."""
+    release = asyncio.Event()
+    running: list[str] = []
+    summary = kpi_summaries.kpi_summary
+
+    async def held(**arguments: Any) -> list[kpi_summaries.KpiSummaryRow]:
+        running.append(str(arguments["actor"].key_id))
+        await release.wait()
+        return await summary(**arguments)
+
+    monkeypatch.setattr(kpi_summaries, "kpi_summary", held)
+    queued = settings.model_copy(update={"summary_queries_waiting": 1})
+    async with serving(queued) as http:
+        gerant = await make_gerant()
+        key, other = await make_key(gerant), await make_key(gerant)
+        await key_known(http, key)
+        await key_known(http, other)
+        first = asyncio.create_task(ask(http, YEAR_BY_DAY, key))
+        second = asyncio.create_task(ask(http, YEAR_BY_DAY, key))
+        elsewhere = asyncio.create_task(ask(http, YEAR_BY_DAY, other))
+        for _ in range(100):
+            if len(running) == 2:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)
+        assert len(running) == len(set(running)) == 2  # one of each; `key`'s second waits
+        refused = await ask(http, YEAR_BY_DAY, key)
+        [error] = refused["errors"]
+        assert error["message"] == messages.SUMMARIES_BUSY.format(seconds=1)
+        assert error["extensions"] == {"code": "THROTTLED", "status": 429, "retryAfter": 1}
+        assert "errors" not in await ask(http, "{ stores { id } }", key)
+        release.set()
+        answers = await asyncio.gather(first, second, elsewhere)
+        assert [body["data"]["kpiSummary"] for body in answers] == [[], [], []]
+        assert len(running) == 3

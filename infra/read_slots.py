@@ -1,0 +1,59 @@
+"""Costly reads (queries that read KPI summaries) of each caller in this process: so many at
+once, and a share of the process's time. The next ones wait their turn, so one caller's
+reports, however many and however often, cannot take the database and the event loop from
+everyone else (as GitHub bounds the compute time of each caller, not only its requests)."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from infra.cost_buckets import CostBuckets
+
+
+@dataclass
+class ReadSlots:
+    """`per_caller` reads at once, `max_waiting` more waiting; the caller's reads take his
+    time credit: `burst` seconds from idle, refilled at `share` of a second a second. A read
+    waits for the credit to be back, unless that is over `max_wait` seconds (then refused)."""
+
+    per_caller: int
+    max_waiting: int
+    share: float
+    burst: float
+    max_wait: float
+    clock: Callable[[], float] = time.monotonic
+    _slots: dict[str, asyncio.Semaphore] = field(default_factory=dict)
+    _callers: dict[str, int] = field(default_factory=dict)  # holding or waiting, per caller
+    _time: CostBuckets = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._time = CostBuckets(capacity=self.burst, restore_rate=self.share, clock=self.clock)
+
+    def refusal(self, caller: str) -> float | None:
+        """Seconds to retry after, if the caller's next read cannot wait its turn: his slots
+        and queue are full, or his time comes back too late; else None."""
+        if self._callers.get(caller, 0) >= self.per_caller + self.max_waiting:
+            return 1.0
+        wait = self._time.seconds_until(caller, 0.0)
+        return wait if wait > self.max_wait else None
+
+    @asynccontextmanager
+    async def slot(self, caller: str) -> AsyncIterator[None]:
+        """Hold one of the caller's slots, once one is free and his time credit is back; the
+        read's duration is then taken from it."""
+        semaphore = self._slots.setdefault(caller, asyncio.Semaphore(self.per_caller))
+        self._callers[caller] = self._callers.get(caller, 0) + 1
+        try:
+            async with semaphore:
+                await asyncio.sleep(self._time.seconds_until(caller, 0.0))
+                started = self.clock()
+                try:
+                    yield
+                finally:
+                    self._time.spend(caller, self.clock() - started)
+        finally:
+            self._callers[caller] -= 1
+            if not self._callers[caller]:  # nobody left: forget the caller
+                del self._callers[caller], self._slots[caller]
