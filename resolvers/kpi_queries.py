@@ -164,8 +164,8 @@ async def named(model: type[Store] | type[User], actor: Actor, ids: list[str]) -
     """The tenant's stores or users among `ids`, by id, in one query.
 
     Past MAX_IDS ids the tenant's names are read whole (on its index) and those asked kept:
-    SecantusDB checks every document of the collection against an `$in` list (1000 sellers'
-    names took 1.4 s, the tenant's 1100 users 41 ms)."""
+    SecantusDB's `$in` slows with the length of its list (the names of 1000 sellers by id took
+    1.4 s; all 1100 users of their tenant, 41 ms)."""
     if not ids:
         return {}
     query: dict[str, Any] = {"gerant_id": actor.gerant_id}

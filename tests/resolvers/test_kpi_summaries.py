@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from models import Role
-from resolvers import messages
+from resolvers import kpi_queries, messages
 from resolvers.auth import actor_for_user
 from resolvers.errors import Forbidden
 from resolvers.kpi_queries import KpiFilter
@@ -111,6 +111,18 @@ class TestSummary:
                 NO_CHANGE,
             ),
         ]
+
+    async def test_many_sellers_are_named_from_the_tenants_people(
+        self, history: History, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        actor = actor_for_user(history.gerant)
+        await make_user(await make_gerant(), Role.SELLER, None)  # another tenant's: not read
+        few = await kpi_summary(actor=actor, kpi_filter=period(), group_by=KpiGroupBy.SELLER)
+        monkeypatch.setattr(kpi_queries, "MAX_IDS", 2)  # 4 sellers: more than one lookup holds
+        many = await kpi_summary(actor=actor, kpi_filter=period(), group_by=KpiGroupBy.SELLER)
+        assert many == few
+        sellers = (history.alice, history.bob, history.chloe, history.david)
+        assert [row.label for row in many] == [seller.name for seller in sellers]
 
     async def test_by_store_keeps_deactivated_stores(self, history: History) -> None:
         rows = await kpi_summary(
