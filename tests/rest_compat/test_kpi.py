@@ -169,9 +169,14 @@ class TestSync:
         outcomes = await asyncio.gather(
             *[sync(client, world.key, world.payload()) for _ in range(10)]
         )
-        assert {outcome.status for outcome in outcomes} == {200}
-        assert sum(outcome.data["entries_created"] for outcome in outcomes) == 1
-        assert sum(outcome.data["entries_updated"] for outcome in outcomes) == 9
+        # A sync still losing to the others after its retries is told to retry later, having
+        # written nothing (a loaded machine makes that likelier); the others count once.
+        written = [outcome for outcome in outcomes if outcome.status == 200]
+        refused = {(o.status, o.detail) for o in outcomes if o.status != 200}
+        assert refused <= {(503, messages.KPI_WRITE_CONFLICT), (503, messages.SERVICE_UNAVAILABLE)}
+        assert written
+        assert sum(outcome.data["entries_created"] for outcome in written) == 1
+        assert sum(outcome.data["entries_updated"] for outcome in written) == len(written) - 1
         assert await KpiEntry.count() == 1
 
     async def test_graphql_stores_the_same_exact_amount(
