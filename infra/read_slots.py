@@ -40,17 +40,23 @@ class ReadSlots:
         return wait if wait > self.max_wait else None
 
     @asynccontextmanager
-    async def slot(self, caller: str) -> AsyncIterator[None]:
-        """Hold one of the caller's slots, once one is free and his time credit is back; the
-        read's duration is then taken from it."""
+    async def slot(self, caller: str) -> AsyncIterator[float | None]:
+        """Hold one of the caller's slots once one is free. Gives None when the read may run,
+        his time credit being back (the read's duration is then taken from it); or, when it
+        would come back more than `max_wait` seconds later (reads queued before this one took
+        it), those seconds: the read must not run."""
         semaphore = self._slots.setdefault(caller, asyncio.Semaphore(self.per_caller))
         self._callers[caller] = self._callers.get(caller, 0) + 1
         try:
             async with semaphore:
-                await asyncio.sleep(self._time.seconds_until(caller, 0.0))
+                wait = self._time.seconds_until(caller, 0.0)
+                if wait > self.max_wait:
+                    yield wait
+                    return
+                await asyncio.sleep(wait)
                 started = self.clock()
                 try:
-                    yield
+                    yield None
                 finally:
                     self._time.spend(caller, self.clock() - started)
         finally:

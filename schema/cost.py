@@ -279,20 +279,17 @@ class QueryCost(SchemaExtension):
         refusal = self._draw(self.buckets)
         wait = services.read_slots.refusal(self.caller) if refusal is None and costly else None
         if wait is not None:
-            self.buckets.give_back(self.caller, self.requested)
-            seconds = math.ceil(wait)
-            refusal = Throttled(
-                messages.SUMMARIES_BUSY.format(seconds=seconds), retry_after=seconds
-            )
+            refusal = self._summaries_busy(wait)
         if refusal is not None:
-            # A result set here is the answer: the query does not run.
-            context.result = GraphQLExecutionResult(
-                data=None, errors=[GraphQLError(refusal.message, original_error=refusal)]
-            )
+            self._refuse(refusal)
             yield
             return
         if costly:
-            async with services.read_slots.slot(self.caller):
+            async with services.read_slots.slot(self.caller) as late:
+                if late is not None:  # the caller's reads queued before took his time
+                    self._refuse(self._summaries_busy(late))
+                    yield
+                    return
                 yield
         else:
             yield
@@ -304,6 +301,19 @@ class QueryCost(SchemaExtension):
                 price(found.operation, found.root, found.document, data, found.mutation),
             )
             self.buckets.give_back(self.caller, self.requested - self.actual)
+
+    def _refuse(self, refusal: Throttled) -> None:
+        """Answer `refusal`: a result set before execution is the answer, the query not run."""
+        self.execution_context.result = GraphQLExecutionResult(
+            data=None, errors=[GraphQLError(refusal.message, original_error=refusal)]
+        )
+
+    def _summaries_busy(self, wait: float) -> Throttled:
+        """The caller's summaries have taken their share: his points back, retry in `wait`."""
+        assert self.buckets is not None
+        self.buckets.give_back(self.caller, self.requested)
+        seconds = math.ceil(wait)
+        return Throttled(messages.SUMMARIES_BUSY.format(seconds=seconds), retry_after=seconds)
 
     def _draw(self, buckets: CostBuckets) -> Throttled | None:
         """Take the query's price from its caller's bucket, or say why it cannot run."""

@@ -86,3 +86,30 @@ async def test_a_caller_who_took_his_time_waits_for_it() -> None:
     async with reads.slot("a"):
         clock.now += 0.5
     assert reads.refusal("a") is None
+
+
+async def test_a_read_queued_behind_a_long_one_is_told_to_retry_not_kept_waiting() -> None:
+    clock = Clock()
+    reads = slots(clock=clock)
+    release = asyncio.Event()
+    gave: list[float | None] = []
+
+    async def first() -> None:
+        async with reads.slot("a") as late:
+            gave.append(late)
+            await release.wait()
+            clock.now += 3  # 2 s owed when it ends: back in 4 s
+
+    async def queued() -> None:
+        async with reads.slot("a") as late:
+            gave.append(late)
+
+    running = asyncio.create_task(first())
+    await asyncio.sleep(0)
+    assert reads.refusal("a") is None  # nothing owed yet: it may queue
+    waiting = asyncio.create_task(queued())
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(running, waiting)
+    assert gave == [None, 4.0]  # its turn came too late: it does not run, and takes nothing
+    assert reads.refusal("a") == 4.0
