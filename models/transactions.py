@@ -2,34 +2,74 @@
 
 import asyncio
 import contextvars
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
 from beanie import Document
-from motor.motor_asyncio import AsyncIOMotorClientSession
+from motor.motor_asyncio import AsyncIOMotorClientSession, AsyncIOMotorCollection
+from pymongo.errors import OperationFailure, PyMongoError
+
+logger = logging.getLogger(__name__)
+
+Collection = AsyncIOMotorCollection[dict[str, Any]]
 
 
-async def _abort_outside_the_budget(session: AsyncIOMotorClientSession) -> None:
-    """Abort in a context of its own: when the request's time budget is what ended the
-    transaction, an abort made within it would time out too and leave the transaction open
-    on the server, holding its writes' locks until it expires."""
+async def _outside_the_budget(work: Coroutine[Any, Any, None]) -> None:
+    """Run `work` in a context of its own: when the request's time budget is what ended the
+    transaction, cleanup made within it would time out too and leave the transaction open on
+    the server, holding its writes' locks until it expires."""
+    await asyncio.create_task(work, context=contextvars.Context())
 
-    async def abort() -> None:
+
+def _in_transaction(session: AsyncIOMotorClientSession) -> bool:
+    """Motor's stubs declare `in_transaction` a method; it is pymongo's property."""
+    return bool(session.delegate.in_transaction)
+
+
+def _outcome_unknown(exc: BaseException, session: AsyncIOMotorClientSession) -> bool:
+    """Whether the server may still hold the transaction after our abort: a statement or a
+    commit it never answered (a timeout, a lost connection, a cancelled task) can reach it
+    after the abort and open the transaction again. A failed statement it answered ended the
+    transaction there already."""
+    commit_tried = not _in_transaction(session)
+    return commit_tried or not isinstance(exc, OperationFailure)
+
+
+async def _fence(session: AsyncIOMotorClientSession, collection: Collection) -> None:
+    """Start and abort the session's next transaction number: the server ends the transaction
+    it may still hold under the old number, and refuses any of its statements arriving late."""
+    try:
+        session.start_transaction()
+        await collection.find_one({"_id": None}, session=session)
         await session.abort_transaction()
+    except PyMongoError as exc:
+        logger.warning("a transaction cut short may stay open until the server expires it: %s", exc)
 
-    await asyncio.create_task(abort(), context=contextvars.Context())
+
+async def _end(
+    session: AsyncIOMotorClientSession, collection: Collection, exc: BaseException
+) -> None:
+    """Abort, and fence the session when the server may still hold the transaction (judged
+    before the abort, which ends the transaction on our side)."""
+    unknown = _outcome_unknown(exc, session)
+    if _in_transaction(session):
+        await session.abort_transaction()
+    if unknown:
+        await _fence(session, collection)
 
 
 @asynccontextmanager
 async def transaction(document: type[Document]) -> AsyncIterator[AsyncIOMotorClientSession]:
-    """A session in a transaction on `document`'s database: committed at the end, or aborted."""
-    client = document.get_motor_collection().database.client
-    async with await client.start_session() as session:
+    """A session in a transaction on `document`'s database: committed at the end, or aborted,
+    and never left open on the server."""
+    collection = document.get_motor_collection()
+    async with await collection.database.client.start_session() as session:
         session.start_transaction()
         try:
             yield session
-        except BaseException:
-            if session.in_transaction:
-                await _abort_outside_the_budget(session)
+            await session.commit_transaction()
+        except BaseException as exc:
+            await _outside_the_budget(_end(session, collection, exc))
             raise
-        await session.commit_transaction()

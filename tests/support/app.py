@@ -27,8 +27,8 @@ async def serving(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield http
         client = app.state.database.client
-        # Transactions cut short by a request's time budget may still be open on the server:
-        # end them first (SecantusDB's drop can wait forever on their locks).
+        # A transaction the app could not end (the server too busy to answer its fence) stays
+        # open until it expires: end them first (SecantusDB's drop can wait on their locks).
         await client.admin.command({"killAllSessions": []})
         await client.drop_database(app.state.database.name)
 

@@ -97,8 +97,7 @@ async def test_a_crowd_of_syncs_of_one_entry_never_answers_400(client: httpx.Asy
                 messages.SERVICE_UNAVAILABLE,
             )
             assert answer.headers["retry-after"] == "5"
-            # As a client would, later: on a loaded machine a transaction the crowd's timed-out
-            # requests left open can hold the entry a moment longer.
+            # As a client would, later: the crowd's requests cut short left nothing open.
             for _ in range(RETRIES):
                 retried = await sync(n)
                 if retried.status_code != 503:
