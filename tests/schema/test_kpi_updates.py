@@ -16,6 +16,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
+from infra.kpi_feed import AWAIT_MS
 from infra.tokens import TokenSigner
 from models import ApiKey, Role, Store, User, UserStatus
 from resolvers import messages
@@ -64,8 +65,18 @@ async def chain(settings: Settings) -> AsyncIterator[Chain]:
         ben = await make_user(gerant, Role.SELLER, paris)
         carl = await make_user(gerant, Role.SELLER, lyon)
         writer = await make_key(gerant, ["kpi:write"])
-        await app.state.services.kpi_feed.following.wait()
         yield Chain(base_url, app, gerant, paris, lyon, manager, ana, ben, carl, writer)
+
+
+async def in_place(chain: Chain, subscriptions: int = 1) -> None:
+    """Wait until the server holds the subscriptions and its feed follows the entries."""
+    feed = chain.app.state.services.kpi_feed
+    for _ in range(500):
+        held = sum(len(tenant) for tenant in feed.subscribers.values())
+        if held == subscriptions and feed.following.is_set():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the subscriptions are not in place")
 
 
 async def sync(chain: Chain, store: Store, *sellers: tuple[User, str]) -> float:
@@ -132,7 +143,7 @@ class TestDelivery:
         async with live(chain.base_url, {"X-API-Key": reader}) as socket:
             await acknowledged(socket)
             await subscribe(socket, variables={"s": [chain.paris.id]})
-            await asyncio.sleep(0.2)  # the subscription is in place
+            await in_place(chain)
             await sync(chain, chain.lyon, (chain.carl, "30.00"))
             written = await sync(chain, chain.paris, (chain.ana, "1250.5"), (chain.ben, "0.10"))
             first = await next_update(socket)
@@ -157,7 +168,7 @@ class TestDelivery:
         async with live(chain.base_url, {"Authorization": f"Bearer {restricted}"}) as socket:
             await acknowledged(socket)
             await subscribe(socket)
-            await asyncio.sleep(0.2)
+            await in_place(chain)
             await sync(chain, chain.paris, (chain.ana, "1.00"))
             async with httpx.AsyncClient(base_url=chain.base_url) as http:
                 response = await http.post(
@@ -191,7 +202,7 @@ class TestDelivery:
             for socket in (of_manager, of_seller):
                 await acknowledged(socket)
                 await subscribe(socket)
-            await asyncio.sleep(0.2)
+            await in_place(chain, 2)
             await sync(chain, chain.lyon, (chain.carl, "3.00"))
             await sync(chain, chain.paris, (chain.ben, "2.00"))
             await sync(chain, chain.paris, (chain.ana, "1.00"))
@@ -199,6 +210,40 @@ class TestDelivery:
             assert await next_update(of_manager) == update(chain.paris, chain.ana, "1.00")
             assert await next_update(of_seller) == update(chain.paris, chain.ana, "1.00")
             await nothing_more(of_seller)
+
+
+class TestFeed:
+    async def test_entries_are_read_only_while_someone_subscribes(
+        self, chain: Chain, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Every process would otherwise read and decode every entry any process writes."""
+        feed = chain.app.state.services.kpi_feed
+        read: list[str] = []
+        apply = feed._apply
+
+        async def counted(change: dict[str, Any]) -> None:
+            read.append(change["documentKey"]["_id"])
+            await apply(change)
+
+        monkeypatch.setattr(feed, "_apply", counted)
+        quiet = 2 * AWAIT_MS / 1000
+        await sync(chain, chain.paris, (chain.ana, "1.00"))
+        await asyncio.sleep(quiet)
+        assert (read, feed.following.is_set()) == ([], False)
+
+        reader = await make_key(chain.gerant, ["kpi:read"])
+        async with live(chain.base_url, {"X-API-Key": reader}) as socket:
+            await acknowledged(socket)
+            await subscribe(socket)
+            await in_place(chain)
+            await sync(chain, chain.paris, (chain.ana, "2.00"))
+            assert (await next_update(socket))["caJournalier"] == "2.00"
+        assert len(read) == 1
+
+        await asyncio.sleep(quiet)  # the last subscriber left: the stream is closed
+        await sync(chain, chain.paris, (chain.ana, "3.00"))
+        await asyncio.sleep(quiet)
+        assert (len(read), feed.following.is_set()) == (1, False)
 
 
 class TestRefusals:
@@ -259,7 +304,7 @@ class TestRevocation:
         async with live(chain.base_url, {"X-API-Key": reader}) as socket:
             await acknowledged(socket)
             await subscribe(socket)
-            await asyncio.sleep(0.2)
+            await in_place(chain)
             await sync(chain, chain.paris, (chain.ana, "1.00"))
             assert (await next_update(socket))["caJournalier"] == "1.00"
             await ApiKey.find({"gerant_id": chain.gerant.id, "permissions": ["kpi:read"]}).update(
@@ -275,7 +320,7 @@ class TestRevocation:
         async with live(chain.base_url, {"Authorization": f"Bearer {token}"}) as socket:
             await acknowledged(socket)
             await subscribe(socket)
-            await asyncio.sleep(0.2)
+            await in_place(chain)
             await User.find_one({"_id": chain.manager.id}).update(
                 {"$set": {"status": UserStatus.SUSPENDED.value}}
             )

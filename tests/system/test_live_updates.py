@@ -61,7 +61,7 @@ async def follow_and_sync(reader: str, writer: str, key: str) -> tuple[dict[str,
     async with live(reader, {"X-API-Key": key}) as socket:
         await acknowledged(socket)
         await subscribe(socket, variables={"s": [store_id]})
-        await asyncio.sleep(0.5)  # the subscription is in place on the reader
+        await asyncio.sleep(0.5)  # the subscription and the reader's stream are in place
         body = {
             "store_id": store_id,
             "date": "2024-01-15",
