@@ -87,20 +87,18 @@ class KpiFeed:
             self.publish(entry)
 
     async def _stream(self) -> None:
-        """Read the changes while someone subscribes; then close the stream, and start afresh
-        next time (nobody here wants what was written meanwhile)."""
+        """Read the changes while someone subscribes and the stream lasts (a dropped collection
+        ends it)."""
         collection = KpiEntry.get_motor_collection()
         async with collection.watch(
             full_document="updateLookup", resume_after=self.resume_token, max_await_time_ms=AWAIT_MS
         ) as stream:
             self.following.set()
-            while self.wanted.is_set():
+            while self.wanted.is_set() and stream.alive:
                 change = await stream.try_next()
                 self.resume_token = stream.resume_token
                 if change is not None:
                     await self._apply(change)
-        self.following.clear()
-        self.resume_token = None
 
     async def follow(self) -> None:
         """Follow the entries for the app's lifetime, while someone subscribes, resuming after
@@ -109,7 +107,6 @@ class KpiFeed:
             await self.wanted.wait()
             try:
                 await self._stream()
-                continue
             except OperationFailure as exc:
                 # The server refused the stream (a resume token past its history, say): start
                 # afresh rather than asking for the same again.
@@ -119,4 +116,7 @@ class KpiFeed:
                 if self.following.is_set():
                     logger.warning("KPI feed: change stream lost (%s)", type(exc).__name__)
             self.following.clear()
-            await asyncio.sleep(RETRY_SECONDS)
+            if self.wanted.is_set():
+                await asyncio.sleep(RETRY_SECONDS)
+            else:
+                self.resume_token = None  # nobody here wants what is written meanwhile

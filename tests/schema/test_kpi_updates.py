@@ -16,9 +16,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from infra.kpi_feed import AWAIT_MS
+from infra.kpi_feed import AWAIT_MS, RETRY_SECONDS
 from infra.tokens import TokenSigner
-from models import ApiKey, Role, Store, User, UserStatus
+from models import ApiKey, KpiEntry, Role, Store, User, UserStatus
 from resolvers import messages
 from resolvers.kpi_updates import RECHECK_SECONDS
 from rpai.settings import Settings
@@ -77,6 +77,15 @@ async def in_place(chain: Chain, subscriptions: int = 1) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("the subscriptions are not in place")
+
+
+async def subscribed(
+    chain: Chain, socket: ClientConnection, variables: dict[str, Any] | None = None
+) -> None:
+    """Open the connection, subscribe, and wait until the subscription is in place."""
+    await acknowledged(socket)
+    await subscribe(socket, variables=variables)
+    await in_place(chain)
 
 
 async def sync(chain: Chain, store: Store, *sellers: tuple[User, str]) -> float:
@@ -141,9 +150,7 @@ class TestDelivery:
     async def test_a_key_follows_its_stores_within_a_second(self, chain: Chain) -> None:
         reader = await make_key(chain.gerant, ["kpi:read"])
         async with live(chain.base_url, {"X-API-Key": reader}) as socket:
-            await acknowledged(socket)
-            await subscribe(socket, variables={"s": [chain.paris.id]})
-            await in_place(chain)
+            await subscribed(chain, socket, variables={"s": [chain.paris.id]})
             await sync(chain, chain.lyon, (chain.carl, "30.00"))
             written = await sync(chain, chain.paris, (chain.ana, "1250.5"), (chain.ben, "0.10"))
             first = await next_update(socket)
@@ -166,9 +173,7 @@ class TestDelivery:
         other_seller = await make_user(other, Role.SELLER, other_store)
         other_writer = await make_key(other, ["kpi:write"])
         async with live(chain.base_url, {"Authorization": f"Bearer {restricted}"}) as socket:
-            await acknowledged(socket)
-            await subscribe(socket)
-            await in_place(chain)
+            await subscribed(chain, socket)
             await sync(chain, chain.paris, (chain.ana, "1.00"))
             async with httpx.AsyncClient(base_url=chain.base_url) as http:
                 response = await http.post(
@@ -233,9 +238,7 @@ class TestFeed:
 
         reader = await make_key(chain.gerant, ["kpi:read"])
         async with live(chain.base_url, {"X-API-Key": reader}) as socket:
-            await acknowledged(socket)
-            await subscribe(socket)
-            await in_place(chain)
+            await subscribed(chain, socket)
             await sync(chain, chain.paris, (chain.ana, "2.00"))
             assert (await next_update(socket))["caJournalier"] == "2.00"
         assert len(read) == 1
@@ -244,6 +247,16 @@ class TestFeed:
         await sync(chain, chain.paris, (chain.ana, "3.00"))
         await asyncio.sleep(quiet)
         assert (len(read), feed.following.is_set()) == (1, False)
+
+    async def test_a_stream_ended_by_the_server_is_opened_again(self, chain: Chain) -> None:
+        reader = await make_key(chain.gerant, ["kpi:read"])
+        async with live(chain.base_url, {"X-API-Key": reader}) as socket:
+            await subscribed(chain, socket)
+            await KpiEntry.get_motor_collection().drop()  # ends every stream on the entries
+            await asyncio.sleep(RETRY_SECONDS + 2 * AWAIT_MS / 1000)
+            await in_place(chain)
+            await sync(chain, chain.paris, (chain.ana, "4.00"))
+            assert (await next_update(socket))["caJournalier"] == "4.00"
 
 
 class TestRefusals:
@@ -302,9 +315,7 @@ class TestRevocation:
     async def test_a_deactivated_key_closes_its_subscriptions(self, chain: Chain) -> None:
         reader = await make_key(chain.gerant, ["kpi:read"])
         async with live(chain.base_url, {"X-API-Key": reader}) as socket:
-            await acknowledged(socket)
-            await subscribe(socket)
-            await in_place(chain)
+            await subscribed(chain, socket)
             await sync(chain, chain.paris, (chain.ana, "1.00"))
             assert (await next_update(socket))["caJournalier"] == "1.00"
             await ApiKey.find({"gerant_id": chain.gerant.id, "permissions": ["kpi:read"]}).update(
@@ -318,9 +329,7 @@ class TestRevocation:
     async def test_a_suspended_users_session_closes_its_subscriptions(self, chain: Chain) -> None:
         token = SIGNER.issue(chain.manager).token
         async with live(chain.base_url, {"Authorization": f"Bearer {token}"}) as socket:
-            await acknowledged(socket)
-            await subscribe(socket)
-            await in_place(chain)
+            await subscribed(chain, socket)
             await User.find_one({"_id": chain.manager.id}).update(
                 {"$set": {"status": UserStatus.SUSPENDED.value}}
             )
