@@ -4,7 +4,7 @@ BIN = $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser run test lint fmt check bench chaos lock
+.PHONY: install browser run test lint fmt check bench chaos lock attack
 
 install: $(VENV)/.installed
 
@@ -48,3 +48,7 @@ lock: install
 	    $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --all-build-deps \
 	    --allow-unsafe --no-emit-index-url --no-emit-find-links \
 	    --output-file requirements.lock pyproject.toml
+
+# The reviewers' attacks on a real server (login lockout, floods, unknown commits): figures.
+attack: install
+	$(BIN)/python -m bench.attacks

@@ -80,12 +80,14 @@ def rpai(data_dir: Path, *args: str) -> dict[str, Any]:
     return result
 
 
-def start_server(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(
+    data_dir: Path, port: int, log: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """`rpai serve` in a session of its own, so one signal reaches it and its database."""
     with log.open("ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "rpai", "serve", "--port", str(port)],
-            env=environment(data_dir),
+            env=env or environment(data_dir),
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
