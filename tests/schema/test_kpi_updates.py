@@ -514,6 +514,12 @@ class TestConnectionLimits:
                 await in_place(chain, 3)
                 await subscribe(second, operation_id="3")
                 await in_place(chain, 4)
+            slots = chain.app.state.services.subscription_slots
+            for _ in range(500):  # the connections closed: every subscription's slot is back
+                if not slots.held:
+                    break
+                await asyncio.sleep(0.01)
+            assert slots.held == {}
 
     async def test_a_connection_holds_at_most_20_subscriptions(self, chain: Chain) -> None:
         reader = await make_key(chain.gerant, ["kpi:read"])
