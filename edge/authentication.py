@@ -12,7 +12,7 @@ those credentials again while they run, so a revoked key or an ended session clo
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from uuid import uuid4
 
 from pymongo.errors import PyMongoError
@@ -35,6 +35,9 @@ from resolvers.auth import actor_for_api_key, actor_for_session
 from resolvers.errors import AppError, Unauthenticated, as_app_error
 
 CREDENTIALS_KEY = "rpai.credentials"  # the websocket's credentials, for checking them again
+# How often a websocket's subscriptions check that its credentials still hold: a revoked key,
+# an ended session or a suspended user closes them within this time.
+RECHECK_SECONDS = 1.0
 CREDENTIAL_HEADERS = ("x-api-key", "authorization")
 REQUEST_ID_HEADER = "x-request-id"
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -52,16 +55,18 @@ def bearer_value(authorization: str | None) -> str | None:
 
 
 async def identify(
-    headers: Headers, transport: Transport, built: Services
+    headers: Headers, transport: Transport, built: Services, *, again: bool = False
 ) -> tuple[Actor | None, AppError | None]:
-    """The caller the request's credentials stand for, or why they were not accepted."""
+    """The caller the request's credentials stand for, or why they were not accepted; `again`
+    for a websocket's credentials checked again (sharing the reads of its principal's tick)."""
     api_key = (headers.get("x-api-key") or "").strip()
     bearer = bearer_value(headers.get("authorization"))
     try:
         if api_key or (bearer and (transport is Transport.REST or bearer.startswith(KEY_PREFIX))):
             return await actor_for_api_key(api_key or bearer or "", keys=built.keys), None
         if bearer:
-            return await actor_for_session(bearer, signer=built.signer), None
+            rechecks = built.rechecks if again else None
+            return await actor_for_session(bearer, signer=built.signer, rechecks=rechecks), None
     except Unauthenticated as refused:
         return None, refused
     except PyMongoError as exc:
@@ -103,12 +108,35 @@ async def authenticate_connection(scope: Scope, params: Mapping[str, object]) ->
 
 async def reauthenticate(scope: Scope) -> Actor:
     """The websocket's caller, its credentials checked again now; raises the refusal (a
-    deactivated or expired key, an ended session) as a request with them would get it."""
+    deactivated or expired key, an ended session) as a request with them would get it. A key
+    costs no database read (the key directory has it); a session reads its user once a tick
+    for all the checks of that tick in the process."""
     headers = scope.get(CREDENTIALS_KEY) or Headers(scope=scope)
-    actor, auth_error = await identify(headers, Transport.GRAPHQL, services(scope))
+    actor, auth_error = await identify(headers, Transport.GRAPHQL, services(scope), again=True)
     if actor is None:
         raise auth_error or Unauthenticated(messages.MISSING_API_KEY, "missing_key")
     return actor
+
+
+@dataclass(frozen=True)
+class WebsocketCredentials:
+    """A websocket's credentials, as its subscriptions check them again: every check of one
+    principal falls on the same ticks, RECHECK_SECONDS apart."""
+
+    scope: Scope
+    principal: str  # the key's or the user's id
+
+    def due_in(self) -> float:
+        return services(self.scope).rechecks.due_in(self.principal)
+
+    async def check(self) -> Actor:
+        return await reauthenticate(self.scope)
+
+
+def websocket_credentials(scope: Scope, actor: Actor) -> WebsocketCredentials:
+    """The credentials `actor` was authenticated with on the websocket of `scope`."""
+    principal = actor.key_id or (actor.user.id if actor.user else "")
+    return WebsocketCredentials(scope=scope, principal=principal)
 
 
 def client_ip(scope: Scope) -> str | None:

@@ -10,9 +10,12 @@ from infra.key_usage import KeyUsageRecorder
 from infra.kpi_feed import KpiFeed
 from infra.login_throttle import LoginThrottle
 from infra.persisted_queries import PersistedQueries
+from infra.principal_slots import PrincipalSlots
 from infra.rate_limits import RateLimits
 from infra.read_slots import ReadSlots
+from infra.rechecks import Rechecks
 from infra.tokens import TokenSigner
+from models import User
 
 
 @dataclass(frozen=True)
@@ -30,3 +33,6 @@ class Services:
     persisted_queries: PersistedQueries
     query_costs: CostBuckets
     read_slots: ReadSlots
+    rechecks: Rechecks[User | None]  # websockets' credentials, checked again
+    connection_slots: PrincipalSlots  # websocket connections per principal
+    subscription_slots: PrincipalSlots  # subscriptions per principal

@@ -2,6 +2,7 @@
 
 from infra.api_key_format import hash_key, is_well_formed
 from infra.key_directory import KeyDirectory
+from infra.rechecks import Rechecks
 from infra.tokens import TokenSigner, password_stamp
 from models import ApiKey, Role, User, UserStatus
 from models.clock import utcnow
@@ -75,11 +76,21 @@ async def actor_for_api_key(key: str, *, keys: KeyDirectory) -> Actor:
     return actor_for_key(api_key)
 
 
-async def actor_for_session(token: str, *, signer: TokenSigner) -> Actor:
+async def actor_for_session(
+    token: str, *, signer: TokenSigner, rechecks: Rechecks[User | None] | None = None
+) -> Actor:
     """A session token's user, read on every request: a suspended or deleted user's tokens,
-    and tokens issued before a password change, stop at once."""
+    and tokens issued before a password change, stop at once. A check of a websocket's
+    session again (`rechecks`) shares its user's read with every other check of that tick."""
     claims = signer.verify(token)
-    user = await User.find_one({"_id": claims.user_id}) if claims else None
+    user = None
+    if claims is not None:
+        user_id = claims.user_id
+
+        async def load() -> User | None:
+            return await User.find_one({"_id": user_id})
+
+        user = await (load() if rechecks is None else rechecks.read(user_id, load))
     if (
         claims is None
         or user is None

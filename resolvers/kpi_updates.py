@@ -1,28 +1,50 @@
 """Live KPI updates: which entries written from now on a caller may follow, and for how long."""
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Annotated, Protocol
+
+from pydantic import AfterValidator, Field
 
 from infra.kpi_feed import KpiFeed, Subscriber
 from models import KpiEntry
-from resolvers import messages
+from resolvers import messages, stores
 from resolvers.actor import Actor
 from resolvers.errors import ServiceUnavailable
 from resolvers.inputs import Input
-from resolvers.kpi_queries import IdList
+from resolvers.kpi_queries import MAX_IDS
 from resolvers.permissions import Permission
 
-# How often a subscription checks that its credentials still hold: a revoked key, an ended
-# session or a suspended user closes it within this time (keys cost nothing to check: the
-# process holds them; a session is read again).
-RECHECK_SECONDS = 1.0
+
+def _distinct(ids: list[str]) -> list[str]:
+    return sorted(set(ids))
 
 
 class KpiUpdateFilter(Input):
     """Which stores' updates to follow: no `store_ids` means every store the caller reads."""
 
-    store_ids: IdList | None = None
+    store_ids: (
+        Annotated[
+            list[stores.StoreId],
+            Field(min_length=1, max_length=MAX_IDS),
+            AfterValidator(_distinct),
+        ]
+        | None
+    ) = None
+
+
+class Credentials(Protocol):
+    """The credentials a subscription was opened with, checked again while it runs."""
+
+    def due_in(self) -> float:
+        """Seconds until they are to be checked again."""
+        ...
+
+    async def check(self) -> Actor:
+        """The caller, the credentials checked now; raises the refusal (a revoked key, an
+        ended session)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -45,12 +67,12 @@ def watch_kpis(*, actor: Actor, filter: KpiUpdateFilter) -> KpiWatch:
     """The entries the caller may follow, as kpiEntries would let it read them: permission
     kpi:read; a named store outside the caller's scope is a 403; a seller sees only his own."""
     actor.require(Permission.KPI_READ)
-    stores = actor.store_ids
+    store_ids = actor.store_ids
     if filter.store_ids is not None:
         for store_id in filter.store_ids:
             actor.require_store(store_id)
-        stores = frozenset(filter.store_ids)
-    return KpiWatch(gerant_id=actor.gerant_id, store_ids=stores, seller_id=actor.own_seller_id)
+        store_ids = frozenset(filter.store_ids)
+    return KpiWatch(gerant_id=actor.gerant_id, store_ids=store_ids, seller_id=actor.own_seller_id)
 
 
 async def _next(subscriber: Subscriber, timeout: float) -> KpiEntry | None:
@@ -61,26 +83,24 @@ async def _next(subscriber: Subscriber, timeout: float) -> KpiEntry | None:
 
 
 async def kpi_updates(
-    *,
-    actor: Actor,
-    filter: KpiUpdateFilter,
-    feed: KpiFeed,
-    reauthenticate: Callable[[], Awaitable[Actor]],
-    recheck_seconds: float = RECHECK_SECONDS,
+    *, actor: Actor, filter: KpiUpdateFilter, feed: KpiFeed, credentials: Credentials
 ) -> AsyncIterator[KpiEntry]:
     """Each entry the caller may read, as it is written (by any process), until its
-    credentials stop holding: `reauthenticate` runs the authentication again every
-    `recheck_seconds` and raises the refusal (a revoked key, an ended session)."""
+    credentials stop holding (checked again when `credentials` says they are due). Naming a
+    store the caller cannot read is refused before anything is followed: 403 outside his
+    scope, 404 for one his tenant does not have."""
     watch = watch_kpis(actor=actor, filter=filter)
+    if filter.store_ids is not None:
+        await stores.require_readable(actor=actor, store_ids=filter.store_ids)
     clock = asyncio.get_running_loop().time
-    checked = clock()
+    due = clock() + credentials.due_in()
     with feed.subscribe(actor.gerant_id) as subscriber:
         while True:
-            entry = await _next(subscriber, max(0.0, checked + recheck_seconds - clock()))
+            entry = await _next(subscriber, max(0.0, due - clock()))
             if subscriber.overflowed:
                 raise ServiceUnavailable(messages.KPI_UPDATES_TOO_SLOW)
-            if clock() >= checked + recheck_seconds:
-                watch = watch_kpis(actor=await reauthenticate(), filter=filter)
-                checked = clock()
+            if clock() >= due:
+                watch = watch_kpis(actor=await credentials.check(), filter=filter)
+                due = clock() + credentials.due_in()
             if entry is not None and watch.admits(entry):
                 yield entry

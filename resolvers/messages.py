@@ -80,6 +80,12 @@ GRAPHQL_QUERY_MISSING = "No GraphQL query found in the request"
 SUBSCRIPTION_OVER_WEBSOCKET = (
     "Subscriptions run over a websocket at /graphql (protocol graphql-transport-ws)"
 )
+# The reason a websocket over the caller's connection cap is closed with (at most 123 bytes).
+CONNECTIONS_LIMITED = "Too many connections: this caller already holds {limit}"
+SUBSCRIPTIONS_LIMITED = (
+    "Too many subscriptions: this caller already holds {limit}; end one before subscribing again"
+)
+STORE_ID_MALFORMED = "Not a store id"
 # Apollo clients recognise this exact message (and the code) and send the query's text.
 PERSISTED_QUERY_NOT_FOUND = "PersistedQueryNotFound"
 PERSISTED_QUERY_HASH_MISMATCH = "provided sha does not match query"

@@ -2,19 +2,20 @@
 suspension, and reopening."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 from pymongo.errors import DuplicateKeyError
 
 from models import Role, Store, User, UserStatus
 from models.clock import utcnow
+from models.ids import is_id
 from models.reading import find_trusted
 from models.store import name_key
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import BadRequest, Forbidden, NotFound, duplicate_key_fields
-from resolvers.inputs import ExternalId, Input, Name, Phone, Text, omittable
+from resolvers.inputs import ExternalId, Identifier, Input, Name, Phone, Text, omittable
 from resolvers.permissions import Permission
 
 
@@ -62,6 +63,16 @@ def taken(exc: DuplicateKeyError) -> BadRequest:
     return BadRequest(messages.STORE_EXTERNAL_ID_TAKEN)
 
 
+def _store_id(value: str) -> str:
+    if not is_id("store", value):
+        raise ValueError(messages.STORE_ID_MALFORMED)
+    return value
+
+
+# An id the caller names as a store's: anything not shaped like one is a 400, not a miss.
+StoreId = Annotated[Identifier, AfterValidator(_store_id)]
+
+
 def readable_stores(actor: Actor) -> dict[str, Any]:
     """The filter of the stores this actor may see: its tenant, narrowed to the key's store_ids."""
     query: dict[str, Any] = {"gerant_id": actor.gerant_id}
@@ -94,6 +105,18 @@ async def stores_by_ids(*, actor: Actor, store_ids: list[str]) -> dict[str, Stor
     query = readable_stores(actor)
     query["_id"] = {"$in": sorted(set(actor.scoped_store_ids(store_ids)))}
     return {store.id: store for store in await find_trusted(Store, query, [("_id", 1)])}
+
+
+async def require_readable(*, actor: Actor, store_ids: list[str]) -> None:
+    """Raise unless the caller may read each of `store_ids` (in one query, whatever his
+    permissions: a seller names his own store): 403 outside his scope, 404 for a store his
+    tenant does not have (another tenant's is unknown here)."""
+    for store_id in store_ids:
+        actor.require_store(store_id)
+    query = readable_stores(actor)
+    query["_id"] = {"$in": sorted(set(store_ids))}
+    if await Store.find(query).count() < len(set(store_ids)):
+        raise NotFound(messages.STORE_NOT_FOUND)
 
 
 async def create_store(*, actor: Actor, data: StoreCreate) -> Store:

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from pymongo.errors import PyMongoError
 
-from edge.authentication import Authenticate
+from edge.authentication import RECHECK_SECONDS, Authenticate
 from edge.body_limit import BodyLimit
 from edge.database_budget import DatabaseBudget
 from edge.idempotency import Idempotency
@@ -28,8 +28,10 @@ from infra.kpi_feed import KpiFeed
 from infra.login_throttle import LoginThrottle
 from infra.mail import SmtpServer, invitation_outbox
 from infra.persisted_queries import PersistedQueries
+from infra.principal_slots import ProcessSlots
 from infra.rate_limits import RateLimits
 from infra.read_slots import ReadSlots
+from infra.rechecks import Rechecks
 from infra.services import Services
 from infra.tokens import TokenSigner
 from rest_compat import PREFIX, ROUTERS
@@ -90,6 +92,9 @@ def build_services(settings: Settings) -> Services:
             # Waiting counts against the request's database budget: at most half of it.
             max_wait=settings.db_timeout_seconds / 2,
         ),
+        rechecks=Rechecks(interval=RECHECK_SECONDS),
+        connection_slots=ProcessSlots(limit=settings.subscription_connections_per_principal),
+        subscription_slots=ProcessSlots(limit=settings.subscriptions_per_principal),
     )
 
 

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     summary_queries_waiting: int = Field(default=4, ge=0)
     summary_time_share: float = Field(default=0.25, gt=0, le=1)
     summary_time_burst_seconds: float = Field(default=2.0, gt=0)
+    subscription_connections_per_principal: int = Field(default=10, ge=1)
+    subscriptions_per_principal: int = Field(default=50, ge=1)
     log_level: str = "INFO"
     public_url: str | None = None
     smtp_host: str | None = None

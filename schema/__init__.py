@@ -23,6 +23,10 @@ from strawberry.http import GraphQLRequestData
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -55,6 +59,8 @@ MAX_TOKENS = 2000
 CACHED_DOCUMENTS = 256
 # A page follows a few stores' figures; each subscription holds a queue and a check a second.
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
+# graphql-transport-ws's code for "too many" (Strawberry's, for a second connection_init).
+CONNECTIONS_LIMITED_CLOSE_CODE = 4429
 # Built once, so the validation cache sees the same rules on every request.
 LIMIT_RULES = [
     *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
@@ -120,9 +126,32 @@ def refused_result(error: AppError) -> ExecutionResult:
     )
 
 
+class ConnectionsLimitedError(Exception):
+    """The caller holds as many websocket connections as he may; the message says so."""
+
+
+class TransportWsHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws as Strawberry speaks it, closing a connection over its caller's
+    cap with CONNECTIONS_LIMITED_CLOSE_CODE, and freeing its slot when it ends."""
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        try:
+            await super().handle_connection_init(message)
+        except ConnectionsLimitedError as limited:
+            await self.websocket.close(code=CONNECTIONS_LIMITED_CLOSE_CODE, reason=str(limited))
+
+    async def shutdown(self) -> None:
+        try:
+            await super().shutdown()
+        finally:
+            await self.context.release_connection()
+
+
 class Router(GraphQLRouter[Context, None]):
     """Strawberry's router, refusing with a 400 what is not one GraphQL request as JSON, and
     showing browsers the GraphiQL page the shell gives it."""
+
+    graphql_transport_ws_handler_class = TransportWsHandler
 
     def __init__(self, ide_page: Callable[[], HTMLResponse], **options: Any) -> None:
         super().__init__(schema, **options)
@@ -175,9 +204,13 @@ class Router(GraphQLRouter[Context, None]):
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """graphql-transport-ws `connection_init`: its payload's credentials authenticate the
-        connection; without a caller accepted it closes with 4403 (Forbidden)."""
+        connection; without a caller accepted it closes with 4403 (Forbidden), and when the
+        caller holds all the connections he may, with 4429."""
         if await authenticate_connection(context.scope, context.connection_params or {}) is None:
             raise ConnectionRejectionError
+        if not await context.hold_connection():
+            limit = context.services.connection_slots.limit
+            raise ConnectionsLimitedError(messages.CONNECTIONS_LIMITED.format(limit=limit))
         return UnsetType()  # acknowledged without a payload
 
     def decode_json(self, data: str | bytes) -> object:

@@ -5,7 +5,8 @@ rules' function, so a query's database round trips do not grow with its number o
 """
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from contextlib import asynccontextmanager
 from typing import NamedTuple, TypeVar
 
 from starlette.requests import HTTPConnection
@@ -13,18 +14,20 @@ from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info as StrawberryInfo
 
-from edge.authentication import reauthenticate
+from edge.authentication import WebsocketCredentials, websocket_credentials
 from edge.context import RequestContext, request_context, services
 from infra.services import Services
 from models import Role, Store, User, UserStatus
-from resolvers import kpi_queries, kpi_summaries, stores, users
+from resolvers import kpi_queries, kpi_summaries, messages, stores, users
 from resolvers.actor import Actor
-from resolvers.errors import AppError
+from resolvers.errors import AppError, Throttled
 from resolvers.kpi_summaries import KpiGroupBy, KpiSummaryRow
 from resolvers.pages import Page
 from resolvers.validation import parse
 
 NO_USERS: Page[User] = Page(items=[], has_next_page=False, end_cursor=None, cursors=[])
+# A caller at his subscription cap: nothing frees one by itself, he must end one of his own.
+SUBSCRIPTIONS_RETRY_SECONDS = 5
 KeyT = TypeVar("KeyT", bound=tuple[object, ...])
 ValueT = TypeVar("ValueT")
 
@@ -75,6 +78,7 @@ class Context(BaseContext):
         super().__init__()
         self.scope = connection.scope
         self.services: Services = services(connection.scope)
+        self.connection_holder: str | None = None  # a websocket's caller, once counted
         # Per request: each page of KPI entries loads its stores and sellers in one query each.
         self.kpi_stores = DataLoader(load_fn=self._load_kpi_stores)
         self.kpi_sellers = DataLoader(load_fn=self._load_kpi_sellers)
@@ -99,9 +103,44 @@ class Context(BaseContext):
         """The caller (API key or session); raises UNAUTHENTICATED like REST's 401."""
         return self.request_context.require_actor()
 
-    async def reauthenticate(self) -> Actor:
-        """A websocket's caller, its credentials checked again now (or the refusal raised)."""
-        return await reauthenticate(self.scope)
+    def principal(self) -> str:
+        """Who is calling (`key:<id>` or `user:<id>`); raises UNAUTHENTICATED if no one."""
+        self.actor()
+        principal = self.request_context.principal_id
+        assert principal is not None  # an actor is a key or a user
+        return principal
+
+    def credentials(self) -> WebsocketCredentials:
+        """A websocket's credentials, for its subscriptions to check them again."""
+        return websocket_credentials(self.scope, self.actor())
+
+    async def hold_connection(self) -> bool:
+        """Count this websocket among its caller's connections; False at his cap."""
+        principal = self.principal()
+        if not await self.services.connection_slots.take(principal):
+            return False
+        self.connection_holder = principal
+        return True
+
+    async def release_connection(self) -> None:
+        """The websocket ended: its caller's connection slot is free again."""
+        holder, self.connection_holder = self.connection_holder, None
+        if holder is not None:
+            await self.services.connection_slots.give_back(holder)
+
+    @asynccontextmanager
+    async def subscription_slot(self) -> AsyncIterator[None]:
+        """Count a subscription among its caller's while the block runs; THROTTLED (429) when
+        he holds as many as allowed, on any of his connections to this process."""
+        principal = self.principal()
+        slots = self.services.subscription_slots
+        if not await slots.take(principal):
+            message = messages.SUBSCRIPTIONS_LIMITED.format(limit=slots.limit)
+            raise Throttled(message, retry_after=SUBSCRIPTIONS_RETRY_SECONDS)
+        try:
+            yield
+        finally:
+            await slots.give_back(principal)
 
     async def _load_kpi_stores(self, ids: list[str]) -> list[kpi_queries.Named | None]:
         return await kpi_queries.stores_named(actor=self.actor(), ids=ids)

@@ -43,18 +43,21 @@ class KpiSubscription:
         description="Each KPI entry written from now on (by a sync on any server) in the given "
         "stores, or every store the caller reads (permission kpi:read; a seller gets his own). "
         'Authenticate in connection_init with {"X-API-Key": …} or {"Authorization": '
-        '"Bearer …"}; ends with UNAUTHENTICATED once the key or session stops holding.',
+        '"Bearer …"}; ends with UNAUTHENTICATED once the key or session stops holding. '
+        "Naming a store the caller cannot read is FORBIDDEN or NOT_FOUND, a malformed id "
+        "BAD_REQUEST; past the subscriptions a caller may hold at once, THROTTLED.",
         permission_classes=[Caller],
     )
     async def kpi_updates(
         self, info: Info, store_ids: list[strawberry.ID] | None = None
     ) -> AsyncGenerator[KpiUpdate, None]:
-        given = parse_input(kpi_updates.KpiUpdateFilter, {"store_ids": store_ids})
-        updates = kpi_updates.kpi_updates(
-            actor=info.context.actor(),
-            filter=given,
-            feed=info.context.services.kpi_feed,
-            reauthenticate=info.context.reauthenticate,
-        )
-        async for entry in updates:
-            yield kpi_update(entry)
+        async with info.context.subscription_slot():
+            given = parse_input(kpi_updates.KpiUpdateFilter, {"store_ids": store_ids})
+            updates = kpi_updates.kpi_updates(
+                actor=info.context.actor(),
+                filter=given,
+                feed=info.context.services.kpi_feed,
+                credentials=info.context.credentials(),
+            )
+            async for entry in updates:
+                yield kpi_update(entry)

@@ -3,24 +3,27 @@ authenticated in connection_init like a request, the same permission and scopes 
 every entry a sync writes within a second, and closed when the credentials stop holding."""
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from bson import ObjectId
 from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
+from edge.authentication import RECHECK_SECONDS
 from infra.kpi_feed import AWAIT_MS, RETRY_SECONDS
 from infra.tokens import TokenSigner
 from models import ApiKey, KpiEntry, Role, Store, User, UserStatus
 from resolvers import messages
-from resolvers.kpi_updates import RECHECK_SECONDS
 from rpai.settings import Settings
 from tests.conftest import TEST_JWT_SECRET
 from tests.support.app import listening
@@ -33,6 +36,7 @@ from tests.support.live import (
     subscribe,
     websocket_url,
 )
+from tests.support.round_trips import commands_on
 
 SIGNER = TokenSigner(secret=TEST_JWT_SECRET, ttl=timedelta(hours=1))
 DAY = "2025-03-03"
@@ -55,8 +59,9 @@ class Chain:
     writer: str  # a key that syncs
 
 
-@pytest.fixture
-async def chain(settings: Settings) -> AsyncIterator[Chain]:
+@asynccontextmanager
+async def chain_on(settings: Settings) -> AsyncIterator[Chain]:
+    """A server run with `settings`, and a chain of two stores and their staff on it."""
     async with listening(settings) as (base_url, app):
         gerant = await make_gerant()
         paris, lyon = await make_store(gerant, "Paris"), await make_store(gerant, "Lyon")
@@ -66,6 +71,12 @@ async def chain(settings: Settings) -> AsyncIterator[Chain]:
         carl = await make_user(gerant, Role.SELLER, lyon)
         writer = await make_key(gerant, ["kpi:write"])
         yield Chain(base_url, app, gerant, paris, lyon, manager, ana, ben, carl, writer)
+
+
+@pytest.fixture
+async def chain(settings: Settings) -> AsyncIterator[Chain]:
+    async with chain_on(settings) as built:
+        yield built
 
 
 async def in_place(chain: Chain, subscriptions: int = 1) -> None:
@@ -134,16 +145,34 @@ async def nothing_more(socket: ClientConnection) -> None:
         await asyncio.wait_for(socket.recv(), 1.5)
 
 
-async def refusal(socket: ClientConnection, timeout: float = 5) -> tuple[str, str]:
-    """The error that ends a subscription, and its complete message."""
+async def refused(socket: ClientConnection, timeout: float = 5) -> dict[str, Any]:
+    """The error that ends a subscription (after its complete message)."""
     message = await asyncio.wait_for(received(socket), timeout)
     if message["type"] == "next":
         [error] = message["payload"]["errors"]
-        assert await asyncio.wait_for(received(socket), timeout) == {"id": "1", "type": "complete"}
+        assert await asyncio.wait_for(received(socket), timeout) == {
+            "id": message["id"],
+            "type": "complete",
+        }
     else:
         assert message["type"] == "error", message
         [error] = message["payload"]
+    found: dict[str, Any] = error
+    return found
+
+
+async def refusal(socket: ClientConnection, timeout: float = 5) -> tuple[str, str]:
+    """The code and message of the error that ends a subscription."""
+    error = await refused(socket, timeout)
     return error["extensions"]["code"], error["message"]
+
+
+async def closed_with(socket: ClientConnection) -> tuple[int, str]:
+    """The close code and reason the server ended the connection with."""
+    with pytest.raises(ConnectionClosed) as closed:
+        await asyncio.wait_for(received(socket), 5)
+    assert closed.value.rcvd is not None
+    return closed.value.rcvd.code, closed.value.rcvd.reason
 
 
 class TestDelivery:
@@ -310,6 +339,47 @@ class TestRefusals:
                 "store_ids: List should have at least 1 item after validation, not 0",
             )
 
+    @pytest.mark.parametrize("which", ["another tenant's", "unknown"])
+    async def test_a_store_the_tenant_does_not_have_is_a_404(
+        self, chain: Chain, which: str
+    ) -> None:
+        """It was a silent stream; another tenant's store looks exactly like an unknown one."""
+        elsewhere = await make_store(await make_gerant(), "Ailleurs")
+        store_id = elsewhere.id if which == "another tenant's" else f"store_{ObjectId()}"
+        reader = await make_key(chain.gerant, ["kpi:read"])
+        async with live(chain.base_url, {"X-API-Key": reader}) as socket:
+            await acknowledged(socket)
+            await subscribe(socket, variables={"s": [chain.paris.id, store_id]})
+            assert await refusal(socket) == ("NOT_FOUND", messages.STORE_NOT_FOUND)
+        restricted = await make_key(chain.gerant, ["kpi:read"], [chain.paris.id])
+        async with live(chain.base_url, {"X-API-Key": restricted}) as socket:
+            await acknowledged(socket)
+            await subscribe(socket, variables={"s": [store_id]})
+            assert await refusal(socket) == ("FORBIDDEN", messages.STORE_NOT_IN_KEY_SCOPE)
+
+    @pytest.mark.parametrize(
+        "store_id",
+        ["not-a-store", "store_zzz", "user_65f1a2b3c4d5e6f708192a3b", 12],
+        ids=["free text", "not an object id", "a user's id", "a number"],
+    )
+    async def test_a_malformed_store_id_is_a_400(self, chain: Chain, store_id: object) -> None:
+        """It was a silent stream."""
+        reader = await make_key(chain.gerant, ["kpi:read"])
+        async with live(chain.base_url, {"X-API-Key": reader}) as socket:
+            await acknowledged(socket)
+            await subscribe(socket, variables={"s": [store_id]})
+            assert await refusal(socket) == (
+                "BAD_REQUEST",
+                f"store_ids[0]: {messages.STORE_ID_MALFORMED}",
+            )
+
+    async def test_sessions_name_their_own_store(self, chain: Chain) -> None:
+        """A seller reads no stores (stores:read), yet may name his own."""
+        for user in (chain.manager, chain.ana):
+            token = SIGNER.issue(user).token
+            async with live(chain.base_url, {"Authorization": f"Bearer {token}"}) as socket:
+                await subscribed(chain, socket, variables={"s": [chain.paris.id]})
+
 
 class TestRevocation:
     async def test_a_deactivated_key_closes_its_subscriptions(self, chain: Chain) -> None:
@@ -337,6 +407,25 @@ class TestRevocation:
                 "UNAUTHENTICATED",
                 messages.INVALID_SESSION,
             )
+
+    async def test_a_sessions_checks_read_its_user_once_whatever_its_subscriptions(
+        self, chain: Chain
+    ) -> None:
+        """Each subscription read the user at each check: 10 subscriptions, 10 reads a second."""
+        tokens = [SIGNER.issue(chain.manager).token for _ in range(2)]
+        async with (
+            live(chain.base_url, {"Authorization": f"Bearer {tokens[0]}"}) as first,
+            live(chain.base_url, {"Authorization": f"Bearer {tokens[1]}"}) as second,
+        ):
+            for socket in (first, second):
+                await acknowledged(socket)
+                for n in range(5):
+                    await subscribe(socket, operation_id=str(n))
+            await in_place(chain, 10)
+            with commands_on(chain.app.state.database.name) as seen:
+                await asyncio.sleep(2 * RECHECK_SECONDS)
+        reads = [command for command in seen if command == ("find", "users")]
+        assert 1 <= len(reads) <= 3, seen  # one per check, and 2 or 3 checks in the window
 
 
 class TestConnectionLimits:
@@ -368,6 +457,69 @@ class TestConnectionLimits:
             4406,
             "Subprotocol not acceptable",
         )
+
+    async def test_a_caller_holds_at_most_its_connections(self, settings: Settings) -> None:
+        """One seller's session opened 100 connections and slowed every other tenant."""
+        capped = settings.model_copy(update={"subscription_connections_per_principal": 2})
+        async with chain_on(capped) as chain:
+            reader = await make_key(chain.gerant, ["kpi:read"])
+            async with (
+                live(chain.base_url, {"X-API-Key": reader}) as first,
+                live(chain.base_url, {"X-API-Key": reader}) as second,
+            ):
+                for socket in (first, second):
+                    await acknowledged(socket)
+                async with live(chain.base_url, {"X-API-Key": reader}) as third:
+                    assert await closed_with(third) == (
+                        4429,
+                        messages.CONNECTIONS_LIMITED.format(limit=2),
+                    )
+                token = SIGNER.issue(chain.manager).token
+                async with live(chain.base_url, {"Authorization": f"Bearer {token}"}) as other:
+                    await acknowledged(other)  # another caller is not concerned
+            slots = chain.app.state.services.connection_slots
+            for _ in range(500):  # the server sees the two close
+                if not slots.held:
+                    break
+                await asyncio.sleep(0.01)
+            async with live(chain.base_url, {"X-API-Key": reader}) as again:
+                await acknowledged(again)
+
+    async def test_a_caller_holds_at_most_its_subscriptions(self, settings: Settings) -> None:
+        """Across its connections; the one over answers THROTTLED, and ending one makes room."""
+        capped = settings.model_copy(update={"subscriptions_per_principal": 3})
+        async with chain_on(capped) as chain:
+            reader = await make_key(chain.gerant, ["kpi:read"])
+            token = SIGNER.issue(chain.manager).token
+            async with (
+                live(chain.base_url, {"X-API-Key": reader}) as first,
+                live(chain.base_url, {"X-API-Key": reader}) as second,
+                live(chain.base_url, {"Authorization": f"Bearer {token}"}) as other,
+            ):
+                for socket in (first, second, other):
+                    await acknowledged(socket)
+                await subscribe(first, operation_id="1")
+                await subscribe(first, operation_id="2")
+                await subscribe(second, operation_id="1")
+                await in_place(chain, 3)
+                await subscribe(second, operation_id="2")
+                error = await refused(second)
+                assert (error["message"], error["extensions"]) == (
+                    messages.SUBSCRIPTIONS_LIMITED.format(limit=3),
+                    {"code": "THROTTLED", "status": 429, "retryAfter": 5},
+                )
+                await subscribe(other)  # another caller is not concerned
+                await in_place(chain, 4)
+                await first.send(json.dumps({"id": "1", "type": "complete"}))
+                await in_place(chain, 3)
+                await subscribe(second, operation_id="3")
+                await in_place(chain, 4)
+            slots = chain.app.state.services.subscription_slots
+            for _ in range(500):  # the connections closed: every subscription's slot is back
+                if not slots.held:
+                    break
+                await asyncio.sleep(0.01)
+            assert slots.held == {}
 
     async def test_a_connection_holds_at_most_20_subscriptions(self, chain: Chain) -> None:
         reader = await make_key(chain.gerant, ["kpi:read"])
