@@ -3,6 +3,7 @@ deleted sellers (property-based, on mongomock); and rebuilding them is idempoten
 after an interruption."""
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from resolvers.kpi_rollups import check_rollups, rebuild_rollups
 from resolvers.users import delete_user
 from resolvers.validation import parse
 from tests.support.factories import make_gerant, make_store, make_user
+from tests.support.kpi_history import AWKWARD_DAYS, make_awkward_amounts
 
 DAYS = ["2024-01-30", "2024-01-31", "2024-02-01", "2024-02-29", "2024-03-01"]
 SELLERS_PER_STORE = (3, 2)
@@ -157,3 +159,29 @@ class TestRebuild:
         await rebuild_rollups(progress=resumed.append)
         assert resumed[0].startswith("store 1/1 ")  # the second store only
         assert await check_rollups() == []
+
+
+@pytest.mark.usefixtures("mock_db")
+async def test_awkward_amounts_are_rolled_up_to_the_exact_cent() -> None:
+    """Fixed totals, not sums recomputed the same way: a conversion through binary floats
+    would lose a cent on 0.29, 0.57, 1.13 and 19.99."""
+    awkward = await make_awkward_amounts()
+    first, second, third = (seller.id for seller in awkward.sellers)
+    found = {
+        (document["kind"], document["period"]): document
+        async for document in KpiRollup.get_motor_collection().find({})
+    }
+    day1, day2 = AWKWARD_DAYS
+    assert {key: document["ca_cents"] for key, document in found.items()} == {
+        ("store_day", day1): 199,
+        ("store_day", day2): 127004,
+        ("store_month", "2025-02"): 127203,
+    }
+    month = found[("store_month", "2025-02")]
+    assert json.loads(month["days"]) == {day1: [199, 3, 6, 9, 3], day2: [127004, 2, 4, 6, 2]}
+    assert json.loads(month["sellers"]) == {
+        first: [2028, 2, 4, 6, 2],
+        second: [125062, 2, 4, 6, 2],
+        third: [113, 1, 2, 3, 1],
+    }
+    assert await check_rollups() == []
