@@ -56,14 +56,9 @@ def die_with_parent(stop: threading.Event) -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
-def serve(storage: Path, port: int, credentials: Path) -> None:
-    """Open the storage, make sure its user exists, serve until told to stop."""
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    die_with_parent(stop)
-    login = json.loads(credentials.read_text())
-    server = SecantusDBServer(
+def database_server(storage: Path, port: int) -> SecantusDBServer:
+    """The server on `storage`, not started: on the loopback, authenticated, durable."""
+    return SecantusDBServer(
         host="127.0.0.1",
         port=port,
         storage_path=str(storage),
@@ -74,6 +69,16 @@ def serve(storage: Path, port: int, credentials: Path) -> None:
         # at each commit makes every acknowledged write durable, for about 1 ms per commit.
         sync_on_commit=True,
     )
+
+
+def serve(storage: Path, port: int, credentials: Path) -> None:
+    """Open the storage, make sure its user exists, serve until told to stop."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    die_with_parent(stop)
+    login = json.loads(credentials.read_text())
+    server = database_server(storage, port)
     record = user_record(login["username"], login["password"])
     server.storage.add_user(ADMIN_DB, login["username"], record, replace=True)
     server.start()

@@ -1,5 +1,7 @@
 """Fixtures: mongomock for rules, a SecantusDB server for everything over the wire."""
 
+import contextlib
+import socket
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -36,6 +38,24 @@ def _patch_mongomock_bulk_sort() -> None:
 
 
 _patch_mongomock_bulk_sort()
+
+
+# The ports servers take by default: the API's (`make run`), its metrics' and MongoDB's. No test
+# may use one: a developer's `make run` serves there while the suite runs.
+DEFAULT_PORTS = (8000, 9464, 27017)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def default_ports_held() -> Iterator[None]:
+    """Bind the default ports (without listening) for the whole run, where free: a server a
+    test starts on one fails at once, a call to one is refused, as under `make run`. A port
+    already taken (by `make run`, or by another xdist worker's guard) is left as it is."""
+    with contextlib.ExitStack() as held:
+        for port in DEFAULT_PORTS:
+            guard = held.enter_context(socket.socket())
+            with contextlib.suppress(OSError):
+                guard.bind(("0.0.0.0", port))
+        yield
 
 
 @asynccontextmanager

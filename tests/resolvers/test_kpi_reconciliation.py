@@ -14,7 +14,7 @@ from resolvers.kpi_reconciliation import (
 )
 from resolvers.validation import parse
 from tests.support.factories import make_actor
-from tests.support.kpi_history import FROM, TO, History
+from tests.support.kpi_history import AWKWARD_DAYS, FROM, TO, Awkward, History
 
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
@@ -78,3 +78,23 @@ class TestCanonicalForm:
         assert canonical_day(lines) == text
         assert canonical_day([]) == ""
         assert day_checksum([]) == EMPTY_SHA256
+
+
+async def test_awkward_amounts_are_totalled_to_the_exact_cent(awkward: Awkward) -> None:
+    """Fixed totals: a conversion to cents through binary floats would lose 0.03 on the first
+    day (0.29, 0.57, 1.13) and 0.01 on the second (19.99)."""
+    day1, day2 = AWKWARD_DAYS
+    query = parse(KpiReconciliationQuery, {"store_id": awkward.store.id, "from": day1, "to": day2})
+    found = await kpi_reconciliation(actor=actor_for_user(awkward.gerant), query=query)
+    first, second, third = (seller.id for seller in awkward.sellers)
+    lines = [
+        [(first, "0.29"), (second, "0.57"), (third, "1.13")],
+        [(first, "19.99"), (second, "1250.05")],
+    ]
+    checksums = [
+        day_checksum(DayLine(seller, Decimal(ca), 1, 2, 3) for seller, ca in day) for day in lines
+    ]
+    assert [(d.date, d.entries, d.ca_total, d.checksum) for d in found.days] == [
+        (day1, 3, Decimal("1.99"), checksums[0]),
+        (day2, 2, Decimal("1270.04"), checksums[1]),
+    ]

@@ -20,7 +20,14 @@ from resolvers.kpi_summaries import (
 )
 from resolvers.validation import parse
 from tests.support.factories import make_actor, make_gerant, make_store, make_user
-from tests.support.kpi_history import History, period, record
+from tests.support.kpi_history import (
+    AWKWARD_DAYS,
+    AWKWARD_MONTH,
+    Awkward,
+    History,
+    period,
+    record,
+)
 
 
 def metrics(
@@ -340,3 +347,43 @@ class TestBatchedSummaries:
             )
             == {}
         )
+
+
+# Read from the month's totals, days and sellers (the whole month), and from its days and the
+# raw entries (a period that cuts it).
+AWKWARD_PERIODS = [AWKWARD_MONTH, {"from": AWKWARD_DAYS[0], "to": AWKWARD_DAYS[1]}]
+
+
+@pytest.mark.parametrize("dates", AWKWARD_PERIODS, ids=["month", "days"])
+async def test_awkward_amounts_are_summed_to_the_exact_cent(
+    awkward: Awkward, dates: dict[str, str]
+) -> None:
+    """Fixed totals (tests/support/kpi_history.py): a conversion to cents through binary floats
+    would lose a cent on each of 0.29, 0.57, 1.13 and 19.99."""
+    actor = actor_for_user(awkward.gerant)
+    kpi_filter = parse(KpiFilter, dates)
+    first, second, third = (seller.id for seller in awkward.sellers)
+    day1, day2 = AWKWARD_DAYS
+    expected = {
+        KpiGroupBy.TOTAL: [("total", "1272.03")],
+        KpiGroupBy.STORE: [(awkward.store.id, "1272.03")],
+        KpiGroupBy.SELLER: [(first, "20.28"), (second, "1250.62"), (third, "1.13")],
+        KpiGroupBy.DAY: [(day1, "1.99"), (day2, "1270.04")],
+        KpiGroupBy.WEEK: [("2025-W07", "1272.03")],
+        KpiGroupBy.MONTH: [("2025-02", "1272.03")],
+    }
+    for group_by, rows in expected.items():
+        found = await kpi_summary(actor=actor, kpi_filter=kpi_filter, group_by=group_by)
+        assert [(row.key, row.current.ca) for row in found] == [
+            (key, Decimal(ca)) for key, ca in rows
+        ], group_by
+    [total] = await kpi_summary(actor=actor, kpi_filter=kpi_filter, group_by=KpiGroupBy.TOTAL)
+    # 1272.03 / 5 sales = 254.406, 1272.03 / 10 articles = 127.203
+    assert (total.current.panier_moyen, total.current.prix_moyen_article) == (
+        Decimal("254.41"),
+        Decimal("127.20"),
+    )
+    by_seller = await seller_summaries(
+        actor=actor, kpi_filter=kpi_filter, group_by=KpiGroupBy.TOTAL, seller_ids=[second]
+    )
+    assert by_seller[second][0].current.ca == Decimal("1250.62")

@@ -1,5 +1,6 @@
 """The `rpai` command end to end, as a user runs it: subprocesses on a temporary data directory."""
 
+import errno
 import json
 import os
 import socket
@@ -302,3 +303,12 @@ def test_rollups_are_checked_and_rebuilt_from_the_command_line(tmp_path: Path) -
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert json.loads(rebuilt.stdout) == {"rollups_written": 0}
     assert "store 1/1 " in rebuilt.stderr
+
+
+@pytest.mark.parametrize("port", [8000, 9464, 27017])
+def test_no_test_can_take_a_default_port(port: int) -> None:
+    """The run holds the default ports (tests/conftest.py), or something else does: a test that
+    served on one would fail here as it would while `make run` serves."""
+    in_use = rf"\[Errno {errno.EADDRINUSE}\]"
+    with socket.socket() as probe, pytest.raises(OSError, match=in_use):
+        probe.bind(("127.0.0.1", port))

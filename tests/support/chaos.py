@@ -63,8 +63,15 @@ def free_port() -> int:
 
 
 def environment(data_dir: Path) -> dict[str, str]:
+    """A server of its own: its data directory, and metrics off (the default port 9464 would
+    clash with a server run side by side, by another test or by `make run`)."""
     env = {k: v for k, v in os.environ.items() if k != "MONGODB_URL"}
-    return {**env, "RPAI_DATA_DIR": str(data_dir), "RPAI_RATE_LIMIT_PER_MINUTE": "1000000"}
+    return {
+        **env,
+        "RPAI_DATA_DIR": str(data_dir),
+        "RPAI_RATE_LIMIT_PER_MINUTE": "1000000",
+        "RPAI_METRICS_PORT": "0",
+    }
 
 
 def rpai(data_dir: Path, *args: str) -> dict[str, Any]:

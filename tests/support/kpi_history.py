@@ -36,9 +36,10 @@ class History:
 
 
 async def record(
-    actor: Actor, store: Store, day: str, *entries: tuple[User, str, int, int, int]
+    actor: Actor, store: Store, day: str, *entries: tuple[User, str | float, int, int, int]
 ) -> None:
-    """Sync `(seller, ca, nb_ventes, nb_articles, prospects)` entries for one store and day."""
+    """Sync `(seller, ca, nb_ventes, nb_articles, prospects)` entries for one store and day; an
+    amount is a decimal string, or a float as a till's JSON number is read."""
     await sync_kpis(
         actor=actor,
         data=parse(
@@ -49,7 +50,7 @@ async def record(
                 "kpi_entries": [
                     {
                         "seller_id": seller.id,
-                        "ca_journalier": Decimal(ca),
+                        "ca_journalier": ca if isinstance(ca, float) else Decimal(ca),
                         "nb_ventes": ventes,
                         "nb_articles": articles,
                         "prospects": prospects,
@@ -91,3 +92,32 @@ async def make_history(gerant: User | None = None) -> History:
 def period(**fields: Any) -> KpiFilter:
     """The filter of the history's period, with `fields` changed."""
     return parse(KpiFilter, {"from": FROM, "to": TO, **fields})
+
+
+AWKWARD_DAYS = ("2025-02-10", "2025-02-11")
+AWKWARD_MONTH = {"from": "2025-02-01", "to": "2025-02-28"}
+
+
+@dataclass
+class Awkward:
+    """Amounts a binary float holds just under their cents (0.29 * 100 is 28.999…)."""
+
+    gerant: User
+    store: Store
+    sellers: list[User]
+
+
+async def make_awkward_amounts() -> Awkward:
+    """Three sellers of one store, sent as JSON numbers, each entry (1, 2, 3) in counts:
+    10 Feb 0.29 + 0.57 + 1.13 (the 1.13 replacing a 0.01) = 1.99; 11 Feb 19.99 + 1250.05
+    = 1270.04; the month 1272.03; the sellers 20.28, 1250.62 and 1.13."""
+    gerant = await make_gerant()
+    store = await make_store(gerant, "Lille")
+    first, second, third = [await make_user(gerant, Role.SELLER, store) for _ in range(3)]
+    actor = actor_for_user(gerant)
+    day1, day2 = AWKWARD_DAYS
+    await record(actor, store, day1, (first, 0.29, 1, 2, 3), (second, 0.57, 1, 2, 3))
+    await record(actor, store, day1, (third, 0.01, 1, 2, 3))
+    await record(actor, store, day1, (third, 1.13, 1, 2, 3))
+    await record(actor, store, day2, (first, 19.99, 1, 2, 3), (second, 1250.05, 1, 2, 3))
+    return Awkward(gerant, store, [first, second, third])

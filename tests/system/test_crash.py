@@ -1,14 +1,40 @@
 """Acknowledged writes survive: SIGKILL at random moments (tests/support/chaos.py), and SIGTERM
-right after an answer, on `rpai serve` with its embedded database."""
+right after an answer, on `rpai serve` with its embedded database. The settings that make them
+durable are checked on their own too: a crash round may miss a lost write."""
 
 import signal
 from pathlib import Path
 
 import httpx
+from pymongo import WriteConcern
 
+from rpai.database import make_client
+from rpai.embedded_db import database_server
+from rpai.settings import Settings
 from tests.support.chaos import environment, free_port, rpai, run_rounds, start_server
 
 CI_ROUNDS = 3
+
+
+async def test_the_client_waits_for_the_journal_and_a_majority() -> None:
+    client = make_client("mongodb://127.0.0.1:1/retail_performer", Settings())
+    try:
+        assert client.write_concern == WriteConcern(w="majority", j=True)
+    finally:
+        client.close()
+
+
+def test_the_embedded_database_syncs_its_log_at_each_commit(tmp_path: Path) -> None:
+    server = database_server(tmp_path / "db", 0)
+    try:
+        assert server.storage.sync_on_commit is True
+        assert (server.host, server.require_auth, server.enable_test_commands) == (
+            "127.0.0.1",
+            True,
+            False,
+        )
+    finally:
+        server.stop()
 
 
 def test_every_acknowledged_write_survives_sigkill(tmp_path: Path) -> None:

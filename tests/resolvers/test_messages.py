@@ -1,0 +1,186 @@
+"""The contract's words: every message the specification (`../shared/spec/integrations-api.fr.md`)
+and the reference (`docs/`) spell out, pinned to its literal text beside what the code answers.
+
+Other tests compare answers with the `messages` constants, so a changed constant changes what
+they expect too; here it fails. A message the docs add must be pinned here as well."""
+
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from resolvers import messages
+from resolvers.errors import BadRequest
+from resolvers.kpi import KpiSync
+from resolvers.stores import StoreCreate, StoreUpdate
+from resolvers.users import UserUpdate
+from resolvers.validation import parse
+from rest_compat.users import UserListQuery
+
+ROOT = Path(__file__).resolve().parents[2]
+REFERENCES = sorted((ROOT / "docs").glob("integrations-api.*.md"))
+
+
+def refusal(model: type[BaseModel], data: object) -> str:
+    """The 400 message validating `data` answers (as both transports give it)."""
+    try:
+        parse(model, data)
+    except BadRequest as refused:
+        return refused.message
+    return "(accepted)"
+
+
+def entry(ca: object = 1) -> dict[str, object]:
+    return {"seller_id": "s", "ca_journalier": ca, "nb_ventes": 0, "nb_articles": 0}
+
+
+# The specification's messages: its examples and the titles of its FAQ.
+SPEC = [
+    (
+        "Insufficient permissions. Requires 'stores:write'",
+        messages.INSUFFICIENT_PERMISSIONS.format(permission="stores:write"),
+    ),
+    (
+        "API key does not have access to this store (not in store_ids list)",
+        messages.STORE_NOT_IN_KEY_SCOPE,
+    ),
+    ("No fields to update", messages.NO_FIELDS_TO_UPDATE),
+    ("Email already registered", messages.EMAIL_TAKEN),
+    ("Store not found", messages.STORE_NOT_FOUND),
+    ("Magasin supprimé avec succès", messages.STORE_DELETED),
+    ("Manager supprimé avec succès", messages.MANAGER_DELETED),
+    ("Seller supprimé avec succès", messages.SELLER_DELETED),
+]
+
+# Those of docs/integrations-api.en.md and .fr.md (both quote the same ones).
+DOCS = [
+    ("Missing API key. Send it in the X-API-Key header", messages.MISSING_API_KEY),
+    ("Invalid API key", messages.INVALID_API_KEY),
+    ("API key is inactive", messages.INACTIVE_API_KEY),
+    ("API key has expired", messages.EXPIRED_API_KEY),
+    (
+        "Insufficient permissions. Requires '<permission>'",
+        messages.INSUFFICIENT_PERMISSIONS.format(permission="<permission>"),
+    ),
+    (
+        "Insufficient permissions. Requires 'users:read'",
+        messages.INSUFFICIENT_PERMISSIONS.format(permission="users:read"),
+    ),
+    (
+        "API key does not have access to this store (not in store_ids list)",
+        messages.STORE_NOT_IN_KEY_SCOPE,
+    ),
+    ("A store with this name already exists", messages.STORE_NAME_TAKEN),
+    ("A store with this external_id already exists", messages.STORE_EXTERNAL_ID_TAKEN),
+    ("A user with this external_id already exists", messages.USER_EXTERNAL_ID_TAKEN),
+    ("Amounts have at most two decimals (whole cents)", messages.AMOUNT_TOO_PRECISE),
+    ("No fields to update", messages.NO_FIELDS_TO_UPDATE),
+    ("Store not found", messages.STORE_NOT_FOUND),
+    ("Store is inactive", messages.STORE_INACTIVE),
+    ("Magasin supprimé avec succès", messages.STORE_DELETED),
+    ("Email already registered", messages.EMAIL_TAKEN),
+    ("Manager not found in this store", messages.MANAGER_NOT_FOUND_IN_STORE),
+    ("User not found", messages.USER_NOT_FOUND),
+    ("User does not belong to this tenant", messages.USER_NOT_IN_TENANT),
+    ("User already deleted", messages.USER_ALREADY_DELETED),
+    ("Cannot update a deleted user", messages.USER_DELETED_CANNOT_UPDATE),
+    ("Cannot change the gérant's status through the API", messages.GERANT_STATUS_LOCKED),
+    (
+        "API key restricted by store_ids cannot modify a user without store",
+        messages.USER_WITHOUT_STORE,
+    ),
+    ("Manager supprimé avec succès", messages.MANAGER_DELETED),
+    ("Seller supprimé avec succès", messages.SELLER_DELETED),
+    ("Service temporarily unavailable", messages.SERVICE_UNAVAILABLE),
+    (
+        "Other syncs of the same entries kept the database busy: nothing was saved; "
+        "send the same request again after Retry-After seconds",
+        messages.KPI_WRITE_CONFLICT,
+    ),
+    ("PersistedQueryNotFound", messages.PERSISTED_QUERY_NOT_FOUND),
+    ("provided sha does not match query", messages.PERSISTED_QUERY_HASH_MISMATCH),
+    (
+        "kpi_entries: seller_id not a seller of this store: …",
+        messages.KPI_UNKNOWN_SELLERS.format(ids="…"),
+    ),
+    (
+        "kpi_entries: seller_external_id not a seller of this store: …",
+        messages.KPI_UNKNOWN_SELLER_EXTERNAL_IDS.format(ids="…"),
+    ),
+    # Validation answers, as the rules give them.
+    ("name: Field required", refusal(StoreCreate, {"location": "Lyon"})),
+    ("name: Field required; location: Field required", refusal(StoreCreate, {})),
+    ("name: Field cannot be null", refusal(StoreUpdate, {"name": None})),
+    ("limit: Input should be less than or equal to 100", refusal(UserListQuery, {"limit": 101})),
+    ("role: Input should be 'manager' or 'seller'", refusal(UserListQuery, {"role": "gerant"})),
+    ("status: Input should be 'active' or 'suspended'", refusal(UserUpdate, {"status": "x"})),
+    (
+        "kpi_entries[1].ca_journalier: Amounts have at most two decimals (whole cents)",
+        refusal(
+            KpiSync,
+            {"store_id": "st", "date": "2024-01-15", "kpi_entries": [entry(), entry(12.345)]},
+        ),
+    ),
+    (
+        "store_id: Give exactly one of store_id and store_external_id",
+        refusal(KpiSync, {"date": "2024-01-15", "kpi_entries": [entry()]}),
+    ),
+    (
+        "kpi_entries: Too many entries: 101 (maximum 100 per request)",
+        refusal(KpiSync, {"store_id": "st", "date": "2024-01-15", "kpi_entries": [{}] * 101}),
+    ),
+]
+
+
+@pytest.mark.parametrize(("literal", "answered"), SPEC + DOCS, ids=[p for p, _ in SPEC + DOCS])
+def test_every_documented_message_is_answered_word_for_word(literal: str, answered: str) -> None:
+    assert answered == literal
+
+
+def words(text: str) -> str:
+    """Text with every run of spaces and line breaks as one space (the docs wrap lines)."""
+    return " ".join(text.split())
+
+
+REFERENCE_TEXT = {path.name: path.read_text() for path in REFERENCES}
+
+
+@pytest.mark.parametrize("literal", [literal for literal, _ in DOCS])
+def test_each_pinned_message_is_still_in_the_docs(literal: str) -> None:
+    assert [name for name, text in REFERENCE_TEXT.items() if literal in words(text)] != []
+
+
+def template(text: str) -> re.Pattern[str]:
+    parts = re.split(r"\{[a-z_]*\}", text)
+    return re.compile(".+".join(re.escape(part) for part in parts))
+
+
+# The constants a quoted text may be: whole, or a template whose fixed start is long enough to
+# tell a message from any text (not the calendar labels, `{month} {year}`).
+CONSTANTS = [
+    template(value)
+    for name, value in vars(messages).items()
+    if name.isupper() and isinstance(value, str) and len(value.split("{")[0]) >= 10
+]
+CODE_BLOCK = re.compile(r"^```.*?^```", re.DOTALL | re.MULTILINE)
+INLINE_CODE = re.compile(r"`([^`]+)`")
+ANSWER = re.compile(r'"(?:detail|message)": "([^"]+)"')
+
+
+def quoted_messages(text: str) -> set[str]:
+    """What the text quotes (in backticks, or as an answer's `detail` or `message`) that a
+    constant says, alone or after a field's path (`kpi_entries[1].ca_journalier: …`)."""
+    quoted = [*INLINE_CODE.findall(CODE_BLOCK.sub("", text)), *ANSWER.findall(text)]
+    found = set()
+    for text_quoted in (words(q).strip('"') for q in quoted):
+        candidates = [text_quoted, text_quoted.split(": ", 1)[-1]]
+        if any(pattern.fullmatch(c) for pattern in CONSTANTS for c in candidates):
+            found.add(text_quoted)
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE_TEXT))
+def test_every_message_the_docs_quote_is_pinned(name: str) -> None:
+    pinned = {literal for literal, _ in DOCS}
+    assert sorted(quoted_messages(REFERENCE_TEXT[name]) - pinned) == []
