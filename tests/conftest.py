@@ -48,11 +48,13 @@ DEFAULT_PORTS = (8000, 9464, 27017)
 @pytest.fixture(scope="session", autouse=True)
 def default_ports_held() -> Iterator[None]:
     """Bind the default ports (without listening) for the whole run, where free: a server a
-    test starts on one fails at once, a call to one is refused, as under `make run`. A port
-    already taken (by `make run`, or by another xdist worker's guard) is left as it is."""
+    test starts on one fails at once, a call to one is refused, as under `make run`. Every
+    xdist worker holds them (SO_REUSEPORT, which servers do not set), so the guard lasts until
+    the last worker ends. A port already taken (by `make run`) is left as it is."""
     with contextlib.ExitStack() as held:
         for port in DEFAULT_PORTS:
             guard = held.enter_context(socket.socket())
+            guard.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             with contextlib.suppress(OSError):
                 guard.bind(("0.0.0.0", port))
         yield
