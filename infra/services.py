@@ -29,4 +29,5 @@ class Services:
     kpi_feed: KpiFeed
     persisted_queries: PersistedQueries
     query_costs: CostBuckets
+    anonymous_query_costs: CostBuckets  # callers without credentials, one bucket an address
     read_slots: ReadSlots

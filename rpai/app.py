@@ -72,7 +72,9 @@ def build_services(settings: Settings) -> Services:
         keys=KeyDirectory(ttl=settings.key_cache_seconds),
         key_usage=KeyUsageRecorder(),
         rate_limits=RateLimits.build(
-            per_key=settings.rate_limit_per_minute, auth_failures=settings.auth_failures_per_minute
+            per_key=settings.rate_limit_per_minute,
+            auth_failures=settings.auth_failures_per_minute,
+            anonymous=settings.anonymous_rate_limit_per_minute,
         ),
         audit=AuditBuffer(retention=timedelta(days=settings.audit_retention_days)),
         login_throttle=LoginThrottle(),
@@ -81,6 +83,10 @@ def build_services(settings: Settings) -> Services:
         persisted_queries=PersistedQueries(),
         query_costs=CostBuckets(
             capacity=settings.graphql_max_cost, restore_rate=settings.graphql_cost_restore_rate
+        ),
+        anonymous_query_costs=CostBuckets(
+            capacity=settings.anonymous_graphql_max_cost,
+            restore_rate=settings.anonymous_graphql_cost_restore_rate,
         ),
         read_slots=ReadSlots(
             per_caller=settings.summary_queries_per_caller,
