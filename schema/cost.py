@@ -370,6 +370,18 @@ def priced(
     return Priced(operation.selection_set, root, document, mutation)
 
 
+def settle(
+    buckets: CostBuckets, caller: str, found: Priced, requested: int, data: dict[str, Any]
+) -> int:
+    """Give the caller back what his query took and did not use; its actual cost, from what
+    it returned: never over what it took, never below 0 (so no query adds to a bucket)."""
+    document = replace(found.document, budget=Budget(math.inf))  # counted in full this time
+    actual = price(found.operation, found.root, document, data, found.mutation)
+    actual = min(requested, max(0, actual))
+    buckets.give_back(caller, requested - actual)
+    return actual
+
+
 class QueryCost(SchemaExtension):
     """Prices each query before it runs, draws it from its caller's bucket, reports the cost."""
 
@@ -422,8 +434,7 @@ class QueryCost(SchemaExtension):
             yield
         result = context.result
         if result is not None and result.data is not None:
-            self.actual = min(self.requested, max(0, self._actual(found, result.data)))
-            self.buckets.give_back(self.caller, self.requested - self.actual)
+            self.actual = settle(self.buckets, self.caller, found, self.requested, result.data)
 
     def _price(self, found: Priced) -> AppError | None:
         """Set the query's price, or say why it cannot be priced (nor run)."""
@@ -442,12 +453,6 @@ class QueryCost(SchemaExtension):
             return Throttled(message, retry_after=1)
         self.requested = max(0, cost)
         return None
-
-    @staticmethod
-    def _actual(found: Priced, data: dict[str, Any]) -> int:
-        """What the query cost by what it returned (introspection counted again, in full)."""
-        document = replace(found.document, budget=Budget(math.inf))
-        return price(found.operation, found.root, document, data, found.mutation)
 
     def _refuse(self, refusal: AppError) -> None:
         """Answer `refusal`: a result set before execution is the answer, the query not run."""
