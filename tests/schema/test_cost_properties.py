@@ -73,7 +73,7 @@ def literal(draw: st.DrawFn, kind: GraphQLInputType) -> str:
     if isinstance(kind, GraphQLList):
         return f"[{draw(literal(kind.of_type))}]"
     if isinstance(kind, GraphQLEnumType):
-        return draw(st.sampled_from(sorted(kind.values)))
+        return str(draw(st.sampled_from(sorted(kind.values))))
     if isinstance(kind, GraphQLInputObjectType):
         parts = [
             f"{name}: {draw(literal(field.type))}"
