@@ -120,12 +120,13 @@ def arguments(draw: st.DrawFn, query: Query, field: GraphQLField) -> str:
 
 
 def fields_of(parent: Parent) -> dict[str, GraphQLField]:
+    """The fields a selection on `parent` may ask for, introspection's included."""
     found = dict(parent.fields)
-    if parent is GRAPH.query_type:
-        for name in ("__schema", "__type", "__typename"):
-            meta = field_of(parent, name, priced_nothing())
-            assert meta is not None
-            found[name] = meta
+    metas = ("__schema", "__type", "__typename") if parent is GRAPH.query_type else ("__typename",)
+    for name in metas:
+        meta = field_of(parent, name, priced_nothing())
+        assert meta is not None
+        found[name] = meta
     return found
 
 
@@ -143,9 +144,7 @@ def selection(draw: st.DrawFn, query: Query, parent: Parent, depth: int) -> str:
     fields = fields_of(parent)
     if depth >= MAX_DEPTH:
         leaves = [n for n, f in fields.items() if is_leaf_type(get_named_type(f.type))]
-        fields = {name: fields[name] for name in leaves} or {"__typename": fields["__typename"]}
-    if "__typename" not in fields:
-        fields["__typename"] = field_of(parent, "__typename", priced_nothing())  # type: ignore[assignment]
+        fields = {name: fields[name] for name in leaves}
     names = draw(st.lists(st.sampled_from(sorted(fields)), min_size=1, max_size=3, unique=True))
     parts = []
     for name in names:
@@ -170,8 +169,8 @@ def queries(draw: st.DrawFn) -> tuple[str, Query]:
     assert GRAPH.query_type is not None
     body = draw(selection(query, GRAPH.query_type, 1))
     head = f"query Q({', '.join(query.definitions)})" if query.definitions else "query Q"
-    # Each field has an alias of its own where two could clash: fine for pricing, which
-    # needs a valid document only as far as types and arguments go.
+    # Two fields of one name may clash (a fragment's with different arguments): fine for
+    # pricing, which needs the document valid only as far as types and arguments go.
     return f"{head} {{ {body} }}", query
 
 
