@@ -7,7 +7,7 @@ import time
 
 from bench.attacks import provisioned
 
-SCENARIOS: list[str] = []
+SCENARIOS: list[str] = ["anonymous_flood", "negative_first"]
 
 
 def say(line: str) -> None:
