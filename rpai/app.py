@@ -22,6 +22,7 @@ from infra.audit_buffer import AuditBuffer
 from infra.background import periodically, running
 from infra.cost_buckets import CostBuckets
 from infra.idempotency_store import IdempotencyStore
+from infra.introspection_prices import IntrospectionPrices
 from infra.key_directory import KeyDirectory
 from infra.key_usage import KeyUsageRecorder
 from infra.kpi_feed import KpiFeed
@@ -88,6 +89,7 @@ def build_services(settings: Settings) -> Services:
             capacity=settings.anonymous_graphql_max_cost,
             restore_rate=settings.anonymous_graphql_cost_restore_rate,
         ),
+        introspection_prices=IntrospectionPrices(),
         read_slots=ReadSlots(
             per_caller=settings.summary_queries_per_caller,
             max_waiting=settings.summary_queries_waiting,

@@ -58,6 +58,7 @@ from graphql.execution.values import (
 from strawberry.extensions import SchemaExtension
 
 from infra.cost_buckets import CostBuckets
+from infra.introspection_prices import Counted, IntrospectionPrices
 from resolvers import messages
 from resolvers.errors import AppError, BadRequest, Throttled
 from resolvers.pages import check_page_size
@@ -113,9 +114,11 @@ class Document:
     fragments: dict[str, FragmentDefinitionNode]
     variables: VariableValues
     budget: Budget = field(default_factory=lambda: Budget(math.inf))
-    # Introspection already counted in this document, by its text: aliases of one are free
-    # to count again (and still charged, each).
-    counted: dict[str, int] = field(default_factory=dict)
+    # Introspection counted before, by its text: aliases of one, and the same selection in
+    # later queries, are not counted again (each is still charged).
+    prices: IntrospectionPrices = field(default_factory=IntrospectionPrices)
+    # What a selection's text does not say: the fragments it may spread, the variables.
+    surroundings: str = ""
 
 
 def _value(holder: Any, *names: str) -> Any:
@@ -256,15 +259,24 @@ def price(
 
 
 def _introspection(node: FieldNode, field: GraphQLField, document: Document) -> int:
-    """The cost of `__schema` or `__type`, counted once a document for each text of it."""
-    if node.loc is None:
+    """The cost of `__schema` or `__type`, counted once for each text of it."""
+    if node.loc is None or node.name.loc is None:
         return introspected(node, field, document.schema, document)
-    text = node.loc.source.body[node.name.loc.start if node.name.loc else 0 : node.loc.end]
-    if text in document.counted:
-        document.budget.charge(document.counted[text])
-    else:
-        document.counted[text] = introspected(node, field, document.schema, document)
-    return document.counted[text]
+    text = node.loc.source.body[node.name.loc.start : node.loc.end]
+    key = document.prices.key(f"{text}\n{document.surroundings}")
+    known = document.prices.get(key)
+    budget = document.budget
+    if known is not None and (known.exact or budget.counted + known.points > budget.limit):
+        budget.charge(known.points)
+        return known.points
+    before = budget.counted
+    try:
+        points = introspected(node, field, document.schema, document)
+    except TooCostly:
+        document.prices.put(key, Counted(budget.counted - before, exact=False))
+        raise
+    document.prices.put(key, Counted(points, exact=True))
+    return points
 
 
 def introspected(node: FieldNode, field: GraphQLField, source: Any, document: Document) -> int:
@@ -334,6 +346,10 @@ def reads_summary(selection_set: SelectionSetNode, parent: Parent, document: Doc
     return False
 
 
+def _text(node: FragmentDefinitionNode) -> str:
+    return node.loc.source.body[node.loc.start : node.loc.end] if node.loc else repr(node)
+
+
 @dataclass(frozen=True)
 class Priced:
     operation: SelectionSetNode
@@ -348,8 +364,10 @@ def priced(
     name: str | None,
     variables: Any,
     limit: float = math.inf,
+    prices: IntrospectionPrices | None = None,
 ) -> Priced | None:
-    """What prices the operation `name` of `parsed`; introspection is counted up to `limit`."""
+    """What prices the operation `name` of `parsed`; introspection is counted up to `limit`,
+    and looked up first in `prices`."""
     operation = get_operation_ast(parsed, name)
     if operation is None or operation.operation is OperationType.SUBSCRIPTION:
         return None  # a subscription is bounded by its connection's limits, not priced
@@ -366,7 +384,12 @@ def priced(
     coerced = get_variable_values(schema, definitions, dict(variables or {}))
     if not isinstance(coerced, VariableValues):
         return None  # wrong variables: execution refuses them (400) before any read
-    document = Document(schema, fragments, coerced, Budget(limit))
+    surroundings = "\n".join(
+        [*(_text(fragment) for fragment in fragments.values()), repr(coerced.coerced)]
+    )
+    document = Document(
+        schema, fragments, coerced, Budget(limit), prices or IntrospectionPrices(), surroundings
+    )
     return Priced(operation.selection_set, root, document, mutation)
 
 
@@ -408,6 +431,7 @@ class QueryCost(SchemaExtension):
             context.operation_name,
             context.variables,
             limit=self.buckets.capacity,
+            prices=services.introspection_prices,
         )
         if found is None:
             self.buckets = None  # not priced (a subscription, wrong variables): no report

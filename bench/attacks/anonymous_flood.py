@@ -7,13 +7,12 @@ rate limit (TOO_MANY_REQUESTS, 429).
 """
 
 import asyncio
-import re
 import statistics
 import time
 from collections import Counter
 
 import httpx
-from graphql import get_introspection_query
+from graphql import OperationDefinitionNode, get_introspection_query, parse, print_ast
 
 from bench.attacks import Target
 
@@ -25,13 +24,12 @@ ALIASES = 30
 
 def flood_query() -> str:
     """GraphiQL's full introspection, its `__schema` selection asked 30 times under aliases."""
-    full = get_introspection_query(descriptions=True)
-    match = re.search(r"query IntrospectionQuery \{\s*(__schema \{.*?\n    \})\s*\}", full, re.S)
-    assert match is not None
-    fragments = full[full.index("fragment ") :]
-    selection = match.group(1)
+    full = parse(get_introspection_query(descriptions=True))
+    [operation, *fragments] = full.definitions
+    assert isinstance(operation, OperationDefinitionNode)
+    selection = print_ast(operation.selection_set.selections[0])
     aliased = " ".join(f"s{n}: {selection}" for n in range(ALIASES))
-    return f"query Flood {{ {aliased} }}\n{fragments}"
+    return f"query Flood {{ {aliased} }}\n" + "\n".join(print_ast(f) for f in fragments)
 
 
 async def stores_latency(http: httpx.AsyncClient, key: str) -> float:

@@ -8,13 +8,14 @@ from typing import Any
 
 import httpx
 import pytest
-from graphql import get_introspection_query
+from graphql import get_introspection_query, parse
 
+from infra.introspection_prices import IntrospectionPrices
 from infra.tokens import TokenSigner
 from models import Role
 from resolvers import kpi_summaries, messages
 from rpai.settings import Settings
-from schema import schema
+from schema import cost, schema
 from tests.conftest import TEST_JWT_SECRET
 from tests.support.app import key_known, serving
 from tests.support.factories import make_gerant, make_key, make_store, make_user
@@ -288,3 +289,31 @@ async def test_a_page_size_out_of_range_is_refused_before_pricing(
         assert error["path"] == path
         assert body["extensions"]["cost"]["requestedQueryCost"] == 0
         assert [command for command in seen if command[1] in ("stores", "users")] == []
+
+
+def test_an_introspection_is_counted_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its aliases, and the same selection in later queries, cost a lookup; a count stopped
+    past a maximum stops the next one at once."""
+    walks: list[str] = []
+    walk = cost.introspected
+
+    def counted(node: Any, *rest: Any) -> int:
+        if node.name.value.startswith("__schema"):
+            walks.append(node.name.value)
+        return walk(node, *rest)
+
+    monkeypatch.setattr(cost, "introspected", counted)
+    prices = IntrospectionPrices()
+    document = parse(TYPE_NAMES)
+    found = [cost.priced(schema._schema, document, None, {}, prices=prices) for _ in range(2)]
+    assert [cost.price(f.operation, f.root, f.document) for f in found if f] == [
+        3 * (2 + len(schema._schema.type_map))
+    ] * 2
+    assert walks == ["__schema"]
+    costly = parse(THIRTY_INTROSPECTIONS)
+    for _ in range(2):
+        limited = cost.priced(schema._schema, costly, None, {}, limit=5000, prices=prices)
+        assert limited is not None
+        with pytest.raises(cost.TooCostly):
+            cost.price(limited.operation, limited.root, limited.document)
+    assert walks == ["__schema", "__schema"]
