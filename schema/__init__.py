@@ -15,6 +15,7 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     ValidationCache,
 )
@@ -107,7 +108,9 @@ schema = Schema(
         QueryCost,
         lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        # Integrations send the same few documents over and over: validate each once.
+        # Integrations send the same few documents over and over: parse and validate each
+        # once (a parsed document is at most MAX_TOKENS long, so the cache stays small).
+        lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
         lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
     ],
 )
