@@ -1,7 +1,8 @@
 """The Strawberry schema: GraphQL types and operations that call the resolvers."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -90,6 +91,19 @@ Mutation = merge_types(
 Subscription = merge_types("Subscription", (KpiSubscription,))
 
 
+class DocumentCache(ParserCache):
+    """Strawberry's parser cache, leaving a document that does not parse to Strawberry's own
+    parsing, which answers its syntax error as every other error (the cache's would escape)."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        yield
+
+
 class Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None):  # type: ignore[no-untyped-def]
         log_unexpected(errors, execution_context)
@@ -110,7 +124,7 @@ schema = Schema(
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         # Integrations send the same few documents over and over: parse and validate each
         # once (a parsed document is at most MAX_TOKENS long, so the cache stays small).
-        lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
+        lambda: DocumentCache(maxsize=CACHED_DOCUMENTS),
         lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
     ],
 )
