@@ -1,9 +1,14 @@
 """Rate limits, enforced before any work: per caller, and per client IP for failing credentials.
 
 A caller whose credentials were accepted is counted against its own limit only: it is never
-held back by what others at its address do. A request whose key or session token was refused
-is counted against its address when it starts, so a parallel flood is bounded as a sequential
-one; past the limit such requests get 429 instead of 401."""
+held back by what others at its address do. A request without accepted credentials is counted
+against its address (a smaller limit than a key's), and, when its key or session token was
+refused, against the address's failures too; each is counted when it starts, so a parallel
+flood is bounded as a sequential one, and past a limit gets 429 instead of its answer.
+
+Pages, assets and probes (Transport.OTHER) are not counted: they are static files and process
+checks, served without a database read, and a limit there would let one noisy neighbour behind
+a shared address keep its colleagues from the login page (or a load balancer from its probe)."""
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -43,12 +48,11 @@ class RateLimitGuard:
                 await send_refusal(scope, send, error, limit_headers(failures))
                 return
         principal = context.principal_id
-        window = limits.per_key.hit(principal) if principal else limits.auth_failures.peek(ip)
-        if principal and window.exceeded:
-            RATE_LIMITED.labels("per_key").inc()
-            error = TooManyRequests(
-                messages.RATE_LIMITED.format(limit=window.limit), retry_after=window.reset
-            )
+        window = limits.per_key.hit(principal) if principal else limits.anonymous.hit(ip)
+        if window.exceeded:
+            RATE_LIMITED.labels("per_key" if principal else "anonymous").inc()
+            message = messages.RATE_LIMITED if principal else messages.ANONYMOUS_RATE_LIMITED
+            error = TooManyRequests(message.format(limit=window.limit), retry_after=window.reset)
             await send_refusal(scope, send, error, limit_headers(window))
             return
 

@@ -32,7 +32,9 @@ class CostBuckets:
             self.levels.popitem(last=False)  # the longest idle, refilled by now anyway
 
     def take(self, caller: str, cost: float) -> float | None:
-        """Spend `cost` and return what is left, or None (spending nothing) if it is not there."""
+        """Spend `cost` and return what is left, or None (spending nothing) if it is not there.
+        A cost below 0 spends nothing: nothing ever adds to a bucket but time and refunds."""
+        cost = max(0.0, cost)
         available = self.available(caller)
         if cost > available:
             return None
@@ -42,10 +44,11 @@ class CostBuckets:
     def spend(self, caller: str, cost: float) -> None:
         """Spend `cost` whatever is left: the caller may owe points, and waits until they are
         back (`seconds_until`)."""
-        self._set(caller, self.available(caller) - cost)
+        self._set(caller, self.available(caller) - max(0.0, cost))
 
     def give_back(self, caller: str, points: float) -> None:
-        self._set(caller, min(self.capacity, self.available(caller) + points))
+        """Return `points` a query took and did not use (never below 0: a refund takes nothing)."""
+        self._set(caller, min(self.capacity, self.available(caller) + max(0.0, points)))
 
     def seconds_until(self, caller: str, cost: float) -> float:
         """How long until `cost` points are there."""

@@ -108,11 +108,17 @@ class RateLimits:
 
     per_key: RateLimiter
     auth_failures: RateLimiter
+    anonymous: RateLimiter  # requests without an accepted credential, per client address
 
     @classmethod
-    def build(cls, *, per_key: int, auth_failures: int) -> "RateLimits":
-        return cls(RateLimiter("key", per_key), RateLimiter("auth_fail", auth_failures))
+    def build(cls, *, per_key: int, auth_failures: int, anonymous: int) -> "RateLimits":
+        return cls(
+            RateLimiter("key", per_key),
+            RateLimiter("auth_fail", auth_failures),
+            RateLimiter("anonymous", anonymous),
+        )
 
     async def sync(self) -> None:
         await self.per_key.sync()
         await self.auth_failures.sync()
+        await self.anonymous.sync()

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from infra.audit_buffer import AuditBuffer
 from infra.cost_buckets import CostBuckets
 from infra.idempotency_store import IdempotencyStore
+from infra.introspection_prices import IntrospectionPrices
 from infra.key_directory import KeyDirectory
 from infra.key_usage import KeyUsageRecorder
 from infra.kpi_feed import KpiFeed
@@ -32,6 +33,8 @@ class Services:
     kpi_feed: KpiFeed
     persisted_queries: PersistedQueries
     query_costs: CostBuckets
+    anonymous_query_costs: CostBuckets  # callers without credentials, one bucket an address
+    introspection_prices: IntrospectionPrices
     read_slots: ReadSlots
     rechecks: Rechecks[User | None]  # websockets' credentials, checked again
     connection_slots: PrincipalSlots  # websocket connections per principal

@@ -114,6 +114,10 @@ QUERY_TOO_COSTLY = (
     "Query cost {cost} is over the maximum of {maximum}: ask for fewer items (smaller `first`, "
     "shorter periods) or split the query"
 )
+QUERY_TOO_COSTLY_COUNTED = (
+    "Query cost is over the maximum of {maximum} (counted up to {cost}, then stopped): ask for "
+    "less introspection at once (fewer aliases of __schema or __type) or split the query"
+)
 QUERY_THROTTLED = "Query cost {cost} is over what is left for this caller: retry in {seconds} s"
 SUMMARIES_BUSY = (
     "This caller's KPI summaries are taking their share of the server: retry in {seconds} s"
@@ -121,6 +125,10 @@ SUMMARIES_BUSY = (
 TIME_OUT_OF_RANGE = "Times must be between {earliest} and {latest}"
 PAGE_SIZE_RANGE = "first: must be between 1 and {maximum}"
 RATE_LIMITED = "Rate limit exceeded: {limit} requests per minute for this API key. Retry later"
+ANONYMOUS_RATE_LIMITED = (
+    "Rate limit exceeded: {limit} requests per minute from this address without credentials. "
+    "Send an API key or a session token, or retry later"
+)
 AUTH_FAILURES_LIMITED = "Too many failed authentications from this address. Retry later"
 
 STORE_NOT_IN_USER_SCOPE = "You do not have access to this store"

@@ -22,6 +22,7 @@ from infra.audit_buffer import AuditBuffer
 from infra.background import periodically, running
 from infra.cost_buckets import CostBuckets
 from infra.idempotency_store import IdempotencyStore
+from infra.introspection_prices import IntrospectionPrices
 from infra.key_directory import KeyDirectory
 from infra.key_usage import KeyUsageRecorder
 from infra.kpi_feed import KpiFeed
@@ -74,7 +75,9 @@ def build_services(settings: Settings) -> Services:
         keys=KeyDirectory(ttl=settings.key_cache_seconds),
         key_usage=KeyUsageRecorder(),
         rate_limits=RateLimits.build(
-            per_key=settings.rate_limit_per_minute, auth_failures=settings.auth_failures_per_minute
+            per_key=settings.rate_limit_per_minute,
+            auth_failures=settings.auth_failures_per_minute,
+            anonymous=settings.anonymous_rate_limit_per_minute,
         ),
         audit=AuditBuffer(retention=timedelta(days=settings.audit_retention_days)),
         login_throttle=LoginThrottle(),
@@ -84,6 +87,11 @@ def build_services(settings: Settings) -> Services:
         query_costs=CostBuckets(
             capacity=settings.graphql_max_cost, restore_rate=settings.graphql_cost_restore_rate
         ),
+        anonymous_query_costs=CostBuckets(
+            capacity=settings.anonymous_graphql_max_cost,
+            restore_rate=settings.anonymous_graphql_cost_restore_rate,
+        ),
+        introspection_prices=IntrospectionPrices(),
         read_slots=ReadSlots(
             per_caller=settings.summary_queries_per_caller,
             max_waiting=settings.summary_queries_waiting,

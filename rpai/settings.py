@@ -3,8 +3,9 @@
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_NAME = "retail_performer"
@@ -26,6 +27,8 @@ class Settings(BaseSettings):
     key_cache_seconds: float = Field(default=5.0, ge=0, le=5)
     rate_limit_per_minute: int = Field(default=600, ge=1)
     auth_failures_per_minute: int = Field(default=30, ge=1)
+    # Callers without credentials, counted per address: never more than a key may do.
+    anonymous_rate_limit_per_minute: int = Field(default=120, ge=1)
     rate_limit_sync_seconds: float = Field(default=1.0, gt=0)
     audit_flush_seconds: float = Field(default=1.0, gt=0)
     audit_retention_days: int = Field(default=90, ge=1)
@@ -34,6 +37,8 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     graphql_max_cost: int = Field(default=50_000, ge=1)
     graphql_cost_restore_rate: float = Field(default=2_500.0, gt=0)
+    anonymous_graphql_max_cost: int = Field(default=5_000, ge=1)
+    anonymous_graphql_cost_restore_rate: float = Field(default=250.0, gt=0)
     summary_queries_per_caller: int = Field(default=1, ge=1)
     summary_queries_waiting: int = Field(default=4, ge=0)
     summary_time_share: float = Field(default=0.25, gt=0, le=1)
@@ -51,6 +56,22 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=5.0, gt=0)
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9464, ge=0, le=65535)
+
+    @model_validator(mode="after")
+    def anonymous_within_authenticated(self) -> Self:
+        """An anonymous request may never cost the server more than an authenticated one."""
+        pairs = (
+            ("ANONYMOUS_RATE_LIMIT_PER_MINUTE", "RATE_LIMIT_PER_MINUTE"),
+            ("ANONYMOUS_GRAPHQL_MAX_COST", "GRAPHQL_MAX_COST"),
+            ("ANONYMOUS_GRAPHQL_COST_RESTORE_RATE", "GRAPHQL_COST_RESTORE_RATE"),
+        )
+        for anonymous, authenticated in pairs:
+            if getattr(self, anonymous.lower()) > getattr(self, authenticated.lower()):
+                raise ValueError(
+                    f"RPAI_{anonymous} must not be over RPAI_{authenticated} "
+                    "(an anonymous caller may never do more than an authenticated one)"
+                )
+        return self
 
 
 @lru_cache

@@ -1,7 +1,8 @@
 """The Strawberry schema: GraphQL types and operations that call the resolvers."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     ValidationCache,
 )
@@ -95,6 +97,19 @@ Mutation = merge_types(
 Subscription = merge_types("Subscription", (KpiSubscription,))
 
 
+class DocumentCache(ParserCache):
+    """Strawberry's parser cache, leaving a document that does not parse to Strawberry's own
+    parsing, which answers its syntax error as every other error (the cache's would escape)."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        yield
+
+
 class Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None):  # type: ignore[no-untyped-def]
         log_unexpected(errors, execution_context)
@@ -113,7 +128,9 @@ schema = Schema(
         QueryCost,
         lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        # Integrations send the same few documents over and over: validate each once.
+        # Integrations send the same few documents over and over: parse and validate each
+        # once (a parsed document is at most MAX_TOKENS long, so the cache stays small).
+        lambda: DocumentCache(maxsize=CACHED_DOCUMENTS),
         lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
     ],
 )

@@ -9,11 +9,16 @@ runs. Once it has run, what its lists actually held is given back, and every res
 in `extensions.cost` what was asked, spent and left. A caller's queries that read KPI
 summaries run one at a time in a process, within a share of its time: the next ones wait
 their turn, a few at most and not too long (else THROTTLED too).
+
+Introspection (`__schema`, `__type`) is priced by the same rules, exactly: the schema is in
+memory, so its lists are counted from it, item by item, until the price passes the caller's
+maximum (its nesting escapes the depth limit: a cyclic query must stop being counted too). A
+connection's `first` is checked (1-100) before any pricing, and no field costs less than 0.
 """
 
 import math
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -34,7 +39,10 @@ from graphql import (
     InlineFragmentNode,
     NamedTypeNode,
     OperationType,
+    SchemaMetaFieldDef,
     SelectionSetNode,
+    TypeMetaFieldDef,
+    TypeNameMetaFieldDef,
     get_named_type,
     get_operation_ast,
     is_leaf_type,
@@ -50,8 +58,10 @@ from graphql.execution.values import (
 from strawberry.extensions import SchemaExtension
 
 from infra.cost_buckets import CostBuckets
+from infra.introspection_prices import Counted, IntrospectionPrices
 from resolvers import messages
-from resolvers.errors import Throttled
+from resolvers.errors import AppError, BadRequest, Throttled
+from resolvers.pages import check_page_size
 from schema.context import Context
 
 OBJECT_COST = 1
@@ -68,6 +78,34 @@ Parent = GraphQLObjectType | GraphQLInterfaceType
 ROWS_BY_GROUPING = {"TOTAL": 1, "STORE": LIST_SIZE, "SELLER": LIST_SIZE}
 
 
+# The introspection fields a query root has, beside its own.
+ROOT_META_FIELDS: dict[str, GraphQLField] = {
+    "__schema": SchemaMetaFieldDef,
+    "__type": TypeMetaFieldDef,
+}
+
+
+class TooCostly(Exception):
+    """Counting an introspection answer passed `limit`: the query is over it, stop counting."""
+
+    def __init__(self, counted: int) -> None:
+        super().__init__(counted)
+        self.counted = counted
+
+
+@dataclass
+class Budget:
+    """How far introspection is counted: past `limit` the query is refused anyway."""
+
+    limit: float
+    counted: int = 0
+
+    def charge(self, points: int) -> None:
+        self.counted += points
+        if self.counted > self.limit:
+            raise TooCostly(self.counted)
+
+
 @dataclass(frozen=True)
 class Document:
     """What prices a query: the schema, the operation's fragments and its variables."""
@@ -75,6 +113,12 @@ class Document:
     schema: GraphQLSchema
     fragments: dict[str, FragmentDefinitionNode]
     variables: VariableValues
+    budget: Budget = field(default_factory=lambda: Budget(math.inf))
+    # Introspection counted before, by its text: aliases of one, and the same selection in
+    # later queries, are not counted again (each is still charged).
+    prices: IntrospectionPrices = field(default_factory=IntrospectionPrices)
+    # What a selection's text does not say: the fragments it may spread, the variables.
+    surroundings: str = ""
 
 
 def _value(holder: Any, *names: str) -> Any:
@@ -145,6 +189,14 @@ def _fields(
             yield from _fields(inner, typed, document)
 
 
+def field_of(on: Parent, name: str, document: Document) -> GraphQLField | None:
+    """The field `name` selected on `on`, introspection's own fields included."""
+    meta: GraphQLField | None = TypeNameMetaFieldDef if name == "__typename" else None
+    if name in ROOT_META_FIELDS and on is document.schema.query_type:
+        meta = ROOT_META_FIELDS[name]
+    return meta or on.fields.get(name)
+
+
 def _is_list(field_type: GraphQLOutputType) -> bool:
     unwrapped = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
     return isinstance(unwrapped, GraphQLList)
@@ -156,7 +208,7 @@ def _size(parent: Parent, node: FieldNode, field: GraphQLField, document: Docume
     if node.name.value == SUMMARY_FIELD:
         return summary_rows(arguments)
     if get_named_type(field.type).name.endswith("Connection"):
-        return int(arguments.get("first") or PAGE_SIZE)
+        return max(0, int(arguments.get("first") or PAGE_SIZE))
     if parent.name.endswith("Connection"):
         return 1  # its edges: the connection already counted them
     return LIST_SIZE
@@ -173,9 +225,12 @@ def price(
     total = 0
     for node, on in _fields(selection_set, parent, document):
         name = node.name.value
-        if name.startswith("__") or name not in on.fields:
+        field = field_of(on, name, document)
+        if field is None:
             continue
-        field = on.fields[name]
+        if name in ROOT_META_FIELDS:
+            total += _introspection(node, field, document)
+            continue
         value = data.get((node.alias or node.name).value) if isinstance(data, dict) else None
         named = get_named_type(field.type)
         if is_leaf_type(named) or not isinstance(named, Parent):
@@ -188,7 +243,7 @@ def price(
         if named.name.endswith("Connection") and inner is not None:
             items = len(value.get("edges") or []) if isinstance(value, dict) else 0
             size = items if data is not None else _size(on, node, field, document)
-            total += base + CONNECTION_COST + size * price(inner, named, document, value)
+            total += base + CONNECTION_COST + max(0, size * price(inner, named, document, value))
             continue
         if _is_list(field.type) and inner is not None:
             if data is not None:
@@ -197,10 +252,83 @@ def price(
             else:
                 count = _size(on, node, field, document)
                 items_cost = count * price(inner, named, document)
-            total += base + count * OBJECT_COST + items_cost
+            total += base + max(0, count * OBJECT_COST + items_cost)
             continue
         total += base + (price(inner, named, document, value) if inner is not None else 0)
     return total
+
+
+def _introspection(node: FieldNode, field: GraphQLField, document: Document) -> int:
+    """The cost of `__schema` or `__type`, counted once for each text of it."""
+    if node.loc is None or node.name.loc is None:
+        return introspected(node, field, document.schema, document)
+    text = node.loc.source.body[node.name.loc.start : node.loc.end]
+    key = document.prices.key(f"{text}\n{document.surroundings}")
+    known = document.prices.get(key)
+    budget = document.budget
+    if known is not None and (known.exact or budget.counted + known.points > budget.limit):
+        budget.charge(known.points)
+        return known.points
+    before = budget.counted
+    try:
+        points = introspected(node, field, document.schema, document)
+    except TooCostly:
+        document.prices.put(key, Counted(budget.counted - before, exact=False))
+        raise
+    document.prices.put(key, Counted(points, exact=True))
+    return points
+
+
+def introspected(node: FieldNode, field: GraphQLField, source: Any, document: Document) -> int:
+    """The cost of an introspection field by the rules of every field, counted on the schema
+    itself: an object 1, a list 1 and 1 an item, each item what its selection costs."""
+    named = get_named_type(field.type)
+    inner = node.selection_set
+    if inner is None or not isinstance(named, GraphQLObjectType) or field.resolve is None:
+        return 0
+    info: Any = _SchemaInfo(document.schema)
+    arguments = get_argument_values(field, node, document.variables)
+    value = field.resolve(source, info, **arguments)
+    items = list(value or []) if _is_list(field.type) else [value] if value is not None else []
+    cost = OBJECT_COST + (len(items) * OBJECT_COST if _is_list(field.type) else 0)
+    document.budget.charge(cost)
+    for item in items:
+        for child, on in _fields(inner, named, document):
+            child_field = field_of(on, child.name.value, document)
+            if child_field is not None:
+                cost += introspected(child, child_field, item, document)
+    return cost
+
+
+@dataclass(frozen=True)
+class _SchemaInfo:
+    """What introspection's resolvers read of their `info`: the schema."""
+
+    schema: GraphQLSchema
+
+
+def check_pages(
+    selection_set: SelectionSetNode, parent: Parent, document: Document, path: tuple[str, ...] = ()
+) -> tuple[BadRequest, list[str]] | None:
+    """The first connection asked with a `first` out of 1-100, with its path, before any
+    pricing: a size out of range would price the query wrongly (negative, or zero)."""
+    for node, on in _fields(selection_set, parent, document):
+        field = field_of(on, node.name.value, document)
+        if field is None:
+            continue
+        here = (*path, (node.alias or node.name).value)
+        named = get_named_type(field.type)
+        if named.name.endswith("Connection") and "first" in field.args:
+            first = get_argument_values(field, node, document.variables).get("first")
+            try:
+                check_page_size(PAGE_SIZE if first is None else int(first))
+            except BadRequest as refused:
+                return refused, list(here)
+        if node.selection_set is not None and isinstance(named, Parent):
+            found = check_pages(node.selection_set, named, document, here)
+            if found is not None:
+                return found
+    return None
 
 
 def reads_summary(selection_set: SelectionSetNode, parent: Parent, document: Document) -> bool:
@@ -218,6 +346,10 @@ def reads_summary(selection_set: SelectionSetNode, parent: Parent, document: Doc
     return False
 
 
+def _text(node: FragmentDefinitionNode) -> str:
+    return node.loc.source.body[node.loc.start : node.loc.end] if node.loc else repr(node)
+
+
 @dataclass(frozen=True)
 class Priced:
     operation: SelectionSetNode
@@ -227,8 +359,15 @@ class Priced:
 
 
 def priced(
-    schema: GraphQLSchema, parsed: DocumentNode, name: str | None, variables: Any
+    schema: GraphQLSchema,
+    parsed: DocumentNode,
+    name: str | None,
+    variables: Any,
+    limit: float = math.inf,
+    prices: IntrospectionPrices | None = None,
 ) -> Priced | None:
+    """What prices the operation `name` of `parsed`; introspection is counted up to `limit`,
+    and looked up first in `prices`."""
     operation = get_operation_ast(parsed, name)
     if operation is None or operation.operation is OperationType.SUBSCRIPTION:
         return None  # a subscription is bounded by its connection's limits, not priced
@@ -245,8 +384,25 @@ def priced(
     coerced = get_variable_values(schema, definitions, dict(variables or {}))
     if not isinstance(coerced, VariableValues):
         return None  # wrong variables: execution refuses them (400) before any read
-    document = Document(schema=schema, fragments=fragments, variables=coerced)
+    surroundings = "\n".join(
+        [*(_text(fragment) for fragment in fragments.values()), repr(coerced.coerced)]
+    )
+    document = Document(
+        schema, fragments, coerced, Budget(limit), prices or IntrospectionPrices(), surroundings
+    )
     return Priced(operation.selection_set, root, document, mutation)
+
+
+def settle(
+    buckets: CostBuckets, caller: str, found: Priced, requested: int, data: dict[str, Any]
+) -> int:
+    """Give the caller back what his query took and did not use; its actual cost, from what
+    it returned: never over what it took, never below 0 (so no query adds to a bucket)."""
+    document = replace(found.document, budget=Budget(math.inf))  # counted in full this time
+    actual = price(found.operation, found.root, document, data, found.mutation)
+    actual = min(requested, max(0, actual))
+    buckets.give_back(caller, requested - actual)
+    return actual
 
 
 class QueryCost(SchemaExtension):
@@ -256,27 +412,34 @@ class QueryCost(SchemaExtension):
     actual = 0
     caller = ""
     buckets: CostBuckets | None = None
+    refused_at: list[str] | None = None  # the field a refusal is about, if one
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
-        found = None
-        if context.graphql_document is not None and isinstance(context.context, Context):
-            found = priced(
-                context.schema._schema,
-                context.graphql_document,
-                context.operation_name,
-                context.variables,
-            )
-        if found is None or not isinstance(context.context, Context):
+        if context.graphql_document is None or not isinstance(context.context, Context):
             yield
             return
         services = context.context.services
-        self.buckets = services.query_costs
         request = context.context.request_context
-        self.caller = request.principal_id or f"ip:{request.client_ip}"
-        self.requested = price(found.operation, found.root, found.document, mutation=found.mutation)
-        costly = reads_summary(found.operation, found.root, found.document)
-        refusal = self._draw(self.buckets)
+        # A caller without credentials draws from his address's bucket, a smaller one.
+        principal = request.principal_id
+        self.buckets = services.query_costs if principal else services.anonymous_query_costs
+        self.caller = principal or f"ip:{request.client_ip}"
+        found = priced(
+            context.schema._schema,
+            context.graphql_document,
+            context.operation_name,
+            context.variables,
+            limit=self.buckets.capacity,
+            prices=services.introspection_prices,
+        )
+        if found is None:
+            self.buckets = None  # not priced (a subscription, wrong variables): no report
+            yield
+            return
+        refusal = self._price(found)
+        costly = refusal is None and reads_summary(found.operation, found.root, found.document)
+        refusal = refusal or self._draw(self.buckets)
         wait = services.read_slots.refusal(self.caller) if refusal is None and costly else None
         if wait is not None:
             refusal = self._summaries_busy(wait)
@@ -295,18 +458,30 @@ class QueryCost(SchemaExtension):
             yield
         result = context.result
         if result is not None and result.data is not None:
-            data = result.data
-            self.actual = min(
-                self.requested,
-                price(found.operation, found.root, found.document, data, found.mutation),
-            )
-            self.buckets.give_back(self.caller, self.requested - self.actual)
+            self.actual = settle(self.buckets, self.caller, found, self.requested, result.data)
 
-    def _refuse(self, refusal: Throttled) -> None:
+    def _price(self, found: Priced) -> AppError | None:
+        """Set the query's price, or say why it cannot be priced (nor run)."""
+        wrong_page = check_pages(found.operation, found.root, found.document)
+        if wrong_page is not None:
+            refusal, self.refused_at = wrong_page
+            return refusal
+        try:
+            cost = price(found.operation, found.root, found.document, mutation=found.mutation)
+        except TooCostly as stopped:
+            assert self.buckets is not None
+            self.requested = stopped.counted
+            message = messages.QUERY_TOO_COSTLY_COUNTED.format(
+                cost=stopped.counted, maximum=int(self.buckets.capacity)
+            )
+            return Throttled(message, retry_after=1)
+        self.requested = max(0, cost)
+        return None
+
+    def _refuse(self, refusal: AppError) -> None:
         """Answer `refusal`: a result set before execution is the answer, the query not run."""
-        self.execution_context.result = GraphQLExecutionResult(
-            data=None, errors=[GraphQLError(refusal.message, original_error=refusal)]
-        )
+        error = GraphQLError(refusal.message, path=self.refused_at, original_error=refusal)
+        self.execution_context.result = GraphQLExecutionResult(data=None, errors=[error])
 
     def _summaries_busy(self, wait: float) -> Throttled:
         """The caller's summaries have taken their share: his points back, retry in `wait`."""
@@ -315,7 +490,7 @@ class QueryCost(SchemaExtension):
         seconds = math.ceil(wait)
         return Throttled(messages.SUMMARIES_BUSY.format(seconds=seconds), retry_after=seconds)
 
-    def _draw(self, buckets: CostBuckets) -> Throttled | None:
+    def _draw(self, buckets: CostBuckets) -> AppError | None:
         """Take the query's price from its caller's bucket, or say why it cannot run."""
         if self.requested > buckets.capacity:
             message = messages.QUERY_TOO_COSTLY.format(

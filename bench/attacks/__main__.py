@@ -7,7 +7,7 @@ import time
 
 from bench.attacks import provisioned
 
-SCENARIOS: list[str] = ["subscription_flood"]
+SCENARIOS: list[str] = ["subscription_flood", "anonymous_flood", "negative_first"]
 
 
 def say(line: str) -> None:

@@ -12,7 +12,7 @@ from infra.rate_limits import RateLimiter
 from infra.tokens import TokenSigner
 from rpai.settings import Settings
 from tests.conftest import TEST_JWT_SECRET
-from tests.support.app import serving
+from tests.support.app import key_known, serving
 from tests.support.factories import make_gerant, make_key
 
 
@@ -42,6 +42,34 @@ class TestRateLimits:
             other_key = await make_key(await make_gerant())
             fresh = await http.get("/api/integrations/me", headers={"X-API-Key": other_key})
             assert fresh.status_code == 200
+
+    async def test_callers_without_credentials_are_limited_per_address(
+        self, settings: Settings
+    ) -> None:
+        limited = settings.model_copy(update={"anonymous_rate_limit_per_minute": 3})
+        async with serving(limited) as http:
+            key = await make_key(await make_gerant())
+            await key_known(http, key)
+            answers = [await http.get("/api/integrations/stores") for _ in range(3)]
+            assert [a.status_code for a in answers] == [401, 401, 401]
+            assert [a.headers["ratelimit-remaining"] for a in answers] == ["2", "1", "0"]
+            refused = await http.get("/api/integrations/stores")
+            assert refused.status_code == 429
+            assert refused.json() == {
+                "detail": "Rate limit exceeded: 3 requests per minute from this address without "
+                "credentials. Send an API key or a session token, or retry later"
+            }
+            assert 1 <= int(refused.headers["retry-after"]) <= 60
+            assert refused.headers["retry-after"] == refused.headers["ratelimit-reset"]
+            over_graphql = await http.post("/graphql", json={"query": "{ __typename }"})
+            [error] = over_graphql.json()["errors"]
+            assert error["extensions"]["code"] == "TOO_MANY_REQUESTS"
+            assert error["extensions"]["status"] == 429
+            assert 1 <= error["extensions"]["retryAfter"] <= 60
+            # A key at the same address is not held back; pages and probes are not counted.
+            mine = await http.get("/api/integrations/me", headers={"X-API-Key": key})
+            assert mine.status_code == 200
+            assert (await http.get("/healthz")).status_code == 200
 
     async def test_failed_authentications_per_ip(self, settings: Settings) -> None:
         limited = settings.model_copy(update={"auth_failures_per_minute": 3})

@@ -1,6 +1,7 @@
 """Settings derived from where the server listens."""
 
 import pytest
+from pydantic import ValidationError
 
 from rpai.cli import _listening, build_parser
 from rpai.settings import Settings, listening_url, public_url
@@ -32,3 +33,24 @@ def test_serve_links_to_its_own_address_unless_told() -> None:
     assert _listening(Settings(), args.host, args.port).public_url == "http://127.0.0.1:8765"
     told = Settings(public_url="https://rpai.example.com")
     assert _listening(told, args.host, args.port).public_url == "https://rpai.example.com"
+
+
+@pytest.mark.parametrize(
+    ("anonymous", "authenticated"),
+    [
+        ("ANONYMOUS_RATE_LIMIT_PER_MINUTE", "RATE_LIMIT_PER_MINUTE"),
+        ("ANONYMOUS_GRAPHQL_MAX_COST", "GRAPHQL_MAX_COST"),
+        ("ANONYMOUS_GRAPHQL_COST_RESTORE_RATE", "GRAPHQL_COST_RESTORE_RATE"),
+    ],
+)
+def test_anonymous_callers_may_not_do_more_than_authenticated_ones(
+    monkeypatch: pytest.MonkeyPatch, anonymous: str, authenticated: str
+) -> None:
+    monkeypatch.setenv(f"RPAI_{authenticated}", "100")
+    monkeypatch.setenv(f"RPAI_{anonymous}", "100")
+    Settings()  # as much is allowed
+    monkeypatch.setenv(f"RPAI_{anonymous}", "101")
+    with pytest.raises(
+        ValidationError, match=f"RPAI_{anonymous} must not be over RPAI_{authenticated}"
+    ):
+        Settings()

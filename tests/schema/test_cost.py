@@ -8,11 +8,14 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import get_introspection_query, parse
 
+from infra.introspection_prices import IntrospectionPrices
 from infra.tokens import TokenSigner
 from models import Role
 from resolvers import kpi_summaries, messages
 from rpai.settings import Settings
+from schema import cost, schema
 from tests.conftest import TEST_JWT_SECRET
 from tests.support.app import key_known, serving
 from tests.support.factories import make_gerant, make_key, make_store, make_user
@@ -169,3 +172,148 @@ async def test_a_callers_summaries_run_one_at_a_time(
         answers = await asyncio.gather(first, second, elsewhere)
         assert [body["data"]["kpiSummary"] for body in answers] == [[], [], []]
         assert len(running) == 3
+
+
+INTROSPECTION = (
+    "__schema { types { name fields { name args { name type { name kind ofType { name } } } "
+    "type { name kind ofType { name } } } inputFields { name type { name } } enumValues { name } "
+    "} }"
+)
+THIRTY_INTROSPECTIONS = "{ " + " ".join(f"s{n}: {INTROSPECTION}" for n in range(30)) + " }"
+TYPE_NAMES = "{ " + " ".join(f"s{n}: __schema {{ types {{ name }} }}" for n in range(3)) + " }"
+
+
+async def anonymous(http: httpx.AsyncClient, query: str) -> dict[str, Any]:
+    response = await http.post("/graphql", json={"query": query})
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_introspection_is_priced_and_each_alias_counts(settings: Settings) -> None:
+    async with serving(settings) as http:
+        body = await anonymous(http, TYPE_NAMES)
+        assert "errors" not in body
+        # Each alias: 1 for the schema, 1 for its list of types, 1 a type.
+        types = len(schema._schema.type_map)
+        assert len(body["data"]["s0"]["types"]) == types
+        cost = body["extensions"]["cost"]
+        assert cost["requestedQueryCost"] == cost["actualQueryCost"] == 3 * (2 + types)
+        full = await anonymous(http, get_introspection_query(descriptions=True))
+        assert "errors" not in full  # GraphiQL's own introspection fits an anonymous bucket
+        cost = full["extensions"]["cost"]
+        assert 1000 < cost["requestedQueryCost"] == cost["actualQueryCost"] <= 5000
+
+
+async def test_thirty_introspections_are_refused_before_they_run(settings: Settings) -> None:
+    async with serving(settings) as http:
+        body = await anonymous(http, THIRTY_INTROSPECTIONS)
+        [error] = body["errors"]
+        assert error["extensions"] == {"code": "THROTTLED", "status": 429, "retryAfter": 1}
+        assert error["message"].startswith("Query cost is over the maximum of 5000 (counted up to ")
+        assert body["data"] is None
+        cost = body["extensions"]["cost"]
+        assert cost["requestedQueryCost"] > 5000
+        assert cost["throttleStatus"]["maximumAvailable"] == 5000
+        gerant = await make_gerant()
+        key = await make_key(gerant)
+        await key_known(http, key)
+        # Over an authenticated caller's maximum as well: 30 of them cost over 50,000.
+        authenticated = await ask(http, THIRTY_INTROSPECTIONS, key)
+        [error] = authenticated["errors"]
+        assert error["message"].startswith("Query cost is over the maximum of 50000")
+
+
+async def test_anonymous_callers_have_a_smaller_bucket_of_their_own(settings: Settings) -> None:
+    small = settings.model_copy(
+        update={"anonymous_graphql_max_cost": 300, "anonymous_graphql_cost_restore_rate": 0.01}
+    )
+    price_of = 3 * (2 + len(schema._schema.type_map))
+    async with serving(small) as http:
+        first = await anonymous(http, TYPE_NAMES)
+        status = first["extensions"]["cost"]["throttleStatus"]
+        assert (status["maximumAvailable"], status["restoreRate"]) == (300, 0.01)
+        assert status["currentlyAvailable"] == 300 - price_of
+        again = await anonymous(http, TYPE_NAMES)
+        [error] = again["errors"]
+        assert error["extensions"]["code"] == "THROTTLED"
+        assert error["message"].startswith(f"Query cost {price_of} is over what is left")
+        key = await make_key(await make_gerant())
+        await key_known(http, key)
+        mine = await ask(http, TYPE_NAMES, key)  # the same address, with a key
+        assert "errors" not in mine
+        status = mine["extensions"]["cost"]["throttleStatus"]
+        assert status["maximumAvailable"] == small.graphql_max_cost
+        assert status["currentlyAvailable"] >= small.graphql_max_cost - price_of
+
+
+PAGE_SIZE_REFUSED = {
+    "message": "first: must be between 1 and 100",
+    "extensions": {"code": "BAD_REQUEST", "status": 400},
+}
+
+
+@pytest.mark.parametrize(
+    ("query", "path"),
+    [
+        (
+            "{ stores { sellers(first: -2147483648) { edges { node { id } } } } }",
+            ["stores", "sellers"],
+        ),
+        ("{ stores { name s: managers(first: 0) { edges { node { id } } } } }", ["stores", "s"]),
+        (
+            '{ store(id: "x") { sellers(first: 101) { edges { node { id } } } } }',
+            ["store", "sellers"],
+        ),
+        ("{ users(first: 0) { edges { node { id } } } }", ["users"]),
+        (
+            '{ kpiEntries(filter: {from: "2024-01-01", to: "2024-01-31"}, first: 101) '
+            "{ edges { cursor } } }",
+            ["kpiEntries"],
+        ),
+    ],
+)
+async def test_a_page_size_out_of_range_is_refused_before_pricing(
+    settings: Settings, query: str, path: list[str]
+) -> None:
+    async with serving(settings) as http:
+        gerant = await make_gerant()
+        await make_store(gerant)
+        key = await make_key(gerant)
+        await key_known(http, key)
+        with commands_on(database_name(settings)) as seen:
+            body = await ask(http, query, key)
+        assert body["data"] is None
+        [error] = body["errors"]
+        assert {name: error[name] for name in ("message", "extensions")} == PAGE_SIZE_REFUSED
+        assert error["path"] == path
+        assert body["extensions"]["cost"]["requestedQueryCost"] == 0
+        assert [command for command in seen if command[1] in ("stores", "users")] == []
+
+
+def test_an_introspection_is_counted_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its aliases, and the same selection in later queries, cost a lookup; a count stopped
+    past a maximum stops the next one at once."""
+    walks: list[str] = []
+    walk = cost.introspected
+
+    def counted(node: Any, *rest: Any) -> int:
+        if node.name.value.startswith("__schema"):
+            walks.append(node.name.value)
+        return walk(node, *rest)
+
+    monkeypatch.setattr(cost, "introspected", counted)
+    prices = IntrospectionPrices()
+    document = parse(TYPE_NAMES)
+    found = [cost.priced(schema._schema, document, None, {}, prices=prices) for _ in range(2)]
+    assert [cost.price(f.operation, f.root, f.document) for f in found if f] == [
+        3 * (2 + len(schema._schema.type_map))
+    ] * 2
+    assert walks == ["__schema"]
+    costly = parse(THIRTY_INTROSPECTIONS)
+    for _ in range(2):
+        limited = cost.priced(schema._schema, costly, None, {}, limit=5000, prices=prices)
+        assert limited is not None
+        with pytest.raises(cost.TooCostly):
+            cost.price(limited.operation, limited.root, limited.document)
+    assert walks == ["__schema", "__schema"]

@@ -74,7 +74,13 @@ class TestAuthenticationCost:
         self, settings: Settings
     ) -> None:
         forged = [generate_key() for _ in range(200)]
-        unlimited = settings.model_copy(update={"auth_failures_per_minute": 10_000})
+        unlimited = settings.model_copy(
+            update={
+                "auth_failures_per_minute": 10_000,
+                "anonymous_rate_limit_per_minute": 10_000,
+                "rate_limit_per_minute": 10_000,
+            }
+        )
         async with serving(unlimited) as http:
             await key_known(http)
             with commands_on(database_name(settings)) as seen:
