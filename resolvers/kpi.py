@@ -31,7 +31,7 @@ from models.user import NOT_DELETED
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import AppError, BadRequest, ServiceUnavailable, as_app_error
-from resolvers.inputs import ExternalId, Identifier, Input
+from resolvers.inputs import ExternalId, Identifier, Input, OneLine
 from resolvers.kpi_rollups import rollup_writes
 from resolvers.permissions import Permission
 from resolvers.stores import get_active_store, get_store_by_external_id, require_active
@@ -166,7 +166,7 @@ Timestamp = Annotated[
     ),
 ]
 Source = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SOURCE)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SOURCE), OneLine
 ]
 
 

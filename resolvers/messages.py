@@ -92,6 +92,9 @@ GRAPHQL_BODY_NOT_OBJECT = "The request body must be a JSON object with a `query`
 BODY_TOO_LARGE = "Request body too large (maximum 1 MiB)"
 INTERNAL_ERROR = "Internal server error"
 INVALID_TEXT = "Text must be valid Unicode (no unpaired surrogates)"
+CONTROL_CHARACTERS = (
+    "Text must be one line, without control characters (line break, tab, NUL, ESC…)"
+)
 SERVICE_UNAVAILABLE = "Service temporarily unavailable"
 
 IDEMPOTENCY_KEY_LENGTH = "Idempotency-Key must be 1 to {maximum} characters long"

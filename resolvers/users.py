@@ -12,7 +12,17 @@ from models.user import NOT_DELETED, email_key
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import BadRequest, Forbidden, NotFound, duplicate_key_fields
-from resolvers.inputs import MAX_ID, MAX_TEXT, ExternalId, Identifier, Input, Name, Phone, omittable
+from resolvers.inputs import (
+    MAX_ID,
+    MAX_TEXT,
+    ExternalId,
+    Identifier,
+    Input,
+    Name,
+    OneLine,
+    Phone,
+    omittable,
+)
 from resolvers.invitations import queue_invitation
 from resolvers.pages import Page, check_page_size, decode_cursor, page_of
 from resolvers.permissions import Permission
@@ -31,7 +41,7 @@ class ManagerCreate(Input):
 
 
 class SellerCreate(ManagerCreate):
-    manager_id: Annotated[str, StringConstraints(max_length=MAX_ID)] | None = None
+    manager_id: Annotated[str, StringConstraints(max_length=MAX_ID), OneLine] | None = None
 
 
 class UserUpdate(Input):
@@ -62,9 +72,10 @@ class UserFilter(Input):
     external_id: ExternalId | None = Field(
         default=None, description="The user with this external_id (and deleted ones who had it)"
     )
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)] | None = (
-        Field(default=None, description="The user with this email, ignoring case")
-    )
+    email: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT), OneLine]
+        | None
+    ) = Field(default=None, description="The user with this email, ignoring case")
 
 
 def duplicate_user(exc: DuplicateKeyError) -> BadRequest:
