@@ -14,7 +14,6 @@ STORE_EXTERNAL_ID_TAKEN = "A store with this external_id already exists"
 STORE_DELETED = "Magasin supprimé avec succès"
 
 USER_NOT_FOUND = "User not found"
-USER_NOT_IN_TENANT = "User does not belong to this tenant"
 USER_ALREADY_DELETED = "User already deleted"
 USER_DELETED_CANNOT_UPDATE = "Cannot update a deleted user"
 USER_WITHOUT_STORE = "API key restricted by store_ids cannot modify a user without store"

@@ -280,12 +280,11 @@ async def staff_by_ids(*, actor: Actor, user_ids: list[str]) -> dict[str, User]:
 
 
 async def get_tenant_user(*, actor: Actor, user_id: str) -> User:
-    """The user `user_id`: 404 if unknown, 403 if in another tenant."""
-    user = await User.find_one({"_id": user_id})
+    """The user `user_id` of the actor's tenant; 404 if unknown or another tenant's (ids are
+    sequential: a distinct answer would tell which ids exist elsewhere)."""
+    user = await User.find_one({"_id": user_id, "gerant_id": actor.gerant_id})
     if user is None:
         raise NotFound(messages.USER_NOT_FOUND)
-    if user.gerant_id != actor.gerant_id:
-        raise Forbidden(messages.USER_NOT_IN_TENANT)
     return user
 
 
