@@ -229,7 +229,6 @@ class TestSender:
             outbox.USER_INACTIVE,
         )
 
-
     async def test_a_message_that_cannot_be_built_fails_and_the_run_goes_on(
         self, sender: InvitationSender, mailbox: Mailbox
     ) -> None:

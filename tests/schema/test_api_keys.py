@@ -305,10 +305,7 @@ class TestKeyLifecycle:
         assert await ApiKey.find({"gerant_id": {"$exists": True}}).count() == 2
         assert "errors" not in await gql(client, ROTATE, {"id": new_id, "grace": 7}, token=token)
 
-
-    async def test_a_control_character_in_the_name_is_400(
-        self, client: httpx.AsyncClient
-    ) -> None:
+    async def test_a_control_character_in_the_name_is_400(self, client: httpx.AsyncClient) -> None:
         _, token = await gerant_session(client)
         spec = {"name": "Caisse\x1b[2J", "permissions": ["stores:read"]}
         body = await gql(client, CREATE, {"input": spec}, token=token)
