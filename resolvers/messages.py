@@ -76,6 +76,7 @@ PASSWORD_BLANK = "A password cannot be only spaces"
 INVALID_SESSION = "Invalid or expired session token"
 
 GRAPHQL_QUERY_MISSING = "No GraphQL query found in the request"
+MUTATION_OVER_GET = "Mutations are sent with POST: GET runs queries only"
 SUBSCRIPTION_OVER_WEBSOCKET = (
     "Subscriptions run over a websocket at /graphql (protocol graphql-transport-ws)"
 )
