@@ -6,8 +6,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
+from starlette.status import HTTP_405_METHOD_NOT_ALLOWED
 
 from edge.context import find_request_context, record_refusal
 from edge.refusals import error_headers, rest_body
@@ -37,9 +40,27 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": format_errors(errors)}, status_code=400)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+def allowed_methods(request: Request) -> str:
+    """Every method some route of the request's path takes, for a 405's `Allow`.
+
+    Starlette names only those of the first route matching the path, while each method of a
+    path is its own route (`/stores` said `GET` alone, though it takes POST too).
+    """
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):
+        if route.methods:
+            match, _ = route.matches(request.scope)
+            if match is not Match.NONE:
+                methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == HTTP_405_METHOD_NOT_ALLOWED:
+        headers = {**(headers or {}), "Allow": allowed_methods(request)}
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -91,6 +91,29 @@ async def test_unknown_route_and_method(client: httpx.AsyncClient) -> None:
     assert (wrong.status_code, wrong.json()) == (405, {"detail": "Method Not Allowed"})
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PUT", "/api/integrations/stores", "GET, POST"),
+        ("PATCH", "/api/integrations/stores/store_1", "DELETE, PUT"),
+        ("GET", "/api/integrations/stores/store_1/managers", "POST"),
+        ("POST", "/api/integrations/users/user_1", "DELETE, PUT"),
+        ("DELETE", "/api/integrations/kpi", "GET"),
+        ("PUT", "/graphql", "GET, POST"),
+        ("POST", "/openapi.json", "GET, HEAD"),
+    ],
+)
+async def test_a_405_allows_every_method_of_the_path(
+    client: httpx.AsyncClient, method: str, path: str, allowed: str
+) -> None:
+    response = await client.request(method, path)
+    assert (response.status_code, response.json(), response.headers["allow"]) == (
+        405,
+        {"detail": "Method Not Allowed"},
+        allowed,
+    )
+
+
 async def test_graphql_syntax_and_schema_errors_are_bad_request(client: httpx.AsyncClient) -> None:
     key = await make_key(await make_gerant())
     syntax = await graphql(client, "{ stores { id ", key)
