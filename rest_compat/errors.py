@@ -13,6 +13,7 @@ from starlette.routing import Match
 from starlette.status import HTTP_405_METHOD_NOT_ALLOWED
 
 from edge.context import find_request_context, record_refusal
+from edge.no_sniff import NOSNIFF
 from edge.refusals import error_headers, rest_body
 from resolvers import messages
 from resolvers.errors import AppError, Unauthenticated, as_app_error
@@ -73,7 +74,8 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     context = find_request_context(request.scope)
     if context is not None:
         body["request_id"] = context.request_id
-    return JSONResponse(body, status_code=500)
+    # Answered by Starlette's outermost layer, outside every middleware of ours.
+    return JSONResponse(body, status_code=500, headers=NOSNIFF)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -154,3 +154,27 @@ async def test_unpaired_surrogates_are_bad_request(client: httpx.AsyncClient) ->
     [error] = response.json()["errors"]
     assert error["message"] == "Text must be valid Unicode (no unpaired surrogates)"
     assert error["extensions"] == {"code": "BAD_REQUEST", "status": 400}
+
+
+async def test_every_answer_says_nosniff(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = await make_key(await make_gerant())
+    answers = [
+        await client.get("/api/integrations/stores", headers={"X-API-Key": key}),
+        await client.get("/api/integrations/stores"),  # refused by the edge
+        await client.post("/api/integrations/stores", headers={"X-API-Key": key}, json={}),
+        await client.get("/api/integrations/nope"),
+        await client.put("/api/integrations/stores"),
+        await client.post("/graphql", json={"query": "{ stores { id } }"}),
+        await client.get("/openapi.json"),
+        await client.get("/healthz"),
+    ]
+    monkeypatch.setattr(stores, "list_stores", fail)
+    answers.append(await client.get("/api/integrations/stores", headers={"X-API-Key": key}))
+    assert [response.status_code for response in answers] == [
+        200, 401, 400, 404, 405, 200, 200, 200, 500
+    ]  # fmt: skip
+    for response in answers:
+        assert response.headers["content-type"] == "application/json", response.request.url
+        assert response.headers.get_list("x-content-type-options") == ["nosniff"]
