@@ -32,6 +32,7 @@ MAX_ATTEMPTS = 8
 BATCH = 20
 MAX_ERROR_TEXT = 500
 USER_INACTIVE = "user suspended or deleted before sending"
+UNBUILDABLE = "the email could not be built"
 
 
 class DeliveryFailed(Exception):
@@ -87,7 +88,17 @@ class InvitationSender:
         if content is None:
             await settle(claim, {"status": InvitationStatus.FAILED, "last_error": USER_INACTIVE})
             return True
-        message = invitation_message(content=content, sender=self.from_address)
+        try:
+            message = invitation_message(content=content, sender=self.from_address)
+        except Exception as exc:  # any stored text no email can carry, whatever the cause
+            # Sending again would fail the same way: failed for good, with the reason, and the
+            # run goes on with the next message.
+            reason = f"{UNBUILDABLE}: {type(exc).__name__}: {exc}"
+            await settle(
+                claim, {"status": InvitationStatus.FAILED, "last_error": reason[:MAX_ERROR_TEXT]}
+            )
+            logger.warning("invitation %s: %s", invitation.id, reason)
+            return True
         try:
             await self.send(message)
         except DeliveryFailed as exc:

@@ -1,8 +1,9 @@
-"""Field types shared by input models: trimmed, bounded strings."""
+"""Field types shared by input models: trimmed, bounded, one-line strings."""
 
+import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 from resolvers import messages
 
@@ -11,11 +12,29 @@ MAX_TEXT = 500
 MAX_PHONE = 50
 MAX_ID = 200
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_PHONE)]
+# C0 and C1 controls (tab, CR, LF, NUL, ESC, DEL…) and Unicode's line and paragraph separators.
+# Every name and text we keep is one line: a line break in a store's name would reach email
+# headers, logs and CSV exports as a second line. Checked before trimming, so a trailing line
+# break is refused too rather than silently dropped.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(value: object) -> object:
+    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        raise ValueError(messages.CONTROL_CHARACTERS)
+    return value
+
+
+# Every name and free text (here and in the other input models) carries it.
+OneLine = BeforeValidator(_one_line)
+
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME), OneLine
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT), OneLine]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_PHONE), OneLine]
 Identifier = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID), OneLine
 ]
 ExternalId = Identifier
 

@@ -31,7 +31,7 @@ from models.user import NOT_DELETED
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import AppError, BadRequest, ServiceUnavailable, as_app_error
-from resolvers.inputs import ExternalId, Identifier, Input
+from resolvers.inputs import ExternalId, Identifier, Input, OneLine
 from resolvers.kpi_rollups import rollup_writes
 from resolvers.permissions import Permission
 from resolvers.stores import get_active_store, get_store_by_external_id, require_active
@@ -56,6 +56,11 @@ MAX_WHOLE_DIGITS = MAX_AMOUNT_DIGITS - 2
 MAX_AMOUNT_TEXT = 50
 DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 DATE_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# The days a KPI may be about, written and read alike: whatever a sync stores can be read back.
+# Far inside the calendar's own ends, so that reads can step past them (the previous period,
+# up to 366 days before; the day after) and every year prints with four digits.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
 # A concurrent sync of the same entries aborts the transaction with a write conflict (labelled
 # TransientTransactionError) or, if it committed first, a duplicate key; the batch is tried again.
 TRANSIENT_TRANSACTION_ERROR = "TransientTransactionError"
@@ -96,13 +101,16 @@ def _in_cents(value: object) -> object:
 
 
 def _calendar_date(value: str) -> str:
-    """`YYYY-MM-DD` naming a day that exists; kept as the string it was given."""
+    """`YYYY-MM-DD` naming a day that exists, from FIRST_DAY to LAST_DAY; kept as the string it
+    was given."""
     if not DATE_FORMAT.fullmatch(value):
         raise ValueError(messages.KPI_INVALID_DATE)
     try:
-        date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ValueError(messages.KPI_INVALID_DATE) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(messages.KPI_DATE_OUT_OF_RANGE.format(first=FIRST_DAY, last=LAST_DAY))
     return value
 
 
@@ -149,7 +157,14 @@ Amount = Annotated[
 KpiDate = Annotated[
     str,
     AfterValidator(_calendar_date),
-    WithJsonSchema({"type": "string", "format": "date", "example": "2024-01-15"}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "description": f"A day from {FIRST_DAY} to {LAST_DAY}.",
+            "example": "2024-01-15",
+        }
+    ),
 ]
 Timestamp = Annotated[
     UtcDateTime,
@@ -166,7 +181,7 @@ Timestamp = Annotated[
     ),
 ]
 Source = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SOURCE)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SOURCE), OneLine
 ]
 
 

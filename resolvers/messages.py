@@ -14,7 +14,6 @@ STORE_EXTERNAL_ID_TAKEN = "A store with this external_id already exists"
 STORE_DELETED = "Magasin supprimé avec succès"
 
 USER_NOT_FOUND = "User not found"
-USER_NOT_IN_TENANT = "User does not belong to this tenant"
 USER_ALREADY_DELETED = "User already deleted"
 USER_DELETED_CANNOT_UPDATE = "Cannot update a deleted user"
 USER_WITHOUT_STORE = "API key restricted by store_ids cannot modify a user without store"
@@ -56,7 +55,7 @@ KPI_WRITE_CONFLICT = (
 KPI_UPDATES_TOO_SLOW = "Updates arrived faster than this subscription read them: subscribe again"
 KPI_PERIOD_REVERSED = "to: must not be before from"
 KPI_PERIOD_TOO_LONG = "The period is too long: {days} days (maximum {maximum})"
-KPI_PERIOD_OUT_OF_RANGE = "Dates must be between {earliest} and {latest}"
+KPI_DATE_OUT_OF_RANGE = "Input should be a date from {first} to {last}"
 KPI_TOTAL_LABEL = "Total"
 KPI_DAY_LABEL = "{weekday} {day} {month} {year}"
 KPI_FIRST_DAY = "1er"
@@ -77,6 +76,7 @@ PASSWORD_BLANK = "A password cannot be only spaces"
 INVALID_SESSION = "Invalid or expired session token"
 
 GRAPHQL_QUERY_MISSING = "No GraphQL query found in the request"
+MUTATION_OVER_GET = "Mutations are sent with POST: GET runs queries only"
 SUBSCRIPTION_OVER_WEBSOCKET = (
     "Subscriptions run over a websocket at /graphql (protocol graphql-transport-ws)"
 )
@@ -98,6 +98,9 @@ GRAPHQL_BODY_NOT_OBJECT = "The request body must be a JSON object with a `query`
 BODY_TOO_LARGE = "Request body too large (maximum 1 MiB)"
 INTERNAL_ERROR = "Internal server error"
 INVALID_TEXT = "Text must be valid Unicode (no unpaired surrogates)"
+CONTROL_CHARACTERS = (
+    "Text must be one line, without control characters (line break, tab, NUL, ESC…)"
+)
 SERVICE_UNAVAILABLE = "Service temporarily unavailable"
 
 IDEMPOTENCY_KEY_LENGTH = "Idempotency-Key must be 1 to {maximum} characters long"

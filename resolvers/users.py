@@ -12,7 +12,17 @@ from models.user import NOT_DELETED, email_key
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import BadRequest, Forbidden, NotFound, duplicate_key_fields
-from resolvers.inputs import MAX_ID, MAX_TEXT, ExternalId, Identifier, Input, Name, Phone, omittable
+from resolvers.inputs import (
+    MAX_ID,
+    MAX_TEXT,
+    ExternalId,
+    Identifier,
+    Input,
+    Name,
+    OneLine,
+    Phone,
+    omittable,
+)
 from resolvers.invitations import queue_invitation
 from resolvers.pages import Page, check_page_size, decode_cursor, page_of
 from resolvers.permissions import Permission
@@ -31,7 +41,7 @@ class ManagerCreate(Input):
 
 
 class SellerCreate(ManagerCreate):
-    manager_id: Annotated[str, StringConstraints(max_length=MAX_ID)] | None = None
+    manager_id: Annotated[str, StringConstraints(max_length=MAX_ID), OneLine] | None = None
 
 
 class UserUpdate(Input):
@@ -62,9 +72,10 @@ class UserFilter(Input):
     external_id: ExternalId | None = Field(
         default=None, description="The user with this external_id (and deleted ones who had it)"
     )
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)] | None = (
-        Field(default=None, description="The user with this email, ignoring case")
-    )
+    email: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT), OneLine]
+        | None
+    ) = Field(default=None, description="The user with this email, ignoring case")
 
 
 def duplicate_user(exc: DuplicateKeyError) -> BadRequest:
@@ -269,12 +280,11 @@ async def staff_by_ids(*, actor: Actor, user_ids: list[str]) -> dict[str, User]:
 
 
 async def get_tenant_user(*, actor: Actor, user_id: str) -> User:
-    """The user `user_id`: 404 if unknown, 403 if in another tenant."""
-    user = await User.find_one({"_id": user_id})
+    """The user `user_id` of the actor's tenant; 404 if unknown or another tenant's (ids are
+    sequential: a distinct answer would tell which ids exist elsewhere)."""
+    user = await User.find_one({"_id": user_id, "gerant_id": actor.gerant_id})
     if user is None:
         raise NotFound(messages.USER_NOT_FOUND)
-    if user.gerant_id != actor.gerant_id:
-        raise Forbidden(messages.USER_NOT_IN_TENANT)
     return user
 
 

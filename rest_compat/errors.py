@@ -6,10 +6,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
+from starlette.status import HTTP_405_METHOD_NOT_ALLOWED
 
 from edge.context import find_request_context, record_refusal
+from edge.no_sniff import NOSNIFF
 from edge.refusals import error_headers, rest_body
 from resolvers import messages
 from resolvers.errors import AppError, Unauthenticated, as_app_error
@@ -37,9 +41,27 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": format_errors(errors)}, status_code=400)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+def allowed_methods(request: Request) -> str:
+    """Every method some route of the request's path takes, for a 405's `Allow`.
+
+    Starlette names only those of the first route matching the path, while each method of a
+    path is its own route (`/stores` said `GET` alone, though it takes POST too).
+    """
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):
+        if route.methods:
+            match, _ = route.matches(request.scope)
+            if match is not Match.NONE:
+                methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == HTTP_405_METHOD_NOT_ALLOWED:
+        headers = {**(headers or {}), "Allow": allowed_methods(request)}
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -52,7 +74,8 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     context = find_request_context(request.scope)
     if context is not None:
         body["request_id"] = context.request_id
-    return JSONResponse(body, status_code=500)
+    # Answered by Starlette's outermost layer, outside every middleware of ours.
+    return JSONResponse(body, status_code=500, headers=NOSNIFF)
 
 
 def install_error_handlers(app: FastAPI) -> None:

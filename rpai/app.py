@@ -15,6 +15,7 @@ from edge.body_limit import BodyLimit
 from edge.database_budget import DatabaseBudget
 from edge.idempotency import Idempotency
 from edge.key_expiry import KeyExpiryWarning
+from edge.no_sniff import NoSniff
 from edge.observability import Observability
 from edge.paths import GRAPHQL_PATH
 from edge.rate_limits import RateLimitGuard
@@ -172,6 +173,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RateLimitGuard)
     app.add_middleware(Observability)
     app.add_middleware(Authenticate)
+    # Outermost: refusals made by the other middlewares carry it too.
+    app.add_middleware(NoSniff)
 
     @app.get("/healthz", tags=["health"], summary="The process is up")
     async def check_health() -> Health:

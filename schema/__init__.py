@@ -22,6 +22,7 @@ from strawberry.extensions import (
 )
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -55,6 +56,10 @@ from schema.stores import StoreMutation, StoreQuery
 from schema.timestamps import DATETIME_SCALAR
 from schema.users import Gerant, Manager, Seller, UserMutation, UserQuery
 
+# Every GET answer depends on the caller's credential (never share it) and on Accept (the page
+# or JSON); figures change with every sync, so no copy is kept either.
+GET_HEADERS = {"Cache-Control": "private, no-store", "Vary": "Accept"}
+BROWSER_NAVIGATION = "text/html"
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
@@ -209,15 +214,38 @@ class Router(GraphQLRouter[Context, None]):
         except InvalidOperationTypeError as refused:
             if refused.operation_type is OperationType.SUBSCRIPTION:
                 return refused_result(BadRequest(messages.SUBSCRIPTION_OVER_WEBSOCKET))
-            raise HTTPException(400, refused.as_http_error_reason(request_adapter.method)) from None
+            return refused_result(BadRequest(messages.MUTATION_OVER_GET))
         except CannotGetOperationTypeError as refused:
-            raise HTTPException(400, refused.as_http_error_reason()) from None
+            return refused_result(BadRequest(refused.as_http_error_reason()))
         except MissingQueryError:
-            raise HTTPException(400, messages.GRAPHQL_QUERY_MISSING) from None
+            return refused_result(BadRequest(messages.GRAPHQL_QUERY_MISSING))
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """Only a browser's navigation gets GraphiQL: its Accept begins with text/html.
+
+        Strawberry shows the page to any GET without `query` whose Accept merely contains
+        text/html or `*/*` (httpx's and many clients' default), so a persisted query sent by
+        GET, which names its document by hash only, got HTML instead of running.
+        """
+        accept = request.headers.get("accept", "").lstrip().lower()
+        return (
+            request.method == "GET"
+            and request.query_params.get("query") is None
+            and accept.startswith(BROWSER_NAVIGATION)
+        )
+
+    async def get_sub_response(self, request: Request) -> Response:
+        """The response the answer's headers are taken from: a GET's carries GET_HEADERS."""
+        response = await super().get_sub_response(request)
+        if request.method == "GET":
+            response.headers.update(GET_HEADERS)
+        return response
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         del request  # the same page for every browser
-        return self.ide_page()
+        page = self.ide_page()
+        page.headers.update(GET_HEADERS)
+        return page
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """graphql-transport-ws `connection_init`: its payload's credentials authenticate the

@@ -52,6 +52,12 @@ def me_type(description: KeyDescription) -> Me:
 
 @strawberry.type
 class MeQuery:
-    @strawberry.field(description="What the calling API key can do.", permission_classes=[Caller])
-    async def me(self, info: Info) -> Me:
+    # Nullable: called with a session it is null with its FORBIDDEN error, and the other
+    # fields asked alongside (`viewer`, say) keep their answers.
+    @strawberry.field(
+        description="What the calling API key can do; null (with a FORBIDDEN error) for a "
+        "user session.",
+        permission_classes=[Caller],
+    )
+    async def me(self, info: Info) -> Me | None:
         return me_type(await describe_key(actor=info.context.actor()))

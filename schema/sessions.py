@@ -80,10 +80,12 @@ def viewer_type(view: sessions.SessionView) -> Viewer:
 
 @strawberry.type
 class SessionQuery:
+    # Nullable, as `me` is: an API key gets null and a FORBIDDEN error here, not an empty answer.
     @strawberry.field(
-        description="Who is logged in (user session only).", permission_classes=[UserSession]
+        description="Who is logged in; null (with a FORBIDDEN error) for an API key.",
+        permission_classes=[UserSession],
     )
-    async def viewer(self, info: Info) -> Viewer:
+    async def viewer(self, info: Info) -> Viewer | None:
         return viewer_type(await sessions.describe_session(actor=info.context.actor()))
 
 

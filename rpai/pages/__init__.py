@@ -10,7 +10,6 @@ from importlib.resources import files
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -70,13 +69,37 @@ class PageFiles(StaticFiles):
 # Swagger UI and ReDoc as the pinned fastapi-offline package ships them: nothing from a CDN.
 DOCS_ASSETS = Path(str(files("fastapi_offline") / "static"))
 DOCS_ASSETS_PATH = "/docs-assets"
-# The pages load only what this service serves: ReDoc's sidebar logo from its CDN is refused.
-DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; "
-    "connect-src 'self'; frame-ancestors 'none'"
+REFERENCE_DIR = PAGES_DIR / "reference"
+REDOC_BUNDLE = "redoc.standalone.js"
+# ReDoc's side menu always shows Redocly's logo from its CDN: the bundle is served with that
+# address replaced by an empty image, which fails to load at once, and ReDoc then hides it.
+REDOC_REMOTE_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+NO_IMAGE = b"data:,"
+# Both pages run scripts from this service only (Swagger UI is started from a file, not an
+# inline script); their bundles set styles on elements and ReDoc parses in a blob worker.
+DOCS_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "worker-src 'self' blob:",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
 )
 DOCS_HEADERS = {**PAGE_HEADERS, "Content-Security-Policy": DOCS_POLICY}
+
+
+def redoc_bundle() -> bytes:
+    """ReDoc's bundle without its one remote address (checked: a new release must be looked at)."""
+    bundle = (DOCS_ASSETS / REDOC_BUNDLE).read_bytes()
+    if bundle.count(REDOC_REMOTE_LOGO) != 1:
+        raise RuntimeError(f"{REDOC_BUNDLE}: Redocly's logo address is not where it was")
+    return bundle.replace(REDOC_REMOTE_LOGO, NO_IMAGE)
 
 
 # GraphiQL's editors and React set styles on their elements, and its CSS inlines its icons:
@@ -95,31 +118,23 @@ def graphiql_page() -> HTMLResponse:
 
 def install_api_reference(app: FastAPI) -> None:
     """Serve Swagger UI at `/docs` and ReDoc at `/redoc`, reading `/openapi.json`."""
-    app.mount(DOCS_ASSETS_PATH, StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
-    favicon = f"{DOCS_ASSETS_PATH}/favicon.png"
+    redoc_js = redoc_bundle()
+
+    # Before the assets' mount, which would answer this path first.
+    @app.get(f"{DOCS_ASSETS_PATH}/{REDOC_BUNDLE}", include_in_schema=False)
+    async def redoc_script() -> Response:
+        return Response(redoc_js, media_type="text/javascript", headers=PAGE_HEADERS)
+
+    app.mount(DOCS_ASSETS_PATH, PageFiles(directory=DOCS_ASSETS), name="docs-assets")
+    app.mount("/reference", PageFiles(directory=REFERENCE_DIR), name="reference")
 
     @app.get("/docs", include_in_schema=False)
-    async def swagger_ui() -> HTMLResponse:
-        page = get_swagger_ui_html(
-            openapi_url=str(app.openapi_url),
-            title=f"{app.title} — Swagger UI",
-            swagger_js_url=f"{DOCS_ASSETS_PATH}/swagger-ui-bundle.js",
-            swagger_css_url=f"{DOCS_ASSETS_PATH}/swagger-ui.css",
-            swagger_favicon_url=favicon,
-            swagger_ui_parameters={"validatorUrl": None},
-        )
-        return HTMLResponse(page.body, headers=DOCS_HEADERS)
+    async def swagger_ui() -> FileResponse:
+        return FileResponse(REFERENCE_DIR / "swagger.html", headers=DOCS_HEADERS)
 
     @app.get("/redoc", include_in_schema=False)
-    async def redoc() -> HTMLResponse:
-        page = get_redoc_html(
-            openapi_url=str(app.openapi_url),
-            title=f"{app.title} — ReDoc",
-            redoc_js_url=f"{DOCS_ASSETS_PATH}/redoc.standalone.js",
-            redoc_favicon_url=favicon,
-            with_google_fonts=False,
-        )
-        return HTMLResponse(page.body, headers=DOCS_HEADERS)
+    async def redoc() -> FileResponse:
+        return FileResponse(REFERENCE_DIR / "redoc.html", headers=DOCS_HEADERS)
 
 
 def install_pages(app: FastAPI) -> None:

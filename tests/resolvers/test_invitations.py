@@ -229,6 +229,30 @@ class TestSender:
             outbox.USER_INACTIVE,
         )
 
+    async def test_a_message_that_cannot_be_built_fails_and_the_run_goes_on(
+        self, sender: InvitationSender, mailbox: Mailbox
+    ) -> None:
+        _, evil = await invited_manager()
+        # Stored before names were refused with a line break: no email header can carry it.
+        await Store.find_one({"_id": evil.store_id}).update(
+            {"$set": {"name": "Evil\r\nBcc: victim@example.com"}}
+        )
+        _, next_one = await invited_manager(email="marie@example.com")
+        assert await sender.run_once() == 2
+        assert [message["To"] for message in mailbox.sent] == ["marie@example.com"]
+        failed = await stored(evil)
+        assert (failed.status, failed.attempts, failed.lease_owner) == (
+            InvitationStatus.FAILED,
+            1,
+            None,
+        )
+        assert failed.last_error == (
+            f"{outbox.UNBUILDABLE}: ValueError: "
+            "Header values may not contain linefeed or carriage return characters"
+        )
+        assert (await stored(next_one)).status is InvitationStatus.SENT
+        assert await sender.run_once() == 0  # failed for good: not claimed again
+
 
 class TestAccept:
     async def test_sets_the_password_and_logs_in_once(

@@ -45,11 +45,16 @@ class TestFilter:
             ({"from": None}, "from: Input should be a valid string"),
             (
                 {"from": "9999-12-31", "to": "9999-12-31"},
-                "Dates must be between 0002-01-02 and 9999-12-30",
+                "from: Input should be a date from 1900-01-01 to 2999-12-31; "
+                "to: Input should be a date from 1900-01-01 to 2999-12-31",
             ),
             (
-                {"from": "0001-01-01", "to": "0001-01-01"},
-                "Dates must be between 0002-01-02 and 9999-12-30",
+                {"from": "1899-12-31", "to": "1900-01-01"},
+                "from: Input should be a date from 1900-01-01 to 2999-12-31",
+            ),
+            (
+                {"from": "2999-12-31", "to": "3000-01-01"},
+                "to: Input should be a date from 1900-01-01 to 2999-12-31",
             ),
             (
                 {"store_ids": []},

@@ -234,16 +234,16 @@ class TestUpdateUser:
             await update_user(actor=actor, user_id="user_missing", data=UserUpdate(name="X"))
         assert error.value.message == messages.USER_NOT_FOUND
 
-    async def test_user_of_another_tenant_is_403_even_if_deleted(self) -> None:
+    async def test_user_of_another_tenant_is_404_even_if_deleted(self) -> None:
         gerant, stranger = await make_gerant(), await make_gerant()
         user = await make_user(
             stranger, Role.SELLER, await make_store(stranger), UserStatus.DELETED
         )
-        with pytest.raises(Forbidden) as error:
+        with pytest.raises(NotFound) as error:
             await update_user(
                 actor=await make_actor(gerant), user_id=user.id, data=UserUpdate(name="X")
             )
-        assert error.value.message == messages.USER_NOT_IN_TENANT
+        assert error.value.message == messages.USER_NOT_FOUND
         assert (await stored(user.id)).name == user.name
 
     async def test_deleted_user_is_400_before_the_store_scope(self) -> None:
@@ -354,16 +354,15 @@ class TestDeleteUser:
             await delete_user(actor=await make_actor(gerant), user_id=user.id)
         assert error.value.message == messages.USER_ALREADY_DELETED
 
-    async def test_unknown_user_is_404_and_other_tenant_403(self) -> None:
+    async def test_unknown_user_and_other_tenants_are_both_404(self) -> None:
         gerant, stranger = await make_gerant(), await make_gerant()
         user = await make_user(stranger, Role.SELLER, await make_store(stranger))
         actor = await make_actor(gerant)
         with pytest.raises(NotFound) as missing:
             await delete_user(actor=actor, user_id="user_missing")
-        with pytest.raises(Forbidden) as foreign:
+        with pytest.raises(NotFound) as foreign:
             await delete_user(actor=actor, user_id=user.id)
-        assert missing.value.message == messages.USER_NOT_FOUND
-        assert foreign.value.message == messages.USER_NOT_IN_TENANT
+        assert missing.value.message == foreign.value.message == messages.USER_NOT_FOUND
         assert (await stored(user.id)).status is UserStatus.ACTIVE
 
     async def test_needs_users_write(self) -> None:

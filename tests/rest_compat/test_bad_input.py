@@ -294,3 +294,36 @@ async def test_emails_are_bounded(client: httpx.AsyncClient, world: World, path:
     assert outcome.status == 400, outcome
     assert outcome.detail is not None
     assert outcome.detail.startswith("email: value is not a valid email address")
+
+
+# Line breaks (CR LF, LF, NEL, U+2028), NUL, ESC, DEL and tab: none belongs in a one-line text.
+CONTROLS = ["\r\n", "\n", "\x00", "\x1b", "\x7f", "\x85", "\u2028", "\t"]
+
+
+@pytest.mark.parametrize("path", BOUNDED_FIELDS)
+async def test_control_characters_in_names_and_texts_are_400(
+    client: httpx.AsyncClient, world: World, path: str
+) -> None:
+    for field in BOUNDED_FIELDS[path]:
+        for control in CONTROLS:
+            body = with_field(world.bodies()[path], field, f"Evil{control}Bcc: x@example.com")
+            outcome = await rest(client, method_of(path), api(world.path(path)), world.key, body)
+            assert (outcome.status, outcome.detail) == (
+                400,
+                f"{located(field)}: {messages.CONTROL_CHARACTERS}",
+            ), (field, control)
+
+
+async def test_a_trailing_line_break_is_refused_not_trimmed(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    outcome = await rest(client, "POST", "/stores", world.key, {"name": "Lyon\n", "location": "L"})
+    assert (outcome.status, outcome.detail) == (400, f"name: {messages.CONTROL_CHARACTERS}")
+
+
+@pytest.mark.parametrize("query", ["/stores?external_id=A%0D%0AB", "/users?external_id=A%1BB"])
+async def test_control_characters_in_query_filters_are_400(
+    client: httpx.AsyncClient, world: World, query: str
+) -> None:
+    outcome = await rest(client, "GET", query, world.key)
+    assert (outcome.status, outcome.detail) == (400, f"external_id: {messages.CONTROL_CHARACTERS}")

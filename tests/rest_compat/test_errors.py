@@ -91,6 +91,29 @@ async def test_unknown_route_and_method(client: httpx.AsyncClient) -> None:
     assert (wrong.status_code, wrong.json()) == (405, {"detail": "Method Not Allowed"})
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PUT", "/api/integrations/stores", "GET, POST"),
+        ("PATCH", "/api/integrations/stores/store_1", "DELETE, PUT"),
+        ("GET", "/api/integrations/stores/store_1/managers", "POST"),
+        ("POST", "/api/integrations/users/user_1", "DELETE, PUT"),
+        ("DELETE", "/api/integrations/kpi", "GET"),
+        ("PUT", "/graphql", "GET, POST"),
+        ("POST", "/openapi.json", "GET, HEAD"),
+    ],
+)
+async def test_a_405_allows_every_method_of_the_path(
+    client: httpx.AsyncClient, method: str, path: str, allowed: str
+) -> None:
+    response = await client.request(method, path)
+    assert (response.status_code, response.json(), response.headers["allow"]) == (
+        405,
+        {"detail": "Method Not Allowed"},
+        allowed,
+    )
+
+
 async def test_graphql_syntax_and_schema_errors_are_bad_request(client: httpx.AsyncClient) -> None:
     key = await make_key(await make_gerant())
     syntax = await graphql(client, "{ stores { id ", key)
@@ -131,3 +154,27 @@ async def test_unpaired_surrogates_are_bad_request(client: httpx.AsyncClient) ->
     [error] = response.json()["errors"]
     assert error["message"] == "Text must be valid Unicode (no unpaired surrogates)"
     assert error["extensions"] == {"code": "BAD_REQUEST", "status": 400}
+
+
+async def test_every_answer_says_nosniff(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = await make_key(await make_gerant())
+    answers = [
+        await client.get("/api/integrations/stores", headers={"X-API-Key": key}),
+        await client.get("/api/integrations/stores"),  # refused by the edge
+        await client.post("/api/integrations/stores", headers={"X-API-Key": key}, json={}),
+        await client.get("/api/integrations/nope"),
+        await client.put("/api/integrations/stores"),
+        await client.post("/graphql", json={"query": "{ stores { id } }"}),
+        await client.get("/openapi.json"),
+        await client.get("/healthz"),
+    ]
+    monkeypatch.setattr(stores, "list_stores", fail)
+    answers.append(await client.get("/api/integrations/stores", headers={"X-API-Key": key}))
+    assert [response.status_code for response in answers] == [
+        200, 401, 400, 404, 405, 200, 200, 200, 500
+    ]  # fmt: skip
+    for response in answers:
+        assert response.headers["content-type"] == "application/json", response.request.url
+        assert response.headers.get_list("x-content-type-options") == ["nosniff"]

@@ -585,3 +585,73 @@ async def test_openapi_documents_the_endpoint(client: httpx.AsyncClient) -> None
     assert set(operation["post"]["responses"]) >= {"200", "400", "401", "403", "404"}
     body = operation["post"]["requestBody"]["content"]["application/json"]
     assert body["examples"]["kpi"]["value"]["kpi_entries"][0]["ca_journalier"] == 1250.50
+
+
+KPI_READS = """query($filter: KpiFilter!) {
+  kpiEntries(filter: $filter) { edges { node { date caJournalier } } }
+  day: kpiSummary(filter: $filter, groupBy: DAY) { key label ca previous { ca } }
+  week: kpiSummary(filter: $filter, groupBy: WEEK) { key ca }
+  month: kpiSummary(filter: $filter, groupBy: MONTH) { key label ca }
+  total: kpiSummary(filter: $filter, groupBy: TOTAL) { key ca previous { ca } }
+}"""
+OUT_OF_RANGE = "Input should be a date from 1900-01-01 to 2999-12-31"
+
+
+class TestDateRange:
+    """One range of days for writes and reads: what a sync accepts can be read back."""
+
+    @pytest.mark.parametrize(
+        ("day", "label", "week"),
+        [
+            ("1900-01-01", "lundi 1er janvier 1900", "1900-W01"),
+            ("2999-12-31", "mardi 31 décembre 2999", "3000-W01"),
+        ],
+    )
+    async def test_the_first_and_last_days_are_written_and_read(
+        self, client: httpx.AsyncClient, world: World, day: str, label: str, week: str
+    ) -> None:
+        key = await make_key(world.gerant, permissions=["kpi:write", "kpi:read"])
+        assert (await sync(client, key, world.payload(date=day))).status == 200
+        over_rest = await rest(
+            client, "GET", f"/kpi?store_id={world.store.id}&from={day}&to={day}", key
+        )
+        assert over_rest.status == 200
+        assert [(d["date"], d["entries"], d["ca_total"]) for d in over_rest.data["days"]] == [
+            (day, 1, "1250.50")
+        ]
+        response = await client.post(
+            "/graphql",
+            json={"query": KPI_READS, "variables": {"filter": {"from": day, "to": day}}},
+            headers={"X-API-Key": key},
+        )
+        body = response.json()
+        assert "errors" not in body, body
+        data = body["data"]
+        assert data["kpiEntries"]["edges"] == [{"node": {"date": day, "caJournalier": "1250.50"}}]
+        assert data["day"] == [
+            {"key": day, "label": label, "ca": "1250.50", "previous": {"ca": "0.00"}}
+        ]
+        assert data["week"] == [{"key": week, "ca": "1250.50"}]
+        assert [(row["key"], row["ca"]) for row in data["month"]] == [(day[:7], "1250.50")]
+        assert data["total"] == [{"key": "total", "ca": "1250.50", "previous": {"ca": "0.00"}}]
+
+    @pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "3000-01-01", "9999-12-31"])
+    async def test_a_day_out_of_range_is_400_on_write_and_read(
+        self, client: httpx.AsyncClient, world: World, day: str
+    ) -> None:
+        key = await make_key(world.gerant, permissions=["kpi:write", "kpi:read"])
+        written = await sync(client, key, world.payload(date=day))
+        assert (written.status, written.detail) == (400, f"date: {OUT_OF_RANGE}")
+        over_graphql = await sync_graphql(client, key, world.payload(date=day))
+        assert (over_graphql.status, over_graphql.detail) == (400, f"date: {OUT_OF_RANGE}")
+        read = await rest(client, "GET", f"/kpi?store_id={world.store.id}&from={day}&to={day}", key)
+        expected = f"from: {OUT_OF_RANGE}; to: {OUT_OF_RANGE}"
+        assert (read.status, read.detail) == (400, expected)
+        summary = await graphql(
+            client,
+            "query($f: KpiFilter!) { kpiSummary(filter: $f, groupBy: TOTAL) { ca } }",
+            key,
+            {"f": {"from": day, "to": day}},
+        )
+        assert (summary.status, summary.detail) == (400, expected)
+        assert await KpiEntry.find_all().count() == 0

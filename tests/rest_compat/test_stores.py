@@ -118,6 +118,18 @@ class TestCreateStore:
         assert reused.status == 200
 
     @pytest.mark.parametrize("transport", ["rest", "graphql"])
+    async def test_a_line_break_in_a_name_is_400(
+        self, client: httpx.AsyncClient, transport: str
+    ) -> None:
+        key = await make_key(await make_gerant())
+        body = {"name": "Evil\r\nBcc: victim@example.com", "location": "L"}
+        outcome = await create_over(transport, client, key, body)
+        assert (outcome.status, outcome.detail) == (
+            400,
+            f"name: {messages.CONTROL_CHARACTERS}",
+        )
+
+    @pytest.mark.parametrize("transport", ["rest", "graphql"])
     async def test_external_id_unique_in_tenant(
         self, client: httpx.AsyncClient, transport: str
     ) -> None:

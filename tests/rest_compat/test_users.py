@@ -284,11 +284,14 @@ ERROR_CASES = {
         "update", "full", "missing", 404, messages.USER_NOT_FOUND, lambda _: {"name": "X"}
     ),
     "update: another tenant's user": Case(
+        "update", "full", "stranger_user", 404, messages.USER_NOT_FOUND, lambda _: {"name": "X"}
+    ),
+    "update: restricted key, another tenant's user": Case(
         "update",
-        "full",
+        "restricted",
         "stranger_user",
-        403,
-        messages.USER_NOT_IN_TENANT,
+        404,
+        messages.USER_NOT_FOUND,
         lambda _: {"name": "X"},
     ),
     "update: deleted user": Case(
@@ -326,7 +329,7 @@ ERROR_CASES = {
     "delete: no users:write": Case("delete", "read_only", "seller", 403, USERS_WRITE_MISSING),
     "delete: unknown user": Case("delete", "full", "missing", 404, messages.USER_NOT_FOUND),
     "delete: another tenant's user": Case(
-        "delete", "full", "stranger_user", 403, messages.USER_NOT_IN_TENANT
+        "delete", "full", "stranger_user", 404, messages.USER_NOT_FOUND
     ),
     "delete: gerant": Case("delete", "full", "gerant", 403, messages.GERANT_NOT_DELETABLE),
     "delete: gerant with a restricted key": Case(
@@ -364,6 +367,51 @@ async def test_errors_are_the_same_on_both_transports(
     assert (over_rest.status, over_rest.detail) == (case.status, case.detail)
     assert (over_graphql.status, over_graphql.detail) == (case.status, case.detail)
     assert await all_users() == before
+
+
+@pytest.mark.parametrize("operation", ["update", "delete"])
+async def test_another_tenants_user_is_answered_exactly_as_an_unknown_id(
+    client: httpx.AsyncClient, world: World, operation: str
+) -> None:
+    """Ids are sequential: any difference would tell which ids exist in other tenants."""
+    spec = OPERATIONS[operation]
+    headers = {"X-API-Key": str(world.keys["full"])}
+    answers = []
+    for target in (MISSING_ID, world.stranger_user.id):
+        response = await client.request(
+            spec.method,
+            f"/api/integrations{spec.path.format(id=target)}",
+            json={"name": "X"} if spec.has_body else None,
+            headers=headers,
+        )
+        variables: dict[str, Any] = {"id": target}
+        if spec.has_body:
+            variables["input"] = {"name": "X"}
+        over_graphql = await client.post(
+            "/graphql", json={"query": spec.query, "variables": variables}, headers=headers
+        )
+        [error] = over_graphql.json()["errors"]
+        answers.append(
+            (
+                response.status_code,
+                response.json(),
+                response.headers["content-type"],
+                error["message"],
+                error["extensions"],
+            )
+        )
+    unknown, foreign = answers
+    assert (
+        foreign
+        == unknown
+        == (
+            404,
+            {"detail": messages.USER_NOT_FOUND},
+            "application/json",
+            messages.USER_NOT_FOUND,
+            {"code": "NOT_FOUND", "status": 404},
+        )
+    )
 
 
 class TestCreateManager:

@@ -159,3 +159,28 @@ async def test_graphiql_loads_only_this_services_files(client: httpx.AsyncClient
         asset = await client.get(url)
         assert asset.status_code == 200, url
         assert "content-security-policy" in asset.headers, url
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+async def test_the_api_reference_runs_only_scripts_from_files_of_this_service(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    response = await client.get(path)
+    assert response.status_code == 200
+    policy = dict(
+        part.strip().split(" ", 1)
+        for part in response.headers["content-security-policy"].split(";")
+    )
+    assert (policy["default-src"], policy["script-src"]) == ("'none'", "'self'")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    markup = Markup()
+    markup.feed(response.text)
+    assert (markup.inline_scripts, markup.styles, markup.handlers) == (0, 0, [])
+    assert markup.urls
+    for url in markup.urls:
+        assert url.startswith("/"), url
+        asset = await client.get(url)
+        assert asset.status_code == 200, url
+        assert asset.headers["x-content-type-options"] == "nosniff", url
+        # ReDoc's bundle asked Redocly's CDN for its logo.
+        assert "cdn.redoc.ly" not in asset.text, url

@@ -305,6 +305,13 @@ class TestKeyLifecycle:
         assert await ApiKey.find({"gerant_id": {"$exists": True}}).count() == 2
         assert "errors" not in await gql(client, ROTATE, {"id": new_id, "grace": 7}, token=token)
 
+    async def test_a_control_character_in_the_name_is_400(self, client: httpx.AsyncClient) -> None:
+        _, token = await gerant_session(client)
+        spec = {"name": "Caisse\x1b[2J", "permissions": ["stores:read"]}
+        body = await gql(client, CREATE, {"input": spec}, token=token)
+        assert error_of(body) == ("BAD_REQUEST", f"name: {messages.CONTROL_CHARACTERS}")
+        assert await ApiKey.find_all().count() == 0
+
 
 class TestLastUsed:
     async def test_stamped_off_the_request_path_at_most_once_a_minute(

@@ -117,3 +117,90 @@ async def test_a_miss_keeps_no_idempotent_answer(client: httpx.AsyncClient) -> N
     assert error_of(miss) == NOT_FOUND
     ran = await post(client, key, {"query": create, "extensions": persisted(create)}, same_key)
     assert ran["data"] == {"createStore": {"name": "Lyon"}}
+
+
+GET_HEADERS = {"cache-control": "private, no-store", "vary": "Accept"}
+
+
+def caching(response: httpx.Response) -> dict[str, str]:
+    return {name: response.headers.get(name, "") for name in GET_HEADERS}
+
+
+class TestOverGet:
+    @pytest.mark.parametrize(
+        "accept",
+        [None, "*/*", "application/json", "application/json, text/html", "*/*;q=0.8"],
+    )
+    async def test_a_persisted_query_runs_whatever_the_accept_header(
+        self, client: httpx.AsyncClient, accept: str | None
+    ) -> None:
+        gerant = await make_gerant()
+        await make_store(gerant, "Paris")
+        key = await make_key(gerant)
+        await post(client, key, {"query": STORES, "extensions": persisted(STORES)})
+        headers = {"X-API-Key": key, **({"Accept": accept} if accept else {})}
+        response = await client.get(
+            "/graphql", params={"extensions": json.dumps(persisted(STORES))}, headers=headers
+        )
+        assert (response.status_code, response.headers["content-type"]) == (
+            200,
+            "application/json",
+        )
+        assert response.json()["data"] == {"stores": [{"name": "Paris"}]}
+        assert caching(response) == GET_HEADERS
+
+    @pytest.mark.parametrize(
+        "accept", ["text/html", "text/html,application/xhtml+xml,*/*;q=0.8", " TEXT/HTML"]
+    )
+    async def test_a_browser_navigation_gets_graphiql(
+        self, client: httpx.AsyncClient, accept: str
+    ) -> None:
+        response = await client.get("/graphql", headers={"Accept": accept})
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/html")
+        assert caching(response) == GET_HEADERS
+
+    async def test_a_mutation_sent_by_get_is_a_graphql_error(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        key = await make_key(await make_gerant())
+        mutation = 'mutation { createStore(input: {name: "X", location: "Y"}) { id } }'
+        response = await client.get(
+            "/graphql",
+            params={"query": mutation},
+            headers={"X-API-Key": key, "Accept": "application/json"},
+        )
+        assert (response.status_code, response.headers["content-type"]) == (
+            200,
+            "application/json",
+        )
+        [error] = response.json()["errors"]
+        assert (error["message"], error["extensions"]) == (
+            messages.MUTATION_OVER_GET,
+            {"code": "BAD_REQUEST", "status": 400},
+        )
+        assert caching(response) == GET_HEADERS
+        stores = await post(client, key, {"query": STORES})
+        assert stores["data"] == {"stores": []}
+
+    async def test_a_get_without_a_query_is_a_graphql_error(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.get("/graphql", headers={"Accept": "*/*"})
+        [error] = response.json()["errors"]
+        assert (response.status_code, error["message"], error["extensions"]) == (
+            200,
+            messages.GRAPHQL_QUERY_MISSING,
+            {"code": "BAD_REQUEST", "status": 400},
+        )
+
+    async def test_post_answers_keep_their_cache_headers_unset(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.post(
+            "/graphql",
+            json={"query": STORES},
+            headers={"X-API-Key": await make_key(await make_gerant())},
+        )
+        assert "vary" not in response.headers
+        assert "cache-control" not in response.headers

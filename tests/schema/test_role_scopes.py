@@ -324,3 +324,28 @@ class TestViewer:
     async def test_api_keys_have_no_viewer(self, client: httpx.AsyncClient, world: World) -> None:
         body = await gql(client, VIEWER, headers={"X-API-Key": await make_key(world.gerant)})
         assert error_of(body) == (FORBIDDEN, messages.USER_SESSION_REQUIRED)
+
+    async def test_me_and_viewer_leave_the_rest_of_the_answer(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        """Each is null, with its own error, for the credential it does not describe."""
+        query = "{ viewer { id } me { key { name } } stores { id } }"
+        stores = sorted((world.paris.id, world.lyon.id))
+        for credential, present, missing, message in (
+            ("session", "viewer", "me", messages.API_KEY_REQUIRED),
+            ("key", "me", "viewer", messages.USER_SESSION_REQUIRED),
+        ):
+            if credential == "session":
+                body = await gql(client, query, token=world.tokens["gerant"])
+            else:
+                key = await make_key(world.gerant)
+                body = await gql(client, query, headers={"X-API-Key": key})
+            [error] = body["errors"]
+            assert (error["path"], error["extensions"]["code"], error["message"]) == (
+                [missing],
+                FORBIDDEN,
+                message,
+            )
+            assert body["data"][missing] is None
+            assert body["data"][present] is not None
+            assert sorted(store["id"] for store in body["data"]["stores"]) == stores
