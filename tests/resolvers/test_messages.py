@@ -82,7 +82,6 @@ DOCS = [
     ("Email already registered", messages.EMAIL_TAKEN),
     ("Manager not found in this store", messages.MANAGER_NOT_FOUND_IN_STORE),
     ("User not found", messages.USER_NOT_FOUND),
-    ("User does not belong to this tenant", messages.USER_NOT_IN_TENANT),
     ("User already deleted", messages.USER_ALREADY_DELETED),
     ("Cannot update a deleted user", messages.USER_DELETED_CANNOT_UPDATE),
     ("Cannot change the gérant's status through the API", messages.GERANT_STATUS_LOCKED),
@@ -108,6 +107,16 @@ DOCS = [
         "kpi_entries: seller_external_id not a seller of this store: …",
         messages.KPI_UNKNOWN_SELLER_EXTERNAL_IDS.format(ids="…"),
     ),
+    ("Mutations are sent with POST: GET runs queries only", messages.MUTATION_OVER_GET),
+    (
+        "Too many connections: this caller already holds 10",
+        messages.CONNECTIONS_LIMITED.format(limit=10),
+    ),
+    (
+        "Too many subscriptions: this caller already holds 50; end one before subscribing again",
+        messages.SUBSCRIPTIONS_LIMITED.format(limit=50),
+    ),
+    ("store_ids[0]: Not a store id", f"store_ids[0]: {messages.STORE_ID_MALFORMED}"),
     # Validation answers, as the rules give them.
     ("name: Field required", refusal(StoreCreate, {"location": "Lyon"})),
     ("name: Field required; location: Field required", refusal(StoreCreate, {})),
