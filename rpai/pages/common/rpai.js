@@ -73,7 +73,6 @@
       'Un des magasins choisis n\'existe pas ou plus : rechargez la page.'],
     ['Unknown permissions: ', 'Permission inconnue : rechargez la page.'],
     ['The period is too long: ', 'La période est trop longue : 366 jours au plus.'],
-    ['Dates must be between ', 'Ces dates sont hors de la plage acceptée.'],
   ];
 
   // Input fields named by validation messages (`name: String should have at most …`).
