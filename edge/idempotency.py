@@ -20,6 +20,7 @@ from edge.refusals import graphql_extensions, send_refusal
 from infra.idempotency_store import Busy, Claim, IdempotencyStore, fingerprint
 from infra.metrics import IDEMPOTENT_REPLAYS
 from models.idempotency_record import StoredResponse
+from models.operations import Operation, operation
 from resolvers import messages
 from resolvers.errors import (
     AppError,
@@ -148,12 +149,17 @@ async def replay(response: StoredResponse, send: Send) -> None:
     await send({"type": "http.response.body", "body": response.body})
 
 
-async def settle(store: IdempotencyStore, claimed: Claim, response: StoredResponse | None) -> bool:
+async def settle(
+    store: IdempotencyStore,
+    claimed: Claim,
+    response: StoredResponse | None,
+    attempted: Operation,
+) -> bool:
     """Keep the response to replay, or with None release the key; never fails the request.
     False if the database could not be told."""
     try:
         if response is None:
-            await store.release(claimed)
+            await store.release(claimed, created=attempted.count > 0)
         else:
             await store.complete(claimed, response)
     except PyMongoError:
@@ -261,16 +267,17 @@ class Idempotency:
                 chunks.append(message.get("body", b""))
 
         try:
-            await self.app(scope, receive_buffered, capture)
+            with operation(claimed.operation_id) as attempted:
+                await self.app(scope, receive_buffered, capture)
         except Exception:  # a cancelled request keeps its record until the lock times out
-            await settle(store, claimed, None)
+            await settle(store, claimed, None, attempted)
             raise
         if start is None:  # the client went away; nothing to keep
-            await settle(store, claimed, None)
+            await settle(store, claimed, None, attempted)
             return
         content = b"".join(chunks)
         kept = kept_copy(scope, start, content)
-        if not await settle(store, claimed, kept) and kept is not None:
+        if not await settle(store, claimed, kept, attempted) and kept is not None:
             # Unrecorded, the answer could be followed by a retry that runs again and shows
             # another outcome (a new key instead of the one sent): the client retries now, and
             # that retry finds what this request did (see models/operations.py).
