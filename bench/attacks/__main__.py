@@ -7,7 +7,7 @@ import time
 
 from bench.attacks import provisioned
 
-SCENARIOS: list[str] = []
+SCENARIOS: list[str] = ["unknown_commit"]
 
 
 def say(line: str) -> None:
