@@ -20,7 +20,10 @@ from tests.support.chaos import Ledger, retry_unanswered, writer
 
 KILLS = 4
 WORKERS = 4
+# Thousands of writes a minute from one key: the default limit would refuse them first.
+SERVER_ENV = {"RPAI_RATE_LIMIT_PER_MINUTE": "1000000"}
 READY_SECONDS = 60.0
+AFTER_SECONDS = 2.0
 
 
 def database_pid(data_dir: Path) -> int:
@@ -59,8 +62,13 @@ async def run(target: Target) -> list[str]:
             ]
             await asyncio.sleep(random.uniform(0.5, 1.5))
             os.kill(database_pid(target.data_dir), signal.SIGKILL)
-            await asyncio.gather(*workers)
             back = await wait_ready(http)
+            # Writers stop at their first failure; those whose requests waited the database
+            # out would write on: stop them a moment after it is back.
+            await asyncio.sleep(AFTER_SECONDS)
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
             retries = await retry_unanswered(target.base_url, target.api_key, ledger)
             acknowledged = len(ledger.stores) + len(ledger.sellers)
             acknowledged += len(ledger.acknowledged_batches)
