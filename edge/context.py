@@ -19,6 +19,15 @@ current_request_id: ContextVar[str] = ContextVar("request_id", default="-")
 
 
 @dataclass(frozen=True)
+class SecretNote:
+    """A value shown once in a response (a new API key, a session token): where it is, and what
+    a replay of the response says in its place."""
+
+    path: tuple[str | int, ...]
+    replay_message: str
+
+
+@dataclass(frozen=True)
 class RequestContext:
     """Built by the one authentication step; later facts (operation, refusal) make a new one."""
 
@@ -29,9 +38,8 @@ class RequestContext:
     auth_error: AppError | None = None  # why the credentials sent were not accepted
     operation: str | None = None
     refusal: Unauthenticated | None = None  # the credential error the request was refused for
-    # Where the response holds a secret shown once (a new API key, a session token): the
-    # idempotency store keeps the response without them.
-    secret_paths: tuple[tuple[str | int, ...], ...] = ()
+    # The secrets the response shows once: the idempotency store keeps the response without them.
+    secrets: tuple[SecretNote, ...] = ()
 
     @property
     def principal_id(self) -> str | None:
@@ -86,10 +94,10 @@ def record_refusal(scope: Scope, error: Unauthenticated) -> None:
     set_request_context(scope, replace(request_context(scope), refusal=error))
 
 
-def record_secret(scope: Scope, path: tuple[str | int, ...]) -> None:
-    """Note where the response body holds a secret (GraphQL: the field's response path)."""
+def record_secret(scope: Scope, secret: SecretNote) -> None:
+    """Note a secret the response body holds (GraphQL: at the field's response path)."""
     context = request_context(scope)
-    set_request_context(scope, replace(context, secret_paths=(*context.secret_paths, path)))
+    set_request_context(scope, replace(context, secrets=(*context.secrets, secret)))
 
 
 def services(scope: Scope) -> Services:

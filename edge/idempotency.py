@@ -14,18 +14,21 @@ from starlette.datastructures import Headers
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from edge.context import request_context, services
+from edge.context import SecretNote, request_context, services
 from edge.paths import GRAPHQL_PATH, INTEGRATIONS_PREFIX
-from edge.refusals import send_refusal
+from edge.refusals import graphql_extensions, send_refusal
 from infra.idempotency_store import Busy, Claim, IdempotencyStore, fingerprint
 from infra.metrics import IDEMPOTENT_REPLAYS
 from models.idempotency_record import StoredResponse
+from models.operations import Operation, operation
 from resolvers import messages
 from resolvers.errors import (
     AppError,
     BadRequest,
     Conflict,
     PersistedQueryNotFound,
+    SecretNotReplayed,
+    ServiceUnavailable,
     UnprocessableEntity,
     as_app_error,
 )
@@ -76,18 +79,27 @@ def record_id(*, tenant_id: str, principal_id: str, key: str) -> str:
     return f"{tenant_id}:{principal_id}:{key}"
 
 
-def without_secrets(body: bytes, paths: tuple[tuple[str | int, ...], ...]) -> bytes:
-    """The JSON body with the value at each of `paths` under `data` replaced by null."""
-    if not paths:
+def without_secrets(body: bytes, secrets: tuple[SecretNote, ...]) -> bytes:
+    """The copy of a GraphQL answer to keep when it showed secrets: `data` null, and for each
+    secret an error at its path saying why a replay cannot show it.
+
+    The schema declares keys and tokens non-null, so a replay cannot answer them null; GraphQL
+    answers a field it cannot give with an error and a null above it, and `data: null` is that
+    null wherever the nearest nullable parent is. The first answer's own errors are kept.
+    """
+    if not secrets:
         return body
     document = json.loads(body)
-    for path in paths:
-        *parents, last = path
-        place = document["data"]
-        for step in parents:
-            place = place[step]
-        place[last] = None
-    return json.dumps(document).encode()
+    refusals = [
+        {
+            "message": secret.replay_message,
+            "path": list(secret.path),
+            "extensions": graphql_extensions(SecretNotReplayed(secret.replay_message)),
+        }
+        for secret in secrets
+    ]
+    kept = {**document, "data": None, "errors": [*(document.get("errors") or []), *refusals]}
+    return json.dumps(kept).encode()
 
 
 def target(scope: Scope) -> str:
@@ -137,16 +149,37 @@ async def replay(response: StoredResponse, send: Send) -> None:
     await send({"type": "http.response.body", "body": response.body})
 
 
-async def settle(store: IdempotencyStore, claimed: Claim, response: StoredResponse | None) -> None:
-    """Keep the response to replay, or with None release the key; never fails the request."""
+async def settle(
+    store: IdempotencyStore,
+    claimed: Claim,
+    response: StoredResponse | None,
+    attempted: Operation,
+) -> bool:
+    """Keep the response to replay, or with None release the key; never fails the request.
+    False if the database could not be told."""
     try:
         if response is None:
-            await store.release(claimed)
+            await store.release(claimed, created=attempted.count > 0)
         else:
             await store.complete(claimed, response)
     except PyMongoError:
         # The record stays "in progress" and is taken over once the lock times out.
         logger.warning("idempotency record %s not settled", claimed.record_id, exc_info=True)
+        return False
+    return True
+
+
+def kept_copy(scope: Scope, start: Message, content: bytes) -> StoredResponse | None:
+    """The response to keep for replays, or None if it is not final (or cannot be kept)."""
+    if not is_final(outcome_status(scope, start["status"], content)):
+        return None
+    try:
+        body = without_secrets(content, request_context(scope).secrets)
+    except (ValueError, TypeError, AttributeError):
+        logger.warning("response to %s not kept: not a JSON object", scope["path"], exc_info=True)
+        return None
+    content_type = Headers(raw=start.get("headers", [])).get("content-type")
+    return StoredResponse(status=start["status"], content_type=content_type, body=body)
 
 
 def unavailable(exc: PyMongoError) -> AppError:
@@ -234,23 +267,21 @@ class Idempotency:
                 chunks.append(message.get("body", b""))
 
         try:
-            await self.app(scope, receive_buffered, capture)
+            with operation(claimed.operation_id) as attempted:
+                await self.app(scope, receive_buffered, capture)
         except Exception:  # a cancelled request keeps its record until the lock times out
-            await settle(store, claimed, None)
+            await settle(store, claimed, None, attempted)
             raise
         if start is None:  # the client went away; nothing to keep
-            await settle(store, claimed, None)
+            await settle(store, claimed, None, attempted)
             return
         content = b"".join(chunks)
-        status: int = start["status"]
-        kept = None
-        if is_final(outcome_status(scope, status, content)):
-            content_type = Headers(raw=start.get("headers", [])).get("content-type")
-            kept = StoredResponse(
-                status=status,
-                content_type=content_type,
-                body=without_secrets(content, request_context(scope).secret_paths),
-            )
-        await settle(store, claimed, kept)
+        kept = kept_copy(scope, start, content)
+        if not await settle(store, claimed, kept, attempted) and kept is not None:
+            # Unrecorded, the answer could be followed by a retry that runs again and shows
+            # another outcome (a new key instead of the one sent): the client retries now, and
+            # that retry finds what this request did (see models/operations.py).
+            await send_refusal(scope, send, ServiceUnavailable(messages.SERVICE_UNAVAILABLE))
+            return
         await send(start)
         await send({"type": "http.response.body", "body": content})

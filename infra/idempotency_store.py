@@ -5,7 +5,7 @@ across every API process. Nothing here costs a round trip to a request that carr
 """
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import Enum
 from uuid import uuid4
@@ -17,6 +17,8 @@ from models.idempotency_record import IdempotencyRecord, StoredResponse
 
 # A request still "in progress" after this long was abandoned (its process died): take it over.
 LOCK_TIMEOUT = timedelta(seconds=60)
+# The lock of a record whose request answered nothing worth keeping: anyone may take it.
+RELEASED = ""
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class Claim:
 
     record_id: str
     lock_id: str
+    operation_id: str  # the mark of its creates: the same for every attempt of the request
 
 
 class Busy(Enum):
@@ -49,11 +52,12 @@ class IdempotencyStore:
         """Take the key for this request (one insert), or else the response to replay, or why
         neither is possible."""
         now = utcnow()
-        claimed = Claim(record_id=record_id, lock_id=uuid4().hex)
+        claimed = Claim(record_id=record_id, lock_id=uuid4().hex, operation_id=uuid4().hex)
         record = IdempotencyRecord(
             id=record_id,
             fingerprint=fingerprint,
             lock_id=claimed.lock_id,
+            operation_id=claimed.operation_id,
             locked_at=now,
             expires_at=now + self.ttl,
         )
@@ -63,23 +67,29 @@ class IdempotencyStore:
         except DuplicateKeyError:
             pass
         existing = await IdempotencyRecord.get(record_id)
-        if existing is None:  # released since our insert failed: its request is still finishing
+        if existing is None:  # removed by the TTL monitor since our insert failed
             return Busy.IN_PROGRESS
         if existing.expires_at > now:
-            if existing.fingerprint != fingerprint:
+            released = existing.lock_id == RELEASED
+            if existing.fingerprint != fingerprint and not released:
                 return Busy.REUSED
             if existing.response is not None:
                 return existing.response
-            if existing.locked_at > now - LOCK_TIMEOUT:
+            if existing.locked_at > now - LOCK_TIMEOUT and not released:
                 return Busy.IN_PROGRESS
-        # Expired but not yet removed by the TTL monitor, or abandoned: take it over, unless
-        # another request just did (the filter on the old lock makes that a compare-and-set).
+            if existing.fingerprint == fingerprint:
+                # A retry of the same request, whose first attempt may have created things.
+                claimed = replace(claimed, operation_id=existing.operation_id)
+        # Expired but not yet removed by the TTL monitor, released, or abandoned: take it over,
+        # unless another request just did (the filter on the old lock makes that a
+        # compare-and-set).
         taken = await IdempotencyRecord.get_motor_collection().update_one(
             {"_id": record_id, "lock_id": existing.lock_id},
             {
                 "$set": {
                     "fingerprint": fingerprint,
                     "lock_id": claimed.lock_id,
+                    "operation_id": claimed.operation_id,
                     "locked_at": now,
                     "response": None,
                     "expires_at": now + self.ttl,
@@ -97,8 +107,13 @@ class IdempotencyStore:
             {"$set": {"response": response.model_dump()}},
         )
 
-    async def release(self, claimed: Claim) -> None:
-        """Forget the key, so that a retry runs the request again."""
-        await IdempotencyRecord.get_motor_collection().delete_one(
-            {"_id": claimed.record_id, "lock_id": claimed.lock_id}
-        )
+    async def release(self, claimed: Claim, *, created: bool) -> None:
+        """Free the key, so that a retry runs the request again. If the request tried to create
+        something, the record stays (freed) with its operation id, so that the retry finds what
+        this attempt may have created; otherwise it is removed."""
+        mine = {"_id": claimed.record_id, "lock_id": claimed.lock_id}
+        records = IdempotencyRecord.get_motor_collection()
+        if created:
+            await records.update_one(mine, {"$set": {"lock_id": RELEASED}})
+        else:
+            await records.delete_one(mine)

@@ -7,7 +7,7 @@ from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 
 from models.clock import UtcDateTime, utcnow
-from models.ids import new_id
+from models.ids import OPERATION_INDEX, new_id
 
 
 class ApiKey(Document):
@@ -26,10 +26,12 @@ class ApiKey(Document):
     # Set when the key is rotated: the key that replaces it, and when.
     replaced_by: str | None = None
     replaced_at: UtcDateTime | None = None
+    operation_id: str | None = None  # the operation that created it (models/operations.py)
 
     class Settings:
         name = "api_keys"
         indexes = [
+            OPERATION_INDEX,
             IndexModel([("key_hash", ASCENDING)], unique=True, name="key_hash_unique"),
             IndexModel(
                 [("gerant_id", ASCENDING), ("created_at", ASCENDING)], name="tenant_created"

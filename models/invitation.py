@@ -8,7 +8,7 @@ from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 
 from models.clock import UtcDateTime, utcnow
-from models.ids import new_id
+from models.ids import OPERATION_INDEX, new_id
 
 
 class InvitationStatus(StrEnum):
@@ -36,10 +36,12 @@ class Invitation(Document):
     sent_at: UtcDateTime | None = None
     accepted_at: UtcDateTime | None = None
     created_at: UtcDateTime = Field(default_factory=utcnow)
+    operation_id: str | None = None  # the operation that created it (models/operations.py)
 
     class Settings:
         name = "invitations"
         indexes = [
+            OPERATION_INDEX,
             IndexModel([("user_id", ASCENDING)], unique=True, name="user_unique"),
             IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)], name="due"),
             IndexModel([("token_hash", ASCENDING)], name="token_hash"),

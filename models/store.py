@@ -7,7 +7,7 @@ from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 
 from models.clock import UtcDateTime, utcnow
-from models.ids import new_id
+from models.ids import OPERATION_INDEX, new_id
 
 ACTIVE_NAME_UNIQUE_INDEX = "tenant_active_name_unique"
 EXTERNAL_ID_UNIQUE_INDEX = "tenant_external_id_unique"
@@ -31,10 +31,12 @@ class Store(Document):
     active: bool = True
     created_at: UtcDateTime = Field(default_factory=utcnow)
     updated_at: UtcDateTime = Field(default_factory=utcnow)
+    operation_id: str | None = None  # the operation that created it (models/operations.py)
 
     class Settings:
         name = "stores"
         indexes = [
+            OPERATION_INDEX,
             IndexModel(
                 [("gerant_id", ASCENDING), ("name_key", ASCENDING)],
                 unique=True,

@@ -9,7 +9,7 @@ from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 
 from models.clock import UtcDateTime, utcnow
-from models.ids import new_id
+from models.ids import OPERATION_INDEX, new_id
 
 
 class Role(StrEnum):
@@ -56,10 +56,12 @@ class User(Document):
     password_hash: str | None = None
     created_at: UtcDateTime = Field(default_factory=utcnow)
     updated_at: UtcDateTime = Field(default_factory=utcnow)
+    operation_id: str | None = None  # the operation that created it (models/operations.py)
 
     class Settings:
         name = "users"
         indexes = [
+            OPERATION_INDEX,
             IndexModel([("email_key", ASCENDING)], unique=True, name=EMAIL_UNIQUE_INDEX),
             IndexModel(
                 [("gerant_id", ASCENDING), ("store_id", ASCENDING), ("role", ASCENDING)],

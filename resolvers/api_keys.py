@@ -10,6 +10,7 @@ from infra.api_key_format import display_prefix, generate_key, hash_key
 from infra.key_directory import KeyDirectory
 from models import ApiKey, Store, User
 from models.clock import utcnow
+from models.operations import insert_once, next_operation_id
 from models.reading import find_one_trusted
 from resolvers import messages
 from resolvers.actor import Actor
@@ -103,8 +104,21 @@ async def _insert_key(
         expires_at=expires_at,
         lifetime_days=lifetime_days,
     )
-    await api_key.insert()
-    return CreatedApiKey(key=key, api_key=api_key)
+    stored = await insert_once(api_key)
+    if stored.key_hash != api_key.key_hash:
+        await _rekey(stored, api_key)
+    return CreatedApiKey(key=key, api_key=stored)
+
+
+async def _rekey(earlier: ApiKey, new: ApiKey) -> None:
+    """Give the key an earlier attempt of this operation made the secret made now: that
+    attempt's key was never shown (an answer is recorded before it is sent, and a recorded one
+    is replayed, not run again), and only this one will be."""
+    secret = {"key_hash": new.key_hash, "prefix": new.prefix}
+    await ApiKey.get_motor_collection().update_one(
+        {"_id": earlier.id, "operation_id": earlier.operation_id}, {"$set": secret}
+    )
+    earlier.key_hash, earlier.prefix = new.key_hash, new.prefix
 
 
 async def revoke_api_key(*, key_id: str, keys: KeyDirectory) -> ApiKey:
@@ -152,6 +166,15 @@ def lifetime_days(api_key: ApiKey) -> int | None:
     return max(1, round((api_key.expires_at - api_key.created_at) / timedelta(days=1)))
 
 
+async def _replaced_by_this_operation(old: ApiKey) -> bool:
+    """Whether the key replacing `old` is the one this rotation is about to create: an earlier
+    attempt of it got that far before its answer was lost."""
+    replacement = await ApiKey.find_one(
+        {"_id": old.replaced_by, "gerant_id": old.gerant_id, "operation_id": next_operation_id()}
+    )
+    return replacement is not None
+
+
 async def rotate_api_key(
     *, actor: Actor, key_id: str, grace_days: int, keys: KeyDirectory
 ) -> CreatedApiKey:
@@ -162,7 +185,7 @@ async def rotate_api_key(
     old = await _tenant_key(actor, key_id)
     if not old.active:
         raise BadRequest(messages.API_KEY_INACTIVE_CANNOT_ROTATE)
-    if old.replaced_by is not None:
+    if old.replaced_by is not None and not await _replaced_by_this_operation(old):
         raise BadRequest(messages.API_KEY_ALREADY_ROTATED)
     created = await _insert_key(
         gerant_id=old.gerant_id,
@@ -178,9 +201,14 @@ async def rotate_api_key(
         replaced["expires_at"] = grace_end
     # Conditional, so that of two rotations of one key at the same time only one wins.
     result = await ApiKey.get_motor_collection().update_one(
-        {"_id": old.id, "gerant_id": old.gerant_id, "replaced_by": None}, {"$set": replaced}
+        {
+            "_id": old.id,
+            "gerant_id": old.gerant_id,
+            "replaced_by": {"$in": [None, created.api_key.id]},
+        },
+        {"$set": replaced},
     )
-    if result.modified_count == 0:
+    if result.matched_count == 0:
         await ApiKey.find_one({"_id": created.api_key.id, "gerant_id": old.gerant_id}).delete()
         raise BadRequest(messages.API_KEY_ALREADY_ROTATED)
     keys.drop(old.id)

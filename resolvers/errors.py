@@ -64,6 +64,13 @@ class Conflict(AppError):
     code = "CONFLICT"
 
 
+class SecretNotReplayed(AppError):
+    """A replayed answer cannot show the secret the first one showed (a key, a token)."""
+
+    status = 410
+    code = "SECRET_NOT_REPLAYED"
+
+
 class PayloadTooLarge(AppError):
     status = 413
     code = "PAYLOAD_TOO_LARGE"

@@ -9,6 +9,7 @@ from infra.passwords import hash_password
 from infra.tokens import TokenSigner, hash_invitation_token
 from models import Invitation, InvitationStatus, Role, User, UserStatus
 from models.clock import utcnow
+from models.operations import insert_once
 from resolvers import messages
 from resolvers.actor import Actor
 from resolvers.errors import BadRequest, NotFound
@@ -29,8 +30,9 @@ class InvitationAcceptance(NewPassword):
 
 async def queue_invitation(user: User) -> Invitation:
     """Put a new manager's or seller's invitation in the outbox; the sender emails it later."""
-    invitation = Invitation(gerant_id=user.gerant_id, user_id=user.id, email=user.email)
-    await invitation.insert()
+    invitation = await insert_once(
+        Invitation(gerant_id=user.gerant_id, user_id=user.id, email=user.email)
+    )
     logger.info("invitation %s for user %s <%s> queued", invitation.id, user.id, user.email)
     return invitation
 

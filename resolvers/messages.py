@@ -111,6 +111,11 @@ IDEMPOTENCY_KEY_REUSED = (
 IDEMPOTENCY_KEY_IN_PROGRESS = (
     "A request with this Idempotency-Key is still being processed; retry after it has finished"
 )
+API_KEY_NOT_REPLAYED = (
+    "API key {id} was created by the first request with this Idempotency-Key; the key itself "
+    "is shown only once and is not replayed: rotate {id} (or deactivate it) if it was lost"
+)
+SESSION_TOKEN_NOT_REPLAYED = "A session token is shown only once and is not replayed: log in again"
 
 INVALID_CURSOR = "after: invalid cursor"
 QUERY_TOO_COSTLY = (

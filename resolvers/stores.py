@@ -10,6 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from models import Role, Store, User, UserStatus
 from models.clock import utcnow
 from models.ids import is_id
+from models.operations import insert_once
 from models.reading import find_trusted
 from models.store import name_key
 from resolvers import messages
@@ -135,10 +136,9 @@ async def create_store(*, actor: Actor, data: StoreCreate) -> Store:
         external_id=data.external_id,
     )
     try:
-        await store.insert()
+        return await insert_once(store)
     except DuplicateKeyError as exc:
         raise taken(exc) from None
-    return store
 
 
 async def get_tenant_store(*, actor: Actor, store_id: str) -> Store:

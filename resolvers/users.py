@@ -8,6 +8,7 @@ from pymongo.errors import DuplicateKeyError
 
 from models import Role, Store, User, UserStatus
 from models.clock import utcnow
+from models.operations import insert_once
 from models.user import NOT_DELETED, email_key
 from resolvers import messages
 from resolvers.actor import Actor
@@ -95,7 +96,7 @@ async def insert_user(user: User) -> User:
     sent in the background, never during the request).
     """
     try:
-        await user.insert()
+        user = await insert_once(user)
     except DuplicateKeyError as exc:
         raise duplicate_user(exc) from None
     if user.send_invitation:

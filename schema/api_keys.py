@@ -5,7 +5,7 @@ from datetime import datetime
 import strawberry
 
 from models import ApiKey as ApiKeyDocument
-from resolvers import api_keys
+from resolvers import api_keys, messages
 from schema.access import GerantSession
 from schema.context import Info
 from schema.inputs import parse_input, plain_input
@@ -32,7 +32,10 @@ class ApiKey:
 @strawberry.type
 class CreatedApiKey:
     key: str = strawberry.field(
-        description="The key itself: shown in this response only.", extensions=[Secret()]
+        description="The key itself: shown in this response only.",
+        extensions=[
+            Secret(lambda created: messages.API_KEY_NOT_REPLAYED.format(id=created.api_key.id))
+        ],
     )
     api_key: ApiKey
 

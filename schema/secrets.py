@@ -1,5 +1,6 @@
 """Values shown once (a new API key, a session token): the response notes where they are, so
-that no stored copy of it keeps them (the idempotency store replays it with null there)."""
+that no stored copy of it keeps them (a replay of it says, in their place, why it cannot show
+them)."""
 
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -7,20 +8,30 @@ from typing import Any
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.types import Info
 
-from edge.context import record_secret
-
-
-def _note(info: Info) -> None:
-    record_secret(info.context.scope, tuple(info.path.as_list()))
+from edge.context import SecretNote, record_secret
 
 
 class Secret(FieldExtension):
+    """Marks a field as a secret; `replay_message(source)` is what a replay says instead."""
+
+    def __init__(self, replay_message: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.replay_message = replay_message
+
+    def _note(self, source: Any, info: Info) -> None:
+        note = SecretNote(
+            path=tuple(info.path.as_list()), replay_message=self.replay_message(source)
+        )
+        record_secret(info.context.scope, note)
+
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
-        _note(info)
-        return next_(source, info, **kwargs)
+        value = next_(source, info, **kwargs)
+        self._note(source, info)
+        return value
 
     async def resolve_async(
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
     ) -> Any:
-        _note(info)
-        return await next_(source, info, **kwargs)
+        value = await next_(source, info, **kwargs)
+        self._note(source, info)
+        return value

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import strawberry
 
-from resolvers import sessions
+from resolvers import messages, sessions
 from schema.access import Public, UserSession
 from schema.context import Info
 from schema.enums import Role
@@ -25,7 +25,8 @@ class SessionUser:
 @strawberry.type
 class LoginResult:
     token: str = strawberry.field(
-        description="The session token (JWT): shown in this response only.", extensions=[Secret()]
+        description="The session token (JWT): shown in this response only.",
+        extensions=[Secret(lambda _: messages.SESSION_TOKEN_NOT_REPLAYED)],
     )
     expires_at: datetime
     user: SessionUser

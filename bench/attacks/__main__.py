@@ -7,7 +7,7 @@ import time
 
 from bench.attacks import provisioned
 
-SCENARIOS: list[str] = ["subscription_flood", "anonymous_flood", "negative_first"]
+SCENARIOS: list[str] = ["subscription_flood", "anonymous_flood", "negative_first", "unknown_commit"]
 
 
 def say(line: str) -> None:

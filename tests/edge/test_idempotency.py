@@ -13,7 +13,7 @@ from pymongo.errors import AutoReconnect
 from edge.idempotency import is_final, record_id
 from infra.idempotency_store import LOCK_TIMEOUT, fingerprint
 from infra.tokens import TokenSigner
-from models import IdempotencyRecord, KpiEntry, Role, Store, User, UserStatus
+from models import ApiKey, IdempotencyRecord, KpiEntry, Role, Store, User, UserStatus
 from models.clock import utcnow
 from resolvers import messages, stores
 from resolvers.actor import Actor
@@ -44,6 +44,15 @@ async def call(
     return await client.request(
         method, f"/api/integrations{path}", content=content, headers=headers
     )
+
+
+def secret_not_replayed(key_id: str, path: list[str]) -> dict[str, Any]:
+    """The error a replay answers in place of a key shown once."""
+    return {
+        "message": messages.API_KEY_NOT_REPLAYED.format(id=key_id),
+        "path": path,
+        "extensions": {"code": "SECRET_NOT_REPLAYED", "status": 410},
+    }
 
 
 async def call_graphql(
@@ -434,7 +443,43 @@ class TestGraphQL:
         assert made["key"].encode() not in record.response.body
         again = await client.post("/graphql", json=payload, headers=headers)
         assert again.headers[REPLAYED] == "true"
-        assert again.json()["data"] == {"made": {"key": None, "apiKey": made["apiKey"]}}
+        assert (again.json()["data"], again.json()["errors"]) == (
+            None,
+            [secret_not_replayed(made["apiKey"]["id"], ["made", "key"])],
+        )
+
+    async def test_a_key_made_beside_a_failing_field_is_kept_and_replayed(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        """The unknown key's non-null error nulls `data`: the new key is never shown, and the
+        answer is kept like any other."""
+        gerant = await make_gerant()
+        token = TokenSigner(secret=TEST_JWT_SECRET, ttl=timedelta(hours=1)).issue(gerant).token
+        payload = {
+            "query": 'mutation { createApiKey(input: {name: "ERP", permissions: ["kpi:write"]}) '
+            '{ key } deactivateApiKey(id: "key_unknown") { id } }'
+        }
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "beside"}
+        first = await client.post("/graphql", json=payload, headers=headers)
+        [made] = await ApiKey.find({"gerant_id": gerant.id}).to_list()
+        [record] = await IdempotencyRecord.find_all().to_list()
+        again = await client.post("/graphql", json=payload, headers=headers)
+
+        assert first.status_code == 200
+        not_found = {
+            "message": messages.API_KEY_NOT_FOUND,
+            "locations": [{"line": 1, "column": 83}],
+            "path": ["deactivateApiKey"],
+            "extensions": {"code": "NOT_FOUND", "status": 404},
+        }
+        assert (first.json()["data"], first.json()["errors"]) == (None, [not_found])
+        assert record.response is not None  # completed, not left in progress
+        assert record.response.status == 200
+        assert (again.status_code, again.headers[REPLAYED]) == (200, "true")
+        assert (again.json()["data"], again.json()["errors"]) == (
+            None,
+            [not_found, secret_not_replayed(made.id, ["createApiKey", "key"])],
+        )
 
     async def test_errors_have_the_graphql_shape(self, client: httpx.AsyncClient) -> None:
         key = await make_key(await make_gerant())

@@ -51,16 +51,35 @@ class TestClaim:
         await take()
         assert await STORE.claim(record_id="gerant_1:k", fingerprint="other") is Busy.REUSED
 
-    async def test_released_key_runs_again(self) -> None:
-        await STORE.release(await take())
+    @pytest.mark.parametrize("created", [False, True])
+    async def test_released_key_runs_again(self, created: bool) -> None:
+        await STORE.release(await take(), created=created)
         await take()
+
+    async def test_a_retry_of_a_request_that_created_keeps_its_operation_id(self) -> None:
+        first = await take()
+        await STORE.release(first, created=True)
+        retry = await take()
+        await STORE.release(retry, created=True)
+        other = await take(print_="another request")
+        assert retry.operation_id == first.operation_id
+        assert other.operation_id != first.operation_id
+
+    async def test_an_abandoned_request_is_retried_under_its_operation_id(self) -> None:
+        dead = await take()
+        await age(dead, LOCK_TIMEOUT + timedelta(seconds=1))
+        assert (await take()).operation_id == dead.operation_id
+
+    async def test_a_release_without_creates_removes_the_record(self) -> None:
+        await STORE.release(await take(), created=False)
+        assert await IdempotencyRecord.count() == 0
 
     async def test_an_abandoned_claim_is_taken_over_and_its_owner_cannot_settle(self) -> None:
         dead = await take()
         await age(dead, LOCK_TIMEOUT + timedelta(seconds=1))
         alive = await take()
         await STORE.complete(dead, StoredResponse(status=201, content_type=None, body=b"late"))
-        await STORE.release(dead)
+        await STORE.release(dead, created=True)
         record = await IdempotencyRecord.get(alive.record_id)
         assert record is not None
         assert (record.lock_id, record.response) == (alive.lock_id, None)

@@ -1,6 +1,8 @@
 """Crash rounds: `rpai serve` on the embedded database, killed with SIGKILL (server and database
 together) at a random moment of a stream of writes, restarted; every acknowledged write must be
-found whole, and no KPI batch half applied.
+found whole, and no KPI batch half applied. Every write carries an Idempotency-Key; after the
+restart each one left without an answer (or answered 5xx) is sent again with its key, as a client
+would, and must be answered 200 with what it created (never 400 "already exists").
 
 `make chaos` runs it many times and prints what was acknowledged against what was found;
 tests/system/test_crash.py runs it a few times in CI.
@@ -17,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,20 @@ DATABASE = "retail_performer"
 CENT = Decimal("0.01")
 
 
+# A request left in progress by the killed server is refused (409) until its lock times out.
+RETRY_SECONDS = 90.0
+RETRY_PAUSE_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """A write whose outcome the client never learned: to send again with its key."""
+
+    path: str
+    body: dict[str, Any]
+    idempotency_key: str
+
+
 @dataclass
 class Ledger:
     """What the clients sent, and which of it the server acknowledged with a 2xx."""
@@ -40,6 +56,31 @@ class Ledger:
     sellers: set[str] = field(default_factory=set)
     batches: list[dict[str, Any]] = field(default_factory=list)  # every batch sent
     acknowledged_batches: list[dict[str, Any]] = field(default_factory=list)
+    unanswered: list[Unanswered] = field(default_factory=list)
+    already_exists: int = 0  # writes answered 400 "already exists" before any retry of ours
+
+    def acknowledge(self, path: str, body: dict[str, Any], answer: dict[str, Any]) -> None:
+        """Count a 2xx answer's write among those that must be found."""
+        if path == "/api/integrations/stores":
+            self.stores.add(answer["store"]["id"])
+        elif path.endswith("/sellers"):
+            self.sellers.add(answer["seller_id"])
+        else:
+            self.acknowledged_batches.append(body)
+
+
+@dataclass(frozen=True)
+class Retries:
+    """The unanswered writes sent again after the restart, by outcome."""
+
+    sent: int = 0
+    answered: int = 0  # 200 with what the first attempt (or this one) created
+    already_exists: int = 0  # 400 "already exists": the first attempt's write not recognised
+    other: int = 0
+
+    @property
+    def failed(self) -> int:
+        return self.sent - self.answered
 
 
 @dataclass(frozen=True)
@@ -47,6 +88,7 @@ class RoundResult:
     acknowledged: int
     found: int
     half_batches: int
+    retries: Retries = Retries()
 
     @property
     def lost(self) -> int:
@@ -70,7 +112,7 @@ def environment(data_dir: Path) -> dict[str, str]:
         **env,
         "RPAI_DATA_DIR": str(data_dir),
         "RPAI_RATE_LIMIT_PER_MINUTE": "1000000",
-        "RPAI_METRICS_PORT": "0",
+        "RPAI_METRICS_PORT": "0",  # no fixed port: another server may hold the default
     }
 
 
@@ -129,37 +171,53 @@ def kill_everything(process: subprocess.Popen[bytes]) -> None:
     process.wait()
 
 
+class Stop(Exception):
+    """The server stopped answering: this writer is done."""
+
+
+async def post(
+    http: httpx.AsyncClient, key: str, path: str, body: dict[str, Any], idem: str, ledger: Ledger
+) -> dict[str, Any]:
+    """A write with its Idempotency-Key; one left unanswered or answered 5xx is noted to retry."""
+    headers = {"X-API-Key": key, "Idempotency-Key": idem}
+    try:
+        answer = await http.post(path, json=body, headers=headers)
+    except httpx.TransportError:
+        ledger.unanswered.append(Unanswered(path, body, idem))
+        raise Stop from None
+    if answer.status_code >= 500:
+        ledger.unanswered.append(Unanswered(path, body, idem))
+    elif answer.status_code == 400 and "already" in answer.text:
+        ledger.already_exists += 1
+    if answer.status_code != 200:
+        raise Stop
+    found: dict[str, Any] = answer.json()
+    ledger.acknowledge(path, body, found)
+    return found
+
+
 async def writer(
     http: httpx.AsyncClient, key: str, worker: int, round_: int, ledger: Ledger
 ) -> None:
     """Stores, their sellers and KPI batches, one after the other, until the server dies."""
-    headers = {"X-API-Key": key}
     n = 0
     try:
         while True:
             n += 1
-            name = f"Magasin r{round_}-w{worker}-{n}"
-            created = await http.post(
-                "/api/integrations/stores",
-                json={"name": name, "location": "Lyon"},
-                headers=headers,
-            )
-            if created.status_code != 200:
-                return
-            store_id = created.json()["store"]["id"]
-            ledger.stores.add(store_id)
+            tag = f"r{round_}-w{worker}-{n}"
+            store = {"name": f"Magasin {tag}", "location": "Lyon"}
+            created = await post(http, key, "/api/integrations/stores", store, f"{tag}-s", ledger)
+            store_id = created["store"]["id"]
             sellers = []
             for s in range(SELLERS_PER_STORE):
-                email = f"s{s}-r{round_}-w{worker}-{n}@example.com"
-                seller = await http.post(
-                    f"/api/integrations/stores/{store_id}/sellers",
-                    json={"name": f"Vendeur {s}", "email": email, "send_invitation": False},
-                    headers=headers,
-                )
-                if seller.status_code != 200:
-                    return
-                sellers.append(seller.json()["seller_id"])
-                ledger.sellers.add(sellers[-1])
+                seller = {
+                    "name": f"Vendeur {s}",
+                    "email": f"s{s}-{tag}@example.com",
+                    "send_invitation": False,
+                }
+                path = f"/api/integrations/stores/{store_id}/sellers"
+                made = await post(http, key, path, seller, f"{tag}-v{s}", ledger)
+                sellers.append(made["seller_id"])
             batch = {
                 "store_id": store_id,
                 "date": "2024-01-15",
@@ -175,12 +233,35 @@ async def writer(
                 ],
             }
             ledger.batches.append(batch)
-            synced = await http.post("/api/integrations/kpi/sync", json=batch, headers=headers)
-            if synced.status_code != 200:
-                return
-            ledger.acknowledged_batches.append(batch)
-    except httpx.TransportError:
+            await post(http, key, "/api/integrations/kpi/sync", batch, f"{tag}-k", ledger)
+    except Stop:
         return
+
+
+async def retry_one(http: httpx.AsyncClient, key: str, write: Unanswered) -> httpx.Response:
+    """Send `write` again with its key until it is no longer in progress (409) or unavailable."""
+    headers = {"X-API-Key": key, "Idempotency-Key": write.idempotency_key}
+    deadline = time.monotonic() + RETRY_SECONDS
+    while True:
+        answer = await http.post(write.path, json=write.body, headers=headers)
+        if answer.status_code not in (409, 503) or time.monotonic() > deadline:
+            return answer
+        await asyncio.sleep(RETRY_PAUSE_SECONDS)
+
+
+async def retry_unanswered(base: str, key: str, ledger: Ledger) -> Retries:
+    """Every write left without an answer, sent again with its Idempotency-Key."""
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        answers = await asyncio.gather(*(retry_one(http, key, w) for w in ledger.unanswered))
+    answered = already_exists = 0
+    for write, answer in zip(ledger.unanswered, answers, strict=True):
+        if answer.status_code == 200:
+            answered += 1
+            ledger.acknowledge(write.path, write.body, answer.json())
+        elif answer.status_code == 400 and "already" in answer.text:
+            already_exists += 1
+    sent = len(answers)
+    return Retries(sent, answered, already_exists, sent - answered - already_exists)
 
 
 async def stream_until_killed(
@@ -249,9 +330,11 @@ def run_rounds(rounds: int, data_dir: Path) -> list[RoundResult]:
         process = start_server(data_dir, port, log)
         ledger = Ledger()
         asyncio.run(stream_until_killed(f"http://127.0.0.1:{port}", key, round_, process, ledger))
-        process = start_server(data_dir, free_port(), log)
+        port = free_port()
+        process = start_server(data_dir, port, log)
         try:
-            results.append(check(data_dir, ledger))
+            retries = asyncio.run(retry_unanswered(f"http://127.0.0.1:{port}", key, ledger))
+            results.append(replace(check(data_dir, ledger), retries=retries))
         finally:
             process.terminate()
             process.wait(timeout=60)
@@ -265,18 +348,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="rpai-chaos-") as tmp:
         results = run_rounds(args.rounds, Path(tmp) / "data")
     for n, result in enumerate(results, 1):
+        retries = result.retries
         print(  # noqa: T201 - the script's report
             f"round {n:3}: acknowledged {result.acknowledged:5}  found {result.found:5}  "
-            f"lost {result.lost}  half-applied batches {result.half_batches}"
+            f"lost {result.lost}  half-applied batches {result.half_batches}  "
+            f"retried {retries.sent} answered {retries.answered} "
+            f"already-exists {retries.already_exists} other {retries.other}"
         )
     acknowledged = sum(r.acknowledged for r in results)
     found = sum(r.found for r in results)
     half = sum(r.half_batches for r in results)
+    retried = sum(r.retries.sent for r in results)
+    failed = sum(r.retries.failed for r in results)
+    existing = sum(r.retries.already_exists for r in results)
     print(  # noqa: T201
         f"total: {acknowledged} acknowledged writes, {found} found, "
-        f"{acknowledged - found} lost, {half} half-applied batches"
+        f"{acknowledged - found} lost, {half} half-applied batches; {retried} unanswered writes "
+        f"retried with their Idempotency-Key, {retried - failed} answered 200, "
+        f"{existing} 'already exists', {failed - existing} other"
     )
-    raise SystemExit(0 if found == acknowledged and half == 0 else 1)
+    raise SystemExit(0 if found == acknowledged and half == 0 and failed == 0 else 1)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""Acknowledged writes survive: SIGKILL at random moments (tests/support/chaos.py), and SIGTERM
-right after an answer, on `rpai serve` with its embedded database. The settings that make them
-durable are checked on their own too: a crash round may miss a lost write."""
+"""Acknowledged writes survive, and unanswered ones retried with their Idempotency-Key are
+answered: SIGKILL at random moments (tests/support/chaos.py), and SIGTERM right after an answer,
+on `rpai serve` with its embedded database. The settings that make them durable are checked on
+their own too: a crash round may miss a lost write."""
 
 import signal
 from pathlib import Path
@@ -41,6 +42,9 @@ def test_every_acknowledged_write_survives_sigkill(tmp_path: Path) -> None:
     results = run_rounds(CI_ROUNDS, tmp_path / "data")
     assert sum(result.acknowledged for result in results) > 0
     assert [(r.lost, r.half_batches) for r in results] == [(0, 0)] * CI_ROUNDS
+    # Writes left unanswered by the kill, sent again with their Idempotency-Key: each answered
+    # 200 with what it created, none "already exists".
+    assert [r.retries.failed for r in results] == [0] * CI_ROUNDS
 
 
 def test_sigterm_right_after_an_answer_keeps_the_write_and_stops_cleanly(tmp_path: Path) -> None:

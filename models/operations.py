@@ -1,0 +1,80 @@
+"""Operation ids: every document a request creates carries one, unique, so that a retry of the
+operation finds what an earlier attempt wrote instead of writing it again.
+
+An attempt's answer can be lost after its write committed: the database dies before replying
+and the driver's automatic retry reaches a server that no longer knows the first attempt, or
+the request answers 503 and its client sends it again with the same Idempotency-Key. Run again
+blindly, the create would answer "already exists" (or make a second API key). The id is
+written in the same insert as the document, so it is stored exactly when the document is.
+
+Within an operation the creates take `<base>.1`, `<base>.2`… in the order they run: the same
+request run again (same Idempotency-Key, same body) makes the same ids. Without an operation
+(no Idempotency-Key), each create gets a random id: only the driver's own retry can repeat it.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TypeVar
+from uuid import uuid4
+
+from pymongo.errors import DuplicateKeyError
+
+from models.api_key import ApiKey
+from models.invitation import Invitation
+from models.store import Store
+from models.user import User
+
+Created = TypeVar("Created", Store, User, ApiKey, Invitation)
+
+
+@dataclass
+class Operation:
+    """The ids an operation's creates take; `count` of them so far (0: it created nothing)."""
+
+    base: str
+    count: int = 0
+
+
+_current: ContextVar[Operation | None] = ContextVar("operation", default=None)
+
+
+@contextmanager
+def operation(base: str) -> Iterator[Operation]:
+    """Creates made within the block take their operation ids from `base`, in order."""
+    current = Operation(base)
+    token = _current.set(current)
+    try:
+        yield current
+    finally:
+        _current.reset(token)
+
+
+def next_operation_id() -> str:
+    """The id the next create of the operation will write (without taking it)."""
+    sequence = _current.get()
+    return uuid4().hex if sequence is None else f"{sequence.base}.{sequence.count + 1}"
+
+
+def _take_operation_id() -> str:
+    sequence = _current.get()
+    if sequence is None:
+        return uuid4().hex
+    sequence.count += 1
+    return f"{sequence.base}.{sequence.count}"
+
+
+async def insert_once(document: Created) -> Created:
+    """Insert `document` under the operation's next id; if an earlier attempt of the operation
+    wrote it already, the document that attempt wrote. A duplicate key that is not ours (a name
+    taken by another store) is raised."""
+    document.operation_id = _take_operation_id()
+    try:
+        await document.insert()
+    except DuplicateKeyError:
+        earlier = await type(document).find_one({"operation_id": document.operation_id})
+        if earlier is None:
+            raise
+        return earlier
+    return document
