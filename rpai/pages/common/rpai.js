@@ -21,6 +21,9 @@
       'Trop de données demandées en peu de temps : patientez quelques secondes puis réessayez.',
     SERVICE_UNAVAILABLE:
       'Le service est momentanément indisponible : réessayez dans quelques instants.',
+    SECRET_NOT_REPLAYED:
+      'Cette demande a déjà été traitée et son secret ne peut pas être affiché de nouveau : ' +
+      'rechargez la page.',
     PERSISTED_QUERY_NOT_FOUND:
       'Le serveur ne connaît pas cette requête enregistrée : rechargez la page et réessayez.',
     INTERNAL_SERVER_ERROR:
