@@ -17,10 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mongomock_motor import AsyncMongoMockClient
 
-from models import DOCUMENT_MODELS, KpiRollup, Role, User, transactions
+from models import DOCUMENT_MODELS, KpiRollup, Role, Store, User, transactions
 from resolvers.auth import actor_for_user
 from resolvers.errors import BadRequest
 from resolvers.kpi import KpiSync, sync_kpis
+from resolvers.kpi_figures import DayLine, day_checksum
 from resolvers.kpi_rollups import check_rollups, rebuild_rollups
 from resolvers.users import delete_user
 from resolvers.validation import parse
@@ -77,8 +78,9 @@ def without_transactions() -> Iterator[None]:
         yield
 
 
-async def apply(steps: list[Sync | Delete]) -> None:
-    """The steps on a new tenant; syncs refused (a deleted seller) change nothing."""
+async def apply(steps: list[Sync | Delete]) -> tuple[User, list[Store], list[list[User]]]:
+    """The steps on a new tenant, whose gérant, stores and sellers it returns; syncs refused (a
+    deleted seller) change nothing."""
     gerant = await make_gerant()
     actor = actor_for_user(gerant)
     stores = [await make_store(gerant) for _ in SELLERS_PER_STORE]
@@ -107,6 +109,7 @@ async def apply(steps: list[Sync | Delete]) -> None:
             await sync_kpis(actor=actor, data=parse(KpiSync, data))
         except BadRequest:
             pass
+    return gerant, stores, sellers
 
 
 async def scenario(steps: list[Sync | Delete]) -> list[Any]:
@@ -157,3 +160,70 @@ class TestRebuild:
         await rebuild_rollups(progress=resumed.append)
         assert resumed[0].startswith("store 1/1 ")  # the second store only
         assert await check_rollups() == []
+
+
+@pytest.mark.usefixtures("mock_db")
+class TestDocuments:
+    """What the rollups hold, figure by figure (the checks above compare two computations)."""
+
+    async def test_a_store_day_and_month_after_syncs_and_a_resync(self) -> None:
+        gerant, stores, sellers = await apply(
+            [
+                Sync(0, 1, {0: (1250, 1, 2, 3), 1: (99, 1, 1, 1)}),
+                Sync(0, 1, {0: (1000, 4, 5, 6)}),  # 2024-01-31 again: replaces 12.50
+                Sync(0, 2, {0: (5, 0, 0, 7)}),  # 2024-02-01
+                Sync(1, 1, {0: (300, 3, 3, 3)}),
+            ]
+        )
+        store, first, second = stores[0].id, sellers[0][0].id, sellers[0][1].id
+        found = {
+            document["_id"]: document
+            async for document in KpiRollup.get_motor_collection().find({"store_id": store})
+        }
+
+        def expected(kind: str, period: str, figures: list[int], **more: str) -> dict[str, Any]:
+            names = ("ca_cents", "nb_ventes", "nb_articles", "prospects", "entries")
+            return {
+                "_id": f"{kind}:{gerant.id}:{period}:{store}:",
+                "gerant_id": gerant.id,
+                "kind": kind,
+                "period": period,
+                "store_id": store,
+                "seller_id": None,
+                **dict(zip(names, figures, strict=True)),
+                "checksum": None,
+                **more,
+            }
+
+        lines = [
+            DayLine(first, Decimal("10.00"), 4, 5, 6),
+            DayLine(second, Decimal("0.99"), 1, 1, 1),
+        ]
+        assert found == {
+            document["_id"]: document
+            for document in [
+                expected(
+                    "store_day", "2024-01-31", [1099, 5, 6, 7, 2], checksum=day_checksum(lines)
+                ),
+                expected(
+                    "store_day",
+                    "2024-02-01",
+                    [5, 0, 0, 7, 1],
+                    checksum=day_checksum([DayLine(first, Decimal("0.05"), 0, 0, 7)]),
+                ),
+                expected(
+                    "store_month",
+                    "2024-01",
+                    [1099, 5, 6, 7, 2],
+                    days='{"2024-01-31":[1099,5,6,7,2]}',
+                    sellers=f'{{"{first}":[1000,4,5,6,1],"{second}":[99,1,1,1,1]}}',
+                ),
+                expected(
+                    "store_month",
+                    "2024-02",
+                    [5, 0, 0, 7, 1],
+                    days='{"2024-02-01":[5,0,0,7,1]}',
+                    sellers=f'{{"{first}":[5,0,0,7,1]}}',
+                ),
+            ]
+        }
