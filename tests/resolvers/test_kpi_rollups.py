@@ -13,16 +13,17 @@ from uuid import uuid4
 
 import pytest
 from beanie import Document, init_beanie
+from bson import Decimal128
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from mongomock_motor import AsyncMongoMockClient
 
-from models import DOCUMENT_MODELS, KpiRollup, Role, Store, User, transactions
+from models import DOCUMENT_MODELS, KpiEntry, KpiRollup, Role, Store, User, transactions
 from resolvers.auth import actor_for_user
 from resolvers.errors import BadRequest
 from resolvers.kpi import KpiSync, sync_kpis
 from resolvers.kpi_figures import DayLine, day_checksum
-from resolvers.kpi_rollups import check_rollups, rebuild_rollups
+from resolvers.kpi_rollups import Difference, check_rollups, rebuild_rollups
 from resolvers.users import delete_user
 from resolvers.validation import parse
 from tests.support.factories import make_gerant, make_store, make_user
@@ -161,6 +162,26 @@ class TestRebuild:
         assert resumed[0].startswith("store 1/1 ")  # the second store only
         assert await check_rollups() == []
 
+    async def test_a_full_rebuild_starts_from_the_first_store_and_leaves_no_checkpoint(
+        self,
+    ) -> None:
+        gerant, stores, _ = await apply([Sync(0, 0, {0: (100, 1, 1, 1)})])
+        # A store whose id sorts before any other: the rebuild reads ids as opaque text.
+        first = {"gerant_id": gerant.id, "store_id": "0", "seller_id": "s", "date": DAYS[0]}
+        figures = {"ca_journalier": Decimal128("1.00"), "nb_ventes": 1, "nb_articles": 1}
+        await KpiEntry.get_motor_collection().insert_one({**first, **figures, "prospects": 1})
+        lines: list[str] = []
+        await rebuild_rollups(progress=lines.append)
+        assert lines == [
+            "store 1/2 0: 2 rollups written",
+            f"store 2/2 {stores[0].id}: 0 rollups written",
+        ]
+        assert await check_rollups() == []
+        await KpiRollup.get_motor_collection().delete_one({"store_id": "0", "kind": "store_day"})
+        again: list[str] = []
+        await rebuild_rollups(progress=again.append)
+        assert again[0] == "store 1/2 0: 1 rollups written"
+
 
 @pytest.mark.usefixtures("mock_db")
 class TestDocuments:
@@ -227,3 +248,44 @@ class TestDocuments:
                 ),
             ]
         }
+
+    async def test_a_seller_synced_in_his_new_store_leaves_the_former_stores_day(self) -> None:
+        gerant, stores, sellers = await apply(
+            [Sync(0, 0, {2: (100, 1, 1, 1)}), Sync(0, 1, {2: (700, 7, 7, 7)})]
+        )
+        mover = sellers[0][2]
+        await User.find_one({"_id": mover.id}).update({"$set": {"store_id": stores[1].id}})
+        entry = {
+            "seller_id": mover.id,
+            "ca_journalier": "3.00",
+            "nb_ventes": 3,
+            "nb_articles": 3,
+            "prospects": 3,
+        }
+        data = {"store_id": stores[1].id, "date": DAYS[0], "kpi_entries": [entry]}
+        await sync_kpis(actor=actor_for_user(gerant), data=parse(KpiSync, data))
+        assert await check_rollups() == []
+        rollups = KpiRollup.get_motor_collection()
+        days = {
+            (document["store_id"], document["period"]): document["ca_cents"]
+            async for document in rollups.find({"kind": "store_day"})
+        }
+        assert days == {(stores[0].id, DAYS[1]): 700, (stores[1].id, DAYS[0]): 300}
+        month = await rollups.find_one({"kind": "store_month", "store_id": stores[0].id})
+        assert month is not None
+        assert (month["ca_cents"], month["sellers"]) == (700, f'{{"{mover.id}":[700,7,7,7,1]}}')
+
+    async def test_each_difference_names_the_rollup_and_both_versions(self) -> None:
+        await apply([Sync(0, 0, {0: (100, 1, 1, 1)})])
+        rollups = KpiRollup.get_motor_collection()
+        day = await rollups.find_one({"kind": "store_day"})
+        month = await rollups.find_one({"kind": "store_month"})
+        assert day is not None
+        assert month is not None
+        await rollups.delete_one({"_id": day["_id"]})
+        await rollups.update_one({"_id": month["_id"]}, {"$inc": {"ca_cents": 1}})
+        # Sorted by id: the store's day comes before its month.
+        assert await check_rollups() == [
+            Difference(rollup_id=day["_id"], expected=day, stored=None),
+            Difference(rollup_id=month["_id"], expected=month, stored={**month, "ca_cents": 101}),
+        ]
