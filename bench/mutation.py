@@ -1,10 +1,10 @@
 """Mutation score of the core rules: mutmut over the functions below, with the fast tests that
 cover them (`[tool.mutmut]` in pyproject.toml), summed up in one line.
 
-Usage: `make mutation` (or `.venv/bin/python bench/mutation.py [--children N] [--keep]`).
-Starts from a fresh `mutants/` unless `--keep` (then mutmut re-tests only what changed).
-Prints `mutation score: killed/total` with a line per area and the surviving mutants
-(`.venv/bin/mutmut show NAME` prints one's diff). Not a test: CI does not run it.
+Usage: `make mutation` (or `.venv/bin/python bench/mutation.py [--children N]`), from a fresh
+`mutants/` each time. Prints `mutation score: killed/total` with a line per area and the
+surviving mutants: `.venv/bin/mutmut show NAME` prints one's diff, and `.venv/bin/mutmut run
+NAME` tests it again. Not a test: CI does not run it.
 """
 
 import argparse
@@ -65,9 +65,8 @@ def area_of(name: str) -> str | None:
     return None
 
 
-def run_mutmut(children: int, keep: bool) -> int:
-    if not keep:
-        shutil.rmtree(MUTANTS, ignore_errors=True)
+def run_mutmut(children: int) -> int:
+    shutil.rmtree(MUTANTS, ignore_errors=True)
     MUTANTS.mkdir(exist_ok=True)
     mutmut = Path(sys.executable).parent / "mutmut"
     patterns = [pattern for patterns in AREAS.values() for pattern in patterns]
@@ -91,9 +90,8 @@ def results() -> dict[str, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--children", type=int, default=1, help="mutmut workers (default 1)")
-    parser.add_argument("--keep", action="store_true", help="reuse mutants/ and its results")
     arguments = parser.parse_args()
-    code = run_mutmut(arguments.children, arguments.keep)
+    code = run_mutmut(arguments.children)
     if code != 0:
         print(f"mutmut failed (exit {code}); see {MUTANTS / 'run.log'}")  # noqa: T201
         return code

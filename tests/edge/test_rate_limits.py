@@ -3,6 +3,7 @@ IP."""
 
 import asyncio
 import re
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -177,7 +178,8 @@ class TestLimiterRules:
     def test_exceeded_only_past_the_limit(self) -> None:
         limiter = RateLimiter("key", 1, clock=lambda: 60.0)
         first = limiter.hit("k")
-        assert (first.remaining, first.exceeded) == (0, False)
+        assert first == WindowState(limit=1, remaining=0, reset=60)
+        assert not first.exceeded
         second = limiter.hit("k")
         assert (second.remaining, second.exceeded, second.limit) == (-1, True, 1)
         assert limiter.peek("other") == WindowState(limit=1, remaining=1, reset=60)
@@ -197,3 +199,19 @@ class TestLimiterRules:
         subject = subject_of("sk_live_secret")
         assert re.fullmatch(r"[0-9a-f]{32}", subject)
         assert subject == subject_of("sk_live_secret") != subject_of("sk_live_other")
+
+    async def test_counters_expire_in_utc_whatever_the_machines_zone(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("TZ", "XST+05")  # five hours behind UTC
+        time.tzset()
+        try:
+            limiter = RateLimiter("key", 10, clock=lambda: 130.0)
+            limiter.hit("k")
+            await limiter.sync()
+        finally:
+            monkeypatch.undo()
+            time.tzset()
+        stored = await RateLimitCounter.get_motor_collection().find_one({"_id": "key:k:120"})
+        assert stored is not None
+        assert stored["expires_at"].replace(tzinfo=UTC) == datetime.fromtimestamp(240, UTC)

@@ -22,7 +22,7 @@ from models import DOCUMENT_MODELS, KpiEntry, KpiRollup, Role, Store, User, tran
 from resolvers.auth import actor_for_user
 from resolvers.errors import BadRequest
 from resolvers.kpi import KpiSync, sync_kpis
-from resolvers.kpi_figures import DayLine, day_checksum
+from resolvers.kpi_figures import DayLine, Figures, day_checksum
 from resolvers.kpi_rollups import Difference, check_rollups, rebuild_rollups
 from resolvers.users import delete_user
 from resolvers.validation import parse
@@ -289,3 +289,8 @@ class TestDocuments:
             Difference(rollup_id=day["_id"], expected=day, stored=None),
             Difference(rollup_id=month["_id"], expected=month, stored={**month, "ca_cents": 101}),
         ]
+
+    def test_an_entry_stored_before_prospects_existed_counts_none(self) -> None:
+        entry = {"ca_journalier": Decimal128("1250.50"), "nb_ventes": 12, "nb_articles": 28}
+        assert Figures.of_entry(entry) == Figures(125050, 12, 28, 0, 1)
+        assert Figures.of_entry({**entry, "prospects": 35}).prospects == 35

@@ -4,6 +4,7 @@ before it runs."""
 
 import asyncio
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -13,9 +14,10 @@ from graphql import parse
 from infra.tokens import TokenSigner
 from models import Role
 from resolvers import kpi_summaries, messages
+from resolvers.kpi_summaries import KpiGroupBy
 from rpai.settings import Settings
 from schema import schema as app_schema
-from schema.cost import Priced, price, priced, reads_summary
+from schema.cost import Priced, price, priced, reads_summary, summary_rows
 from tests.conftest import TEST_JWT_SECRET
 from tests.support.app import key_known, serving
 from tests.support.factories import make_gerant, make_key, make_store, make_user
@@ -328,3 +330,44 @@ class TestPricing:
     ) -> None:
         found = priced_query(query)
         assert reads_summary(found.operation, found.root, found.document) is reads
+
+    def test_a_value_part_is_free_but_not_what_follows_it(self) -> None:
+        paged = PAGE.replace("{ edges", "{ pageInfo { hasNextPage } edges").replace(
+            '"2024-01-31"}', '"2024-01-31"}, first: 2'
+        )
+        assert requested(paged) == 3 + 2 * 3
+
+    def test_a_skipped_field_leaves_the_others_priced(self) -> None:
+        assert requested("{ a: stores @skip(if: true) { id } b: stores { id } }") == 51
+        query = "query Q($i: Boolean!) { stores @include(if: $i) { id } }"
+        assert (requested(query, {"i": False}), requested(query, {"i": True})) == (0, 51)
+
+    def test_costs_are_whole_numbers(self) -> None:
+        assert type(requested("{ stores { id } }")) is int
+        assert type(spent("{ stores { id } }", {"stores": [{"id": "a"}]})) is int
+
+    @pytest.mark.parametrize(
+        ("arguments", "rows"),
+        [
+            # As graphql-core gives them: mappings with the schema's names.
+            ({"filter": {"from": "2024-01-01", "to": "2024-01-10"}, "groupBy": "DAY"}, 10),
+            # As Python objects and names (an input object, an enum), or a field's own period.
+            (
+                {
+                    "filter": SimpleNamespace(from_="2024-01-01", to="2024-01-10"),
+                    "group_by": KpiGroupBy.DAY,
+                },
+                10,
+            ),
+            ({"from_": "2024-01-01", "to": "2024-01-10", "group_by": "week"}, 10 // 7 + 2),
+            (
+                {"filter": SimpleNamespace(**{"from": "2024-01-01", "to": "2024-01-10"})},
+                1,  # no grouping: the total
+            ),
+            ({"filter": SimpleNamespace(to="2024-01-10"), "groupBy": "DAY"}, 1),
+        ],
+    )
+    def test_summary_rows_from_any_shape_of_arguments(
+        self, arguments: dict[str, Any], rows: int
+    ) -> None:
+        assert summary_rows(arguments) == rows
