@@ -3,8 +3,9 @@ cover them (`[tool.mutmut]` in pyproject.toml), summed up in one line.
 
 Usage: `make mutation` (or `.venv/bin/python bench/mutation.py [--children N]`), from a fresh
 `mutants/` each time. Prints `mutation score: killed/total` with a line per area and the
-surviving mutants: `.venv/bin/mutmut show NAME` prints one's diff, and `.venv/bin/mutmut run
-NAME` tests it again. Not a test: CI does not run it.
+surviving mutants: `.venv/bin/mutmut show NAME` prints one's diff, `.venv/bin/mutmut run NAME`
+tests it again, and `--last` prints the score of `mutants/` as it stands. Not a test: CI does
+not run it.
 """
 
 import argparse
@@ -90,8 +91,9 @@ def results() -> dict[str, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--children", type=int, default=1, help="mutmut workers (default 1)")
+    parser.add_argument("--last", action="store_true", help="the last run's score, no new run")
     arguments = parser.parse_args()
-    code = run_mutmut(arguments.children)
+    code = 0 if arguments.last else run_mutmut(arguments.children)
     if code != 0:
         print(f"mutmut failed (exit {code}); see {MUTANTS / 'run.log'}")  # noqa: T201
         return code

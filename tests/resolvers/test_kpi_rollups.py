@@ -251,9 +251,12 @@ class TestDocuments:
 
     async def test_a_seller_synced_in_his_new_store_leaves_the_former_stores_day(self) -> None:
         gerant, stores, sellers = await apply(
-            [Sync(0, 0, {2: (100, 1, 1, 1)}), Sync(0, 1, {2: (700, 7, 7, 7)})]
+            [
+                Sync(0, 0, {0: (50, 5, 5, 5), 2: (100, 1, 1, 1)}),
+                Sync(0, 1, {1: (20, 2, 2, 2), 2: (700, 7, 7, 7)}),
+            ]
         )
-        mover = sellers[0][2]
+        stays, other, mover = sellers[0]
         await User.find_one({"_id": mover.id}).update({"$set": {"store_id": stores[1].id}})
         entry = {
             "seller_id": mover.id,
@@ -270,10 +273,16 @@ class TestDocuments:
             (document["store_id"], document["period"]): document["ca_cents"]
             async for document in rollups.find({"kind": "store_day"})
         }
-        assert days == {(stores[0].id, DAYS[1]): 700, (stores[1].id, DAYS[0]): 300}
+        assert days == {
+            (stores[0].id, DAYS[0]): 50,  # the seller who stayed
+            (stores[0].id, DAYS[1]): 720,
+            (stores[1].id, DAYS[0]): 300,
+        }
         month = await rollups.find_one({"kind": "store_month", "store_id": stores[0].id})
         assert month is not None
-        assert (month["ca_cents"], month["sellers"]) == (700, f'{{"{mover.id}":[700,7,7,7,1]}}')
+        sums = [f'"{stays.id}":[50,5,5,5,1]', f'"{other.id}":[20,2,2,2,1]']
+        sums.append(f'"{mover.id}":[700,7,7,7,1]')
+        assert (month["ca_cents"], month["sellers"]) == (770, "{" + ",".join(sums) + "}")
 
     async def test_each_difference_names_the_rollup_and_both_versions(self) -> None:
         await apply([Sync(0, 0, {0: (100, 1, 1, 1)})])
