@@ -183,6 +183,20 @@ class TestRebuild:
         assert again[0] == "store 1/2 0: 1 rollups written"
 
 
+async def move_and_sync(gerant: User, seller: User, store: Store, day: str) -> None:
+    """Move `seller` to `store`, and sync his `day` there: 3.00 (3, 3, 3)."""
+    await User.find_one({"_id": seller.id}).update({"$set": {"store_id": store.id}})
+    entry = {
+        "seller_id": seller.id,
+        "ca_journalier": "3.00",
+        "nb_ventes": 3,
+        "nb_articles": 3,
+        "prospects": 3,
+    }
+    data = {"store_id": store.id, "date": day, "kpi_entries": [entry]}
+    await sync_kpis(actor=actor_for_user(gerant), data=parse(KpiSync, data))
+
+
 @pytest.mark.usefixtures("mock_db")
 class TestDocuments:
     """What the rollups hold, figure by figure (the checks above compare two computations)."""
@@ -257,16 +271,7 @@ class TestDocuments:
             ]
         )
         stays, other, mover = sellers[0]
-        await User.find_one({"_id": mover.id}).update({"$set": {"store_id": stores[1].id}})
-        entry = {
-            "seller_id": mover.id,
-            "ca_journalier": "3.00",
-            "nb_ventes": 3,
-            "nb_articles": 3,
-            "prospects": 3,
-        }
-        data = {"store_id": stores[1].id, "date": DAYS[0], "kpi_entries": [entry]}
-        await sync_kpis(actor=actor_for_user(gerant), data=parse(KpiSync, data))
+        await move_and_sync(gerant, mover, stores[1], DAYS[0])
         assert await check_rollups() == []
         rollups = KpiRollup.get_motor_collection()
         days = {
@@ -303,3 +308,10 @@ class TestDocuments:
         entry = {"ca_journalier": Decimal128("1250.50"), "nb_ventes": 12, "nb_articles": 28}
         assert Figures.of_entry(entry) == Figures(125050, 12, 28, 0, 1)
         assert Figures.of_entry({**entry, "prospects": 35}).prospects == 35
+
+    async def test_a_day_its_only_seller_left_loses_its_rollup(self) -> None:
+        gerant, stores, sellers = await apply([Sync(0, 0, {2: (100, 1, 1, 1)})])
+        await move_and_sync(gerant, sellers[0][2], stores[1], DAYS[0])
+        assert await check_rollups() == []
+        found = KpiRollup.get_motor_collection().find({"kind": "store_day"})
+        assert [(day["store_id"], day["ca_cents"]) async for day in found] == [(stores[1].id, 300)]
