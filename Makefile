@@ -4,7 +4,7 @@ BIN = $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser run test lint fmt check bench chaos lock attack
+.PHONY: install browser run test lint fmt check bench chaos lock attack mutation
 
 install: $(VENV)/.installed
 
@@ -52,3 +52,9 @@ lock: install
 # The reviewers' attacks on a real server (login lockout, floods, unknown commits): figures.
 attack: install
 	$(BIN)/python -m bench.attacks
+
+# Mutation score of the core rules (bench/mutation.py): slow, and not run by CI. Niced, one
+# worker by default: MUTATION_CHILDREN=2 for more.
+MUTATION_CHILDREN ?= 1
+mutation: install
+	nice -n 15 $(BIN)/python bench/mutation.py --children $(MUTATION_CHILDREN)

@@ -12,6 +12,8 @@ import httpx
 import mongomock.collection
 import pytest
 from beanie import Document, init_beanie
+from hypothesis import Phase
+from hypothesis import settings as hypothesis_settings
 from mongomock_motor import AsyncMongoMockClient
 from pydantic import SecretStr
 from secantus import SecantusDBServer
@@ -21,6 +23,12 @@ from rpai.settings import Settings
 from tests.support.app import serving
 
 TEST_JWT_SECRET = "test-secret-for-jwt-signing-0123456789abcdef"
+
+# `make mutation` (--hypothesis-profile=mutation): a failing example kills the mutant, and
+# shrinking it would only cost time.
+hypothesis_settings.register_profile(
+    "mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate]
+)
 
 
 def _patch_mongomock_bulk_sort() -> None:

@@ -2,14 +2,19 @@
 IP."""
 
 import asyncio
+import re
+import time
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 
+from infra import rate_limits
 from infra.api_key_format import generate_key
-from infra.rate_limits import RateLimiter
+from infra.rate_limits import RateLimiter, RateLimits, WindowState, subject_of
 from infra.tokens import TokenSigner
+from models.rate_limit_counter import RateLimitCounter
 from rpai.settings import Settings
 from tests.conftest import TEST_JWT_SECRET
 from tests.support.app import key_known, serving
@@ -155,3 +160,88 @@ class TestRateLimits:
         assert limiter.peek("k").reset == 1
         now[0] = 180.0
         assert limiter.hit("k").remaining == 1
+
+
+@pytest.mark.usefixtures("mock_db")
+class TestLimiterRules:
+    """The limiter's own rules, on mongomock and a fixed clock (no server)."""
+
+    async def test_counts_are_published_and_read_back_per_window(self) -> None:
+        now = [130.0]
+        here = RateLimiter("key", 10, clock=lambda: now[0])
+        there = RateLimiter("key", 10, clock=lambda: now[0])
+        for _ in range(3):
+            here.hit("k1")
+        there.hit("k1")
+        there.hit("k2")
+        await here.sync()
+        await there.sync()
+        assert (there.peek("k1").remaining, there.peek("k2").remaining) == (10 - 4, 10 - 1)
+        assert here.peek("k1").remaining == 10 - 3  # not read back yet
+        await here.sync()  # nothing new to publish: nothing read either
+        assert here.peek("k1").remaining == 10 - 3
+        here.hit("k1")
+        await here.sync()
+        assert here.peek("k1").remaining == 10 - 5
+        stored = await RateLimitCounter.get_motor_collection().find_one({"_id": "key:k1:120"})
+        assert stored is not None
+        assert stored["hits"] == 5
+        assert stored["expires_at"].replace(tzinfo=UTC) == datetime.fromtimestamp(240, UTC)
+        now[0] = 180.0  # the next window starts from nothing
+        assert here.peek("k1") == WindowState(limit=10, remaining=10, reset=60)
+        await here.sync()
+        assert await RateLimitCounter.find_all().count() == 2
+
+    async def test_limits_are_counted_by_name(self) -> None:
+        limits = RateLimits.build(per_key=5, auth_failures=2, anonymous=3)
+        assert (limits.per_key.name, limits.per_key.limit) == ("key", 5)
+        assert (limits.auth_failures.name, limits.auth_failures.limit) == ("auth_fail", 2)
+        assert (limits.anonymous.name, limits.anonymous.limit) == ("anonymous", 3)
+        limits.per_key.hit("s")
+        limits.auth_failures.hit("s")
+        limits.anonymous.hit("s")
+        await limits.sync()
+        ids = {document.id for document in await RateLimitCounter.find_all().to_list()}
+        window = limits.per_key.window
+        assert ids == {f"key:s:{window}", f"auth_fail:s:{window}", f"anonymous:s:{window}"}
+
+    def test_exceeded_only_past_the_limit(self) -> None:
+        limiter = RateLimiter("key", 1, clock=lambda: 60.0)
+        first = limiter.hit("k")
+        assert first == WindowState(limit=1, remaining=0, reset=60)
+        assert not first.exceeded
+        second = limiter.hit("k")
+        assert (second.remaining, second.exceeded, second.limit) == (-1, True, 1)
+        assert limiter.peek("other") == WindowState(limit=1, remaining=1, reset=60)
+
+    def test_new_subjects_past_the_bound_are_not_counted(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(rate_limits, "MAX_SUBJECTS", 2)
+        limiter = RateLimiter("key", 5, clock=lambda: 60.0)
+        limiter.hit("a")
+        limiter.hit("b")
+        assert limiter.hit("c").remaining == 5
+        assert limiter.hit("a").remaining == 3
+        assert limiter.unsynced == {"a": 2, "b": 1}
+
+    def test_subjects_name_credentials_without_them(self) -> None:
+        subject = subject_of("sk_live_secret")
+        assert re.fullmatch(r"[0-9a-f]{32}", subject)
+        assert subject == subject_of("sk_live_secret") != subject_of("sk_live_other")
+
+    async def test_counters_expire_in_utc_whatever_the_machines_zone(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("TZ", "XST+05")  # five hours behind UTC
+        time.tzset()
+        try:
+            limiter = RateLimiter("key", 10, clock=lambda: 130.0)
+            limiter.hit("k")
+            await limiter.sync()
+        finally:
+            monkeypatch.undo()
+            time.tzset()
+        stored = await RateLimitCounter.get_motor_collection().find_one({"_id": "key:k:120"})
+        assert stored is not None
+        assert stored["expires_at"].replace(tzinfo=UTC) == datetime.fromtimestamp(240, UTC)

@@ -1,6 +1,7 @@
 """The key format: checksum, alphabet, length, hashing."""
 
 import re
+import zlib
 
 from infra.api_key_format import (
     KEY_LENGTH,
@@ -45,3 +46,11 @@ def test_hash_and_prefix() -> None:
     assert re.fullmatch(r"[0-9a-f]{64}", hash_key(key))
     assert hash_key(key) == hash_key(key)
     assert display_prefix(key) == key[:14]
+
+
+def test_the_checksum_is_crc32_in_base62_padded_with_zeros() -> None:
+    random_part = "B" * 31 + "7"
+    # 1225742 = 5·62³ + 8·62² + 54·62 + 2: "58s2", four digits of the six.
+    assert zlib.crc32(random_part.encode()) == 1225742
+    assert checksum(random_part) == "0058s2"
+    assert is_well_formed(f"sk_live_{random_part}0058s2")

@@ -1,5 +1,8 @@
 """Leaky buckets of query cost: spent, refused when short, filled again over time."""
 
+import pytest
+
+from infra import cost_buckets
 from infra.cost_buckets import CostBuckets
 
 
@@ -25,3 +28,24 @@ def test_spend_refuse_wait_and_give_back() -> None:
     clock.now += 60
     assert buckets.available("a") == 100  # never more than the capacity
     assert buckets.available("b") == 100
+
+
+def test_nothing_to_wait_for_when_the_points_are_there() -> None:
+    buckets = CostBuckets(capacity=100, restore_rate=10, clock=Clock())
+    assert buckets.seconds_until("a", 100) == 0.0
+    buckets.spend("a", 120)  # owes 20: 12 s until 100 are back
+    assert buckets.available("a") == -20
+    assert buckets.seconds_until("a", 100) == 12.0
+
+
+def test_the_longest_idle_caller_is_forgotten_past_the_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cost_buckets, "MAX_CALLERS", 2)
+    buckets = CostBuckets(capacity=100, restore_rate=10, clock=Clock())
+    for caller in ("a", "b"):
+        buckets.spend(caller, 50)
+    buckets.spend("a", 10)  # "b" is now the longest idle
+    buckets.spend("c", 50)
+    assert list(buckets.levels) == ["a", "c"]
+    assert (buckets.available("a"), buckets.available("b")) == (40, 100)

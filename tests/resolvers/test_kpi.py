@@ -665,3 +665,37 @@ class TestWriteErrors:
         with pytest.raises(AutoReconnect):
             await sync_kpis(actor=tenant.actor, data=tenant.sync(entry(tenant.sellers[0].id)))
         assert flaky.calls == [1]
+
+
+class TestAmountBounds:
+    """Amounts on the edges of the rules: text length, the 1e-9 tolerance, the 13 digits."""
+
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [
+            ("1." + "0" * 48, "1.00"),  # 50 characters, the most a text may have
+            ("1.000000001", "1.00"),  # exactly 1e-9 from a cent
+            ("0.009999999", "0.01"),
+        ],
+    )
+    def test_accepted_at_the_bound(self, value: str, expected: str) -> None:
+        amount = parse(KpiSync, batch(entry(ca_journalier=value))).kpi_entries[0].ca_journalier
+        assert str(amount) == expected
+
+    @pytest.mark.parametrize(
+        ("value", "message"),
+        [
+            ("1." + "0" * 49, messages.AMOUNT_NOT_A_NUMBER),
+            ("1.0000000011", messages.AMOUNT_TOO_PRECISE),
+            # 14 digits before the point: refused for them, whatever its decimals.
+            (
+                "12345678901234.567",
+                "Decimal input should have no more than 15 digits in total",
+            ),
+        ],
+    )
+    def test_refused_past_the_bound(self, value: str, message: str) -> None:
+        assert (
+            rejected(batch(entry(ca_journalier=value)))
+            == f"kpi_entries[0].ca_journalier: {message}"
+        )

@@ -15,10 +15,12 @@ from models.kpi_entry import (
     TENANT_STORE_DATE_INDEX,
 )
 from models.kpi_rollup import PERIOD_INDEX, STORE_INDEX
+from resolvers import messages
+from resolvers.actor import Actor
 from resolvers.auth import actor_for_user
-from resolvers.errors import BadRequest
+from resolvers.errors import BadRequest, Forbidden
 from resolvers.kpi_entries import entries_pipeline
-from resolvers.kpi_queries import reading_scope
+from resolvers.kpi_queries import Scope, reading_scope
 from resolvers.kpi_reconciliation import (
     KpiReconciliationQuery,
     reconciliation_pipeline,
@@ -144,3 +146,36 @@ class TestIndexes:
 
 
 ENTRY_INDEXES = {SELLER_DATE_UNIQUE_INDEX, TENANT_DATE_STORE_SELLER_INDEX, TENANT_STORE_DATE_INDEX}
+
+
+class TestReadingScope:
+    """Whose figures a read covers, from the caller and the filter alone (no database)."""
+
+    def test_without_stores_named_the_caller_reads_all_he_may(self) -> None:
+        tenant = Actor(gerant_id="g", permissions=frozenset(), store_ids=None)
+        assert reading_scope(tenant, period()) == Scope(stores=None, sellers=None)
+        restricted = Actor(gerant_id="g", permissions=frozenset(), store_ids=frozenset("ba"))
+        named = period(seller_ids=["s1", "s2"])
+        assert reading_scope(restricted, named) == Scope(stores=["a", "b"], sellers=["s1", "s2"])
+
+    def test_stores_named_are_read_if_in_scope(self) -> None:
+        restricted = Actor(gerant_id="g", permissions=frozenset(), store_ids=frozenset("abc"))
+        assert reading_scope(restricted, period(store_ids=["c", "a"])).stores == ["a", "c"]
+        with pytest.raises(Forbidden) as refused:
+            reading_scope(restricted, period(store_ids=["a", "z"]))
+        assert refused.value.message == messages.STORE_NOT_IN_USER_SCOPE
+
+    @pytest.mark.parametrize("sellers", [None, ["me"]])
+    def test_a_seller_reads_his_own_figures(self, sellers: list[str] | None) -> None:
+        seller = Actor(
+            gerant_id="g", permissions=frozenset(), store_ids=frozenset("a"), own_seller_id="me"
+        )
+        found = reading_scope(seller, period(seller_ids=sellers))
+        assert found == Scope(stores=["a"], sellers=["me"])
+
+    @pytest.mark.parametrize("sellers", [["other"], ["me", "other"]])
+    def test_a_seller_naming_another_is_refused(self, sellers: list[str]) -> None:
+        seller = Actor(gerant_id="g", permissions=frozenset(), store_ids=None, own_seller_id="me")
+        with pytest.raises(Forbidden) as refused:
+            reading_scope(seller, period(seller_ids=sellers))
+        assert refused.value.message == messages.SELLER_OWN_KPIS_ONLY

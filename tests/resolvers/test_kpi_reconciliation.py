@@ -1,13 +1,15 @@
 """KPI reconciliation on SecantusDB: daily totals and checksums of one store."""
 
+import hashlib
 from decimal import Decimal
 
 import pytest
+from bson import Decimal128
 
 from resolvers import messages
 from resolvers.auth import actor_for_user
 from resolvers.errors import Forbidden, NotFound
-from resolvers.kpi_figures import DayLine, canonical_day, day_checksum
+from resolvers.kpi_figures import EMPTY_CHECKSUM, DayLine, canonical_day, day_checksum
 from resolvers.kpi_reconciliation import (
     KpiReconciliationQuery,
     kpi_reconciliation,
@@ -98,3 +100,37 @@ async def test_awkward_amounts_are_totalled_to_the_exact_cent(awkward: Awkward) 
         (day1, 3, Decimal("1.99"), checksums[0]),
         (day2, 2, Decimal("1270.04"), checksums[1]),
     ]
+
+
+class TestChecksum:
+    """A day's checksum from its raw entries alone (no database)."""
+
+    def test_sha256_of_one_line_per_entry_sorted_by_seller(self) -> None:
+        entries = [
+            {
+                "seller_id": "seller-789",
+                "ca_journalier": Decimal128("980.25"),
+                "nb_ventes": 8,
+                "nb_articles": 15,
+                "prospects": 20,
+            },
+            # As stored before prospects existed: none.
+            {
+                "seller_id": "seller-456",
+                "ca_journalier": Decimal("1250.5"),
+                "nb_ventes": 12,
+                "nb_articles": 28,
+            },
+        ]
+        lines = [DayLine.of_entry(entry) for entry in entries]
+        assert lines == [
+            DayLine("seller-789", Decimal("980.25"), 8, 15, 20),
+            DayLine("seller-456", Decimal("1250.5"), 12, 28, 0),
+        ]
+        text = "seller-456|1250.50|12|28|0\nseller-789|980.25|8|15|20\n"
+        assert canonical_day(lines) == text
+        assert day_checksum(lines) == hashlib.sha256(text.encode()).hexdigest()
+        assert day_checksum([]) == EMPTY_CHECKSUM == EMPTY_SHA256
+
+    def test_amounts_are_written_to_the_cent_half_up(self) -> None:
+        assert DayLine("s", Decimal("0.005"), 0, 0, 0).canonical() == "s|0.01|0|0|0\n"

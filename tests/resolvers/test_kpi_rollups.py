@@ -19,6 +19,7 @@ from uuid import uuid4
 
 import pytest
 from beanie import Document, init_beanie
+from bson import Decimal128
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from mongomock_motor import AsyncMongoMockClient
@@ -28,7 +29,9 @@ from resolvers.actor import Actor
 from resolvers.auth import actor_for_user
 from resolvers.errors import BadRequest
 from resolvers.kpi import KpiSync, sync_kpis
-from resolvers.kpi_rollups import check_rollups, rebuild_rollups
+from resolvers.kpi_figures import DayLine, day_checksum
+from resolvers.kpi_figures import Figures as EntryFigures
+from resolvers.kpi_rollups import Difference, check_rollups, rebuild_rollups
 from resolvers.users import delete_user
 from resolvers.validation import parse
 from tests.support.factories import make_gerant, make_store, make_user
@@ -235,6 +238,27 @@ class TestRebuild:
         assert resumed[0].startswith("store 1/1 ")  # the second store only
         assert await check_rollups() == []
 
+    async def test_a_full_rebuild_starts_from_the_first_store_and_leaves_no_checkpoint(
+        self,
+    ) -> None:
+        tenant = await apply([Sync(0, 0, {0: (100, 1, 1, 1)})])
+        gerant_id, stores = tenant.actor.gerant_id, tenant.stores
+        # A store whose id sorts before any other: the rebuild reads ids as opaque text.
+        first = {"gerant_id": gerant_id, "store_id": "0", "seller_id": "s", "date": DAYS[0]}
+        figures = {"ca_journalier": Decimal128("1.00"), "nb_ventes": 1, "nb_articles": 1}
+        await KpiEntry.get_motor_collection().insert_one({**first, **figures, "prospects": 1})
+        lines: list[str] = []
+        await rebuild_rollups(progress=lines.append)
+        assert lines == [
+            "store 1/2 0: 2 rollups written",
+            f"store 2/2 {stores[0].id}: 0 rollups written",
+        ]
+        assert await check_rollups() == []
+        await KpiRollup.get_motor_collection().delete_one({"store_id": "0", "kind": "store_day"})
+        again: list[str] = []
+        await rebuild_rollups(progress=again.append)
+        assert again[0] == "store 1/2 0: 1 rollups written"
+
 
 @pytest.mark.usefixtures("mock_db")
 async def test_awkward_amounts_are_rolled_up_to_the_exact_cent() -> None:
@@ -260,3 +284,140 @@ async def test_awkward_amounts_are_rolled_up_to_the_exact_cent() -> None:
         third: [113, 1, 2, 3, 1],
     }
     assert await check_rollups() == []
+
+
+async def move_and_sync(actor: Actor, seller: User, store: Store, day: str) -> None:
+    """Move `seller` to `store`, and sync his `day` there: 3.00 (3, 3, 3)."""
+    await User.find_one({"_id": seller.id}).update({"$set": {"store_id": store.id}})
+    entry = {
+        "seller_id": seller.id,
+        "ca_journalier": "3.00",
+        "nb_ventes": 3,
+        "nb_articles": 3,
+        "prospects": 3,
+    }
+    data = {"store_id": store.id, "date": day, "kpi_entries": [entry]}
+    await sync_kpis(actor=actor, data=parse(KpiSync, data))
+
+
+@pytest.mark.usefixtures("mock_db")
+class TestDocuments:
+    """What the rollups hold, figure by figure (the checks above compare two computations)."""
+
+    async def test_a_store_day_and_month_after_syncs_and_a_resync(self) -> None:
+        tenant = await apply(
+            [
+                Sync(0, 1, {0: (1250, 1, 2, 3), 1: (99, 1, 1, 1)}),
+                Sync(0, 1, {0: (1000, 4, 5, 6)}),  # 2024-01-31 again: replaces 12.50
+                Sync(0, 2, {0: (5, 0, 0, 7)}),  # 2024-02-01
+                Sync(1, 1, {0: (300, 3, 3, 3)}),
+            ]
+        )
+        gerant_id, stores, sellers = tenant.actor.gerant_id, tenant.stores, tenant.staff
+        store, first, second = stores[0].id, sellers[0][0].id, sellers[0][1].id
+        found = {
+            document["_id"]: document
+            async for document in KpiRollup.get_motor_collection().find({"store_id": store})
+        }
+
+        def expected(kind: str, period: str, figures: list[int], **more: str) -> dict[str, Any]:
+            names = ("ca_cents", "nb_ventes", "nb_articles", "prospects", "entries")
+            return {
+                "_id": f"{kind}:{gerant_id}:{period}:{store}:",
+                "gerant_id": gerant_id,
+                "kind": kind,
+                "period": period,
+                "store_id": store,
+                "seller_id": None,
+                **dict(zip(names, figures, strict=True)),
+                "checksum": None,
+                **more,
+            }
+
+        lines = [
+            DayLine(first, Decimal("10.00"), 4, 5, 6),
+            DayLine(second, Decimal("0.99"), 1, 1, 1),
+        ]
+        assert found == {
+            document["_id"]: document
+            for document in [
+                expected(
+                    "store_day", "2024-01-31", [1099, 5, 6, 7, 2], checksum=day_checksum(lines)
+                ),
+                expected(
+                    "store_day",
+                    "2024-02-01",
+                    [5, 0, 0, 7, 1],
+                    checksum=day_checksum([DayLine(first, Decimal("0.05"), 0, 0, 7)]),
+                ),
+                expected(
+                    "store_month",
+                    "2024-01",
+                    [1099, 5, 6, 7, 2],
+                    days='{"2024-01-31":[1099,5,6,7,2]}',
+                    sellers=f'{{"{first}":[1000,4,5,6,1],"{second}":[99,1,1,1,1]}}',
+                ),
+                expected(
+                    "store_month",
+                    "2024-02",
+                    [5, 0, 0, 7, 1],
+                    days='{"2024-02-01":[5,0,0,7,1]}',
+                    sellers=f'{{"{first}":[5,0,0,7,1]}}',
+                ),
+            ]
+        }
+
+    async def test_a_seller_synced_in_his_new_store_leaves_the_former_stores_day(self) -> None:
+        tenant = await apply(
+            [
+                Sync(0, 0, {0: (50, 5, 5, 5), 2: (100, 1, 1, 1)}),
+                Sync(0, 1, {1: (20, 2, 2, 2), 2: (700, 7, 7, 7)}),
+            ]
+        )
+        stores = tenant.stores
+        stays, other, mover = list(tenant.staff[0])
+        await move_and_sync(tenant.actor, mover, stores[1], DAYS[0])
+        assert await check_rollups() == []
+        rollups = KpiRollup.get_motor_collection()
+        days = {
+            (document["store_id"], document["period"]): document["ca_cents"]
+            async for document in rollups.find({"kind": "store_day"})
+        }
+        assert days == {
+            (stores[0].id, DAYS[0]): 50,  # the seller who stayed
+            (stores[0].id, DAYS[1]): 720,
+            (stores[1].id, DAYS[0]): 300,
+        }
+        month = await rollups.find_one({"kind": "store_month", "store_id": stores[0].id})
+        assert month is not None
+        sums = [f'"{stays.id}":[50,5,5,5,1]', f'"{other.id}":[20,2,2,2,1]']
+        sums.append(f'"{mover.id}":[700,7,7,7,1]')
+        assert (month["ca_cents"], month["sellers"]) == (770, "{" + ",".join(sums) + "}")
+
+    async def test_each_difference_names_the_rollup_and_both_versions(self) -> None:
+        await apply([Sync(0, 0, {0: (100, 1, 1, 1)})])
+        rollups = KpiRollup.get_motor_collection()
+        day = await rollups.find_one({"kind": "store_day"})
+        month = await rollups.find_one({"kind": "store_month"})
+        assert day is not None
+        assert month is not None
+        await rollups.delete_one({"_id": day["_id"]})
+        await rollups.update_one({"_id": month["_id"]}, {"$inc": {"ca_cents": 1}})
+        # Sorted by id: the store's day comes before its month.
+        assert await check_rollups() == [
+            Difference(rollup_id=day["_id"], expected=day, stored=None),
+            Difference(rollup_id=month["_id"], expected=month, stored={**month, "ca_cents": 101}),
+        ]
+
+    def test_an_entry_stored_before_prospects_existed_counts_none(self) -> None:
+        entry = {"ca_journalier": Decimal128("1250.50"), "nb_ventes": 12, "nb_articles": 28}
+        assert EntryFigures.of_entry(entry) == EntryFigures(125050, 12, 28, 0, 1)
+        assert EntryFigures.of_entry({**entry, "prospects": 35}).prospects == 35
+
+    async def test_a_day_its_only_seller_left_loses_its_rollup(self) -> None:
+        tenant = await apply([Sync(0, 0, {2: (100, 1, 1, 1)})])
+        stores = tenant.stores
+        await move_and_sync(tenant.actor, tenant.staff[0][2], stores[1], DAYS[0])
+        assert await check_rollups() == []
+        found = KpiRollup.get_motor_collection().find({"kind": "store_day"})
+        assert [(day["store_id"], day["ca_cents"]) async for day in found] == [(stores[1].id, 300)]

@@ -8,12 +8,15 @@ from models import Role
 from resolvers import kpi_queries, messages
 from resolvers.auth import actor_for_user
 from resolvers.errors import Forbidden
+from resolvers.kpi_figures import Figures
 from resolvers.kpi_queries import KpiFilter
 from resolvers.kpi_summaries import (
     KpiChange,
     KpiGroupBy,
     KpiMetrics,
     KpiSummaryRow,
+    _change,
+    _metrics,
     kpi_summary,
     seller_summaries,
     store_summaries,
@@ -387,3 +390,28 @@ async def test_awkward_amounts_are_summed_to_the_exact_cent(
         actor=actor, kpi_filter=kpi_filter, group_by=KpiGroupBy.TOTAL, seller_ids=[second]
     )
     assert by_seller[second][0].current.ca == Decimal("1250.62")
+
+
+class TestMetrics:
+    """The metrics and changes of a row from its sums alone (no database): the figures above."""
+
+    def test_ratios_to_the_cent_or_4_decimals_half_up(self) -> None:
+        alice = Figures(ca_cents=10025, nb_ventes=2, nb_articles=5, prospects=6, entries=2)
+        before = Figures(ca_cents=5000, nb_ventes=2, nb_articles=4, prospects=8, entries=1)
+        assert _metrics(alice) == metrics("100.25", (2, 5, 6), "50.13", "2.5000", "0.3333", "20.05")
+        assert _change(alice, before) == change(
+            "1.0050", "0", "0.2500", "-0.2500", "1.0050", "0.2500", "0.3333", "0.6040"
+        )
+        total = Figures(ca_cents=115581, nb_ventes=13, nb_articles=31, prospects=53, entries=5)
+        earlier = Figures(ca_cents=6000, nb_ventes=3, nb_articles=7, prospects=8, entries=3)
+        assert (_metrics(total), _metrics(earlier)) == (TOTAL_NOW, TOTAL_BEFORE)
+        assert _change(total, earlier) == TOTAL_CHANGE
+
+    def test_a_division_by_zero_is_none(self) -> None:
+        chloe = Figures(ca_cents=5555, nb_ventes=0, nb_articles=0, prospects=4, entries=1)
+        assert _metrics(chloe) == metrics("55.55", (0, 0, 4), None, None, "0.0000", None)
+        assert _metrics(Figures()) == NOTHING
+        assert _change(chloe, Figures()) == NO_CHANGE
+        assert _change(Figures(), chloe) == change(
+            "-1.0000", None, None, "-1.0000", None, None, None, None
+        )

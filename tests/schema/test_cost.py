@@ -4,6 +4,7 @@ before it runs."""
 
 import asyncio
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -14,8 +15,11 @@ from infra.introspection_prices import IntrospectionPrices
 from infra.tokens import TokenSigner
 from models import Role
 from resolvers import kpi_summaries, messages
+from resolvers.kpi_summaries import KpiGroupBy
 from rpai.settings import Settings
 from schema import cost, schema
+from schema import schema as app_schema
+from schema.cost import Priced, price, priced, reads_summary, summary_rows
 from tests.conftest import TEST_JWT_SECRET
 from tests.support.app import key_known, serving
 from tests.support.factories import make_gerant, make_key, make_store, make_user
@@ -317,3 +321,200 @@ def test_an_introspection_is_counted_once_per_process(monkeypatch: pytest.Monkey
         with pytest.raises(cost.TooCostly):
             cost.price(limited.operation, limited.root, limited.document)
     assert walks == ["__schema", "__schema"]
+
+
+def priced_query(query: str, variables: dict[str, Any] | None = None) -> Priced:
+    found = priced(app_schema._schema, parse(query), None, variables)
+    assert found is not None
+    return found
+
+
+def requested(query: str, variables: dict[str, Any] | None = None) -> int:
+    """The price of a query before it runs, without a server."""
+    found = priced_query(query, variables)
+    return price(found.operation, found.root, found.document, mutation=found.mutation)
+
+
+def spent(query: str, data: dict[str, Any]) -> int:
+    """The price of a query once it has returned `data`."""
+    found = priced_query(query)
+    return price(found.operation, found.root, found.document, data, found.mutation)
+
+
+def summary(period: str, grouping: str) -> str:
+    start, end = period.split("/")
+    return (
+        f'{{ kpiSummary(filter: {{from: "{start}", to: "{end}"}}, groupBy: {grouping}) {{ key }} }}'
+    )
+
+
+PAGE = '{ kpiEntries(filter: {from: "2024-01-01", to: "2024-01-31"}) { edges { node { date } } } }'
+
+
+class TestPricing:
+    """The price of a query from its text alone (no server): what the bucket is asked for."""
+
+    def test_lists_connections_and_mutations(self) -> None:
+        assert requested("{ stores { id name } }") == 51
+        assert requested(ENTRIES) == ENTRIES_COST
+        # Without `first`, a page of 50: each edge is the edges list, the edge and its node.
+        assert requested(PAGE) == 3 + 50 * 3
+        paged = PAGE.replace("{ kpiEntries(", "query Page($n: Int) { kpiEntries(first: $n, ")
+        assert requested(paged, {"n": 4}) == 3 + 4 * 3
+        assert requested(GREEDY) == 1509
+        # A mutation's fields cost 10, what it selects under them the usual prices.
+        created = (
+            'mutation { createStore(input: {name: "X", location: "Y"}) '
+            "{ id managers(first: 2) { edges { node { id } } } } }"
+        )
+        assert requested(created) == 10 + 3 + 2 * 3
+        assert requested("{ __typename stores { __typename id } unknown { id } }") == 51
+
+    @pytest.mark.parametrize(
+        ("query", "cost"),
+        [
+            (summary("2024-01-01/2024-12-31", "DAY"), 6 + 366),
+            (summary("2024-01-01/2024-01-01", "DAY"), 6 + 1),
+            (summary("2024-01-01/2024-12-31", "WEEK"), 6 + 366 // 7 + 2),
+            (summary("2024-01-01/2024-12-31", "MONTH"), 6 + 366 // 28 + 2),
+            (summary("2024-01-01/2024-12-31", "TOTAL"), 6 + 1),
+            (summary("2024-01-01/2024-12-31", "STORE"), 6 + 50),
+            (summary("2024-01-01/2024-12-31", "SELLER"), 6 + 50),
+            # A period ending before it starts, or not a date: refused later, one row here.
+            (summary("2024-12-31/2024-01-01", "DAY"), 6 + 1),
+            (summary("2024-02-30/2024-03-01", "DAY"), 6 + 1),
+            (summary("2024-01-01/someday", "DAY"), 6 + 1),
+            (SELLER_SUMMARIES, 3 + 10 * (3 + 6 + 366)),
+        ],
+    )
+    def test_a_summary_costs_its_rows(self, query: str, cost: int) -> None:
+        assert requested(query) == cost
+
+    def test_a_summary_period_given_in_variables(self) -> None:
+        query = (
+            "query Year($filter: KpiFilter!, $by: KpiGroupBy!) "
+            "{ kpiSummary(filter: $filter, groupBy: $by) { key } }"
+        )
+        period = {"from": "2024-01-01", "to": "2024-01-10"}
+        assert requested(query, {"filter": period, "by": "DAY"}) == 6 + 10
+        assert requested(query, {"filter": period, "by": "WEEK"}) == 6 + 10 // 7 + 2
+        assert requested(query, {"filter": {**period, "to": "2024-01"}, "by": "DAY"}) == 6 + 1
+
+    def test_parts_of_a_row_cost_nothing_more(self) -> None:
+        query = (
+            '{ kpiSummary(filter: {from: "2024-01-01", to: "2024-01-07"}, groupBy: DAY) '
+            "{ key previous { ca } change { ca } } }"
+        )
+        assert requested(query) == 6 + 7
+
+    @pytest.mark.parametrize(
+        ("query", "variables"),
+        [
+            ("{ stores @skip(if: true) { id } }", None),
+            ("{ stores @include(if: false) { id } }", None),
+            ("query Q($s: Boolean!) { stores @skip(if: $s) { id } }", {"s": True}),
+            ("{ ...F @skip(if: true) } fragment F on Query { stores { id } }", None),
+            ("{ ... @include(if: false) { stores { id } } }", None),
+            ("{ ... on Query @skip(if: true) { stores { id } } }", None),
+        ],
+    )
+    def test_what_skip_or_include_leaves_out_is_free(
+        self, query: str, variables: dict[str, Any] | None
+    ) -> None:
+        assert requested(query, variables) == 0
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "{ stores @skip(if: false) @include(if: true) { id } }",
+            "{ ...F } fragment F on Query { stores { id } }",
+            "{ ... on Query { stores { id } } }",
+            "{ ... { stores { id } } }",
+            "{ ...Missing stores { id } }",
+        ],
+    )
+    def test_fragments_are_priced_as_their_fields(self, query: str) -> None:
+        assert requested(query) == 51
+
+    def test_what_a_query_returned_is_what_it_costs(self) -> None:
+        assert spent("{ stores { id } }", {"stores": [{"id": "a"}, {"id": "b"}]}) == 3
+        assert spent("{ stores { id } }", {"stores": None}) == 1
+        aliased = "{ a: stores { id } b: stores { id } }"
+        assert spent(aliased, {"a": [{"id": "a"}], "b": []}) == 2 + 1
+        node = {"store": {"name": "x"}, "seller": None}
+        assert spent(ENTRIES, {"kpiEntries": {"edges": [{"node": node}]}}) == 3 + 5
+        assert spent(ENTRIES, {"kpiEntries": {"edges": None}}) == 3
+        assert spent(ENTRIES, {"kpiEntries": None}) == 3
+        rows = {"kpiSummary": [{"key": "2024-01-01"}, {"key": "2024-01-02"}]}
+        assert spent(summary("2024-01-01/2024-12-31", "DAY"), rows) == 6 + 2
+        users = SELLER_SUMMARIES
+        seller = {"id": "s", "kpiSummary": [{"key": "k"}]}
+        assert spent(users, {"users": {"edges": [{"node": seller}]}}) == 3 + (3 + 6 + 1)
+
+    def test_what_is_not_priced(self) -> None:
+        subscription = "subscription { kpiUpdates { __typename } }"
+        assert priced(app_schema._schema, parse(subscription), None, None) is None
+        wrong = "query Q($n: Int!) { stores { id } }"
+        assert priced(app_schema._schema, parse(wrong), None, {}) is None
+        two = "query A { stores { id } } query B { me { __typename } }"
+        assert priced(app_schema._schema, parse(two), "C", None) is None
+        found = priced(app_schema._schema, parse(two), "A", None)
+        assert found is not None
+        assert price(found.operation, found.root, found.document) == 51
+
+    @pytest.mark.parametrize(
+        ("query", "reads"),
+        [
+            (YEAR_BY_DAY, True),
+            (SELLER_SUMMARIES, True),
+            ('{ stores { kpiSummary(from: "2024-01-01", to: "2024-01-02") { key } } }', True),
+            ("{ stores { id } unknown { id } me { __typename } }", False),
+            (YEAR_BY_DAY.replace("groupBy: DAY)", "groupBy: DAY) @skip(if: true)"), False),
+        ],
+    )
+    def test_a_query_reading_summaries_is_known_before_it_runs(
+        self, query: str, reads: bool
+    ) -> None:
+        found = priced_query(query)
+        assert reads_summary(found.operation, found.root, found.document) is reads
+
+    def test_a_value_part_is_free_but_not_what_follows_it(self) -> None:
+        paged = PAGE.replace("{ edges", "{ pageInfo { hasNextPage } edges").replace(
+            '"2024-01-31"}', '"2024-01-31"}, first: 2'
+        )
+        assert requested(paged) == 3 + 2 * 3
+
+    def test_a_skipped_field_leaves_the_others_priced(self) -> None:
+        assert requested("{ a: stores @skip(if: true) { id } b: stores { id } }") == 51
+        query = "query Q($i: Boolean!) { stores @include(if: $i) { id } }"
+        assert (requested(query, {"i": False}), requested(query, {"i": True})) == (0, 51)
+
+    def test_costs_are_whole_numbers(self) -> None:
+        assert type(requested("{ stores { id } }")) is int
+        assert type(spent("{ stores { id } }", {"stores": [{"id": "a"}]})) is int
+
+    @pytest.mark.parametrize(
+        ("arguments", "rows"),
+        [
+            # As graphql-core gives them: mappings with the schema's names.
+            ({"filter": {"from": "2024-01-01", "to": "2024-01-10"}, "groupBy": "DAY"}, 10),
+            # As Python objects and names (an input object, an enum), or a field's own period.
+            (
+                {
+                    "filter": SimpleNamespace(from_="2024-01-01", to="2024-01-10"),
+                    "group_by": KpiGroupBy.DAY,
+                },
+                10,
+            ),
+            ({"from_": "2024-01-01", "to": "2024-01-10", "group_by": "week"}, 10 // 7 + 2),
+            (
+                {"filter": SimpleNamespace(**{"from": "2024-01-01", "to": "2024-01-10"})},
+                1,  # no grouping: the total
+            ),
+            ({"filter": SimpleNamespace(to="2024-01-10"), "groupBy": "DAY"}, 1),
+        ],
+    )
+    def test_summary_rows_from_any_shape_of_arguments(
+        self, arguments: dict[str, Any], rows: int
+    ) -> None:
+        assert summary_rows(arguments) == rows
