@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 
 from infra import passwords
 from infra.login_limits import LoginLimits
@@ -45,14 +44,6 @@ class CountingHasher:
     def verify(self, hash_: str, password: str) -> Any:
         self.checked.append(hash_)
         return self.hasher.verify(hash_, password)
-
-
-@pytest.fixture
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 at its lowest cost, for tests about bounds rather than hashing."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", cheap)
-    monkeypatch.setattr(passwords, "_DUMMY_HASH", cheap.hash("stand-in"))
 
 
 @pytest.fixture
