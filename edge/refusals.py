@@ -12,6 +12,7 @@ from edge.paths import GRAPHQL_PATH
 from resolvers.errors import AppError, TooManyRequests
 
 RETRY_AFTER_SECONDS = 5
+RETRY_AFTER = "retryAfter"  # the GraphQL extension saying it
 
 
 def retry_after(error: AppError) -> int | None:
@@ -37,7 +38,7 @@ def graphql_extensions(error: AppError) -> dict[str, Any]:
     extensions: dict[str, Any] = {"code": error.code, "status": error.status}
     seconds = retry_after(error)
     if seconds is not None:
-        extensions["retryAfter"] = seconds
+        extensions[RETRY_AFTER] = seconds
     return extensions
 
 

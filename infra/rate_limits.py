@@ -1,4 +1,5 @@
-"""Rate limits in fixed one-minute windows: counted in process, shared through MongoDB.
+"""Rate limits in fixed windows (one minute unless told): counted in process, shared through
+MongoDB.
 
 Each process counts exactly what it serves and adds, once a second or so, the counts the other
 processes published; across processes a limit is therefore approximate within that interval.
@@ -44,6 +45,7 @@ class RateLimiter:
     name: str
     limit: int
     clock: Callable[[], float] = time.time
+    period: int = WINDOW_SECONDS  # the length of a window, in seconds
     window: int = 0
     local: dict[str, int] = field(default_factory=dict)
     unsynced: dict[str, int] = field(default_factory=dict)
@@ -51,17 +53,21 @@ class RateLimiter:
 
     def _roll(self) -> int:
         now = self.clock()
-        window = int(now // WINDOW_SECONDS) * WINDOW_SECONDS
+        window = int(now // self.period) * self.period
         if window != self.window:
             self.window = window
             self.local.clear()
             self.unsynced.clear()
             self.others.clear()
-        return int(window + WINDOW_SECONDS - now) or 1
+        return int(window + self.period - now) or 1
+
+    def _used(self, subject: str) -> int:
+        return max(0, self.local.get(subject, 0) + self.others.get(subject, 0))
 
     def _state(self, subject: str, reset: int) -> WindowState:
-        used = self.local.get(subject, 0) + self.others.get(subject, 0)
-        return WindowState(limit=self.limit, remaining=self.limit - used, reset=reset)
+        return WindowState(
+            limit=self.limit, remaining=self.limit - self._used(subject), reset=reset
+        )
 
     def peek(self, subject: str) -> WindowState:
         """The subject's state without counting a request."""
@@ -75,13 +81,23 @@ class RateLimiter:
             self.unsynced[subject] = self.unsynced.get(subject, 0) + 1
         return self._state(subject, reset)
 
+    def forget(self, subject: str, count: int | None = None) -> None:
+        """Take back `count` of the subject's hits in this window, or every hit this process
+        knows of (None), from the shared total: they turned out not to count (a success, for a
+        limit on failures counted as they start)."""
+        self._roll()
+        taken = self._used(subject) if count is None else min(count, self._used(subject))
+        if taken > 0 and (subject in self.local or len(self.local) < MAX_SUBJECTS):
+            self.local[subject] = self.local.get(subject, 0) - taken
+            self.unsynced[subject] = self.unsynced.get(subject, 0) - taken
+
     async def sync(self) -> None:
         """Publish this process's new counts and read everyone's totals (one round trip each)."""
         self._roll()
         window, pending, self.unsynced = self.window, self.unsynced, {}
         if not pending:
             return
-        expires_at = datetime.fromtimestamp(window + 2 * WINDOW_SECONDS, UTC)
+        expires_at = datetime.fromtimestamp(window + 2 * self.period, UTC)
         ids = {f"{self.name}:{subject}:{window}": subject for subject in pending}
         collection = RateLimitCounter.get_motor_collection()
         await collection.bulk_write(
@@ -99,7 +115,10 @@ class RateLimiter:
             return
         async for document in collection.find({"_id": {"$in": list(ids)}}):
             subject = ids[document["_id"]]
-            self.others[subject] = max(0, int(document["hits"]) - self.local.get(subject, 0))
+            # Everyone's total less what this process has published of its own (its hits since
+            # the write are still to come): below zero when it took back hits others counted.
+            published = self.local.get(subject, 0) - self.unsynced.get(subject, 0)
+            self.others[subject] = int(document["hits"]) - published
 
 
 @dataclass

@@ -9,7 +9,7 @@ from infra.introspection_prices import IntrospectionPrices
 from infra.key_directory import KeyDirectory
 from infra.key_usage import KeyUsageRecorder
 from infra.kpi_feed import KpiFeed
-from infra.login_throttle import LoginThrottle
+from infra.login_limits import LoginLimits
 from infra.persisted_queries import PersistedQueries
 from infra.principal_slots import PrincipalSlots
 from infra.rate_limits import RateLimits
@@ -28,7 +28,7 @@ class Services:
     key_usage: KeyUsageRecorder
     rate_limits: RateLimits
     audit: AuditBuffer
-    login_throttle: LoginThrottle
+    login_limits: LoginLimits
     idempotency: IdempotencyStore
     kpi_feed: KpiFeed
     persisted_queries: PersistedQueries

@@ -1,11 +1,11 @@
 """App API sessions: password login and the JWT that follows it."""
 
-import asyncio
 from dataclasses import dataclass
 
 from pydantic import EmailStr
 
-from infra.login_throttle import LoginThrottle
+from infra.login_limits import LoginLimits
+from infra.metrics import RATE_LIMITED
 from infra.passwords import hash_password, verify_password
 from infra.tokens import IssuedToken, TokenSigner
 from models import Store, User, UserStatus
@@ -13,7 +13,7 @@ from models.clock import utcnow
 from models.user import email_key
 from resolvers import messages
 from resolvers.actor import Actor
-from resolvers.errors import NotFound, Unauthenticated
+from resolvers.errors import NotFound, TooManyRequests, Unauthenticated
 from resolvers.inputs import MAX_PASSWORD_LENGTH, NewPassword
 
 MAX_EMAIL = 254
@@ -40,13 +40,19 @@ class PasswordChange(NewPassword):
 
 
 async def login(
-    *, email: str, password: str, signer: TokenSigner, throttle: LoginThrottle
+    *, email: str, password: str, signer: TokenSigner, limits: LoginLimits, client: str | None
 ) -> LoginResult:
-    """Check the password of an active user; wrong email or password answer the same."""
+    """Check the password of an active user; wrong email or password answer the same.
+
+    Refused at once (429), before any lookup, while the client's address, or this email from
+    it, has too many failures: a flood from elsewhere never holds back the owner's login."""
     if len(email) > MAX_EMAIL or len(password) > MAX_PASSWORD_LENGTH:
         raise Unauthenticated(messages.INVALID_CREDENTIALS, "bad_credentials")
     key = email_key(email)
-    await asyncio.sleep(throttle.attempt(key))
+    retry_after = limits.attempt(key, client)
+    if retry_after is not None:
+        RATE_LIMITED.labels("login_failures").inc()
+        raise TooManyRequests(messages.LOGIN_FAILURES_LIMITED, retry_after=retry_after)
     user = await User.find_one({"email_key": key})
     hash_ = user.password_hash if user and user.status == UserStatus.ACTIVE else None
     # Checked whoever asks, against a stand-in hash when there is none: an unknown email
@@ -54,7 +60,7 @@ async def login(
     matched = await verify_password(hash_, password)
     if user is None or not matched:
         raise Unauthenticated(messages.INVALID_CREDENTIALS, "bad_credentials")
-    throttle.succeeded(key)
+    limits.succeeded(key, client)
     return LoginResult(token=signer.issue(user), user=user)
 
 

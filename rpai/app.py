@@ -27,7 +27,7 @@ from infra.introspection_prices import IntrospectionPrices
 from infra.key_directory import KeyDirectory
 from infra.key_usage import KeyUsageRecorder
 from infra.kpi_feed import KpiFeed
-from infra.login_throttle import LoginThrottle
+from infra.login_limits import LoginLimits
 from infra.mail import SmtpServer, invitation_outbox
 from infra.persisted_queries import PersistedQueries
 from infra.principal_slots import ProcessSlots
@@ -81,7 +81,11 @@ def build_services(settings: Settings) -> Services:
             anonymous=settings.anonymous_rate_limit_per_minute,
         ),
         audit=AuditBuffer(retention=timedelta(days=settings.audit_retention_days)),
-        login_throttle=LoginThrottle(),
+        login_limits=LoginLimits.build(
+            per_address=settings.login_failures_per_address,
+            per_email_and_address=settings.login_failures_per_email_and_address,
+            window_seconds=settings.login_failure_window_seconds,
+        ),
         idempotency=IdempotencyStore(ttl=timedelta(hours=settings.idempotency_ttl_hours)),
         kpi_feed=KpiFeed(),
         persisted_queries=PersistedQueries(),
@@ -134,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 running(services.kpi_feed.follow),
                 periodically(settings.key_usage_flush_seconds, services.key_usage.flush),
                 periodically(settings.rate_limit_sync_seconds, services.rate_limits.sync),
+                periodically(settings.rate_limit_sync_seconds, services.login_limits.sync),
                 periodically(settings.audit_flush_seconds, services.audit.flush),
                 invitation_outbox(
                     smtp_server(settings),

@@ -163,6 +163,19 @@ def _around_serve(args: argparse.Namespace, settings: Settings) -> Iterator[Sett
         yield served
 
 
+def uvicorn_options(settings: Settings, host: str, port: int) -> dict[str, Any]:
+    """How `rpai serve` runs uvicorn: the client address is the connection's, or the one in
+    `X-Forwarded-For` only on a connection from a proxy of FORWARDED_ALLOW_IPS. By default
+    none is trusted: uvicorn's own default trusts the loopback, where any local client could
+    name the address its failed logins are counted on."""
+    return {
+        "host": host,
+        "port": port,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+    }
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
@@ -170,9 +183,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
 
     log_config = configure_logging(settings.log_level)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    options: dict[str, Any] = {
-        "host": args.host,
-        "port": args.port,
+    options = {
+        **uvicorn_options(settings, args.host, args.port),
         "log_config": log_config,
         "access_log": False,
     }

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     auth_failures_per_minute: int = Field(default=30, ge=1)
     # Callers without credentials, counted per address: never more than a key may do.
     anonymous_rate_limit_per_minute: int = Field(default=120, ge=1)
+    login_failures_per_address: int = Field(default=50, ge=1)
+    login_failures_per_email_and_address: int = Field(default=10, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=1)
     rate_limit_sync_seconds: float = Field(default=1.0, gt=0)
     audit_flush_seconds: float = Field(default=1.0, gt=0)
     audit_retention_days: int = Field(default=90, ge=1)
@@ -56,6 +59,8 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=5.0, gt=0)
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9464, ge=0, le=65535)
+    # Addresses of the proxies whose X-Forwarded-For `rpai serve` believes; none by default.
+    forwarded_allow_ips: str = Field(default="", validation_alias="FORWARDED_ALLOW_IPS")
 
     @model_validator(mode="after")
     def anonymous_within_authenticated(self) -> Self:

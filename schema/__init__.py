@@ -36,7 +36,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
 from edge.authentication import authenticate_connection
-from edge.refusals import graphql_extensions
+from edge.refusals import RETRY_AFTER, graphql_extensions
 from resolvers import messages
 from resolvers.errors import AppError, BadRequest
 from schema.api_keys import ApiKeyMutation, ApiKeyQuery
@@ -190,7 +190,7 @@ class Router(GraphQLRouter[Context, None]):
     ) -> ExecutionResult:
         """Run the request's document, or the persisted one its hash names (Strawberry's own
         execute_single, with persisted queries and without subscriptions)."""
-        del request, sub_response  # answers carry no headers of their own
+        del request
         try:
             query = resolved_query(
                 request_data,
@@ -202,7 +202,7 @@ class Router(GraphQLRouter[Context, None]):
         # A subscription's stream cannot be one JSON answer: over plain HTTP it is refused.
         allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
         try:
-            return await self.schema.execute(
+            result = await self.schema.execute(
                 query,
                 root_value=root_value,
                 variable_values=request_data.variables,
@@ -219,6 +219,12 @@ class Router(GraphQLRouter[Context, None]):
             return refused_result(BadRequest(refused.as_http_error_reason()))
         except MissingQueryError:
             return refused_result(BadRequest(messages.GRAPHQL_QUERY_MISSING))
+        # As a refusal at the edge does: an error saying when to retry says it in HTTP too.
+        waits = [(error.extensions or {}).get(RETRY_AFTER) for error in result.errors or ()]
+        seconds = [wait for wait in waits if isinstance(wait, int)]
+        if seconds:
+            sub_response.headers["Retry-After"] = str(max(seconds))
+        return result
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """Only a browser's navigation gets GraphiQL: its Accept begins with text/html.

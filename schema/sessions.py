@@ -98,6 +98,10 @@ class SessionMutation:
     async def login(self, info: Info, email: str, password: str) -> LoginResult:
         services = info.context.services
         result = await sessions.login(
-            email=email, password=password, signer=services.signer, throttle=services.login_throttle
+            email=email,
+            password=password,
+            signer=services.signer,
+            limits=services.login_limits,
+            client=info.context.request_context.client_ip,
         )
         return login_result(result)

@@ -11,6 +11,7 @@ from uuid import uuid4
 import httpx
 import mongomock.collection
 import pytest
+from argon2 import PasswordHasher
 from beanie import Document, init_beanie
 from hypothesis import Phase
 from hypothesis import settings as hypothesis_settings
@@ -18,6 +19,7 @@ from mongomock_motor import AsyncMongoMockClient
 from pydantic import SecretStr
 from secantus import SecantusDBServer
 
+from infra import passwords
 from models import DOCUMENT_MODELS, transactions
 from rpai.settings import Settings
 from tests.support.app import serving
@@ -81,6 +83,14 @@ async def mock_db(monkeypatch: pytest.MonkeyPatch) -> None:
     client: Any = AsyncMongoMockClient(tz_aware=True)
     database = client[f"unit_{uuid4().hex}"]
     await init_beanie(database=database, document_models=DOCUMENT_MODELS, skip_indexes=True)
+
+
+@pytest.fixture
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its lowest cost, for tests about bounds rather than hashing."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(passwords, "_hasher", cheap)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", cheap.hash("stand-in"))
 
 
 @pytest.fixture(scope="session")

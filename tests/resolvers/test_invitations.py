@@ -8,7 +8,7 @@ from email.message import EmailMessage
 import pytest
 
 from infra import outbox
-from infra.login_throttle import LoginThrottle
+from infra.login_limits import LoginLimits
 from infra.outbox import DeliveryFailed, InvitationSender, claim_next, retry_delay
 from infra.passwords import verify_password
 from infra.tokens import TokenSigner, hash_invitation_token
@@ -272,7 +272,11 @@ class TestAccept:
         with pytest.raises(BadRequest, match=messages.INVITATION_USED):
             await accept(token, PASSWORD)
         logged_in = await login(
-            email="jean@example.com", password=PASSWORD, signer=SIGNER, throttle=LoginThrottle()
+            email="jean@example.com",
+            password=PASSWORD,
+            signer=SIGNER,
+            limits=LoginLimits.build(per_address=5, per_email_and_address=5, window_seconds=60),
+            client="127.0.0.1",
         )
         assert logged_in.user.id == manager.id
 

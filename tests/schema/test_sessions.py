@@ -1,11 +1,21 @@
-"""Sessions over GraphQL: a password change ends the sessions issued before it."""
+"""Sessions over GraphQL: a password change ends the sessions issued before it; failed logins
+are refused at once past their bounds, and never hold back the owner's login elsewhere."""
+
+import asyncio
+from collections import Counter
 
 import httpx
+import pytest
 
 from resolvers.sessions import PasswordChange, set_password
+from rpai.settings import Settings
+from tests.support.app import app_of, serving
 from tests.support.factories import make_gerant
 
 OLD, NEW = "correct horse battery", "another horse battery"
+ATTACKER, HOME = "198.51.100.7", "203.0.113.9"
+
+
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
 
 
@@ -35,3 +45,78 @@ async def test_a_password_change_ends_earlier_sessions(client: httpx.AsyncClient
     assert await stores_code(client, before) == "UNAUTHENTICATED"
     after = await login(client, gerant.email, NEW)
     assert await stores_code(client, after) == "OK"
+
+
+def from_address(http: httpx.AsyncClient, address: str) -> httpx.AsyncClient:
+    """A client on the same app whose requests come from `address`."""
+    transport = httpx.ASGITransport(app=app_of(http), client=(address, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+async def login_answer(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
+    return await client.post(
+        "/graphql", json={"query": LOGIN, "variables": {"e": email, "p": password}}
+    )
+
+
+def code_of(answer: httpx.Response) -> str:
+    errors = answer.json().get("errors")
+    return str(errors[0]["extensions"]["code"]) if errors else "OK"
+
+
+@pytest.mark.usefixtures("cheap_hashes")
+async def test_a_flood_from_one_address_never_holds_back_the_owner_elsewhere(
+    client: httpx.AsyncClient,
+) -> None:
+    gerant = await make_gerant(password=OLD)
+    async with from_address(client, ATTACKER) as attacker, from_address(client, HOME) as owner:
+        flood = await asyncio.gather(
+            *(login_answer(attacker, gerant.email, f"guess {n}") for n in range(12))
+        )
+        assert Counter(map(code_of, flood)) == {"UNAUTHENTICATED": 10, "TOO_MANY_REQUESTS": 2}
+        for n in range(3):
+            assert code_of(await login_answer(attacker, gerant.email, f"guess {n}")) == (
+                "TOO_MANY_REQUESTS"
+            )
+            answer = await login_answer(owner, gerant.email, OLD)
+            assert answer.status_code == 200
+            assert answer.json()["data"]["login"]["token"]
+            assert "errors" not in answer.json()
+
+
+@pytest.mark.usefixtures("cheap_hashes")
+async def test_past_the_pair_bound_a_login_is_refused_at_once_with_retry_after(
+    settings: Settings,
+) -> None:
+    limited = settings.model_copy(update={"login_failures_per_email_and_address": 3})
+    async with serving(limited) as http, from_address(http, ATTACKER) as attacker:
+        gerant = await make_gerant(password=OLD)
+        for n in range(3):
+            assert code_of(await login_answer(attacker, gerant.email, f"guess {n}")) == (
+                "UNAUTHENTICATED"
+            )
+        refused = await login_answer(attacker, gerant.email, OLD)
+        assert refused.status_code == 200
+        [error] = refused.json()["errors"]
+        assert error["message"] == "Too many failed logins from this address. Retry later"
+        assert error["extensions"]["code"] == "TOO_MANY_REQUESTS"
+        assert error["extensions"]["status"] == 429
+        assert 1 <= error["extensions"]["retryAfter"] <= 900
+        assert refused.headers["retry-after"] == str(error["extensions"]["retryAfter"])
+        assert refused.json()["data"] is None
+        other = await login_answer(attacker, "nobody@example.com", OLD)
+        assert code_of(other) == "UNAUTHENTICATED"
+        assert "retry-after" not in other.headers
+        async with from_address(http, HOME) as owner:
+            assert code_of(await login_answer(owner, gerant.email, OLD)) == "OK"
+
+
+@pytest.mark.usefixtures("cheap_hashes")
+async def test_400_wrong_logins_from_one_address_end_in_429(client: httpx.AsyncClient) -> None:
+    gerant = await make_gerant(password=OLD)
+    codes: Counter[str] = Counter()
+    async with from_address(client, ATTACKER) as attacker:
+        for n in range(400):
+            email = gerant.email if n % 2 else f"guess{n}@example.com"
+            codes[code_of(await login_answer(attacker, email, f"guess {n}"))] += 1
+    assert codes == {"UNAUTHENTICATED": 50, "TOO_MANY_REQUESTS": 350}

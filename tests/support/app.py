@@ -14,6 +14,7 @@ from infra.api_key_format import hash_key
 from infra.services import Services
 from models import ApiKey
 from rpai.app import create_app
+from rpai.cli import uvicorn_options
 from rpai.settings import Settings
 
 
@@ -75,12 +76,14 @@ def services_of(http: httpx.AsyncClient) -> Services:
 @asynccontextmanager
 async def listening(settings: Settings) -> AsyncIterator[tuple[str, FastAPI]]:
     """Run the app built from `settings` behind a real uvicorn server on a free port of the
-    loopback (websockets need one), in this event loop; its database is dropped afterwards."""
+    loopback (websockets need one), in this event loop, configured as `rpai serve` runs it;
+    its database is dropped afterwards."""
     app = create_app(settings)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning")
+    options = uvicorn_options(settings, "127.0.0.1", port)
+    config = uvicorn.Config(app, **options, lifespan="on", log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -1,0 +1,61 @@
+"""Failed logins, bounded per client address and per (email, client address).
+
+An attempt is counted when it starts, before its password is checked, so a parallel flood is
+bounded as a sequential one; a success takes its own count back from its address and clears
+its (email, address) pair. Past a bound an attempt is refused at once, uncounted (it checks no
+password): nothing waits. There is no bound per email alone, which would let anyone who knows
+an email lock its owner out.
+
+Counts are those of the shared rate limits (in process, synced through MongoDB): exact in one
+process, approximate across processes within the sync interval.
+"""
+
+from dataclasses import dataclass
+
+from infra.rate_limits import RateLimiter, subject_of
+
+UNKNOWN_ADDRESS = "unknown"
+
+
+def pair_subject(email_key: str, address: str) -> str:
+    """The counter's name for an (email, address) pair: stored, so the email is hashed."""
+    return subject_of(f"{email_key}\n{address}")
+
+
+@dataclass
+class LoginLimits:
+    per_address: RateLimiter
+    per_email_and_address: RateLimiter
+
+    @classmethod
+    def build(
+        cls, *, per_address: int, per_email_and_address: int, window_seconds: int
+    ) -> "LoginLimits":
+        return cls(
+            RateLimiter("login_fail", per_address, period=window_seconds),
+            RateLimiter("login_fail_pair", per_email_and_address, period=window_seconds),
+        )
+
+    def attempt(self, email_key: str, address: str | None) -> int | None:
+        """Count an attempt starting now: None if it may go on, else the seconds until the
+        window that refuses it ends."""
+        address = address or UNKNOWN_ADDRESS
+        pair = pair_subject(email_key, address)
+        windows = (self.per_address.peek(address), self.per_email_and_address.peek(pair))
+        refusing = [window.reset for window in windows if window.remaining <= 0]
+        if refusing:
+            return max(refusing)
+        # Counted before the caller awaits anything: the next attempt already sees this one.
+        self.per_address.hit(address)
+        self.per_email_and_address.hit(pair)
+        return None
+
+    def succeeded(self, email_key: str, address: str | None) -> None:
+        """The attempt was right: it is no failure of its address, and its pair starts over."""
+        address = address or UNKNOWN_ADDRESS
+        self.per_address.forget(address, 1)
+        self.per_email_and_address.forget(pair_subject(email_key, address))
+
+    async def sync(self) -> None:
+        await self.per_address.sync()
+        await self.per_email_and_address.sync()
