@@ -7,7 +7,13 @@ import time
 
 from bench.attacks import provisioned
 
-SCENARIOS: list[str] = ["subscription_flood", "anonymous_flood", "negative_first", "unknown_commit"]
+SCENARIOS: list[str] = [
+    "login_lockout",
+    "subscription_flood",
+    "anonymous_flood",
+    "negative_first",
+    "unknown_commit",
+]
 
 
 def say(line: str) -> None:
