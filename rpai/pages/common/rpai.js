@@ -65,6 +65,9 @@
       'Ce lien d\'invitation a expiré : demandez une nouvelle invitation à votre gérant.',
     'Ce compte est suspendu ou supprimé': 'Ce compte est suspendu ou supprimé.',
     'This invitation was already accepted': 'Cette invitation a déjà été acceptée.',
+    'Too many failed logins from this address. Retry later':
+      'Trop de tentatives de connexion échouées depuis cette adresse : patientez quelques ' +
+      'minutes puis réessayez.',
   };
 
   // Messages of resolvers/messages.py that carry values: matched on their fixed beginning.
