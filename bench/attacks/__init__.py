@@ -5,18 +5,14 @@ server and returns its figures as lines. `make attack` runs every scenario of SC
 on a fresh server, and prints them. Not a test: figures vary with the machine.
 """
 
-import json
 import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from tests.support.chaos import free_port, kill_everything, start_server
+from tests.support.chaos import free_port, kill_everything, rpai, start_server
 
 GERANT_EMAIL = "gerant@attack.example"
 GERANT_PASSWORD = "correct horse battery staple"
@@ -40,38 +36,25 @@ def server_environment(data_dir: Path, overrides: dict[str, str]) -> dict[str, s
     return {**env, "RPAI_DATA_DIR": str(data_dir), "RPAI_METRICS_PORT": "0", **overrides}
 
 
-def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "rpai", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
-
-
 @contextmanager
 def provisioned(overrides: dict[str, str] | None = None) -> Iterator[Target]:
     """`rpai serve` on a fresh embedded database, with a gérant (password set) and an API key."""
     with tempfile.TemporaryDirectory(prefix="rpai-attack-") as folder:
         data_dir = Path(folder) / "data"
         env = server_environment(data_dir, overrides or {})
-        cli(
-            env,
+        rpai(
+            data_dir,
             "create-gerant",
             "--name",
             "Gérant Attaqué",
             "--email",
             GERANT_EMAIL,
             "--password-stdin",
+            env=env,
             stdin=GERANT_PASSWORD + "\n",
         )
-        key = cli(
-            env,
+        key = rpai(
+            data_dir,
             "create-api-key",
             "--gerant-email",
             GERANT_EMAIL,
@@ -79,6 +62,7 @@ def provisioned(overrides: dict[str, str] | None = None) -> Iterator[Target]:
             "Attaque",
             "--permissions",
             ALL_PERMISSIONS,
+            env=env,
         )["key"]
         port = free_port()
         process = start_server(data_dir, port, Path(folder) / "server.log", env)

@@ -116,10 +116,14 @@ def environment(data_dir: Path) -> dict[str, str]:
     }
 
 
-def rpai(data_dir: Path, *args: str) -> dict[str, Any]:
+def rpai(
+    data_dir: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> dict[str, Any]:
+    """An `rpai` command's JSON answer (in `env`, by default the crash rounds' environment)."""
     done = subprocess.run(
         [sys.executable, "-m", "rpai", *args],
-        env=environment(data_dir),
+        env=env or environment(data_dir),
+        input=stdin,
         capture_output=True,
         text=True,
         check=True,
