@@ -652,3 +652,15 @@ class TestPricing:
     def test_pages_in_range_or_unsized_pass(self, query: str) -> None:
         found = priced_query(query)
         assert check_pages(found.operation, found.root, found.document) is None
+
+    def test_introspection_spreading_another_fragment_is_counted_again(self) -> None:
+        """The same selection spreading a fragment of the same name, place and length, but
+        another selection, is another price."""
+        prices = IntrospectionPrices()
+        costs = []
+        for spread in ("types     { name }", "queryType { name }"):
+            query = "{ __schema { ...F } } fragment F on __Schema { " + spread + " }"
+            found = priced(app_schema._schema, parse(query), None, None, prices=prices)
+            assert found is not None
+            costs.append(price(found.operation, found.root, found.document))
+        assert costs == [2 + len(app_schema._schema.type_map), 2]
