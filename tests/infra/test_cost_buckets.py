@@ -49,3 +49,15 @@ def test_the_longest_idle_caller_is_forgotten_past_the_bound(
     buckets.spend("c", 50)
     assert list(buckets.levels) == ["a", "c"]
     assert (buckets.available("a"), buckets.available("b")) == (40, 100)
+
+
+@pytest.mark.parametrize("points", [0, -5])
+def test_nothing_or_less_neither_spends_nor_refunds(points: float) -> None:
+    """A free query takes nothing; a cost or a refund below 0 is 0 (it adds to no bucket)."""
+    buckets = CostBuckets(capacity=100, restore_rate=10, clock=Clock())
+    assert buckets.take("a", 60) == 40
+    assert buckets.take("a", points) == 40
+    buckets.spend("a", points)
+    assert buckets.available("a") == 40
+    buckets.give_back("a", points)
+    assert buckets.available("a") == 40

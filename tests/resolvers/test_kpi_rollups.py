@@ -394,6 +394,24 @@ class TestDocuments:
         sums.append(f'"{mover.id}":[700,7,7,7,1]')
         assert (month["ca_cents"], month["sellers"]) == (770, "{" + ",".join(sums) + "}")
 
+    async def test_a_resync_with_a_seller_come_from_another_store(self) -> None:
+        """One sync: a seller of the store synced again, and one whose day was in his former
+        store; each former entry is taken off (3.00 each, not 3.00 on top of the 0.50)."""
+        tenant = await apply([Sync(0, 0, {2: (100, 1, 1, 1)}), Sync(1, 0, {0: (50, 5, 5, 5)})])
+        stores = tenant.stores
+        mover, local = tenant.staff[0][2], tenant.staff[1][0]
+        await User.find_one({"_id": mover.id}).update({"$set": {"store_id": stores[1].id}})
+        entry = {"ca_journalier": "3.00", "nb_ventes": 3, "nb_articles": 3, "prospects": 3}
+        entries = [{"seller_id": seller.id, **entry} for seller in (local, mover)]
+        data = {"store_id": stores[1].id, "date": DAYS[0], "kpi_entries": entries}
+        await sync_kpis(actor=tenant.actor, data=parse(KpiSync, data))
+        assert await check_rollups() == []
+        days = {
+            (document["store_id"], document["period"]): document["ca_cents"]
+            async for document in KpiRollup.get_motor_collection().find({"kind": "store_day"})
+        }
+        assert days == {(stores[1].id, DAYS[0]): 600}
+
     async def test_each_difference_names_the_rollup_and_both_versions(self) -> None:
         await apply([Sync(0, 0, {0: (100, 1, 1, 1)})])
         rollups = KpiRollup.get_motor_collection()

@@ -11,7 +11,8 @@ import httpx
 import pytest
 from graphql import get_introspection_query, parse
 
-from infra.introspection_prices import IntrospectionPrices
+from infra.cost_buckets import CostBuckets
+from infra.introspection_prices import Counted, IntrospectionPrices
 from infra.tokens import TokenSigner
 from models import Role
 from resolvers import kpi_summaries, messages
@@ -19,7 +20,16 @@ from resolvers.kpi_summaries import KpiGroupBy
 from rpai.settings import Settings
 from schema import cost, schema
 from schema import schema as app_schema
-from schema.cost import Priced, price, priced, reads_summary, summary_rows
+from schema.cost import (
+    Priced,
+    TooCostly,
+    check_pages,
+    price,
+    priced,
+    reads_summary,
+    settle,
+    summary_rows,
+)
 from tests.conftest import TEST_JWT_SECRET
 from tests.support.app import key_known, serving
 from tests.support.factories import make_gerant, make_key, make_store, make_user
@@ -348,6 +358,9 @@ def summary(period: str, grouping: str) -> str:
     )
 
 
+# What `__type { fields }` lists of the two types (none deprecated).
+QUERY_FIELDS = len(getattr(app_schema._schema.query_type, "fields", {}))
+STORE_FIELDS = len(getattr(app_schema._schema.type_map["Store"], "fields", {}))
 PAGE = '{ kpiEntries(filter: {from: "2024-01-01", to: "2024-01-31"}) { edges { node { date } } } }'
 
 
@@ -518,3 +531,136 @@ class TestPricing:
         self, arguments: dict[str, Any], rows: int
     ) -> None:
         assert summary_rows(arguments) == rows
+
+    def test_introspection_is_priced_alike_without_locations(self) -> None:
+        """A document built without locations (no text to key the cache) is counted in full."""
+        query = (
+            '{ __type(name: "Query") { name fields { name } } ...F } '
+            "fragment F on Query { s: __schema { types { name } } }"
+        )
+        costs = []
+        for parsed in (parse(query), parse(query, no_location=True)):
+            found = priced(app_schema._schema, parsed, None, None)
+            assert found is not None
+            costs.append(price(found.operation, found.root, found.document))
+        assert costs == [2 + QUERY_FIELDS + 2 + len(app_schema._schema.type_map)] * 2
+
+    def test_introspection_is_counted_for_its_variables(self) -> None:
+        """The same text with other variables is another selection, counted on its own."""
+        query = "query Q($n: String!) { __type(name: $n) { fields { name } } }"
+        prices = IntrospectionPrices()
+
+        def cost(name: str) -> int:
+            found = priced(app_schema._schema, parse(query), None, {"n": name}, prices=prices)
+            assert found is not None
+            return price(found.operation, found.root, found.document)
+
+        costs = [cost(name) for name in ("Query", "Store", "Query", "Nope")]
+        # A type is 1, its fields list 1 and 1 a field; a type that does not exist, 1.
+        assert costs == [2 + QUERY_FIELDS, 2 + STORE_FIELDS, 2 + QUERY_FIELDS, 1]
+        assert {type(found) for found in costs} == {int}
+
+    def test_a_count_past_the_maximum_is_kept_as_a_lower_bound(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        query = parse(
+            '{ __type(name: "Query") { name } __schema { types { name fields { name } } } }'
+        )
+        prices = IntrospectionPrices()
+
+        def counting(limit: int) -> int:
+            found = priced(app_schema._schema, query, None, None, limit=limit, prices=prices)
+            assert found is not None
+            with pytest.raises(TooCostly) as stopped:
+                price(found.operation, found.root, found.document)
+            return stopped.value.counted
+
+        # __type: 1, exact; __schema stops at its types list: 1 + 1 + a type each, past 20.
+        counted = counting(20)
+        types = len(app_schema._schema.type_map)
+        assert counted == 1 + 2 + types
+        assert sorted(prices.prices.values()) == [Counted(1, True), Counted(2 + types, False)]
+        walks: list[str] = []
+        walk = cost.introspected
+
+        def walked(node: Any, *rest: Any) -> int:
+            if node.name.value == "__schema":
+                walks.append(node.name.value)
+            return walk(node, *rest)
+
+        monkeypatch.setattr(cost, "introspected", walked)
+        # Known to pass 20: refused again without counting.
+        assert (counting(20), walks) == (counted, [])
+        # A maximum the bound reaches but does not pass: counted again, and found over it.
+        assert counting(counted) > counted
+        assert walks == ["__schema"]
+
+    def test_settling_gives_back_what_a_query_did_not_use(self) -> None:
+        buckets = CostBuckets(capacity=1000, restore_rate=1, clock=lambda: 0.0)
+        found = priced_query("{ stores { id } }")
+        assert buckets.take("caller", 51) == 1000 - 51
+        two = {"stores": [{"id": "a"}, {"id": "b"}]}
+        assert settle(buckets, "caller", found, 51, two) == 3
+        assert buckets.available("caller") == 1000 - 3
+        created = priced_query('mutation { createStore(input: {name: "X", location: "Y"}) { id } }')
+        assert buckets.take("caller", 10) is not None
+        assert settle(buckets, "caller", created, 10, {"createStore": {"id": "s"}}) == 10
+        assert buckets.available("caller") == 1000 - 3 - 10
+
+    def test_settling_counts_introspection_again_in_full(self) -> None:
+        """The query took its budget's maximum: what it returned is counted on a new budget."""
+        text = "{ __schema { types { name } } }"
+        whole = 2 + len(app_schema._schema.type_map)
+        found = priced(app_schema._schema, parse(text), None, None, limit=whole)
+        assert found is not None
+        assert price(found.operation, found.root, found.document) == whole
+        buckets = CostBuckets(capacity=1000, restore_rate=1, clock=lambda: 0.0)
+        assert buckets.take("caller", whole) is not None
+        assert settle(buckets, "caller", found, whole, {"__schema": {"types": []}}) == whole
+
+    @pytest.mark.parametrize(
+        ("query", "path"),
+        [
+            (PAGE.replace('"2024-01-31"}', '"2024-01-31"}, first: 0'), ["kpiEntries"]),
+            (
+                "{ unknown { id } invitations(first: 101) { edges { node { id } } } }",
+                ["invitations"],
+            ),
+            (
+                "{ stores { id managers(first: 101) { edges { node { id } } } } }",
+                ["stores", "managers"],
+            ),
+            ("{ s: stores { m: sellers(first: 0) { edges { node { id } } } } }", ["s", "m"]),
+        ],
+    )
+    def test_a_page_size_out_of_range_is_found_where_it_is(
+        self, query: str, path: list[str]
+    ) -> None:
+        found = priced_query(query)
+        wrong = check_pages(found.operation, found.root, found.document)
+        assert wrong is not None
+        refusal, at = wrong
+        assert (refusal.code, refusal.message, at) == (
+            "BAD_REQUEST",
+            messages.PAGE_SIZE_RANGE.format(maximum=100),
+            path,
+        )
+
+    @pytest.mark.parametrize(
+        "query", [PAGE, ENTRIES, "{ stores { managers { edges { node { id } } } } }"]
+    )
+    def test_pages_in_range_or_unsized_pass(self, query: str) -> None:
+        found = priced_query(query)
+        assert check_pages(found.operation, found.root, found.document) is None
+
+    def test_introspection_spreading_another_fragment_is_counted_again(self) -> None:
+        """The same selection spreading a fragment of the same name, place and length, but
+        another selection, is another price."""
+        prices = IntrospectionPrices()
+        costs = []
+        for spread in ("types     { name }", "queryType { name }"):
+            query = "{ __schema { ...F } } fragment F on __Schema { " + spread + " }"
+            found = priced(app_schema._schema, parse(query), None, None, prices=prices)
+            assert found is not None
+            costs.append(price(found.operation, found.root, found.document))
+        assert costs == [2 + len(app_schema._schema.type_map), 2]
