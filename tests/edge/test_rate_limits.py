@@ -192,6 +192,59 @@ class TestLimiterRules:
         await here.sync()
         assert await RateLimitCounter.find_all().count() == 2
 
+    async def test_hits_taken_back_never_go_below_nothing(self) -> None:
+        now = [130.0]
+        here = RateLimiter("login", 5, clock=lambda: now[0])
+        for _ in range(3):
+            here.hit("a")
+        here.forget("a", 1)
+        assert here.peek("a").remaining == 5 - 2
+        here.forget("a", 10)  # more than it has: what it has
+        assert here.peek("a").remaining == 5
+        here.forget("a", 1)  # nothing left to take
+        assert (here.local, here.unsynced) == ({"a": 0}, {"a": 0})
+        here.forget("b")  # never seen: nothing recorded
+        assert "b" not in here.local
+        here.others["c"] = 2  # only other processes' hits: taken back from this one's count
+        here.forget("c")
+        assert (here.local["c"], here.unsynced["c"], here.peek("c").remaining) == (-2, -2, 5)
+        await here.sync()
+        stored = await RateLimitCounter.get_motor_collection().find_one({"_id": "login:a:120"})
+        assert stored is not None
+        assert stored["hits"] == 0
+
+    async def test_taking_back_every_hit_includes_other_processes(self) -> None:
+        now = [130.0]
+        here = RateLimiter("login", 5, clock=lambda: now[0])
+        there = RateLimiter("login", 5, clock=lambda: now[0])
+        there.hit("a")
+        there.hit("a")
+        await there.sync()
+        here.hit("a")
+        await here.sync()
+        assert here.peek("a").remaining == 5 - 3
+        here.forget("a")
+        assert here.peek("a").remaining == 5
+        await here.sync()
+        assert here.peek("a").remaining == 5
+        there.hit("a")
+        await there.sync()
+        assert there.peek("a").remaining == 5 - 1
+
+    async def test_a_full_limiter_takes_nothing_back_for_a_new_subject(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(rate_limits, "MAX_SUBJECTS", 2)
+        here = RateLimiter("login", 5, clock=lambda: 130.0)
+        here.hit("a")
+        here.hit("b")
+        here.others["new"] = 2  # published by another process
+        here.forget("new")
+        assert "new" not in here.local
+        assert "new" not in here.unsynced
+        here.forget("a")
+        assert (here.local["a"], here.unsynced["a"]) == (0, 0)
+
     async def test_limits_are_counted_by_name(self) -> None:
         limits = RateLimits.build(per_key=5, auth_failures=2, anonymous=3)
         assert (limits.per_key.name, limits.per_key.limit) == ("key", 5)
