@@ -73,7 +73,10 @@ async def insert_once(document: Created) -> Created:
     try:
         await document.insert()
     except DuplicateKeyError:
-        earlier = await type(document).find_one({"operation_id": document.operation_id})
+        # Within the tenant too: the id is unguessable, but nothing should leave its tenant.
+        earlier = await type(document).find_one(
+            {"gerant_id": document.gerant_id, "operation_id": document.operation_id}
+        )
         if earlier is None:
             raise
         return earlier
