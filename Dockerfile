@@ -17,6 +17,7 @@ COPY rpai ./rpai
 COPY edge ./edge
 COPY infra ./infra
 COPY models ./models
+COPY contract ./contract
 COPY resolvers ./resolvers
 COPY schema ./schema
 COPY rest_compat ./rest_compat

@@ -30,13 +30,13 @@ from unittest import mock
 
 import httpx
 
+from contract.credentials import actor_for_user
+from contract.validation import parse
 from models import Role, Store, User
 from resolvers import kpi
 from resolvers.api_keys import ApiKeyCreate, create_api_key
-from resolvers.auth import actor_for_user
 from resolvers.gerants import GerantCreate, create_gerant
 from resolvers.kpi import KpiSync, sync_kpis
-from resolvers.validation import parse
 from rpai.database import connected, embedded_url, free_port
 from rpai.settings import Settings
 

@@ -19,6 +19,10 @@ from pymongo.errors import PyMongoError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from contract import messages
+from contract.actor import Actor
+from contract.credentials import actor_for_api_key, actor_for_session
+from contract.errors import AppError, Unauthenticated, as_app_error
 from edge.context import (
     RequestContext,
     current_request_id,
@@ -29,10 +33,6 @@ from edge.context import (
 from edge.paths import Transport, transport_of
 from infra.api_key_format import KEY_PREFIX
 from infra.services import Services
-from resolvers import messages
-from resolvers.actor import Actor
-from resolvers.auth import actor_for_api_key, actor_for_session
-from resolvers.errors import AppError, Unauthenticated, as_app_error
 
 CREDENTIALS_KEY = "rpai.credentials"  # the websocket's credentials, for checking them again
 # How often a websocket's subscriptions check that its credentials still hold: a revoked key,

@@ -5,9 +5,9 @@ from contextlib import suppress
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from contract import messages
+from contract.errors import PayloadTooLarge
 from edge.refusals import send_refusal
-from resolvers import messages
-from resolvers.errors import PayloadTooLarge
 
 MAX_BODY_BYTES = 1024 * 1024
 # The rest of the body is left unread: the connection cannot be reused.

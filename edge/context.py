@@ -5,12 +5,12 @@ from dataclasses import dataclass, replace
 
 from starlette.types import Scope
 
+from contract import messages
+from contract.actor import Actor
+from contract.errors import AppError, Unauthenticated
 from edge.paths import Transport
 from infra.services import Services
 from models import ApiKey
-from resolvers import messages
-from resolvers.actor import Actor
-from resolvers.errors import AppError, Unauthenticated
 
 SCOPE_KEY = "rpai.context"
 

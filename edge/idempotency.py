@@ -14,15 +14,8 @@ from starlette.datastructures import Headers
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from edge.context import SecretNote, request_context, services
-from edge.paths import GRAPHQL_PATH, INTEGRATIONS_PREFIX
-from edge.refusals import graphql_extensions, send_refusal
-from infra.idempotency_store import Busy, Claim, IdempotencyStore, fingerprint
-from infra.metrics import IDEMPOTENT_REPLAYS
-from models.idempotency_record import StoredResponse
-from models.operations import Operation, operation
-from resolvers import messages
-from resolvers.errors import (
+from contract import messages
+from contract.errors import (
     AppError,
     BadRequest,
     Conflict,
@@ -32,6 +25,13 @@ from resolvers.errors import (
     UnprocessableEntity,
     as_app_error,
 )
+from edge.context import SecretNote, request_context, services
+from edge.paths import GRAPHQL_PATH, INTEGRATIONS_PREFIX
+from edge.refusals import graphql_extensions, send_refusal
+from infra.idempotency_store import Busy, Claim, IdempotencyStore, fingerprint
+from infra.metrics import IDEMPOTENT_REPLAYS
+from models.idempotency_record import StoredResponse
+from models.operations import Operation, operation
 
 logger = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from contract.actor import Actor
 from edge.context import request_context
 from models.clock import utcnow
-from resolvers.actor import Actor
 
 
 def expiry_warning(actor: Actor, warning_days: int) -> str | None:

@@ -12,13 +12,13 @@ a shared address keep its colleagues from the login page (or a load balancer fro
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from contract import messages
+from contract.errors import TooManyRequests, Unauthenticated
 from edge.context import request_context, services
 from edge.paths import Transport
 from edge.refusals import send_refusal
 from infra.metrics import RATE_LIMITED
 from infra.rate_limits import WindowState
-from resolvers import messages
-from resolvers.errors import TooManyRequests, Unauthenticated
 
 
 def limit_headers(window: WindowState) -> list[tuple[bytes, bytes]]:

@@ -8,8 +8,8 @@ from typing import Any
 
 from starlette.types import Scope, Send
 
+from contract.errors import AppError, TooManyRequests
 from edge.paths import GRAPHQL_PATH
-from resolvers.errors import AppError, TooManyRequests
 
 RETRY_AFTER_SECONDS = 5
 RETRY_AFTER = "retryAfter"  # the GraphQL extension saying it

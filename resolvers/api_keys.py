@@ -6,17 +6,17 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
+from contract import messages
+from contract.actor import Actor
+from contract.errors import BadRequest, Forbidden, NotFound
+from contract.inputs import MAX_ID, Input, Name
+from contract.permissions import ALL_PERMISSIONS, ALL_STORES
 from infra.api_key_format import display_prefix, generate_key, hash_key
 from infra.key_directory import KeyDirectory
 from models import ApiKey, Store, User
 from models.clock import utcnow
 from models.operations import insert_once, next_operation_id
 from models.reading import find_one_trusted
-from resolvers import messages
-from resolvers.actor import Actor
-from resolvers.errors import BadRequest, Forbidden, NotFound
-from resolvers.inputs import MAX_ID, Input, Name
-from resolvers.permissions import ALL_PERMISSIONS, ALL_STORES
 
 MAX_EXPIRY_DAYS = 3650
 MAX_GRACE_DAYS = 90

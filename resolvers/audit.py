@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
+from contract import messages
+from contract.actor import Actor
+from contract.inputs import MAX_ID, Input
 from models import AuditRecord
 from models.clock import UtcDateTime
-from resolvers import messages
-from resolvers.actor import Actor
-from resolvers.inputs import MAX_ID, Input
 from resolvers.pages import Page, check_page_size, newest_first_after, newest_first_key, page_of
 
 FORBIDDEN_REASON = "forbidden"

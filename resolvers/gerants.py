@@ -3,12 +3,12 @@
 from pydantic import EmailStr
 from pymongo.errors import DuplicateKeyError
 
+from contract import messages
+from contract.errors import BadRequest, NotFound
+from contract.inputs import Input, Name, Password
 from infra.passwords import hash_password
 from models import Role, User
 from models.user import email_key
-from resolvers import messages
-from resolvers.errors import BadRequest, NotFound
-from resolvers.inputs import Input, Name, Password
 
 
 class GerantCreate(Input):

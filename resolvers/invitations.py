@@ -5,15 +5,15 @@ from typing import Any
 
 from pydantic import Field
 
+from contract import messages
+from contract.actor import Actor
+from contract.errors import BadRequest, NotFound
+from contract.inputs import NewPassword
 from infra.passwords import hash_password
 from infra.tokens import TokenSigner, hash_invitation_token
 from models import Invitation, InvitationStatus, Role, User, UserStatus
 from models.clock import utcnow
 from models.operations import insert_once
-from resolvers import messages
-from resolvers.actor import Actor
-from resolvers.errors import BadRequest, NotFound
-from resolvers.inputs import NewPassword
 from resolvers.pages import Page, check_page_size, newest_first_after, newest_first_key, page_of
 from resolvers.sessions import LoginResult
 

@@ -23,17 +23,17 @@ from pydantic import (
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, PyMongoError
 
+from contract import messages
+from contract.actor import Actor
+from contract.errors import AppError, BadRequest, ServiceUnavailable, as_app_error
+from contract.inputs import ExternalId, Identifier, Input, OneLine
+from contract.permissions import Permission
 from infra.metrics import KPI_ENTRIES_WRITTEN
 from models import KpiEntry, KpiRollup, Role, Store, User, transactions
 from models.clock import UtcDateTime, utcnow
 from models.ids import new_id
 from models.user import NOT_DELETED
-from resolvers import messages
-from resolvers.actor import Actor
-from resolvers.errors import AppError, BadRequest, ServiceUnavailable, as_app_error
-from resolvers.inputs import ExternalId, Identifier, Input, OneLine
 from resolvers.kpi_rollups import rollup_writes
-from resolvers.permissions import Permission
 from resolvers.stores import get_active_store, get_store_by_external_id, require_active
 
 logger = logging.getLogger(__name__)

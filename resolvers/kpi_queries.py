@@ -7,11 +7,11 @@ from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
+from contract import messages
+from contract.actor import Actor
+from contract.errors import Forbidden
+from contract.inputs import Identifier, Input
 from models import KpiEntry, KpiRollup, Store, User
-from resolvers import messages
-from resolvers.actor import Actor
-from resolvers.errors import Forbidden
-from resolvers.inputs import Identifier, Input
 from resolvers.kpi import KpiDate
 
 MAX_DAYS = 366

@@ -9,14 +9,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from contract import messages
+from contract.actor import Actor
+from contract.errors import Forbidden
+from contract.inputs import Identifier
+from contract.permissions import Permission
 from models import KpiRollup, RollupKind
-from resolvers import messages
-from resolvers.actor import Actor
-from resolvers.errors import Forbidden
-from resolvers.inputs import Identifier
 from resolvers.kpi_figures import EMPTY_CHECKSUM, Figures
 from resolvers.kpi_queries import KpiPeriod, aggregate, days_between, rollup_stages
-from resolvers.permissions import Permission
 from resolvers.stores import get_tenant_store
 
 

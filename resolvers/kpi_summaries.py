@@ -13,10 +13,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Any
 
+from contract import messages
+from contract.actor import Actor
+from contract.permissions import Permission
 from infra.french_calendar import MONTHS, WEEKDAYS
 from models import KpiEntry, KpiRollup, RollupKind, Store, User
-from resolvers import messages
-from resolvers.actor import Actor
 from resolvers.kpi_figures import CENT, Figures, packed_sums, to_cents
 from resolvers.kpi_queries import (
     KpiFilter,
@@ -27,7 +28,6 @@ from resolvers.kpi_queries import (
     reading_scope,
     rollup_stages,
 )
-from resolvers.permissions import Permission
 
 RATIO = Decimal("0.0001")
 TOTAL_KEY = "total"

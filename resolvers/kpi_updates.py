@@ -7,14 +7,15 @@ from typing import Annotated, Protocol
 
 from pydantic import AfterValidator, Field
 
+from contract import messages
+from contract.actor import Actor
+from contract.errors import ServiceUnavailable
+from contract.inputs import Input
+from contract.permissions import Permission
 from infra.kpi_feed import KpiFeed, Subscriber
 from models import KpiEntry
-from resolvers import messages, stores
-from resolvers.actor import Actor
-from resolvers.errors import ServiceUnavailable
-from resolvers.inputs import Input
+from resolvers import stores
 from resolvers.kpi_queries import MAX_IDS
-from resolvers.permissions import Permission
 
 
 def _distinct(ids: list[str]) -> list[str]:

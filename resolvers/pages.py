@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from resolvers import messages
-from resolvers.errors import BadRequest
+from contract import messages
+from contract.errors import BadRequest
 
 T = TypeVar("T")
 

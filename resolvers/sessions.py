@@ -4,6 +4,10 @@ from dataclasses import dataclass
 
 from pydantic import EmailStr
 
+from contract import messages
+from contract.actor import Actor
+from contract.errors import NotFound, TooManyRequests, Unauthenticated
+from contract.inputs import MAX_PASSWORD_LENGTH, NewPassword
 from infra.login_limits import LoginLimits
 from infra.metrics import RATE_LIMITED
 from infra.passwords import hash_password, verify_password
@@ -11,10 +15,6 @@ from infra.tokens import IssuedToken, TokenSigner
 from models import Store, User, UserStatus
 from models.clock import utcnow
 from models.user import email_key
-from resolvers import messages
-from resolvers.actor import Actor
-from resolvers.errors import NotFound, TooManyRequests, Unauthenticated
-from resolvers.inputs import MAX_PASSWORD_LENGTH, NewPassword
 
 MAX_EMAIL = 254
 

@@ -7,17 +7,17 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, field_validator
 from pymongo.errors import DuplicateKeyError
 
+from contract import messages
+from contract.actor import Actor
+from contract.errors import BadRequest, Forbidden, NotFound, duplicate_key_fields
+from contract.inputs import ExternalId, Identifier, Input, Name, Phone, Text, omittable
+from contract.permissions import Permission
 from models import Role, Store, User, UserStatus
 from models.clock import utcnow
 from models.ids import is_id
 from models.operations import insert_once
 from models.reading import find_trusted
 from models.store import name_key
-from resolvers import messages
-from resolvers.actor import Actor
-from resolvers.errors import BadRequest, Forbidden, NotFound, duplicate_key_fields
-from resolvers.inputs import ExternalId, Identifier, Input, Name, Phone, Text, omittable
-from resolvers.permissions import Permission
 
 
 class StoreCreate(Input):

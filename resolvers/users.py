@@ -6,14 +6,10 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, EmailStr, Field, StringConstraints, field_validator
 from pymongo.errors import DuplicateKeyError
 
-from models import Role, Store, User, UserStatus
-from models.clock import utcnow
-from models.operations import insert_once
-from models.user import NOT_DELETED, email_key
-from resolvers import messages
-from resolvers.actor import Actor
-from resolvers.errors import BadRequest, Forbidden, NotFound, duplicate_key_fields
-from resolvers.inputs import (
+from contract import messages
+from contract.actor import Actor
+from contract.errors import BadRequest, Forbidden, NotFound, duplicate_key_fields
+from contract.inputs import (
     MAX_ID,
     MAX_TEXT,
     ExternalId,
@@ -24,9 +20,13 @@ from resolvers.inputs import (
     Phone,
     omittable,
 )
+from contract.permissions import Permission
+from models import Role, Store, User, UserStatus
+from models.clock import utcnow
+from models.operations import insert_once
+from models.user import NOT_DELETED, email_key
 from resolvers.invitations import queue_invitation
 from resolvers.pages import Page, check_page_size, decode_cursor, page_of
-from resolvers.permissions import Permission
 from resolvers.stores import get_active_store, get_tenant_store
 
 UpdatableStatus = Annotated[Literal["active", "suspended"], AfterValidator(UserStatus)]

@@ -8,8 +8,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from contract.actor import Actor
 from edge.context import request_context
-from resolvers.actor import Actor
 
 SECURITY_SCHEMES = {
     "ApiKeyHeader": {

@@ -12,12 +12,12 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.status import HTTP_405_METHOD_NOT_ALLOWED
 
+from contract import messages
+from contract.errors import AppError, Unauthenticated, as_app_error
+from contract.validation import format_errors
 from edge.context import find_request_context, record_refusal
 from edge.no_sniff import NOSNIFF
 from edge.refusals import error_headers, rest_body
-from resolvers import messages
-from resolvers.errors import AppError, Unauthenticated, as_app_error
-from resolvers.validation import format_errors
 
 logger = logging.getLogger(__name__)
 

@@ -5,8 +5,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Body
 from pydantic import BaseModel
 
-from resolvers import kpi, messages
-from resolvers.permissions import Permission
+from contract import messages
+from contract.permissions import Permission
+from resolvers import kpi
 from rest_compat.auth import CurrentActor
 from rest_compat.responses import AUTH_ERRORS, Responses, error, forbidden, success
 

@@ -5,9 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from resolvers import kpi_queries, kpi_reconciliation, messages
+from contract import messages
+from contract.permissions import Permission
+from resolvers import kpi_queries, kpi_reconciliation
 from resolvers.kpi_figures import money_text
-from resolvers.permissions import Permission
 from rest_compat.auth import CurrentActor
 from rest_compat.responses import AUTH_ERRORS, Responses, error, forbidden, success
 from rest_compat.serialization import Day

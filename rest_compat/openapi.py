@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from resolvers import messages
+from contract import messages
 from rest_compat import PREFIX, ROUTERS
 from rest_compat.auth import SECURITY_SCHEMES
 from rest_compat.responses import VALIDATION_ERROR, documented_error

@@ -5,9 +5,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
+from contract import messages
+from contract.permissions import Permission
 from models import Store as StoreDocument
-from resolvers import messages, stores
-from resolvers.permissions import Permission
+from resolvers import stores
 from rest_compat.auth import CurrentActor
 from rest_compat.responses import AUTH_ERRORS, DeleteResult, Responses, error, forbidden, success
 from rest_compat.serialization import Timestamp, timestamp

@@ -6,11 +6,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
+from contract import messages
+from contract.inputs import Identifier
+from contract.permissions import Permission
 from models import User as UserDocument
-from resolvers import messages, users
-from resolvers.inputs import Identifier
+from resolvers import users
 from resolvers.pages import MAX_PAGE
-from resolvers.permissions import Permission
 from rest_compat.auth import CurrentActor
 from rest_compat.responses import AUTH_ERRORS, DeleteResult, Responses, error, forbidden, success
 from rest_compat.serialization import Timestamp, timestamp

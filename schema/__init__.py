@@ -35,10 +35,10 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
+from contract import messages
+from contract.errors import AppError, BadRequest
 from edge.authentication import authenticate_connection
 from edge.refusals import RETRY_AFTER, graphql_extensions
-from resolvers import messages
-from resolvers.errors import AppError, BadRequest
 from schema.api_keys import ApiKeyMutation, ApiKeyQuery
 from schema.audit import AuditQuery, OperationRecorder
 from schema.context import Context, get_context

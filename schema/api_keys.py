@@ -4,8 +4,9 @@ from datetime import datetime
 
 import strawberry
 
+from contract import messages
 from models import ApiKey as ApiKeyDocument
-from resolvers import api_keys, messages
+from resolvers import api_keys
 from schema.access import GerantSession
 from schema.context import Info
 from schema.inputs import parse_input, plain_input

@@ -14,16 +14,17 @@ from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info as StrawberryInfo
 
+from contract import messages
+from contract.actor import Actor
+from contract.errors import AppError, Throttled
+from contract.validation import parse
 from edge.authentication import WebsocketCredentials, websocket_credentials
 from edge.context import RequestContext, request_context, services
 from infra.services import Services
 from models import Role, Store, User, UserStatus
-from resolvers import kpi_queries, kpi_summaries, messages, stores, users
-from resolvers.actor import Actor
-from resolvers.errors import AppError, Throttled
+from resolvers import kpi_queries, kpi_summaries, stores, users
 from resolvers.kpi_summaries import KpiGroupBy, KpiSummaryRow
 from resolvers.pages import Page
-from resolvers.validation import parse
 
 NO_USERS: Page[User] = Page(items=[], has_next_page=False, end_cursor=None, cursors=[])
 # A caller at his subscription cap: nothing frees one by itself, he must end one of his own.

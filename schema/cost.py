@@ -57,10 +57,10 @@ from graphql.execution.values import (
 )
 from strawberry.extensions import SchemaExtension
 
+from contract import messages
+from contract.errors import AppError, BadRequest, Throttled
 from infra.cost_buckets import CostBuckets
 from infra.introspection_prices import Counted, IntrospectionPrices
-from resolvers import messages
-from resolvers.errors import AppError, BadRequest, Throttled
 from resolvers.pages import check_page_size
 from schema.context import Context
 

@@ -9,10 +9,10 @@ from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext, ExecutionResult
 
+from contract import messages
+from contract.errors import AppError, BadRequest, Unauthenticated, as_app_error
 from edge.context import record_refusal, request_context
 from edge.refusals import graphql_extensions
-from resolvers import messages
-from resolvers.errors import AppError, BadRequest, Unauthenticated, as_app_error
 from schema.context import Context
 
 logger = logging.getLogger(__name__)

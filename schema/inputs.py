@@ -16,7 +16,7 @@ from strawberry.types.base import (
     has_object_definition,
 )
 
-from resolvers.validation import parse
+from contract.validation import parse
 
 InputT = TypeVar("InputT")
 ModelT = TypeVar("ModelT", bound=BaseModel)

@@ -14,9 +14,9 @@ from typing import Any
 
 from strawberry.http import GraphQLRequestData
 
+from contract import messages
+from contract.errors import BadRequest, PersistedQueryNotFound
 from infra.persisted_queries import PersistedQueries
-from resolvers import messages
-from resolvers.errors import BadRequest, PersistedQueryNotFound
 
 VERSION = 1
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")

@@ -4,7 +4,8 @@ from datetime import datetime
 
 import strawberry
 
-from resolvers import messages, sessions
+from contract import messages
+from resolvers import sessions
 from schema.access import Public, UserSession
 from schema.context import Info
 from schema.enums import Role

@@ -10,13 +10,14 @@ import pytest
 from prometheus_client import REGISTRY
 from pymongo.errors import AutoReconnect
 
+from contract import messages
+from contract.actor import Actor
 from edge.idempotency import is_final, record_id
 from infra.idempotency_store import LOCK_TIMEOUT, fingerprint
 from infra.tokens import TokenSigner
 from models import ApiKey, IdempotencyRecord, KpiEntry, Role, Store, User, UserStatus
 from models.clock import utcnow
-from resolvers import messages, stores
-from resolvers.actor import Actor
+from resolvers import stores
 from tests.conftest import TEST_JWT_SECRET
 from tests.support.factories import make_api_key, make_gerant, make_key, make_store, make_user
 

@@ -4,14 +4,14 @@ from datetime import timedelta
 
 import pytest
 
+from contract.credentials import actor_for_user
+from contract.errors import BadRequest
+from contract.validation import parse
 from infra.api_key_format import hash_key
 from infra.key_directory import KeyDirectory
 from models import ApiKey, User
 from models.clock import utcnow
 from resolvers.api_keys import ApiKeyCreate, CreatedApiKey, create_api_key, rotate_api_key
-from resolvers.auth import actor_for_user
-from resolvers.errors import BadRequest
-from resolvers.validation import parse
 from tests.support.factories import make_gerant, make_store
 
 pytestmark = pytest.mark.usefixtures("mock_db")

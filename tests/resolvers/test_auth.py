@@ -3,11 +3,11 @@ ones at once."""
 
 import pytest
 
+from contract.credentials import actor_for_api_key
+from contract.errors import Unauthenticated
 from infra.key_directory import KeyDirectory
 from models import ApiKey
 from resolvers.api_keys import revoke_api_key
-from resolvers.auth import actor_for_api_key
-from resolvers.errors import Unauthenticated
 from tests.support.factories import make_gerant, make_key
 
 pytestmark = pytest.mark.usefixtures("mock_db")

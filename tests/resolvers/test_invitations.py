@@ -7,6 +7,12 @@ from email.message import EmailMessage
 
 import pytest
 
+from contract import messages
+from contract.actor import Actor
+from contract.credentials import actor_for_user
+from contract.errors import BadRequest, Forbidden, NotFound
+from contract.permissions import ALL_PERMISSIONS
+from contract.validation import parse
 from infra import outbox
 from infra.login_limits import LoginLimits
 from infra.outbox import DeliveryFailed, InvitationSender, claim_next, retry_delay
@@ -14,20 +20,14 @@ from infra.passwords import verify_password
 from infra.tokens import TokenSigner, hash_invitation_token
 from models import Invitation, InvitationStatus, Role, Store, User, UserStatus
 from models.clock import utcnow
-from resolvers import messages
-from resolvers.actor import Actor
-from resolvers.auth import actor_for_user
-from resolvers.errors import BadRequest, Forbidden, NotFound
 from resolvers.invitations import (
     InvitationAcceptance,
     accept_invitation,
     list_invitations,
     resend_invitation,
 )
-from resolvers.permissions import ALL_PERMISSIONS
 from resolvers.sessions import LoginResult, login
 from resolvers.users import ManagerCreate, SellerCreate, create_manager, create_seller
-from resolvers.validation import parse
 from tests.conftest import TEST_JWT_SECRET
 from tests.support.factories import make_gerant, make_store, make_user
 

@@ -12,12 +12,12 @@ from pydantic import ValidationError
 from pymongo.errors import AutoReconnect, BulkWriteError, OperationFailure
 from pymongo.results import BulkWriteResult
 
+from contract import messages
+from contract.actor import Actor
+from contract.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable
+from contract.validation import parse
 from models import KpiEntry, Role, Store, User, UserStatus
-from resolvers import messages
-from resolvers.actor import Actor
-from resolvers.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable
 from resolvers.kpi import MAX_ATTEMPTS, MAX_ENTRIES, KpiSync, KpiSyncCounts, sync_kpis
-from resolvers.validation import parse
 from tests.support.factories import make_actor, make_gerant, make_store, make_user
 
 pytestmark = pytest.mark.usefixtures("mock_db")

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from resolvers.auth import actor_for_user
-from resolvers.errors import BadRequest
+from contract.credentials import actor_for_user
+from contract.errors import BadRequest
 from resolvers.kpi_entries import kpi_entries
 from tests.support.factories import make_actor
 from tests.support.kpi_history import History, period

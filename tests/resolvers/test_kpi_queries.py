@@ -8,6 +8,11 @@ from typing import Any
 
 import pytest
 
+from contract import messages
+from contract.actor import Actor
+from contract.credentials import actor_for_user
+from contract.errors import BadRequest, Forbidden
+from contract.validation import parse
 from models import KpiEntry, KpiRollup
 from models.kpi_entry import (
     SELLER_DATE_UNIQUE_INDEX,
@@ -15,10 +20,6 @@ from models.kpi_entry import (
     TENANT_STORE_DATE_INDEX,
 )
 from models.kpi_rollup import PERIOD_INDEX, STORE_INDEX
-from resolvers import messages
-from resolvers.actor import Actor
-from resolvers.auth import actor_for_user
-from resolvers.errors import BadRequest, Forbidden
 from resolvers.kpi_entries import entries_pipeline
 from resolvers.kpi_queries import Scope, reading_scope
 from resolvers.kpi_reconciliation import (
@@ -29,7 +30,6 @@ from resolvers.kpi_summaries import (
     KpiGroupBy,
     summary_pieces,
 )
-from resolvers.validation import parse
 from tests.support.factories import make_actor
 from tests.support.kpi_history import FROM, TO, History, period
 

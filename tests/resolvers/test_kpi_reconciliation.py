@@ -6,15 +6,15 @@ from decimal import Decimal
 import pytest
 from bson import Decimal128
 
-from resolvers import messages
-from resolvers.auth import actor_for_user
-from resolvers.errors import Forbidden, NotFound
+from contract import messages
+from contract.credentials import actor_for_user
+from contract.errors import Forbidden, NotFound
+from contract.validation import parse
 from resolvers.kpi_figures import EMPTY_CHECKSUM, DayLine, canonical_day, day_checksum
 from resolvers.kpi_reconciliation import (
     KpiReconciliationQuery,
     kpi_reconciliation,
 )
-from resolvers.validation import parse
 from tests.support.factories import make_actor
 from tests.support.kpi_history import AWKWARD_DAYS, FROM, TO, Awkward, History
 

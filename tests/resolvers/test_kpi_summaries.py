@@ -4,10 +4,12 @@ from decimal import Decimal
 
 import pytest
 
+from contract import messages
+from contract.credentials import actor_for_user
+from contract.errors import Forbidden
+from contract.validation import parse
 from models import Role
-from resolvers import kpi_queries, messages
-from resolvers.auth import actor_for_user
-from resolvers.errors import Forbidden
+from resolvers import kpi_queries
 from resolvers.kpi_figures import Figures
 from resolvers.kpi_queries import KpiFilter
 from resolvers.kpi_summaries import (
@@ -21,7 +23,6 @@ from resolvers.kpi_summaries import (
     seller_summaries,
     store_summaries,
 )
-from resolvers.validation import parse
 from tests.support.factories import make_actor, make_gerant, make_store, make_user
 from tests.support.kpi_history import (
     AWKWARD_DAYS,

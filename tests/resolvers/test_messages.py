@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from resolvers import messages
-from resolvers.errors import BadRequest
+from contract import messages
+from contract.errors import BadRequest
+from contract.validation import parse
 from resolvers.kpi import KpiSync
 from resolvers.stores import StoreCreate, StoreUpdate
 from resolvers.users import UserUpdate
-from resolvers.validation import parse
 from rest_compat.users import UserListQuery
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from contract import messages
+from contract.errors import TooManyRequests, Unauthenticated
 from infra import passwords
 from infra.login_limits import LoginLimits
 from infra.rate_limits import RateLimiter
 from infra.tokens import TokenSigner
-from resolvers import messages
-from resolvers.errors import TooManyRequests, Unauthenticated
 from resolvers.sessions import LoginResult, login
 from tests.support.factories import make_gerant
 

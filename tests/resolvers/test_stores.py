@@ -2,8 +2,9 @@
 
 import pytest
 
+from contract.errors import BadRequest, Forbidden, NotFound
+from contract.validation import parse
 from models import Role, Store, User, UserStatus
-from resolvers.errors import BadRequest, Forbidden, NotFound
 from resolvers.stores import (
     StoreCreate,
     StoreFilter,
@@ -13,7 +14,6 @@ from resolvers.stores import (
     list_stores,
     update_store,
 )
-from resolvers.validation import parse
 from tests.support.factories import make_actor, make_gerant, make_store, make_user
 
 pytestmark = pytest.mark.usefixtures("mock_db")

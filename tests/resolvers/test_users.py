@@ -5,11 +5,12 @@ from typing import Any
 
 import pytest
 
+from contract import messages
+from contract.actor import Actor
+from contract.errors import BadRequest, Forbidden, NotFound
+from contract.validation import parse
 from models import Role, Store, User, UserStatus
 from models.clock import utcnow
-from resolvers import messages
-from resolvers.actor import Actor
-from resolvers.errors import BadRequest, Forbidden, NotFound
 from resolvers.pages import encode_cursor
 from resolvers.users import (
     ManagerCreate,
@@ -23,7 +24,6 @@ from resolvers.users import (
     list_users,
     update_user,
 )
-from resolvers.validation import parse
 from tests.support.factories import make_actor, make_gerant, make_store, make_user
 
 pytestmark = pytest.mark.usefixtures("mock_db")

@@ -5,10 +5,10 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from contract import messages
 from infra.api_key_format import KEY_PREFIX, checksum, generate_key
 from models import ApiKey
 from models.clock import utcnow
-from resolvers import messages
 from resolvers.api_keys import revoke_api_key
 from tests.support.app import key_synced, services_of
 from tests.support.factories import make_gerant, make_key, make_store

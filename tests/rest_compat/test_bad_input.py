@@ -8,9 +8,9 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from contract import messages
 from edge.body_limit import MAX_BODY_BYTES
 from models import Role, Store, User
-from resolvers import messages
 from tests.support.factories import make_gerant, make_key, make_store, make_user
 from tests.support.transport import rest
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from bson import Decimal128
 
+from contract import messages
 from models import KpiEntry, Role, Store, User, UserStatus
-from resolvers import messages
 from tests.support.factories import make_gerant, make_key, make_store, make_user
 from tests.support.transport import Outcome, graphql, graphql_input, rest
 

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from contract import messages
 from models import Role
-from resolvers import messages
 from resolvers.kpi_figures import DayLine, canonical_day, day_checksum
 from rest_compat.kpi import SYNC_EXAMPLE
 from rpai.settings import Settings

@@ -6,8 +6,8 @@ from typing import Any
 import httpx
 import pytest
 
+from contract import messages
 from models import Role, User, UserStatus
-from resolvers import messages
 from tests.support.factories import make_gerant, make_key, make_store, make_user
 from tests.support.transport import Outcome, graphql, graphql_input, rest
 

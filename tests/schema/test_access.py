@@ -6,7 +6,7 @@ from strawberry.permission import PermissionExtension
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
-from resolvers import messages
+from contract import messages
 from schema import schema
 from schema.access import ACCESS_CLASSES, Public
 from tests.support.factories import make_gerant, make_key

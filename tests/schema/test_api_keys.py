@@ -7,9 +7,9 @@ import httpx
 import jwt
 import pytest
 
+from contract import messages
 from models import ApiKey, User
 from models.clock import utcnow
-from resolvers import messages
 from resolvers.gerants import GerantCreate, create_gerant
 from tests.conftest import TEST_JWT_SECRET
 from tests.support.app import key_synced, services_of

@@ -11,11 +11,12 @@ import httpx
 import pytest
 from graphql import get_introspection_query, parse
 
+from contract import messages
 from infra.cost_buckets import CostBuckets
 from infra.introspection_prices import Counted, IntrospectionPrices
 from infra.tokens import TokenSigner
 from models import Role
-from resolvers import kpi_summaries, messages
+from resolvers import kpi_summaries
 from resolvers.kpi_summaries import KpiGroupBy
 from rpai.settings import Settings
 from schema import cost, schema

@@ -25,8 +25,8 @@ from graphql import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from contract import messages
 from infra.cost_buckets import CostBuckets
-from resolvers import messages
 from schema import schema
 from schema.cost import (
     CONNECTION_COST,

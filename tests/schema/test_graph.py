@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
+from contract import messages
+from contract.credentials import actor_for_user
 from infra.tokens import TokenSigner
 from models import Role, Store, User, UserStatus
-from resolvers import messages
-from resolvers.auth import actor_for_user
 from tests.conftest import TEST_JWT_SECRET
 from tests.schema.test_api_keys import gql
 from tests.support.factories import make_gerant, make_key, make_store, make_user

@@ -5,9 +5,9 @@ from typing import Any
 import httpx
 import pytest
 
+from contract import messages
+from contract.credentials import actor_for_user
 from models import Role
-from resolvers import messages
-from resolvers.auth import actor_for_user
 from resolvers.gerants import GerantCreate, create_gerant
 from rpai.settings import Settings
 from tests.support.factories import make_gerant, make_key, make_store, make_user

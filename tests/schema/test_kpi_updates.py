@@ -19,11 +19,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
+from contract import messages
 from edge.authentication import RECHECK_SECONDS
 from infra.kpi_feed import AWAIT_MS, RETRY_SECONDS
 from infra.tokens import TokenSigner
 from models import ApiKey, KpiEntry, Role, Store, User, UserStatus
-from resolvers import messages
 from rpai.settings import Settings
 from tests.conftest import TEST_JWT_SECRET
 from tests.support.app import listening

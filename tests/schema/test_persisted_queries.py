@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from resolvers import messages
+from contract import messages
 from schema import MAX_DEPTH
 from tests.support.factories import make_gerant, make_key, make_store
 

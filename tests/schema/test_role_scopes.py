@@ -7,10 +7,10 @@ from typing import Any
 import httpx
 import pytest
 
+from contract import messages
+from contract.credentials import actor_for_user
 from infra.tokens import TokenSigner
 from models import Role, Store, User
-from resolvers import messages
-from resolvers.auth import actor_for_user
 from resolvers.sessions import PasswordChange, set_password
 from tests.conftest import TEST_JWT_SECRET
 from tests.schema.test_api_keys import PASSWORD, error_of, gql, logged_in

@@ -3,14 +3,14 @@
 from itertools import count
 from typing import Any
 
+from contract.actor import Actor
+from contract.credentials import actor_for_key
+from contract.permissions import ALL_PERMISSIONS
 from models import Role, Store, User, UserStatus
 from models.store import name_key
 from models.user import email_key
-from resolvers.actor import Actor
 from resolvers.api_keys import ApiKeyCreate, CreatedApiKey, create_api_key
-from resolvers.auth import actor_for_key
 from resolvers.gerants import GerantCreate, create_gerant
-from resolvers.permissions import ALL_PERMISSIONS
 
 _sequence = count(1)
 

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from contract.actor import Actor
+from contract.credentials import actor_for_user
+from contract.validation import parse
 from models import Role, Store, User
-from resolvers.actor import Actor
-from resolvers.auth import actor_for_user
 from resolvers.kpi import KpiSync, sync_kpis
 from resolvers.kpi_queries import KpiFilter
 from resolvers.stores import delete_store
 from resolvers.users import delete_user
-from resolvers.validation import parse
 from tests.support.factories import make_gerant, make_store, make_user
 
 FROM = "2025-03-03"

@@ -12,9 +12,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
 
-from resolvers import errors, messages
+from contract import errors, messages
+from contract.inputs import NewPassword
 from resolvers.api_keys import ApiKeyCreate
-from resolvers.inputs import NewPassword
 from resolvers.kpi_queries import KpiPeriod
 from tests.rpai.test_cli import rpai_json, serving
 from tests.support.browser import (

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from resolvers.permissions import ALL_PERMISSIONS
+from contract.permissions import ALL_PERMISSIONS
 from rest_compat import PREFIX
 from rpai.app import VERSION, create_app
 from schema import schema

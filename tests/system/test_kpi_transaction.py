@@ -8,8 +8,8 @@ import httpx
 import pytest
 from pymongo.errors import OperationFailure
 
+from contract import messages
 from models import KpiEntry, KpiRollup, Role, User
-from resolvers import messages
 from rpai.settings import Settings
 from tests.support.app import key_known
 from tests.support.factories import make_gerant, make_key, make_store, make_user

@@ -14,7 +14,7 @@ from asgi_lifespan import LifespanManager
 from motor.motor_asyncio import AsyncIOMotorClient
 from secantus import SecantusDBServer
 
-from resolvers import messages
+from contract import messages
 from rpai.app import create_app
 from rpai.settings import Settings
 from tests.support.factories import make_gerant, make_key

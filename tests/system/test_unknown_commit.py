@@ -11,11 +11,11 @@ import pytest
 from motor.motor_asyncio import AsyncIOMotorCollection
 from pymongo.errors import AutoReconnect
 
+from contract import messages
 from infra.idempotency_store import LOCK_TIMEOUT, RELEASED, IdempotencyStore
 from infra.tokens import TokenSigner
 from models import ApiKey, IdempotencyRecord, Invitation, Store, User
 from models.clock import utcnow
-from resolvers import messages
 from tests.conftest import TEST_JWT_SECRET
 from tests.support.factories import make_gerant, make_key, make_store
 

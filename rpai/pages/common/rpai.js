@@ -6,7 +6,7 @@
 (function () {
   const SESSION_KEY = 'rpai.session';
 
-  // One sentence per `extensions.code` of the API (resolvers/errors.py): what a person reads
+  // One sentence per `extensions.code` of the API (contract/errors.py): what a person reads
   // when no more precise sentence below matches the message.
   const BY_CODE = {
     BAD_REQUEST: 'La demande n\'est pas valide : vérifiez les champs et réessayez.',
@@ -31,7 +31,7 @@
       'contactez le support.',
   };
 
-  // Messages of resolvers/messages.py the pages can meet, word for word.
+  // Messages of contract/messages.py the pages can meet, word for word.
   const BY_MESSAGE = {
     'Invalid email or password': 'Adresse e-mail ou mot de passe incorrect.',
     'Invalid or expired session token': 'Votre session a expiré : reconnectez-vous.',
@@ -70,7 +70,7 @@
       'minutes puis réessayez.',
   };
 
-  // Messages of resolvers/messages.py that carry values: matched on their fixed beginning.
+  // Messages of contract/messages.py that carry values: matched on their fixed beginning.
   const BY_PREFIX = [
     ['Insufficient permissions. Requires ', 'Votre compte n\'a pas le droit de faire cela.'],
     ['graceDays: must be between 0 and ',

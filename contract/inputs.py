@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
-from resolvers import messages
+from contract import messages
 
 MAX_NAME = 200
 MAX_TEXT = 500

@@ -3,10 +3,10 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from contract import messages
+from contract.errors import Forbidden
+from contract.permissions import Permission
 from models import ApiKey, Role, User
-from resolvers import messages
-from resolvers.errors import Forbidden
-from resolvers.permissions import Permission
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,15 @@
 """Who a credential stands for: the rules turning an API key or a session into an Actor."""
 
+from contract import messages
+from contract.actor import Actor
+from contract.errors import Unauthenticated
+from contract.permissions import ALL_PERMISSIONS, ALL_STORES, Permission
 from infra.api_key_format import hash_key, is_well_formed
 from infra.key_directory import KeyDirectory
 from infra.rechecks import Rechecks
 from infra.tokens import TokenSigner, password_stamp
 from models import ApiKey, Role, User, UserStatus
 from models.clock import utcnow
-from resolvers import messages
-from resolvers.actor import Actor
-from resolvers.errors import Unauthenticated
-from resolvers.permissions import ALL_PERMISSIONS, ALL_STORES, Permission
 
 MANAGER_PERMISSIONS = frozenset(
     {Permission.STORES_READ.value, Permission.USERS_READ.value, Permission.KPI_READ.value}

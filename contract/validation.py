@@ -5,8 +5,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from resolvers import messages
-from resolvers.errors import BadRequest
+from contract import messages
+from contract.errors import BadRequest
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

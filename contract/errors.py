@@ -10,8 +10,8 @@ from pymongo.errors import (
     NetworkTimeout,
 )
 
+from contract.messages import INVALID_TEXT, SERVICE_UNAVAILABLE
 from models import ApiKey
-from resolvers.messages import INVALID_TEXT, SERVICE_UNAVAILABLE
 
 
 class AppError(Exception):

@@ -1,0 +1,1 @@
+"""What edge and rules both speak: errors and their messages, the caller, input validation."""
