@@ -1,17 +1,17 @@
-"""Email over SMTP (aiosmtplib), and the background job that empties the invitation outbox."""
+"""Email over SMTP (aiosmtplib): where to hand messages over, and the one way to send them."""
 
-import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 
 import aiosmtplib
 
-from infra.background import periodically
-from infra.outbox import DeliveryFailed, InvitationSender, Send
 
-logger = logging.getLogger(__name__)
+class DeliveryFailed(Exception):
+    """The transport could not hand the message over; the message says why (never the link)."""
+
+
+Send = Callable[[EmailMessage], Awaitable[None]]
 
 # Per connection step (connect, each command); a whole exchange stays well within the lease.
 SMTP_TIMEOUT_SECONDS = 20.0
@@ -46,19 +46,3 @@ def smtp_send(server: SmtpServer) -> Send:
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
 
     return send
-
-
-@asynccontextmanager
-async def invitation_outbox(
-    server: SmtpServer | None, *, public_url: str, from_address: str, poll_seconds: float
-) -> AsyncIterator[None]:
-    """Send queued invitations every `poll_seconds`; without a server they stay queued."""
-    if server is None:
-        logger.warning("RPAI_SMTP_HOST is not set: invitations stay queued in the outbox, unsent")
-        yield
-        return
-    sender = InvitationSender(
-        send=smtp_send(server), public_url=public_url, from_address=from_address
-    )
-    async with periodically(poll_seconds, sender.run_once):
-        yield

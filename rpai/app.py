@@ -28,7 +28,7 @@ from infra.key_directory import KeyDirectory
 from infra.key_usage import KeyUsageRecorder
 from infra.kpi_feed import KpiFeed
 from infra.login_limits import LoginLimits
-from infra.mail import SmtpServer, invitation_outbox
+from infra.mail import SmtpServer
 from infra.persisted_queries import PersistedQueries
 from infra.principal_slots import ProcessSlots
 from infra.rate_limits import RateLimits
@@ -36,6 +36,7 @@ from infra.read_slots import ReadSlots
 from infra.rechecks import Rechecks
 from infra.services import Services
 from infra.tokens import TokenSigner
+from resolvers.invitation_outbox import invitation_outbox
 from rest_compat import PREFIX, ROUTERS
 from rest_compat.errors import install_error_handlers
 from rest_compat.openapi import integrations_openapi, operation_id

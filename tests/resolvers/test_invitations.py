@@ -13,13 +13,14 @@ from contract.credentials import actor_for_user
 from contract.errors import BadRequest, Forbidden, NotFound
 from contract.permissions import ALL_PERMISSIONS
 from contract.validation import parse
-from infra import outbox
 from infra.login_limits import LoginLimits
-from infra.outbox import DeliveryFailed, InvitationSender, claim_next, retry_delay
+from infra.mail import DeliveryFailed
 from infra.passwords import verify_password
 from infra.tokens import TokenSigner, hash_invitation_token
 from models import Invitation, InvitationStatus, Role, Store, User, UserStatus
 from models.clock import utcnow
+from resolvers import invitation_outbox as outbox
+from resolvers.invitation_outbox import InvitationSender, claim_next, retry_delay
 from resolvers.invitations import (
     InvitationAcceptance,
     accept_invitation,

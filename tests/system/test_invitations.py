@@ -17,12 +17,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from contract import messages
-from infra.invitation_email import french_expiry
 from infra.mail import SmtpServer, smtp_send
-from infra.outbox import InvitationSender, claim_next
 from models import Invitation, InvitationStatus, Role
 from models.clock import utcnow
 from resolvers.gerants import GerantCreate, create_gerant
+from resolvers.invitation_email import french_expiry
+from resolvers.invitation_outbox import InvitationSender, claim_next
 from resolvers.invitations import queue_invitation
 from rpai.settings import Settings
 from tests.schema.test_api_keys import PASSWORD, error_of, gql, logged_in

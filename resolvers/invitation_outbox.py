@@ -1,4 +1,5 @@
-"""The invitation outbox's sender: claims due messages under a lease, sends, retries with backoff.
+"""The invitation outbox: claims due messages under a lease, sends, retries with backoff; the
+background job that empties it.
 
 Every API process runs one. A claim is one atomic conditional update, so each message is held
 by one sender at a time; the lease (`next_attempt_at` while `sending`) ends by itself, so a
@@ -7,19 +8,21 @@ its hash is written with the claim, the token itself only goes into the email.
 """
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from email.message import EmailMessage
 from typing import Any
 from uuid import uuid4
 
 from pymongo import ASCENDING, ReturnDocument
 
-from infra.invitation_email import InvitationContent, invitation_link, invitation_message
+from infra.background import periodically
+from infra.mail import DeliveryFailed, Send, SmtpServer, smtp_send
 from infra.tokens import INVITATION_TOKEN_TTL, hash_invitation_token, new_invitation_token
 from models import Invitation, InvitationStatus, Store, User, UserStatus
 from models.clock import utcnow
+from resolvers.invitation_email import InvitationContent, invitation_link, invitation_message
 
 logger = logging.getLogger(__name__)
 
@@ -33,13 +36,6 @@ BATCH = 20
 MAX_ERROR_TEXT = 500
 USER_INACTIVE = "user suspended or deleted before sending"
 UNBUILDABLE = "the email could not be built"
-
-
-class DeliveryFailed(Exception):
-    """The transport could not hand the message over; the message says why (never the link)."""
-
-
-Send = Callable[[EmailMessage], Awaitable[None]]
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -190,3 +186,19 @@ async def settle(claim: Claim, changes: dict[str, Any]) -> None:
         logger.warning(
             "invitation %s: lease lost before the outcome was recorded", claim.invitation.id
         )
+
+
+@asynccontextmanager
+async def invitation_outbox(
+    server: SmtpServer | None, *, public_url: str, from_address: str, poll_seconds: float
+) -> AsyncIterator[None]:
+    """Send queued invitations every `poll_seconds`; without a server they stay queued."""
+    if server is None:
+        logger.warning("RPAI_SMTP_HOST is not set: invitations stay queued in the outbox, unsent")
+        yield
+        return
+    sender = InvitationSender(
+        send=smtp_send(server), public_url=public_url, from_address=from_address
+    )
+    async with periodically(poll_seconds, sender.run_once):
+        yield

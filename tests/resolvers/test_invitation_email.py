@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from infra.invitation_email import french_expiry
+from resolvers.invitation_email import french_expiry
 
 
 @pytest.mark.parametrize(
