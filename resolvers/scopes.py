@@ -19,6 +19,7 @@ STAFF_ROLES = (Role.MANAGER.value, Role.SELLER.value)
 
 
 def _tenant(tenant: str, match: dict[str, Any]) -> dict[str, Any]:
+    """The one place a tenant filter is written: the tenant first, then `match`."""
     return {"gerant_id": tenant, **match}
 
 
@@ -42,7 +43,8 @@ def users(tenant: str, **match: Any) -> dict[str, Any]:
 
 
 def staff(tenant: str, **match: Any) -> dict[str, Any]:
-    """The filter of the tenant's managers and sellers matching `match`."""
+    """The filter of the tenant's managers and sellers matching `match` (a role is not one of
+    its conditions: `users` takes one)."""
     return users(tenant, role={"$in": list(STAFF_ROLES)}, **match)
 
 
