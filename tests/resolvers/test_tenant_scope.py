@@ -32,11 +32,11 @@ SCANNED = ("resolvers", "contract")
 # The functions allowed to write a tenant filter, by module and function: the scope helpers.
 SCOPE_HELPERS = frozenset({("resolvers/scopes.py", "_tenant")})
 # The cross-tenant admin tools: `rebuild_rollups` and `check_rollups` walk every tenant's
-# stores, each read naming the tenant of the store it rebuilds or checks.
+# stores through these two reads, each naming the tenant of the store it rebuilds or checks.
 ADMIN_TOOLS = frozenset(
     {
-        ("resolvers/kpi_rollups.py", "_store_entries"),  # rebuild_rollups, check_rollups
-        ("resolvers/kpi_rollups.py", "_stored"),  # check_rollups
+        ("resolvers/kpi_rollups.py", "_store_entries"),
+        ("resolvers/kpi_rollups.py", "_stored"),
     }
 )
 # TEMPORARY: the KPI modules' inline filters, while `resolvers/kpi*.py` become the
