@@ -51,8 +51,7 @@ AREAS: dict[str, list[str]] = {
     "cost pricing": ["schema.cost.x_*", "infra.cost_buckets.*"],
     "rate limits": ["infra.rate_limits.*"],
     "scope helpers": [
-        "resolvers.stores.x_readable_stores__*",
-        "resolvers.users.x_readable_staff__*",
+        "resolvers.scopes.*",
         "resolvers.kpi_queries.x_reading_scope__*",
     ],
 }

@@ -17,6 +17,7 @@ from models import ApiKey, Store, User
 from models.clock import utcnow
 from models.operations import insert_once, next_operation_id
 from models.reading import find_one_trusted
+from resolvers import scopes
 
 MAX_EXPIRY_DAYS = 3650
 MAX_GRACE_DAYS = 90
@@ -59,7 +60,7 @@ class CreatedApiKey:
 
 
 async def _check_tenant_stores(gerant_id: str, store_ids: list[str]) -> None:
-    found = await Store.find({"gerant_id": gerant_id, "_id": {"$in": store_ids}}).to_list()
+    found = await Store.find(scopes.stores(gerant_id, _id={"$in": store_ids})).to_list()
     missing = sorted(set(store_ids) - {store.id for store in found})
     if missing:
         raise BadRequest(messages.UNKNOWN_STORE_IDS.format(ids=", ".join(missing)))
@@ -116,7 +117,8 @@ async def _rekey(earlier: ApiKey, new: ApiKey) -> None:
     is replayed, not run again), and only this one will be."""
     secret = {"key_hash": new.key_hash, "prefix": new.prefix}
     await ApiKey.get_motor_collection().update_one(
-        {"_id": earlier.id, "operation_id": earlier.operation_id}, {"$set": secret}
+        scopes.api_keys(earlier.gerant_id, _id=earlier.id, operation_id=earlier.operation_id),
+        {"$set": secret},
     )
     earlier.key_hash, earlier.prefix = new.key_hash, new.prefix
 
@@ -130,7 +132,7 @@ async def revoke_api_key(*, key_id: str, keys: KeyDirectory) -> ApiKey:
 
 
 async def _deactivate(api_key: ApiKey, keys: KeyDirectory) -> ApiKey:
-    await ApiKey.find_one({"_id": api_key.id, "gerant_id": api_key.gerant_id}).update(
+    await ApiKey.find_one(scopes.api_keys(api_key.gerant_id, _id=api_key.id)).update(
         {"$set": {"active": False}}
     )
     keys.drop(api_key.id)
@@ -140,7 +142,7 @@ async def _deactivate(api_key: ApiKey, keys: KeyDirectory) -> ApiKey:
 
 async def _tenant_key(actor: Actor, key_id: str) -> ApiKey:
     gerant = actor.require_gerant_session()
-    api_key = await ApiKey.find_one({"_id": key_id, "gerant_id": gerant.gerant_id})
+    api_key = await ApiKey.find_one(scopes.api_keys(gerant.gerant_id, _id=key_id))
     if api_key is None:
         raise NotFound(messages.API_KEY_NOT_FOUND)
     return api_key
@@ -149,7 +151,7 @@ async def _tenant_key(actor: Actor, key_id: str) -> ApiKey:
 async def list_api_keys(*, actor: Actor) -> list[ApiKey]:
     """The gérant's keys, newest first (never the keys themselves: only hashes are stored)."""
     gerant = actor.require_gerant_session()
-    found = ApiKey.find({"gerant_id": gerant.gerant_id}).sort("-created_at", "-_id")
+    found = ApiKey.find(scopes.api_keys(gerant.gerant_id)).sort("-created_at", "-_id")
     return await found.to_list()
 
 
@@ -170,7 +172,7 @@ async def _replaced_by_this_operation(old: ApiKey) -> bool:
     """Whether the key replacing `old` is the one this rotation is about to create: an earlier
     attempt of it got that far before its answer was lost."""
     replacement = await ApiKey.find_one(
-        {"_id": old.replaced_by, "gerant_id": old.gerant_id, "operation_id": next_operation_id()}
+        scopes.api_keys(old.gerant_id, _id=old.replaced_by, operation_id=next_operation_id())
     )
     return replacement is not None
 
@@ -201,15 +203,11 @@ async def rotate_api_key(
         replaced["expires_at"] = grace_end
     # Conditional, so that of two rotations of one key at the same time only one wins.
     result = await ApiKey.get_motor_collection().update_one(
-        {
-            "_id": old.id,
-            "gerant_id": old.gerant_id,
-            "replaced_by": {"$in": [None, created.api_key.id]},
-        },
+        scopes.api_keys(old.gerant_id, _id=old.id, replaced_by={"$in": [None, created.api_key.id]}),
         {"$set": replaced},
     )
     if result.matched_count == 0:
-        await ApiKey.find_one({"_id": created.api_key.id, "gerant_id": old.gerant_id}).delete()
+        await ApiKey.find_one(scopes.api_keys(old.gerant_id, _id=created.api_key.id)).delete()
         raise BadRequest(messages.API_KEY_ALREADY_ROTATED)
     keys.drop(old.id)
     return created
@@ -225,7 +223,7 @@ async def describe_key(*, actor: Actor) -> KeyDescription:
     """What the calling key can do, and whose tenant it belongs to."""
     if actor.api_key is None:
         raise Forbidden(messages.API_KEY_REQUIRED)
-    gerant = await find_one_trusted(User, {"_id": actor.gerant_id, "gerant_id": actor.gerant_id})
+    gerant = await find_one_trusted(User, scopes.users(actor.gerant_id, _id=actor.gerant_id))
     if gerant is None:
         raise NotFound(messages.GERANT_NOT_FOUND)
     return KeyDescription(api_key=actor.api_key, gerant=gerant)

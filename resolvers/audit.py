@@ -11,6 +11,7 @@ from contract.actor import Actor
 from contract.inputs import MAX_ID, Input
 from models import AuditRecord
 from models.clock import UtcDateTime
+from resolvers import scopes
 from resolvers.pages import Page, check_page_size, newest_first_after, newest_first_key, page_of
 
 FORBIDDEN_REASON = "forbidden"
@@ -61,10 +62,7 @@ async def api_call_log(
     """The tenant's recorded calls, newest first, a page at a time (gérant session only)."""
     gerant = actor.require_gerant_session()
     check_page_size(first)
-    query: dict[str, Any] = {
-        "gerant_id": gerant.gerant_id,
-        **_time_range(filter),
-    }
+    query = scopes.audit_records(gerant.gerant_id, **_time_range(filter))
     if filter.status is not None:
         query["status"] = filter.status
     if filter.key_id is not None:
@@ -88,11 +86,9 @@ async def auth_failures(*, actor: Actor, period: TimeRange) -> list[AuthFailureG
     gerant = actor.require_gerant_session()
     pipeline: list[dict[str, Any]] = [
         {
-            "$match": {
-                "gerant_id": gerant.gerant_id,
-                "status": {"$in": [401, 403]},
-                **_time_range(period),
-            }
+            "$match": scopes.audit_records(
+                gerant.gerant_id, status={"$in": [401, 403]}, **_time_range(period)
+            )
         },
         {
             "$group": {

@@ -1,7 +1,6 @@
 """Staff invitations: queued with the user, resent by the gérant, accepted with a password."""
 
 import logging
-from typing import Any
 
 from pydantic import Field
 
@@ -14,6 +13,7 @@ from infra.tokens import TokenSigner, hash_invitation_token
 from models import Invitation, InvitationStatus, Role, User, UserStatus
 from models.clock import utcnow
 from models.operations import insert_once
+from resolvers import scopes
 from resolvers.pages import Page, check_page_size, newest_first_after, newest_first_key, page_of
 from resolvers.sessions import LoginResult
 
@@ -48,7 +48,7 @@ async def list_invitations(
     (gérant session only)."""
     gerant = actor.require_gerant_session()
     check_page_size(first)
-    query: dict[str, Any] = {"gerant_id": gerant.gerant_id}
+    query = scopes.invitations(gerant.gerant_id)
     if status is not None:
         query["status"] = status
     if after is not None:
@@ -60,14 +60,14 @@ async def list_invitations(
 async def resend_invitation(*, actor: Actor, user_id: str) -> Invitation:
     """Queue the user's invitation again, now; the link sent before stops working."""
     gerant = actor.require_gerant_session()
-    user = await User.find_one({"_id": user_id, "gerant_id": gerant.gerant_id})
+    user = await User.find_one(scopes.users(gerant.gerant_id, _id=user_id))
     if user is None:
         raise NotFound(messages.USER_NOT_FOUND)
     if user.role is Role.GERANT:
         raise BadRequest(messages.INVITATION_NOT_STAFF)
     if user.status is not UserStatus.ACTIVE:
         raise BadRequest(messages.INVITATION_USER_INACTIVE)
-    invitation = await Invitation.find_one({"user_id": user.id})
+    invitation = await Invitation.find_one(scopes.invitations(user.gerant_id, user_id=user.id))
     if invitation is None:
         return await queue_invitation(user)
     if invitation.status is InvitationStatus.ACCEPTED:
@@ -83,7 +83,10 @@ async def resend_invitation(*, actor: Actor, user_id: str) -> Invitation:
         "sent_at": None,
     }
     result = await Invitation.get_motor_collection().update_one(
-        {"_id": invitation.id, "status": {"$ne": InvitationStatus.ACCEPTED}}, {"$set": again}
+        scopes.invitations(
+            invitation.gerant_id, _id=invitation.id, status={"$ne": InvitationStatus.ACCEPTED}
+        ),
+        {"$set": again},
     )
     if result.modified_count == 0:
         raise BadRequest(messages.INVITATION_ALREADY_ACCEPTED)
@@ -104,16 +107,17 @@ async def accept_invitation(*, data: InvitationAcceptance, signer: TokenSigner) 
     now = utcnow()
     if invitation.token_expires_at is None or invitation.token_expires_at <= now:
         raise BadRequest(messages.INVITATION_EXPIRED)
-    user = await User.find_one({"_id": invitation.user_id})
+    user = await User.find_one(scopes.users(invitation.gerant_id, _id=invitation.user_id))
     if user is None or user.status is not UserStatus.ACTIVE:
         raise BadRequest(messages.INVITATION_USER_INACTIVE)
     password_hash = await hash_password(data.password)
     consumed = await Invitation.get_motor_collection().update_one(
-        {
-            "_id": invitation.id,
-            "token_hash": token_hash,
-            "status": {"$ne": InvitationStatus.ACCEPTED},
-        },
+        scopes.invitations(
+            invitation.gerant_id,
+            _id=invitation.id,
+            token_hash=token_hash,
+            status={"$ne": InvitationStatus.ACCEPTED},
+        ),
         {
             "$set": {
                 "status": InvitationStatus.ACCEPTED,
@@ -124,7 +128,7 @@ async def accept_invitation(*, data: InvitationAcceptance, signer: TokenSigner) 
     )
     if consumed.modified_count == 0:
         raise BadRequest(messages.INVITATION_USED)
-    await User.find_one({"_id": user.id, "gerant_id": user.gerant_id}).update(
+    await User.find_one(scopes.users(user.gerant_id, _id=user.id)).update(
         {"$set": {"password_hash": password_hash, "updated_at": now}}
     )
     user.password_hash = password_hash

@@ -15,6 +15,7 @@ from infra.tokens import IssuedToken, TokenSigner
 from models import Store, User, UserStatus
 from models.clock import utcnow
 from models.user import email_key
+from resolvers import scopes
 
 MAX_EMAIL = 254
 
@@ -80,5 +81,5 @@ async def describe_session(*, actor: Actor) -> SessionView:
     user = actor.require_user_session()
     store = None
     if user.store_id is not None:
-        store = await Store.find_one({"_id": user.store_id, "gerant_id": user.gerant_id})
+        store = await Store.find_one(scopes.stores(user.gerant_id, _id=user.store_id))
     return SessionView(user=user, store=store)

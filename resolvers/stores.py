@@ -12,12 +12,13 @@ from contract.actor import Actor
 from contract.errors import BadRequest, Forbidden, NotFound, duplicate_key_fields
 from contract.inputs import ExternalId, Identifier, Input, Name, Phone, Text, omittable
 from contract.permissions import Permission
-from models import Role, Store, User, UserStatus
+from models import Store, User, UserStatus
 from models.clock import utcnow
 from models.ids import is_id
 from models.operations import insert_once
 from models.reading import find_trusted
 from models.store import name_key
+from resolvers import scopes
 
 
 class StoreCreate(Input):
@@ -74,19 +75,11 @@ def _store_id(value: str) -> str:
 StoreId = Annotated[Identifier, AfterValidator(_store_id)]
 
 
-def readable_stores(actor: Actor) -> dict[str, Any]:
-    """The filter of the stores this actor may see: its tenant, narrowed to the key's store_ids."""
-    query: dict[str, Any] = {"gerant_id": actor.gerant_id}
-    if actor.store_ids is not None:
-        query["_id"] = {"$in": sorted(actor.store_ids)}
-    return query
-
-
 async def list_stores(*, actor: Actor, filter: StoreFilter | None = None) -> list[Store]:
     """Every store the key may read, deactivated ones included, oldest first; or the one with
     the filter's `external_id`."""
     actor.require(Permission.STORES_READ)
-    query = readable_stores(actor)
+    query = scopes.readable_stores(actor)
     if filter is not None and filter.external_id is not None:
         query["external_id"] = filter.external_id
     return await find_trusted(Store, query, [("created_at", 1), ("_id", 1)])
@@ -103,7 +96,7 @@ async def stores_by_ids(*, actor: Actor, store_ids: list[str]) -> dict[str, Stor
     """The stores among `store_ids` that the caller may read (permission stores:read), by id,
     in one query; the others are left out."""
     actor.require(Permission.STORES_READ)
-    query = readable_stores(actor)
+    query = scopes.readable_stores(actor)
     query["_id"] = {"$in": sorted(set(actor.scoped_store_ids(store_ids)))}
     return {store.id: store for store in await find_trusted(Store, query, [("_id", 1)])}
 
@@ -114,7 +107,7 @@ async def require_readable(*, actor: Actor, store_ids: list[str]) -> None:
     tenant does not have (another tenant's is unknown here)."""
     for store_id in store_ids:
         actor.require_store(store_id)
-    query = readable_stores(actor)
+    query = scopes.readable_stores(actor)
     query["_id"] = {"$in": sorted(set(store_ids))}
     if await Store.find(query).count() < len(set(store_ids)):
         raise NotFound(messages.STORE_NOT_FOUND)
@@ -144,7 +137,7 @@ async def create_store(*, actor: Actor, data: StoreCreate) -> Store:
 async def get_tenant_store(*, actor: Actor, store_id: str) -> Store:
     """The tenant's store `store_id` within the key's scope: 403 outside it, 404 if unknown."""
     actor.require_store(store_id)
-    store = await Store.find_one({"_id": store_id, "gerant_id": actor.gerant_id})
+    store = await Store.find_one(scopes.stores(actor.gerant_id, _id=store_id))
     if store is None:
         raise NotFound(messages.STORE_NOT_FOUND)
     return store
@@ -152,7 +145,7 @@ async def get_tenant_store(*, actor: Actor, store_id: str) -> Store:
 
 async def get_store_by_external_id(*, actor: Actor, external_id: str) -> Store:
     """The tenant's store with `external_id`: 404 if none, 403 outside the key's scope."""
-    store = await Store.find_one({"gerant_id": actor.gerant_id, "external_id": external_id})
+    store = await Store.find_one(scopes.stores(actor.gerant_id, external_id=external_id))
     if store is None:
         raise NotFound(messages.STORE_NOT_FOUND)
     actor.require_store(store.id)
@@ -186,9 +179,7 @@ async def update_store(*, actor: Actor, store_id: str, data: StoreUpdate) -> Sto
         changes["name_key"] = name_key(data.name)
     changes["updated_at"] = utcnow()
     try:
-        await Store.find_one({"_id": store.id, "gerant_id": actor.gerant_id}).update(
-            {"$set": changes}
-        )
+        await Store.find_one(scopes.stores(actor.gerant_id, _id=store.id)).update({"$set": changes})
     except DuplicateKeyError as exc:
         raise taken(exc) from None
     if data.active is False:
@@ -203,7 +194,7 @@ async def delete_store(*, actor: Actor, store_id: str) -> str:
     actor.require(Permission.STORES_WRITE)
     store = await get_tenant_store(actor=actor, store_id=store_id)
     now = utcnow()
-    await Store.find_one({"_id": store.id, "gerant_id": actor.gerant_id}).update(
+    await Store.find_one(scopes.stores(actor.gerant_id, _id=store.id)).update(
         {"$set": {"active": False, "updated_at": now}}
     )
     await suspend_staff(actor=actor, store=store, now=now)
@@ -212,11 +203,7 @@ async def delete_store(*, actor: Actor, store_id: str) -> str:
 
 async def suspend_staff(*, actor: Actor, store: Store, now: datetime) -> None:
     """Suspend the active managers and sellers of a store being closed."""
-    await User.find(
-        {
-            "gerant_id": actor.gerant_id,
-            "store_id": store.id,
-            "role": {"$in": [Role.MANAGER.value, Role.SELLER.value]},
-            "status": UserStatus.ACTIVE.value,
-        }
-    ).update({"$set": {"status": UserStatus.SUSPENDED.value, "updated_at": now}})
+    active = scopes.staff(actor.gerant_id, store_id=store.id, status=UserStatus.ACTIVE.value)
+    await User.find(active).update(
+        {"$set": {"status": UserStatus.SUSPENDED.value, "updated_at": now}}
+    )

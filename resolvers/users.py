@@ -25,12 +25,12 @@ from models import Role, Store, User, UserStatus
 from models.clock import utcnow
 from models.operations import insert_once
 from models.user import NOT_DELETED, email_key
+from resolvers import scopes
 from resolvers.invitations import queue_invitation
 from resolvers.pages import Page, check_page_size, decode_cursor, page_of
 from resolvers.stores import get_active_store, get_tenant_store
 
 UpdatableStatus = Annotated[Literal["active", "suspended"], AfterValidator(UserStatus)]
-STAFF_ROLES = (Role.MANAGER.value, Role.SELLER.value)
 
 
 class ManagerCreate(Input):
@@ -120,12 +120,12 @@ def new_staff(actor: Actor, role: Role, store: Store, data: ManagerCreate) -> Us
 
 def active_managers(actor: Actor, store: Store) -> dict[str, Any]:
     """The filter of the active managers of `store` in the actor's tenant."""
-    return {
-        "gerant_id": actor.gerant_id,
-        "store_id": store.id,
-        "role": Role.MANAGER.value,
-        "status": UserStatus.ACTIVE.value,
-    }
+    return scopes.users(
+        actor.gerant_id,
+        store_id=store.id,
+        role=Role.MANAGER.value,
+        status=UserStatus.ACTIVE.value,
+    )
 
 
 async def create_manager(*, actor: Actor, store_id: str, data: ManagerCreate) -> User:
@@ -166,28 +166,15 @@ async def list_sellers(
     actor.require(Permission.STORES_READ)
     actor.require_user_session()
     check_page_size(first)
-    query: dict[str, Any] = {
-        "gerant_id": actor.gerant_id,
-        "role": Role.SELLER.value,
-        "status": NOT_DELETED,
-    }
+    query = scopes.readable_staff(actor)
+    query["role"] = Role.SELLER.value
+    query["status"] = NOT_DELETED
     if store_id is not None:
         query["store_id"] = (await get_tenant_store(actor=actor, store_id=store_id)).id
-    elif actor.store_ids is not None:
-        query["store_id"] = {"$in": sorted(actor.store_ids)}
     if after is not None:
         query["_id"] = {"$gt": after}
     found = await User.find(query).sort("_id").limit(first + 1).to_list()
     return page_of(found, first, user_key)
-
-
-def readable_staff(actor: Actor) -> dict[str, Any]:
-    """The filter of the staff this actor may read: managers and sellers of its tenant, in the
-    stores of a restricted key or of a manager's session."""
-    query: dict[str, Any] = {"gerant_id": actor.gerant_id, "role": {"$in": list(STAFF_ROLES)}}
-    if actor.store_ids is not None:
-        query["store_id"] = {"$in": sorted(actor.store_ids)}
-    return query
 
 
 def user_key(user: User) -> tuple[str]:
@@ -207,7 +194,7 @@ async def list_users(
     oldest first (ids are time-ordered), `first` at a time after the user id `after`."""
     actor.require(Permission.USERS_READ)
     check_page_size(first)
-    query = readable_staff(actor)
+    query = scopes.readable_staff(actor)
     if filter.store_id is not None:
         query["store_id"] = (await get_tenant_store(actor=actor, store_id=filter.store_id)).id
     if filter.role is not None:
@@ -248,7 +235,7 @@ async def store_staff(
     check_page_size(first)
     for store_id in store_ids:
         actor.require_store(store_id)
-    query = readable_staff(actor)
+    query = scopes.readable_staff(actor)
     query["store_id"] = {"$in": sorted(set(store_ids))}
     query["role"] = role.value
     query["status"] = NOT_DELETED if filter.status is None else filter.status.value
@@ -275,7 +262,7 @@ async def staff_by_ids(*, actor: Actor, user_ids: list[str]) -> dict[str, User]:
     """The managers and sellers among `user_ids` that the caller may read (permission
     users:read; deleted ones included: a seller's manager stays his), by id, in one query."""
     actor.require(Permission.USERS_READ)
-    query = readable_staff(actor)
+    query = scopes.readable_staff(actor)
     query["_id"] = {"$in": sorted(set(user_ids))}
     return {user.id: user for user in await User.find(query).to_list()}
 
@@ -283,7 +270,7 @@ async def staff_by_ids(*, actor: Actor, user_ids: list[str]) -> dict[str, User]:
 async def get_tenant_user(*, actor: Actor, user_id: str) -> User:
     """The user `user_id` of the actor's tenant; 404 if unknown or another tenant's (ids are
     sequential: a distinct answer would tell which ids exist elsewhere)."""
-    user = await User.find_one({"_id": user_id, "gerant_id": actor.gerant_id})
+    user = await User.find_one(scopes.users(actor.gerant_id, _id=user_id))
     if user is None:
         raise NotFound(messages.USER_NOT_FOUND)
     return user
@@ -302,7 +289,7 @@ def require_user_in_scope(actor: Actor, user: User) -> None:
 
 async def require_open_store(actor: Actor, store_id: str) -> None:
     """400 if the store is closed: its staff stay suspended until it is reopened."""
-    store = await Store.find_one({"_id": store_id, "gerant_id": actor.gerant_id})
+    store = await Store.find_one(scopes.stores(actor.gerant_id, _id=store_id))
     if store is not None and not store.active:
         raise BadRequest(messages.STORE_INACTIVE)
 
@@ -322,9 +309,7 @@ async def update_user(*, actor: Actor, user_id: str, data: UserUpdate) -> User:
         await require_open_store(actor, user.store_id)
     changes = {**data.model_dump(include=data.model_fields_set), "updated_at": utcnow()}
     try:
-        await User.find_one({"_id": user.id, "gerant_id": actor.gerant_id}).update(
-            {"$set": changes}
-        )
+        await User.find_one(scopes.users(actor.gerant_id, _id=user.id)).update({"$set": changes})
     except DuplicateKeyError as exc:
         raise duplicate_user(exc) from None
     for field, value in changes.items():
@@ -341,7 +326,7 @@ async def delete_user(*, actor: Actor, user_id: str) -> str:
     require_user_in_scope(actor, user)
     if user.status is UserStatus.DELETED:
         raise BadRequest(messages.USER_ALREADY_DELETED)
-    await User.find_one({"_id": user.id, "gerant_id": actor.gerant_id}).update(
+    await User.find_one(scopes.users(actor.gerant_id, _id=user.id)).update(
         {"$set": {"status": UserStatus.DELETED.value, "updated_at": utcnow()}}
     )
     return messages.MANAGER_DELETED if user.role is Role.MANAGER else messages.SELLER_DELETED
