@@ -22,6 +22,7 @@ from infra.mail import DeliveryFailed, Send, SmtpServer, smtp_send
 from infra.tokens import INVITATION_TOKEN_TTL, hash_invitation_token, new_invitation_token
 from models import Invitation, InvitationStatus, Store, User, UserStatus
 from models.clock import utcnow
+from resolvers import scopes
 from resolvers.invitation_email import InvitationContent, invitation_link, invitation_message
 
 logger = logging.getLogger(__name__)
@@ -114,7 +115,9 @@ class InvitationSender:
         invites him and his store."""
         invitation = claim.invitation
         people = await User.find(
-            {"_id": {"$in": [invitation.user_id, invitation.gerant_id]}}
+            scopes.users(
+                invitation.gerant_id, _id={"$in": [invitation.user_id, invitation.gerant_id]}
+            )
         ).to_list()
         by_id = {person.id: person for person in people}
         user = by_id.get(invitation.user_id)
@@ -123,7 +126,7 @@ class InvitationSender:
         gerant = by_id.get(invitation.gerant_id)
         store = None
         if user.store_id is not None:
-            store = await Store.find_one({"_id": user.store_id, "gerant_id": user.gerant_id})
+            store = await Store.find_one(scopes.stores(user.gerant_id, _id=user.store_id))
         return InvitationContent(
             user=user,
             gerant=gerant,
