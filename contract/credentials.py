@@ -7,7 +7,7 @@ from contract.permissions import ALL_PERMISSIONS, ALL_STORES, Permission
 from infra.api_key_format import hash_key, is_well_formed
 from infra.key_directory import KeyDirectory
 from infra.rechecks import Rechecks
-from infra.tokens import TokenSigner, password_stamp
+from infra.tokens import TokenSigner, session_stamp
 from models import ApiKey, Role, User, UserStatus
 from models.clock import utcnow
 
@@ -95,7 +95,7 @@ async def actor_for_session(
         claims is None
         or user is None
         or user.status != UserStatus.ACTIVE
-        or claims.password_stamp != password_stamp(user.password_hash)
+        or claims.password_stamp != session_stamp(user)
     ):
         raise Unauthenticated(messages.INVALID_SESSION, "invalid_session")
     return actor_for_user(user)

@@ -30,10 +30,14 @@ class SessionClaims:
     password_stamp: str
 
 
-def password_stamp(password_hash: str | None) -> str:
+def session_stamp(user: User) -> str:
     """A short, non-secret mark of the user's current password, carried by his tokens: once
-    the password changes, tokens issued before it no longer match."""
-    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
+    the password changes, tokens issued before it no longer match. A rehash of the same
+    password keeps it. Users whose password was set before the stamp was stored get the mark
+    their tokens were issued with, derived from the hash, until it is next set or rehashed."""
+    if user.password_stamp is not None:
+        return user.password_stamp
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class TokenSigner:
             "sub": user.id,
             "gid": user.gerant_id,
             "role": user.role.value,
-            "pwd": password_stamp(user.password_hash),
+            "pwd": session_stamp(user),
             "aud": AUDIENCE,
             "iat": int(now.timestamp()),
             "exp": int(expires_at.timestamp()),

@@ -54,6 +54,9 @@ class User(Document):
     external_id: str | None = None
     send_invitation: bool = False
     password_hash: str | None = None
+    # Random, set with each new password; session tokens carry it (infra/tokens.py). None for
+    # passwords set before it was stored.
+    password_stamp: str | None = None
     created_at: UtcDateTime = Field(default_factory=utcnow)
     updated_at: UtcDateTime = Field(default_factory=utcnow)
     operation_id: str | None = None  # the operation that created it (models/operations.py)

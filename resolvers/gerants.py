@@ -6,7 +6,7 @@ from pymongo.errors import DuplicateKeyError
 from contract import messages
 from contract.errors import BadRequest, NotFound
 from contract.inputs import Input, Name, Password
-from infra.passwords import hash_password
+from infra.passwords import new_password
 from models import Role, User
 from models.user import email_key
 
@@ -19,13 +19,15 @@ class GerantCreate(Input):
 
 async def create_gerant(*, data: GerantCreate) -> User:
     """Create a tenant owner, with a password to log in if given; he is his own tenant."""
+    stored = await new_password(data.password) if data.password else None
     gerant = User(
         gerant_id="",
         role=Role.GERANT,
         name=data.name,
         email=data.email,
         email_key=email_key(data.email),
-        password_hash=await hash_password(data.password) if data.password else None,
+        password_hash=stored.password_hash if stored else None,
+        password_stamp=stored.password_stamp if stored else None,
     )
     gerant.gerant_id = gerant.id
     try:

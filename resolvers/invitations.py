@@ -8,7 +8,7 @@ from contract import messages
 from contract.actor import Actor
 from contract.errors import BadRequest, NotFound
 from contract.inputs import NewPassword
-from infra.passwords import hash_password
+from infra.passwords import new_password
 from infra.tokens import TokenSigner, hash_invitation_token
 from models import Invitation, InvitationStatus, Role, User, UserStatus
 from models.clock import utcnow
@@ -110,7 +110,7 @@ async def accept_invitation(*, data: InvitationAcceptance, signer: TokenSigner) 
     user = await User.find_one(scopes.users(invitation.gerant_id, _id=invitation.user_id))
     if user is None or user.status is not UserStatus.ACTIVE:
         raise BadRequest(messages.INVITATION_USER_INACTIVE)
-    password_hash = await hash_password(data.password)
+    stored = await new_password(data.password)
     consumed = await Invitation.get_motor_collection().update_one(
         scopes.invitations(
             invitation.gerant_id,
@@ -129,8 +129,14 @@ async def accept_invitation(*, data: InvitationAcceptance, signer: TokenSigner) 
     if consumed.modified_count == 0:
         raise BadRequest(messages.INVITATION_USED)
     await User.find_one(scopes.users(user.gerant_id, _id=user.id)).update(
-        {"$set": {"password_hash": password_hash, "updated_at": now}}
+        {
+            "$set": {
+                "password_hash": stored.password_hash,
+                "password_stamp": stored.password_stamp,
+                "updated_at": now,
+            }
+        }
     )
-    user.password_hash = password_hash
+    user.password_hash, user.password_stamp = stored.password_hash, stored.password_stamp
     logger.info("invitation %s accepted by user %s", invitation.id, user.id)
     return LoginResult(token=signer.issue(user), user=user)

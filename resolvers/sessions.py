@@ -10,8 +10,8 @@ from contract.errors import NotFound, TooManyRequests, Unauthenticated
 from contract.inputs import MAX_PASSWORD_LENGTH, NewPassword
 from infra.login_limits import LoginLimits
 from infra.metrics import RATE_LIMITED
-from infra.passwords import hash_password, verify_password
-from infra.tokens import IssuedToken, TokenSigner
+from infra.passwords import hash_password, needs_rehash, new_password, verify_password
+from infra.tokens import IssuedToken, TokenSigner, session_stamp
 from models import Store, User, UserStatus
 from models.clock import utcnow
 from models.user import email_key
@@ -62,7 +62,25 @@ async def login(
     if user is None or not matched:
         raise Unauthenticated(messages.INVALID_CREDENTIALS, "bad_credentials")
     limits.succeeded(key, client)
+    await _upgrade_hash(user, password)
     return LoginResult(token=signer.issue(user), user=user)
+
+
+async def _upgrade_hash(user: User, password: str) -> None:
+    """Rehash a right password whose hash was made with an older profile. The session stamp
+    stays (a legacy user's derived one is stored), so his other sessions live on; written only
+    over the hash just checked, so a password set meanwhile is never undone."""
+    old = user.password_hash
+    if old is None or not needs_rehash(old):
+        return
+    stamp = session_stamp(user)
+    upgraded = await hash_password(password)
+    written = await User.get_motor_collection().update_one(
+        {"_id": user.id, "password_hash": old},
+        {"$set": {"password_hash": upgraded, "password_stamp": stamp}},
+    )
+    if written.modified_count == 1:
+        user.password_hash, user.password_stamp = upgraded, stamp
 
 
 async def set_password(*, data: PasswordChange) -> User:
@@ -70,7 +88,8 @@ async def set_password(*, data: PasswordChange) -> User:
     user = await User.find_one({"email_key": email_key(data.email)})
     if user is None:
         raise NotFound(messages.USER_NOT_FOUND)
-    user.password_hash = await hash_password(data.password)
+    stored = await new_password(data.password)
+    user.password_hash, user.password_stamp = stored.password_hash, stored.password_stamp
     user.updated_at = utcnow()
     await user.save()
     return user

@@ -269,6 +269,8 @@ class TestAccept:
         user = await User.get(manager.id)
         assert user is not None
         assert await verify_password(user.password_hash, PASSWORD)
+        assert user.password_stamp is not None
+        assert claims.password_stamp == user.password_stamp
         assert (await stored(manager)).status is InvitationStatus.ACCEPTED
         with pytest.raises(BadRequest, match=messages.INVITATION_USED):
             await accept(token, PASSWORD)

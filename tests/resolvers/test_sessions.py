@@ -1,25 +1,34 @@
 """Password login: unknown and known emails cost the same work, and answer the same; failures
-are refused at once past their bounds, and never hold back a right password from elsewhere."""
+are refused at once past their bounds, and never hold back a right password from elsewhere; a
+hash of an older profile is upgraded at login without ending the user's other sessions."""
 
 import asyncio
+import hashlib
 from collections import Counter
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher, extract_parameters
 
 from contract import messages
+from contract.credentials import actor_for_session
 from contract.errors import TooManyRequests, Unauthenticated
 from infra import passwords
 from infra.login_limits import LoginLimits
 from infra.rate_limits import RateLimiter
 from infra.tokens import TokenSigner
-from resolvers.sessions import LoginResult, login
+from models import User
+from resolvers import sessions
+from resolvers.sessions import LoginResult, PasswordChange, login, set_password
 from tests.support.factories import make_gerant
 
 pytestmark = pytest.mark.usefixtures("mock_db")
 
-PASSWORD = "correct horse battery"
+PASSWORD, NEW = "correct horse battery", "another horse battery"
+OWASP = "$argon2id$v=19$m=19456,t=2,p=1$"
+# argon2-cffi's default profile (m=65536,t=3,p=4): every hash stored before 1.1.0 has it.
+FORMER = PasswordHasher()
 SIGNER = TokenSigner(secret="x" * 48, ttl=timedelta(hours=1))
 ATTACKER, OWNER = "198.51.100.7", "203.0.113.9"
 
@@ -44,6 +53,9 @@ class CountingHasher:
     def verify(self, hash_: str, password: str) -> Any:
         self.checked.append(hash_)
         return self.hasher.verify(hash_, password)
+
+    def check_needs_rehash(self, hash_: str) -> bool:
+        return self.hasher.check_needs_rehash(hash_)
 
 
 @pytest.fixture
@@ -92,6 +104,10 @@ async def test_every_attempt_checks_one_password_hash(hasher: CountingHasher) ->
     )
     assert len(hasher.checked) == 3
     assert hasher.checked[0] == passwords._DUMMY_HASH
+    # The stand-in has the profile of every stored hash: it costs the same work to check.
+    assert passwords._DUMMY_HASH.startswith(OWASP)
+    profile = extract_parameters(passwords._DUMMY_HASH)
+    assert [extract_parameters(hash_) for hash_ in hasher.checked] == [profile] * 3
 
 
 @pytest.mark.usefixtures("cheap_hashes")
@@ -149,3 +165,88 @@ async def test_a_success_clears_the_owners_own_typos() -> None:
                 "UNAUTHENTICATED"
             )
         assert await outcome(gerant.email, PASSWORD, OWNER, login_limits) == "OK"
+
+
+async def with_former_hash(user: User, *, stamp: str | None) -> User:
+    """The user as an earlier release stored him: his password hashed with the former profile,
+    and, without a stamp, from before the session stamp was stored."""
+    user.password_hash = FORMER.hash(PASSWORD)
+    user.password_stamp = stamp
+    await user.save()
+    return user
+
+
+async def stored_user(user_id: str) -> User:
+    user = await User.get(user_id)
+    assert user is not None
+    return user
+
+
+class TestRehashAtLogin:
+    async def test_a_former_profile_hash_verifies_and_is_upgraded(self) -> None:
+        gerant = await make_gerant(password=PASSWORD)
+        stamp = gerant.password_stamp
+        assert stamp is not None
+        former = (await with_former_hash(gerant, stamp=stamp)).password_hash
+        login_limits = limits()
+        assert await outcome(gerant.email, "wrong password", OWNER, login_limits) == (
+            "UNAUTHENTICATED"
+        )
+        assert (await stored_user(gerant.id)).password_hash == former
+        result = await login(
+            email=gerant.email, password=PASSWORD, signer=SIGNER, limits=login_limits, client=OWNER
+        )
+        upgraded = await stored_user(gerant.id)
+        assert upgraded.password_hash != former
+        assert upgraded.password_hash is not None
+        assert upgraded.password_hash.startswith(OWASP)
+        assert upgraded.password_stamp == stamp
+        assert result.user.password_hash == upgraded.password_hash
+        assert await outcome(gerant.email, PASSWORD, OWNER, login_limits) == "OK"
+        assert (await stored_user(gerant.id)).password_hash == upgraded.password_hash
+
+    @pytest.mark.parametrize("stamped", [True, False], ids=["stamped", "before-stamps"])
+    async def test_keeps_the_users_other_sessions(self, stamped: bool) -> None:
+        gerant = await make_gerant(password=PASSWORD)
+        earlier = await with_former_hash(gerant, stamp=gerant.password_stamp if stamped else None)
+        first = SIGNER.issue(earlier).token  # a session opened before the upgrade
+        if not stamped:
+            # as an earlier release issued it: a stamp derived from the hash
+            assert earlier.password_hash is not None
+            claims = SIGNER.verify(first)
+            assert claims is not None
+            assert (
+                claims.password_stamp
+                == (hashlib.sha256(earlier.password_hash.encode()).hexdigest()[:16])
+            )
+        second = await login(
+            email=gerant.email, password=PASSWORD, signer=SIGNER, limits=limits(), client=OWNER
+        )
+        upgraded = await stored_user(gerant.id)
+        assert upgraded.password_hash is not None
+        assert upgraded.password_hash.startswith(OWASP)
+        for token in (first, second.token.token):
+            actor = await actor_for_session(token, signer=SIGNER)
+            assert actor.user is not None
+            assert actor.user.id == gerant.id
+
+    async def test_never_undoes_a_password_set_meanwhile(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        gerant = await make_gerant(password=PASSWORD)
+        await with_former_hash(gerant, stamp=gerant.password_stamp)
+        rehash = passwords.hash_password
+
+        async def set_meanwhile(password: str) -> str:
+            await set_password(data=PasswordChange(email=gerant.email, password=NEW))
+            return await rehash(password)
+
+        monkeypatch.setattr(sessions, "hash_password", set_meanwhile)
+        result = await login(
+            email=gerant.email, password=PASSWORD, signer=SIGNER, limits=limits(), client=OWNER
+        )
+        stored = await stored_user(gerant.id)
+        assert await passwords.verify_password(stored.password_hash, NEW)
+        assert not await passwords.verify_password(stored.password_hash, PASSWORD)
+        with pytest.raises(Unauthenticated, match=messages.INVALID_SESSION):
+            await actor_for_session(result.token.token, signer=SIGNER)

@@ -1,12 +1,16 @@
-"""Sessions over GraphQL: a password change ends the sessions issued before it; failed logins
-are refused at once past their bounds, and never hold back the owner's login elsewhere."""
+"""Sessions over GraphQL: a password change ends the sessions issued before it, a rehash at
+login does not; failed logins are refused at once past their bounds, and never hold back the
+owner's login elsewhere."""
 
 import asyncio
 from collections import Counter
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 
+from infra import passwords
+from models import User
 from resolvers.sessions import PasswordChange, set_password
 from rpai.settings import Settings
 from tests.support.app import app_of, serving
@@ -44,6 +48,29 @@ async def test_a_password_change_ends_earlier_sessions(client: httpx.AsyncClient
     await set_password(data=PasswordChange(email=gerant.email, password=NEW))
     assert await stores_code(client, before) == "UNAUTHENTICATED"
     after = await login(client, gerant.email, NEW)
+    assert await stores_code(client, after) == "OK"
+
+
+async def test_a_rehash_at_login_keeps_earlier_sessions(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gerant = await make_gerant(password=OLD)
+    with monkeypatch.context() as earlier_release:
+        # argon2-cffi's default profile, and no stored stamp: the user as 1.0 kept him
+        earlier_release.setattr(passwords, "_hasher", PasswordHasher())
+        await User.find_one({"_id": gerant.id}).update(
+            {
+                "$set": {"password_hash": PasswordHasher().hash(OLD)},
+                "$unset": {"password_stamp": ""},
+            }
+        )
+        before = await login(client, gerant.email, OLD)
+    after = await login(client, gerant.email, OLD)
+    upgraded = await User.get(gerant.id)
+    assert upgraded is not None
+    assert upgraded.password_hash is not None
+    assert upgraded.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert await stores_code(client, before) == "OK"
     assert await stores_code(client, after) == "OK"
 
 
