@@ -4,13 +4,21 @@ BIN = $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser run test lint fmt check bench chaos lock attack mutation
+.PHONY: install browser run test lint fmt check bench chaos lock attack mutation vendor
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $@
+
+# The pages' linter (Biome), exactly as package-lock.json pins it; Node.js and npm from Debian
+# when missing (as root). `npm ci` runs again only when the lock changes.
+BIOME = node_modules/.bin/biome
+node_modules/.installed: package.json package-lock.json
+	bash .ci/install-node
+	npm ci --quiet --no-audit --no-fund
 	touch $@
 
 run: install
@@ -23,14 +31,16 @@ browser:
 test: install browser
 	$(BIN)/pytest -q -n 2
 
-lint: install
+lint: install node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIOME) ci --error-on-warnings rpai/pages
 
-fmt: install
+fmt: install node_modules/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+	$(BIOME) check --write rpai/pages
 
 check: lint test
 
@@ -58,3 +68,9 @@ attack: install
 MUTATION_CHILDREN ?= 1
 mutation: install
 	nice -n 15 $(BIN)/python bench/mutation.py --children $(MUTATION_CHILDREN)
+
+# The vendored libraries of rpai/pages/vendor, downloaded from the npm registry at the versions
+# rpai/pages/vendor.lock.json pins; their files and checksums written there. Run by a person
+# (after changing a version), never by CI or at run time.
+vendor: install
+	$(BIN)/python -m rpai.pages.vendor

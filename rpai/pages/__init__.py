@@ -2,12 +2,18 @@
 and the invitation landing page, with their shared scripts and the vendored chart library; the
 API reference (Swagger UI and ReDoc); and GraphiQL, from vendored files too.
 
-Every page and asset is served with security headers: scripts and styles only from this origin
-(no inline script on our pages), data only from `/graphql`, no framing, no referrer.
+Each page is one head (`page.html`, filled from its `Page` below) around its folder's
+`body.html`. Every page and asset is served with security headers: scripts and styles only from
+this origin (no inline script on our pages), data only from `/graphql`, no framing, no referrer.
 """
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import cache
+from html import escape
 from importlib.resources import files
 from pathlib import Path
+from string import Template
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
@@ -18,6 +24,9 @@ from starlette.types import Scope
 
 PAGES_DIR = Path(__file__).parent
 INVITATION_DIR = PAGES_DIR / "invitation"
+HEAD_TEMPLATE = PAGES_DIR / "page.html"
+# A page's own markup, inside its folder; only served whole, within the page's head.
+BODY_FILE = "body.html"
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'none'",
@@ -38,7 +47,7 @@ PAGE_HEADERS = {
 }
 # The invitation link carries its token: no copy of the page may be kept.
 INVITATION_HEADERS = {**PAGE_HEADERS, "Cache-Control": "no-store"}
-# URL path -> folder under rpai/pages/; the home page is the staff space.
+# URL path -> folder under rpai/pages/ for the pages' assets; the home page is the staff space.
 MOUNTS = {
     "/espace": "espace",
     "/console": "console",
@@ -47,6 +56,69 @@ MOUNTS = {
     "/graphiql": "graphiql",
 }
 HOME = "/espace/"
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page: its folder (whose `body.html` it shows), its title, and the styles and scripts
+    its head loads, in order (scripts deferred: they run once the body is parsed)."""
+
+    folder: str
+    title: str
+    styles: tuple[str, ...]
+    scripts: tuple[str, ...]
+    lang: str = "fr"
+
+    def html(self) -> str:
+        links = [f'  <link rel="stylesheet" href="{escape(url)}">' for url in self.styles]
+        links += [f'  <script src="{escape(url)}" defer></script>' for url in self.scripts]
+        return Template(HEAD_TEMPLATE.read_text()).substitute(
+            lang=self.lang,
+            title=escape(self.title),
+            assets="\n".join(links),
+            body=(PAGES_DIR / self.folder / BODY_FILE).read_text(),
+        )
+
+
+def staff_page(folder: str, title: str, *, libraries: tuple[str, ...] = ()) -> Page:
+    """A page of ours in French: the shared style and scripts, then the folder's own."""
+    return Page(
+        folder=folder,
+        title=f"{title} — Retail Performer AI",
+        styles=("/common/rpai.css", f"/{folder}/{folder}.css"),
+        scripts=(
+            *libraries,
+            "/common/documents.js",
+            "/common/rpai.js",
+            f"/{folder}/{folder}.js",
+        ),
+    )
+
+
+ESPACE = staff_page("espace", "Mon espace", libraries=("/vendor/chart.js/chart.umd.min.js",))
+CONSOLE = staff_page("console", "Clés API")
+INVITATION = staff_page("invitation", "Activer votre compte")
+GRAPHIQL = Page(
+    folder="graphiql",
+    title="GraphiQL — Retail Performer AI",
+    lang="en",
+    styles=("/vendor/graphiql/graphiql.min.css", "/graphiql/graphiql.css"),
+    scripts=(
+        "/vendor/graphiql/react.production.min.js",
+        "/vendor/graphiql/react-dom.production.min.js",
+        "/vendor/graphiql/graphql-ws.min.js",
+        "/vendor/graphiql/graphiql.min.js",
+        # Its first query is one of the pages' documents.
+        "/common/documents.js",
+        "/graphiql/graphiql.js",
+    ),
+)
+
+
+@cache
+def rendered(page: Page) -> str:
+    """The page's HTML, put together once per process."""
+    return page.html()
 
 
 def with_headers(response: Response, headers: dict[str, str]) -> Response:
@@ -59,6 +131,8 @@ class PageFiles(StaticFiles):
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         try:
+            if Path(path).name == BODY_FILE:
+                raise HTTPException(404)
             response = await super().get_response(path, scope)
         except HTTPException as exc:
             headers = {**(exc.headers or {}), **PAGE_HEADERS}
@@ -108,12 +182,11 @@ GRAPHIQL_POLICY = CONTENT_SECURITY_POLICY.replace(
     "style-src 'self'", "style-src 'self' 'unsafe-inline'"
 ).replace("img-src 'self'", "img-src 'self' data:; font-src 'self' data:")
 GRAPHIQL_HEADERS = {**PAGE_HEADERS, "Content-Security-Policy": GRAPHIQL_POLICY}
-GRAPHIQL_PAGE = PAGES_DIR / "graphiql" / "index.html"
 
 
 def graphiql_page() -> HTMLResponse:
     """GraphiQL, as `GET /graphql` shows it to a browser: every asset from this service."""
-    return HTMLResponse(GRAPHIQL_PAGE.read_text(), headers=GRAPHIQL_HEADERS)
+    return HTMLResponse(rendered(GRAPHIQL), headers=GRAPHIQL_HEADERS)
 
 
 def install_api_reference(app: FastAPI) -> None:
@@ -145,11 +218,32 @@ def install_pages(app: FastAPI) -> None:
     async def home() -> RedirectResponse:
         return RedirectResponse(HOME)
 
-    @app.get("/invitation", include_in_schema=False)
-    async def invitation_page() -> FileResponse:
-        return FileResponse(INVITATION_DIR / "index.html", headers=INVITATION_HEADERS)
+    # Before the assets' mounts, which would answer these paths first.
+    for path, page in {"/espace/": ESPACE, "/console/": CONSOLE}.items():
+        app.add_api_route(
+            path,
+            page_route(page, PAGE_HEADERS),
+            methods=["GET", "HEAD"],
+            include_in_schema=False,
+        )
+    app.add_api_route(
+        "/invitation",
+        page_route(INVITATION, INVITATION_HEADERS),
+        methods=["GET", "HEAD"],
+        include_in_schema=False,
+    )
 
     app.mount("/invitation", PageFiles(directory=INVITATION_DIR), name="invitation")
     for path, folder in MOUNTS.items():
-        app.mount(path, PageFiles(directory=PAGES_DIR / folder, html=True), name=folder)
+        app.mount(path, PageFiles(directory=PAGES_DIR / folder), name=folder)
     install_api_reference(app)
+
+
+def page_route(page: Page, headers: dict[str, str]) -> Callable[[], Awaitable[HTMLResponse]]:
+    """The endpoint that answers `page` with `headers`."""
+
+    async def endpoint() -> HTMLResponse:
+        return HTMLResponse(rendered(page), headers=headers)
+
+    endpoint.__name__ = f"{page.folder}_page"
+    return endpoint

@@ -1,20 +1,25 @@
 """The static pages: security headers on everything they load, no inline script or style, no
-asset from another origin, and the chart library exactly as vendored."""
+asset from another origin, the vendored libraries exactly as locked, and the GraphQL documents
+the pages send valid against the schema."""
 
 import hashlib
+import json
 import re
 from html.parser import HTMLParser
 
+import graphql
 import httpx
 import pytest
 
 from rpai.pages import PAGES_DIR
+from schema import schema
 
 PAGES = ["/espace/", "/console/", "/invitation?token=abc"]
 ASSETS = [
     "/common/rpai.js",
     "/common/rpai.css",
     "/common/favicon.svg",
+    "/common/documents.js",
     "/espace/espace.js",
     "/espace/espace.css",
     "/console/console.js",
@@ -23,7 +28,8 @@ ASSETS = [
     "/invitation/invitation.css",
     "/vendor/chart.js/chart.umd.min.js",
 ]
-CHART_JS_SHA256 = "48444a82d4edcb5bec0f1965faacdde18d9c17db3063d042abada2f705c9f54a"
+VENDOR_DIR = PAGES_DIR / "vendor"
+VENDOR_LOCK = PAGES_DIR / "vendor.lock.json"
 
 
 class Markup(HTMLParser):
@@ -103,42 +109,49 @@ async def test_a_missing_file_still_has_the_headers(client: httpx.AsyncClient) -
     assert_page_headers(response)
 
 
+@pytest.mark.parametrize("folder", ["espace", "console", "invitation", "graphiql"])
+async def test_a_pages_body_is_served_only_within_its_head(
+    client: httpx.AsyncClient, folder: str
+) -> None:
+    response = await client.get(f"/{folder}/body.html")
+    assert response.status_code == 404
+    assert_page_headers(response)
+
+
 async def test_the_home_page_is_the_staff_space(client: httpx.AsyncClient) -> None:
     response = await client.get("/")
     assert (response.status_code, response.headers["location"]) == (307, "/espace/")
 
 
-def test_the_chart_library_is_the_vendored_release_with_its_licence() -> None:
-    vendored = PAGES_DIR / "vendor" / "chart.js"
-    digest = hashlib.sha256((vendored / "chart.umd.min.js").read_bytes()).hexdigest()
-    assert digest == CHART_JS_SHA256
-    assert (vendored / "LICENSE.md").read_text().startswith("The MIT License (MIT)")
-    assert "Chart.js v4.5.1" in (vendored / "chart.umd.min.js").read_text()[:100]
+def vendored_files() -> dict[str, str]:
+    """The sha256 of every vendored file, by path under vendor/, as `make vendor` locked them."""
+    lock = json.loads(VENDOR_LOCK.read_text())
+    return {
+        target: file["sha256"]
+        for package in lock["packages"].values()
+        for target, file in package["files"].items()
+    }
 
 
-GRAPHIQL_FILES = {
-    "graphiql.min.js": "22faab94067b695e5f7959619fbe686ebcc8955002a0c97d986bcbba4ad4bc2c",
-    "graphiql.min.css": "b1868247f8e0502cd869e581f5f3cb55b334862e7f51b1d6cbace11059b9adc2",
-    "react.production.min.js": "4b4969fa4ef3594324da2c6d78ce8766fbbc2fd121fff395aedf997db0a99a06",
-    "react-dom.production.min.js": (
-        "21758ed084cd0e37e735722ee4f3957ea960628a29dfa6c3ce1a1d47a2d6e4f7"
-    ),
-    "graphql-ws.min.js": "deb8cd1b4feadd52ae0365a4df8a89847f2904c2a8cbdac8756b8d962c0cb8e4",
-}
-GRAPHIQL_LICENCES = [
-    "LICENSE-graphiql",
-    "LICENSE-react",
-    "LICENSE-react-dom",
-    "LICENSE-graphql-ws.md",
-]
+def test_the_vendored_libraries_are_the_locked_releases() -> None:
+    locked = vendored_files()
+    for target, expected in locked.items():
+        assert hashlib.sha256((VENDOR_DIR / target).read_bytes()).hexdigest() == expected, target
+    on_disk = {
+        str(path.relative_to(VENDOR_DIR))
+        for path in VENDOR_DIR.rglob("*")
+        if path.is_file() and path.name != "SOURCE.md"
+    }
+    assert on_disk == set(locked)
 
 
-def test_graphiql_is_the_vendored_release_with_its_licences() -> None:
-    vendored = PAGES_DIR / "vendor" / "graphiql"
-    for name, expected in GRAPHIQL_FILES.items():
-        assert hashlib.sha256((vendored / name).read_bytes()).hexdigest() == expected, name
-    for licence in GRAPHIQL_LICENCES:
-        assert "MIT" in (vendored / licence).read_text()[:200], licence
+def test_the_vendored_libraries_come_with_their_licences() -> None:
+    lock = json.loads(VENDOR_LOCK.read_text())
+    for name, package in lock["packages"].items():
+        [licence] = [t for t, file in package["files"].items() if "LICENSE" in file["from"]]
+        assert "MIT" in (VENDOR_DIR / licence).read_text()[:200], name
+    chart = (VENDOR_DIR / "chart.js" / "chart.umd.min.js").read_text()[:100]
+    assert f"Chart.js v{lock['packages']['chart.js']['version']}" in chart
 
 
 async def test_graphiql_loads_only_this_services_files(client: httpx.AsyncClient) -> None:
@@ -184,3 +197,53 @@ async def test_the_api_reference_runs_only_scripts_from_files_of_this_service(
         assert asset.headers["x-content-type-options"] == "nosniff", url
         # ReDoc's bundle asked Redocly's CDN for its logo.
         assert "cdn.redoc.ly" not in asset.text, url
+
+
+DOCUMENTS_JS = PAGES_DIR / "common" / "documents.js"
+# One entry of documents.js: a name, then one template literal, at the map's indentation.
+DOCUMENT_ENTRY = re.compile(r"^  (\w+): `([^`]*)`,$", re.MULTILINE)
+
+
+def page_documents(source: str) -> dict[str, str]:
+    """The GraphQL documents of documents.js by name; every backtick of the file is in one."""
+    found = dict(DOCUMENT_ENTRY.findall(source))
+    assert source.count("`") == 2 * len(found), "a document documents.js holds is not read"
+    for name, text in found.items():
+        assert "${" not in text, name
+    return found
+
+
+def schema_errors(document: str) -> list[str]:
+    """What graphql-core finds wrong with `document` against the served schema."""
+    return [error.message for error in graphql.validate(schema._schema, graphql.parse(document))]
+
+
+def test_every_document_the_pages_send_is_valid_against_the_schema() -> None:
+    documents = page_documents(DOCUMENTS_JS.read_text())
+    assert {"login", "viewer", "apiKeys", "kpiSummary", "acceptInvitation"} <= set(documents)
+    for name, document in documents.items():
+        assert schema_errors(document) == [], name
+
+
+def test_every_document_is_used_by_a_page() -> None:
+    scripts = "".join(
+        path.read_text()
+        for path in PAGES_DIR.glob("*/*.js")
+        if path != DOCUMENTS_JS and path.parent.name != "vendor"
+    )
+    for name in page_documents(DOCUMENTS_JS.read_text()):
+        assert re.search(rf"'{name}'|\.{name}\b", scripts), name
+
+
+def test_a_misspelt_field_in_a_document_is_found() -> None:
+    source = DOCUMENTS_JS.read_text().replace("lastUsedAt", "lastUsedOn", 1)
+    document = page_documents(source)["apiKeys"]
+    assert schema_errors(document) == [
+        "Cannot query field 'lastUsedOn' on type 'ApiKey'. Did you mean 'lastUsedAt'?"
+    ]
+
+
+def test_a_document_written_otherwise_is_not_skipped() -> None:
+    source = DOCUMENTS_JS.read_text().replace("  viewer: `", "  viewer:\n    `", 1)
+    with pytest.raises(AssertionError, match=r"a document documents\.js holds is not read"):
+        page_documents(source)

@@ -1,21 +1,25 @@
-// What every page shares: the /graphql client, the session kept for this tab, the French
+// What every page shares: the /graphql client (sending the documents of documents.js), the
+// session kept for this tab, how a person's action runs and a session ends, the French
 // sentence for every error the server can answer, and French number and date formats.
 // Every piece of data goes into the DOM through textContent, never as HTML.
 'use strict';
 
-(function () {
+(() => {
   const SESSION_KEY = 'rpai.session';
+  const DOCUMENTS = window.RPAI_DOCUMENTS;
 
   // One sentence per `extensions.code` of the API (contract/errors.py): what a person reads
   // when no more precise sentence below matches the message.
   const BY_CODE = {
-    BAD_REQUEST: 'La demande n\'est pas valide : vérifiez les champs et réessayez.',
+    BAD_REQUEST: "La demande n'est pas valide : vérifiez les champs et réessayez.",
     UNAUTHENTICATED: 'Votre session a expiré : reconnectez-vous.',
-    FORBIDDEN: 'Votre compte n\'a pas accès à cette action.',
+    FORBIDDEN: "Votre compte n'a pas accès à cette action.",
     NOT_FOUND: 'Élément introuvable : il a peut-être été supprimé entre-temps. Rechargez la page.',
-    CONFLICT: 'Cette demande est déjà en cours de traitement : patientez un instant puis réessayez.',
+    CONFLICT:
+      'Cette demande est déjà en cours de traitement : patientez un instant puis réessayez.',
     PAYLOAD_TOO_LARGE: 'La demande est trop volumineuse.',
-    UNPROCESSABLE_ENTITY: 'Cette demande ne peut pas être traitée : rechargez la page et réessayez.',
+    UNPROCESSABLE_ENTITY:
+      'Cette demande ne peut pas être traitée : rechargez la page et réessayez.',
     TOO_MANY_REQUESTS: 'Trop de demandes en peu de temps : patientez une minute puis réessayez.',
     THROTTLED:
       'Trop de données demandées en peu de temps : patientez quelques secondes puis réessayez.',
@@ -27,7 +31,7 @@
     PERSISTED_QUERY_NOT_FOUND:
       'Le serveur ne connaît pas cette requête enregistrée : rechargez la page et réessayez.',
     INTERNAL_SERVER_ERROR:
-      'Une erreur inattendue s\'est produite sur le serveur. Réessayez ; si elle persiste, ' +
+      "Une erreur inattendue s'est produite sur le serveur. Réessayez ; si elle persiste, " +
       'contactez le support.',
   };
 
@@ -40,11 +44,11 @@
       'Cette page est réservée au gérant : connectez-vous avec le compte du gérant.',
     'This operation requires a user session (log in with a password)':
       'Connectez-vous avec votre adresse e-mail et votre mot de passe.',
-    'You do not have access to this store': 'Vous n\'avez pas accès à ce magasin.',
+    'You do not have access to this store': "Vous n'avez pas accès à ce magasin.",
     'A seller can read only his own KPIs': 'Un vendeur ne voit que ses propres chiffres.',
     'Store not found': 'Magasin introuvable : rechargez la page.',
     'User not found': 'Utilisateur introuvable.',
-    'API key not found': 'Cette clé n\'existe plus : rechargez la page.',
+    'API key not found': "Cette clé n'existe plus : rechargez la page.",
     'API key is inactive and cannot be rotated':
       'Cette clé est désactivée : elle ne peut plus être renouvelée.',
     'API key was already replaced by a rotation: rotate its replacement':
@@ -56,13 +60,13 @@
       'réessayez.',
     'Service temporarily unavailable':
       'Le service est momentanément indisponible : réessayez dans quelques instants.',
-    'Lien d\'invitation inconnu ou remplacé par une invitation plus récente':
-      'Lien d\'invitation inconnu, ou remplacé par une invitation plus récente : ouvrez le ' +
+    "Lien d'invitation inconnu ou remplacé par une invitation plus récente":
+      "Lien d'invitation inconnu, ou remplacé par une invitation plus récente : ouvrez le " +
       'dernier e-mail reçu.',
-    'Ce lien d\'invitation a déjà été utilisé':
-      'Ce lien d\'invitation a déjà été utilisé : connectez-vous avec votre mot de passe.',
-    'Ce lien d\'invitation a expiré : demandez une nouvelle invitation':
-      'Ce lien d\'invitation a expiré : demandez une nouvelle invitation à votre gérant.',
+    "Ce lien d'invitation a déjà été utilisé":
+      "Ce lien d'invitation a déjà été utilisé : connectez-vous avec votre mot de passe.",
+    "Ce lien d'invitation a expiré : demandez une nouvelle invitation":
+      "Ce lien d'invitation a expiré : demandez une nouvelle invitation à votre gérant.",
     'Ce compte est suspendu ou supprimé': 'Ce compte est suspendu ou supprimé.',
     'This invitation was already accepted': 'Cette invitation a déjà été acceptée.',
     'Too many failed logins from this address. Retry later':
@@ -72,11 +76,15 @@
 
   // Messages of contract/messages.py that carry values: matched on their fixed beginning.
   const BY_PREFIX = [
-    ['Insufficient permissions. Requires ', 'Votre compte n\'a pas le droit de faire cela.'],
-    ['graceDays: must be between 0 and ',
-      'La période de grâce doit être comprise entre 0 et 90 jours.'],
-    ['store_ids not found in this tenant: ',
-      'Un des magasins choisis n\'existe pas ou plus : rechargez la page.'],
+    ['Insufficient permissions. Requires ', "Votre compte n'a pas le droit de faire cela."],
+    [
+      'graceDays: must be between 0 and ',
+      'La période de grâce doit être comprise entre 0 et 90 jours.',
+    ],
+    [
+      'store_ids not found in this tenant: ',
+      "Un des magasins choisis n'existe pas ou plus : rechargez la page.",
+    ],
     ['Unknown permissions: ', 'Permission inconnue : rechargez la page.'],
     ['The period is too long: ', 'La période est trop longue : 366 jours au plus.'],
   ];
@@ -85,22 +93,22 @@
   const BY_FIELD = {
     name: 'Le nom doit contenir de 1 à 200 caractères.',
     permissions: 'Choisissez au moins une permission.',
-    store_ids: 'La liste des magasins n\'est pas valide : rechargez la page.',
+    store_ids: "La liste des magasins n'est pas valide : rechargez la page.",
     expires_in_days: 'La durée de validité doit être comprise entre 1 et 3650 jours.',
     password: 'Le mot de passe doit contenir de 10 à 256 caractères.',
-    from: 'La date de début n\'est pas valide.',
-    to: 'La date de fin n\'est pas valide.',
+    from: "La date de début n'est pas valide.",
+    to: "La date de fin n'est pas valide.",
   };
 
   const UNREACHABLE = 'Le serveur est injoignable : vérifiez votre connexion et réessayez.';
 
   /** The French sentence for an error answered by the API. */
   function frenchError(code, message, extensions) {
-    if (message && Object.prototype.hasOwnProperty.call(BY_MESSAGE, message)) {
+    if (message && Object.hasOwn(BY_MESSAGE, message)) {
       return BY_MESSAGE[message];
     }
     for (const [prefix, sentence] of BY_PREFIX) {
-      if (message && message.startsWith(prefix)) {
+      if (message?.startsWith(prefix)) {
         return sentence;
       }
     }
@@ -149,7 +157,12 @@
 
   // --- GraphQL -------------------------------------------------------------------------------
 
-  async function graphql(query, variables) {
+  /** Send the document named `name` in documents.js with its variables; the data it answers. */
+  async function graphql(name, variables) {
+    if (!Object.hasOwn(DOCUMENTS, name)) {
+      throw new Error(`No GraphQL document named ${name} in documents.js`);
+    }
+    const query = DOCUMENTS[name];
     const headers = { 'Content-Type': 'application/json' };
     const token = session.token();
     if (token) {
@@ -171,7 +184,7 @@
       const extensions = first.extensions || {};
       throw new ApiError(frenchError(extensions.code, first.message, extensions), extensions.code);
     }
-    if (!response.ok || !body || !body.data) {
+    if (!response.ok || !body?.data) {
       throw new ApiError(
         `Réponse inattendue du serveur (code HTTP ${response.status}) : réessayez dans un instant.`,
         'UNEXPECTED',
@@ -180,13 +193,8 @@
     return body.data;
   }
 
-  const LOGIN = `mutation($email: String!, $password: String!) {
-    login(email: $email, password: $password) { token expiresAt user { id name email role } }
-  }`;
-  const VIEWER = '{ viewer { id name email role store { id name } } }';
-
   async function logIn(email, password) {
-    const data = await graphql(LOGIN, { email, password });
+    const data = await graphql('login', { email, password });
     session.save(data.login);
     return data.login.user;
   }
@@ -197,7 +205,7 @@
       return null;
     }
     try {
-      return (await graphql(VIEWER)).viewer;
+      return (await graphql('viewer')).viewer;
     } catch (error) {
       if (error.code === 'UNAUTHENTICATED') {
         session.clear();
@@ -206,10 +214,64 @@
     }
   }
 
+  // --- A person's actions --------------------------------------------------------------------
+
+  /**
+   * How a page runs what a person asks, and how its session ends. `run(action, button)` hides
+   * the messages named in `clears`, keeps `button` disabled while `action` runs and shows its
+   * error in French; a session the server no longer knows ends there. A session ends by
+   * forgetting this tab's token, then calling the page's `forget` (what it showed of the
+   * session). `settle`, when given, runs after every action, whatever happened. `logOut()` is
+   * the logout button's: the session ends and the page says so.
+   */
+  function actions({ forget, clears = ['error'], settle = null }) {
+    function endSession() {
+      session.clear();
+      forget();
+    }
+
+    async function run(action, button) {
+      for (const id of clears) {
+        say(id, '');
+      }
+      if (button) {
+        button.disabled = true;
+      }
+      try {
+        await action();
+      } catch (error) {
+        if (error.code === 'UNAUTHENTICATED') {
+          endSession();
+        }
+        say('error', error.message);
+      } finally {
+        if (button) {
+          button.disabled = false;
+        }
+        if (settle) {
+          settle();
+        }
+      }
+    }
+
+    function logOut() {
+      for (const id of clears) {
+        say(id, '');
+      }
+      endSession();
+      say('notice', 'Vous êtes déconnecté.');
+    }
+
+    return { run, logOut };
+  }
+
   // --- French formats ------------------------------------------------------------------------
 
   const EUROS = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' });
-  const DECIMAL = new Intl.NumberFormat('fr-FR', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const DECIMAL = new Intl.NumberFormat('fr-FR', {
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  });
   const INTEGER = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 });
   const PERCENT = new Intl.NumberFormat('fr-FR', {
     style: 'percent',
@@ -231,8 +293,7 @@
     percent: (value) => (value === null || value === undefined ? NONE : PERCENT.format(value)),
     change: (value) =>
       value === null || value === undefined ? NONE : SIGNED_PERCENT.format(value),
-    date: (iso) =>
-      iso ? new Date(iso).toLocaleDateString('fr-FR', { dateStyle: 'short' }) : NONE,
+    date: (iso) => (iso ? new Date(iso).toLocaleDateString('fr-FR', { dateStyle: 'short' }) : NONE),
     dateAt: (iso) => {
       if (!iso) {
         return NONE;
@@ -264,6 +325,7 @@
     logIn,
     viewer,
     session,
+    actions,
     frenchError,
     format,
     $,

@@ -3,56 +3,19 @@
 // Every piece of data goes into the DOM through textContent, never as HTML.
 'use strict';
 
-(function () {
+(() => {
   const { graphql, session, format, $, say } = window.RPAI;
-
-  const API_KEYS = `query {
-    apiKeys {
-      id name prefix permissions storeIds expiresAt active createdAt lastUsedAt
-      replacedBy replacedAt
-    }
-  }`;
-  const STORES = 'query { stores { id name active } }';
-  const CREATE_KEY = `mutation($input: CreateApiKeyInput!) {
-    createApiKey(input: $input) { key apiKey { id name prefix } }
-  }`;
-  const DEACTIVATE_KEY = 'mutation($id: ID!) { deactivateApiKey(id: $id) { id name active } }';
-  const ROTATE_KEY = `mutation($id: ID!, $grace: Int!) {
-    rotateApiKey(id: $id, graceDays: $grace) { key apiKey { id name prefix } }
-  }`;
+  const { run, logOut } = window.RPAI.actions({
+    forget,
+    clears: ['error', 'notice'],
+    // A key that cannot be acted on stays disabled whatever happened.
+    settle: renderKeys,
+  });
 
   const storeNames = new Map();
   let keys = [];
 
   class FormError extends Error {}
-
-  // --- Messages and busy buttons -------------------------------------------------------------
-
-  function clearMessages() {
-    say('error', '');
-    say('notice', '');
-  }
-
-  async function run(action, button) {
-    clearMessages();
-    if (button) {
-      button.disabled = true;
-    }
-    try {
-      await action();
-    } catch (error) {
-      if (error.code === 'UNAUTHENTICATED') {
-        endSession();
-      }
-      say('error', error.message);
-    } finally {
-      if (button) {
-        button.disabled = false;
-      }
-      // A key that cannot be acted on stays disabled whatever happened.
-      renderKeys();
-    }
-  }
 
   // --- Session -------------------------------------------------------------------------------
 
@@ -78,8 +41,8 @@
     }
   }
 
-  function endSession() {
-    session.clear();
+  /** What the console showed of the session that ended. */
+  function forget() {
     hideNewKey();
     storeNames.clear();
     keys = [];
@@ -91,7 +54,7 @@
   // --- Stores and keys -----------------------------------------------------------------------
 
   async function loadConsole() {
-    const data = await graphql(STORES);
+    const data = await graphql('stores');
     renderStores(data.stores);
     await loadKeys();
   }
@@ -124,7 +87,7 @@
   }
 
   async function loadKeys() {
-    keys = (await graphql(API_KEYS)).apiKeys;
+    keys = (await graphql('apiKeys')).apiKeys;
     renderKeys();
   }
 
@@ -284,9 +247,7 @@
       throw new FormError('Choisissez au moins une permission.');
     }
     if (some && storeIds.length === 0) {
-      throw new FormError(
-        'Cochez au moins un magasin, ou choisissez « Tous les magasins ».',
-      );
+      throw new FormError('Cochez au moins un magasin, ou choisissez « Tous les magasins ».');
     }
     return {
       name: $('key-name').value.trim(),
@@ -298,7 +259,7 @@
 
   async function createKey() {
     const input = readCreateForm();
-    const data = await graphql(CREATE_KEY, { input });
+    const data = await graphql('createApiKey', { input });
     $('create-form').reset();
     syncStoreChoices();
     showNewKey(data.createApiKey);
@@ -314,9 +275,12 @@
     if (!window.confirm(`Désactiver la clé « ${key.name} » ? Elle sera refusée immédiatement.`)) {
       return;
     }
-    await graphql(DEACTIVATE_KEY, { id: key.id });
+    await graphql('deactivateApiKey', { id: key.id });
     await loadKeys();
-    say('notice', `Clé « ${key.name} » (${key.prefix}…) désactivée : elle est refusée dès maintenant.`);
+    say(
+      'notice',
+      `Clé « ${key.name} » (${key.prefix}…) désactivée : elle est refusée dès maintenant.`,
+    );
   }
 
   function askGraceDays(key) {
@@ -339,7 +303,7 @@
     if (grace === null) {
       return;
     }
-    const data = await graphql(ROTATE_KEY, { id: key.id, grace });
+    const data = await graphql('rotateApiKey', { id: key.id, grace });
     showNewKey(data.rotateApiKey);
     await loadKeys();
     const old = keys.find((other) => other.id === key.id);
@@ -397,11 +361,7 @@
   function init() {
     onSubmit('login-form', logIn);
     onSubmit('create-form', createKey);
-    $('logout').addEventListener('click', () => {
-      clearMessages();
-      endSession();
-      say('notice', 'Vous êtes déconnecté.');
-    });
+    $('logout').addEventListener('click', logOut);
     $('copy-key').addEventListener('click', copyKey);
     $('dismiss-key').addEventListener('click', hideNewKey);
     $('hide-inactive').addEventListener('change', renderKeys);

@@ -5,20 +5,9 @@
 // Every piece of data goes into the DOM through textContent, never as HTML.
 'use strict';
 
-(function () {
+(() => {
   const { graphql, session, format, $, say, ROLE_LABELS } = window.RPAI;
-
-  const SUMMARY = `query($f: KpiFilter!, $g: KpiGroupBy!, $stores: Boolean!, $sellers: Boolean!) {
-    total: kpiSummary(filter: $f, groupBy: TOTAL) { ...Row }
-    periods: kpiSummary(filter: $f, groupBy: $g) { ...Row }
-    stores: kpiSummary(filter: $f, groupBy: STORE) @include(if: $stores) { ...Row }
-    sellers: kpiSummary(filter: $f, groupBy: SELLER) @include(if: $sellers) { ...Row }
-  }
-  fragment Row on KpiSummaryRow {
-    key label ca nbVentes prospects panierMoyen indiceDeVente tauxTransformation
-    change { ca nbVentes panierMoyen indiceDeVente tauxTransformation }
-  }`;
-  const STORES = '{ stores { id name active } }';
+  const { run, logOut } = window.RPAI.actions({ forget });
 
   const GROUPS = {
     DAY: { column: 'Jour', title: 'Par jour', per: 'par jour' },
@@ -108,8 +97,8 @@
     $('session-user').textContent = `${viewer.name} (${ROLE_LABELS[viewer.role]}${where})`;
   }
 
-  function endSession() {
-    session.clear();
+  /** What the space showed of the session that ended. */
+  function forget() {
     viewer = null;
     for (const chart of charts.values()) {
       chart.destroy();
@@ -118,30 +107,11 @@
     showView();
   }
 
-  async function run(action, button) {
-    say('error', '');
-    if (button) {
-      button.disabled = true;
-    }
-    try {
-      await action();
-    } catch (error) {
-      if (error.code === 'UNAUTHENTICATED') {
-        endSession();
-      }
-      say('error', error.message);
-    } finally {
-      if (button) {
-        button.disabled = false;
-      }
-    }
-  }
-
   async function enter() {
     viewer = await window.RPAI.viewer();
     showView();
     if (viewer.role === 'GERANT') {
-      const { stores } = await graphql(STORES);
+      const { stores } = await graphql('stores');
       const options = stores.map((store) => {
         const label = store.active ? store.name : `${store.name} (fermé)`;
         return new Option(label, store.id);
@@ -182,7 +152,7 @@
     if (viewer.role === 'GERANT' && $('store').value) {
       filter.storeIds = [$('store').value];
     }
-    const data = await graphql(SUMMARY, {
+    const data = await graphql('kpiSummary', {
       f: filter,
       g: group,
       stores: viewer.role === 'GERANT' && !$('store').value,
@@ -246,11 +216,15 @@
   }
 
   const TILES = [
-    ['Chiffre d\'affaires', (row) => format.euros(row.ca), 'ca'],
+    ["Chiffre d'affaires", (row) => format.euros(row.ca), 'ca'],
     ['Ventes', (row) => format.integer(row.nbVentes), 'nbVentes'],
     ['Panier moyen', (row) => format.euros(row.panierMoyen), 'panierMoyen'],
     ['Indice de vente', (row) => format.decimal(row.indiceDeVente), 'indiceDeVente'],
-    ['Taux de transformation', (row) => format.percent(row.tauxTransformation), 'tauxTransformation'],
+    [
+      'Taux de transformation',
+      (row) => format.percent(row.tauxTransformation),
+      'tauxTransformation',
+    ],
   ];
 
   function renderTiles(total) {
@@ -282,9 +256,33 @@
   function renderCharts(group, rows) {
     const labels = rows.map((row) => axisLabel(group, row.key));
     $('chart-ca-title').textContent = `Chiffre d'affaires ${GROUPS[group].per}`;
-    draw('chart-ca', 'bar', "Chiffre d'affaires", labels, rows.map((r) => number(r.ca)), format.euros, COLORS.ca);
-    draw('chart-panier', 'line', 'Panier moyen', labels, rows.map((r) => number(r.panierMoyen)), format.euros, COLORS.panier);
-    draw('chart-indice', 'line', 'Indice de vente', labels, rows.map((r) => r.indiceDeVente), format.decimal, COLORS.indice);
+    draw(
+      'chart-ca',
+      'bar',
+      "Chiffre d'affaires",
+      labels,
+      rows.map((r) => number(r.ca)),
+      format.euros,
+      COLORS.ca,
+    );
+    draw(
+      'chart-panier',
+      'line',
+      'Panier moyen',
+      labels,
+      rows.map((r) => number(r.panierMoyen)),
+      format.euros,
+      COLORS.panier,
+    );
+    draw(
+      'chart-indice',
+      'line',
+      'Indice de vente',
+      labels,
+      rows.map((r) => r.indiceDeVente),
+      format.decimal,
+      COLORS.indice,
+    );
     draw(
       'chart-transformation',
       'line',
@@ -324,7 +322,9 @@
         locale: 'fr-FR',
         plugins: {
           legend: { display: false },
-          tooltip: { callbacks: { label: (context) => `${label} : ${formatter(context.parsed.y)}` } },
+          tooltip: {
+            callbacks: { label: (context) => `${label} : ${formatter(context.parsed.y)}` },
+          },
         },
         scales: {
           x: { ticks: { maxRotation: 0, autoSkipPadding: 8 } },
@@ -411,11 +411,7 @@
     for (const id of ['group', 'store']) {
       $(id).addEventListener('change', () => run(load));
     }
-    $('logout').addEventListener('click', () => {
-      say('error', '');
-      endSession();
-      say('notice', 'Vous êtes déconnecté.');
-    });
+    $('logout').addEventListener('click', logOut);
     applyPreset();
     showView();
     if (session.token()) {

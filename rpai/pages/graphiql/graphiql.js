@@ -5,20 +5,9 @@
 // memory: it is neither stored nor put in the address.
 'use strict';
 
-(function () {
+(() => {
   const KEY_PREFIX = 'sk_live_';
   const ENDPOINT = `${window.location.origin}/graphql`;
-  const EXAMPLE = `# A store, its staff and this month's figures, in one query.
-# Put an API key (stores:read, users:read, kpi:read) or a session token in the field above.
-{
-  stores {
-    id
-    name
-    managers { edges { node { name email } } }
-    sellers { edges { node { name status kpiSummary(from: "2025-01-01", to: "2025-01-31", groupBy: TOTAL) { ca nbVentes } } } }
-  }
-}
-`;
   const field = document.getElementById('credential');
   const kind = document.getElementById('credential-kind');
 
@@ -70,7 +59,7 @@
     }, []);
     return React.createElement(window.GraphiQL, {
       fetcher,
-      defaultQuery: EXAMPLE,
+      defaultQuery: window.RPAI_DOCUMENTS.graphiqlExample,
       headers,
       onEditHeaders: setHeaders,
       isHeadersEditorEnabled: true,

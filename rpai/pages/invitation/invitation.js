@@ -4,13 +4,8 @@
 // leads straight in. Every piece of data goes into the DOM through textContent.
 'use strict';
 
-(function () {
+(() => {
   const { graphql, session, $, say } = window.RPAI;
-  const ACCEPT = `mutation($token: String!, $password: String!) {
-    acceptInvitation(token: $token, password: $password) {
-      token expiresAt user { id name email role }
-    }
-  }`;
   const MIN_PASSWORD_LENGTH = 10;
 
   function start() {
@@ -37,7 +32,7 @@
       $('accept-submit').disabled = true;
       try {
         session.clear(); // whoever was logged in this tab, the invitation is for someone else
-        const data = await graphql(ACCEPT, { token, password });
+        const data = await graphql('acceptInvitation', { token, password });
         session.save(data.acceptInvitation);
         const user = data.acceptInvitation.user;
         form.hidden = true;

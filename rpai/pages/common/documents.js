@@ -1,0 +1,63 @@
+// The GraphQL documents the pages send, by name: RPAI.graphql(name, variables) sends one.
+// tests/rpai/test_pages.py reads this file and validates every document against the schema:
+// each entry is a name and one plain template literal (no substitution), and no backtick
+// appears anywhere else in this file.
+'use strict';
+
+window.RPAI_DOCUMENTS = Object.freeze({
+  // Every page that logs in (common/rpai.js).
+  login: `mutation($email: String!, $password: String!) {
+    login(email: $email, password: $password) { token expiresAt user { id name email role } }
+  }`,
+  viewer: `{ viewer { id name email role store { id name } } }`,
+
+  // The key console and the staff space (the gérant's store filter).
+  stores: `{ stores { id name active } }`,
+
+  // The key console.
+  apiKeys: `query {
+    apiKeys {
+      id name prefix permissions storeIds expiresAt active createdAt lastUsedAt
+      replacedBy replacedAt
+    }
+  }`,
+  createApiKey: `mutation($input: CreateApiKeyInput!) {
+    createApiKey(input: $input) { key apiKey { id name prefix } }
+  }`,
+  deactivateApiKey: `mutation($id: ID!) { deactivateApiKey(id: $id) { id name active } }`,
+  rotateApiKey: `mutation($id: ID!, $grace: Int!) {
+    rotateApiKey(id: $id, graceDays: $grace) { key apiKey { id name prefix } }
+  }`,
+
+  // The staff space.
+  kpiSummary: `query($f: KpiFilter!, $g: KpiGroupBy!, $stores: Boolean!, $sellers: Boolean!) {
+    total: kpiSummary(filter: $f, groupBy: TOTAL) { ...Row }
+    periods: kpiSummary(filter: $f, groupBy: $g) { ...Row }
+    stores: kpiSummary(filter: $f, groupBy: STORE) @include(if: $stores) { ...Row }
+    sellers: kpiSummary(filter: $f, groupBy: SELLER) @include(if: $sellers) { ...Row }
+  }
+  fragment Row on KpiSummaryRow {
+    key label ca nbVentes prospects panierMoyen indiceDeVente tauxTransformation
+    change { ca nbVentes panierMoyen indiceDeVente tauxTransformation }
+  }`,
+
+  // The invitation landing page.
+  acceptInvitation: `mutation($token: String!, $password: String!) {
+    acceptInvitation(token: $token, password: $password) {
+      token expiresAt user { id name email role }
+    }
+  }`,
+
+  // GraphiQL's first query, shown to a person and sent by GraphiQL itself.
+  graphiqlExample: `# A store, its staff and this month's figures, in one query.
+# Put an API key (stores:read, users:read, kpi:read) or a session token in the field above.
+{
+  stores {
+    id
+    name
+    managers { edges { node { name email } } }
+    sellers { edges { node { name status kpiSummary(from: "2025-01-01", to: "2025-01-31", groupBy: TOTAL) { ca nbVentes } } } }
+  }
+}
+`,
+});
