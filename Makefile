@@ -35,7 +35,7 @@ lint: install node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIOME) ci --error-on-warnings rpai/pages
+	$(BIOME) ci --colors=off --error-on-warnings rpai/pages
 
 fmt: install node_modules/.installed
 	$(BIN)/ruff check --fix .
