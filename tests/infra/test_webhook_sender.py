@@ -251,7 +251,7 @@ class TestOutcome:
     async def test_the_answer_is_read_up_to_the_limit(self, receiver: tuple[Receiver, str]) -> None:
         _, base = receiver
         # The answer never ends: only a read that stops at the limit can be delivered.
-        endless = await send(sender(timeout_seconds=2), f"{base}/endless")
+        endless = await send(sender(timeout_seconds=5), f"{base}/endless")
         assert endless.delivered, endless.error
         assert endless.response_body == "x" * RESPONSE_BODY_LIMIT
         assert endless.response_truncated
@@ -264,9 +264,8 @@ class TestOutcome:
     async def test_a_receiver_that_does_not_answer_in_time_is_a_failure(
         self, receiver: tuple[Receiver, str]
     ) -> None:
-        app, base = receiver
+        _, base = receiver
         attempt = await send(sender(timeout_seconds=0.2), f"{base}/hang")
-        assert [got.path for got in app.received] == ["/hang"]
         assert not attempt.delivered
         assert attempt.status_code is None
         assert attempt.error == "timed out after 0.2 s"
