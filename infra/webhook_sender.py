@@ -174,12 +174,10 @@ class WebhookSender:
         transport = httpx.AsyncHTTPTransport(verify=self._ssl_context)
         async with (
             # One client per attempt: a pooled connection, verified for one host name, must
-            # not carry another name's delivery to the same address.
+            # not carry another name's delivery to the same address. Given a transport, httpx
+            # takes no proxy from the environment (one would connect past the check).
             httpx.AsyncClient(
-                transport=transport,
-                timeout=self._timeout,
-                follow_redirects=False,
-                trust_env=False,
+                transport=transport, timeout=self._timeout, follow_redirects=False
             ) as client,
             client.stream(
                 "POST", target, content=payload, headers=headers, extensions=extensions

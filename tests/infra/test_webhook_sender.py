@@ -329,6 +329,19 @@ class TestAddresses:
         [got] = app.received
         assert got.headers["host"] == f"receiver.test:{port}"
 
+    async def test_a_proxy_from_the_environment_is_not_used(
+        self, receiver: tuple[Receiver, str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        _, base = receiver
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            nowhere = f"http://127.0.0.1:{probe.getsockname()[1]}"
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+            monkeypatch.setenv(name, nowhere)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        attempt = await send(sender(), f"{base}/ok")
+        assert attempt.delivered, attempt.error
+
 
 class TestTls:
     """HTTPS to a name resolved here: the connection goes to the checked address while TLS
