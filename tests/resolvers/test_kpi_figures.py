@@ -7,8 +7,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from contract.validation import parse
-from resolvers.kpi import KpiEntryData
-from resolvers.kpi_figures import Figures, from_cents, money_text, to_cents
+from resolvers.kpi.figures import Figures, from_cents, money_text, to_cents
+from resolvers.kpi.sync import KpiEntryData
 
 MAX_CENTS = 10**15 - 1  # 9999999999999.99, the largest amount a sync accepts
 

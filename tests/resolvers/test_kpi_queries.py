@@ -20,13 +20,13 @@ from models.kpi_entry import (
     TENANT_STORE_DATE_INDEX,
 )
 from models.kpi_rollup import PERIOD_INDEX, STORE_INDEX
-from resolvers.kpi_entries import entries_pipeline
-from resolvers.kpi_queries import Scope, reading_scope
-from resolvers.kpi_reconciliation import (
+from resolvers.kpi.entries import entries_pipeline
+from resolvers.kpi.queries import Scope, reading_scope
+from resolvers.kpi.reconciliation import (
     KpiReconciliationQuery,
     reconciliation_pipeline,
 )
-from resolvers.kpi_summaries import (
+from resolvers.kpi.summaries import (
     KpiGroupBy,
     summary_pieces,
 )

@@ -10,8 +10,8 @@ from contract import messages
 from contract.credentials import actor_for_user
 from contract.errors import Forbidden, NotFound
 from contract.validation import parse
-from resolvers.kpi_figures import EMPTY_CHECKSUM, DayLine, canonical_day, day_checksum
-from resolvers.kpi_reconciliation import (
+from resolvers.kpi.figures import EMPTY_CHECKSUM, DayLine, canonical_day, day_checksum
+from resolvers.kpi.reconciliation import (
     KpiReconciliationQuery,
     kpi_reconciliation,
 )

@@ -29,10 +29,10 @@ from contract.credentials import actor_for_user
 from contract.errors import BadRequest
 from contract.validation import parse
 from models import DOCUMENT_MODELS, KpiEntry, KpiRollup, Role, Store, User, transactions
-from resolvers.kpi import KpiSync, sync_kpis
-from resolvers.kpi_figures import DayLine, day_checksum
-from resolvers.kpi_figures import Figures as EntryFigures
-from resolvers.kpi_rollups import Difference, check_rollups, rebuild_rollups
+from resolvers.kpi.figures import DayLine, day_checksum
+from resolvers.kpi.figures import Figures as EntryFigures
+from resolvers.kpi.rollups import Difference, check_rollups, rebuild_rollups
+from resolvers.kpi.sync import KpiSync, sync_kpis
 from resolvers.users import delete_user
 from tests.support.factories import make_gerant, make_store, make_user
 from tests.support.kpi_history import AWKWARD_DAYS, make_awkward_amounts

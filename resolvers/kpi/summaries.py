@@ -16,10 +16,10 @@ from typing import Any
 from contract import messages
 from contract.actor import Actor
 from contract.permissions import Permission
-from infra.french_calendar import MONTHS, WEEKDAYS
 from models import KpiEntry, KpiRollup, RollupKind, Store, User
-from resolvers.kpi_figures import CENT, Figures, packed_sums, to_cents
-from resolvers.kpi_queries import (
+from resolvers.french_calendar import MONTHS, WEEKDAYS
+from resolvers.kpi.figures import CENT, Figures, packed_sums, to_cents
+from resolvers.kpi.queries import (
     KpiFilter,
     Scope,
     aggregate,

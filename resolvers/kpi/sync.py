@@ -33,7 +33,7 @@ from models import KpiEntry, KpiRollup, Role, Store, User, transactions
 from models.clock import UtcDateTime, utcnow
 from models.ids import new_id
 from models.user import NOT_DELETED
-from resolvers.kpi_rollups import rollup_writes
+from resolvers.kpi.rollups import rollup_writes
 from resolvers.stores import get_active_store, get_store_by_external_id, require_active
 
 logger = logging.getLogger(__name__)

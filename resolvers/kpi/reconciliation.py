@@ -15,8 +15,8 @@ from contract.errors import Forbidden
 from contract.inputs import Identifier
 from contract.permissions import Permission
 from models import KpiRollup, RollupKind
-from resolvers.kpi_figures import EMPTY_CHECKSUM, Figures
-from resolvers.kpi_queries import KpiPeriod, aggregate, days_between, rollup_stages
+from resolvers.kpi.figures import EMPTY_CHECKSUM, Figures
+from resolvers.kpi.queries import KpiPeriod, aggregate, days_between, rollup_stages
 from resolvers.stores import get_tenant_store
 
 

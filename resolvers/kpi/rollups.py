@@ -20,7 +20,7 @@ from pymongo import DeleteOne, ReplaceOne
 from models import KpiEntry
 from models.kpi_rollup import KpiRollup, RollupKind, rollup_id
 from models.maintenance import Checkpoint
-from resolvers.kpi_figures import DayLine, Figures, day_checksum, packed, unpacked
+from resolvers.kpi.figures import DayLine, Figures, day_checksum, packed, unpacked
 
 Write = ReplaceOne[dict[str, Any]] | DeleteOne
 Key = tuple[RollupKind, str, str | None, str | None]  # kind, period, store, seller

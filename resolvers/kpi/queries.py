@@ -12,7 +12,7 @@ from contract.actor import Actor
 from contract.errors import Forbidden
 from contract.inputs import Identifier, Input
 from models import KpiEntry, KpiRollup, Store, User
-from resolvers.kpi import KpiDate
+from resolvers.kpi.sync import KpiDate
 
 MAX_DAYS = 366
 MAX_IDS = 100

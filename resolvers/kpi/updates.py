@@ -12,10 +12,10 @@ from contract.actor import Actor
 from contract.errors import ServiceUnavailable
 from contract.inputs import Input
 from contract.permissions import Permission
-from infra.kpi_feed import KpiFeed, Subscriber
 from models import KpiEntry
 from resolvers import stores
-from resolvers.kpi_queries import MAX_IDS
+from resolvers.kpi.feed import KpiFeed, Subscriber
+from resolvers.kpi.queries import MAX_IDS
 
 
 def _distinct(ids: list[str]) -> list[str]:

@@ -5,8 +5,8 @@ from typing import Any
 from contract.actor import Actor
 from contract.permissions import Permission
 from models import KpiEntry
-from resolvers.kpi_queries import KpiFilter, aggregate, entry_stages, reading_scope
-from resolvers.pages import Page, check_page_size, decode_cursor, page_of
+from resolvers.kpi.queries import KpiFilter, aggregate, entry_stages, reading_scope
+from resolvers.pagination import Page, check_page_size, decode_cursor, page_of
 
 ENTRY_ORDER = ("date", "store_id", "seller_id")
 
