@@ -122,7 +122,7 @@ class TestChecksum:
                 "nb_articles": 28,
             },
         ]
-        lines = [DayLine.of_entry(entry) for entry in entries]
+        lines = [DayLine.of_document(entry) for entry in entries]
         assert lines == [
             DayLine("seller-789", Decimal("980.25"), 8, 15, 20),
             DayLine("seller-456", Decimal("1250.5"), 12, 28, 0),
