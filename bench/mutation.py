@@ -36,7 +36,7 @@ AREAS: dict[str, list[str]] = {
         "resolvers.kpi.figures.*",
         "resolvers.kpi.sync.x__number__*",
         "resolvers.kpi.sync.x__in_cents__*",
-        "resolvers.kpi.sync.x__figures__*",
+        "resolvers.kpi.sync.x__line__*",
         "resolvers.kpi.summaries.x__divide__*",
         "resolvers.kpi.summaries.x__rounded__*",
         "resolvers.kpi.summaries.x__exact__*",
@@ -45,7 +45,11 @@ AREAS: dict[str, list[str]] = {
         "resolvers.kpi.summaries.x__change__*",
         "schema.money.*",
     ],
-    "rollups": ["resolvers.kpi.rollups.*"],
+    "rollups": [
+        "resolvers.kpi.rollups.*",
+        "resolvers.kpi.rollup_writes.*",
+        "resolvers.kpi.rollup_admin.*",
+    ],
     "key format": ["infra.api_key_format.*"],
     # The pricing, not the extension that draws from the buckets (tested through a server).
     "cost pricing": ["schema.cost.x_*", "infra.cost_buckets.*"],
@@ -53,7 +57,7 @@ AREAS: dict[str, list[str]] = {
     "scope helpers": [
         "resolvers.stores.x_readable_stores__*",
         "resolvers.users.x_readable_staff__*",
-        "resolvers.kpi.queries.x_reading_scope__*",
+        "resolvers.kpi.scope.*",
     ],
 }
 KILLED = frozenset({"killed", "timeout", "caught by type check"})

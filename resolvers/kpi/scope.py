@@ -20,18 +20,21 @@ class KpiTenant:
 
     gerant_id: str
 
+    def _with_tenant(self, **fields: Any) -> dict[str, Any]:
+        """`fields` after the tenant's id: the one place a KPI filter or document names it."""
+        return {"gerant_id": self.gerant_id, **fields}
+
     def entries(self, **conditions: Any) -> dict[str, Any]:
         """The filter of the tenant's KPI entries that meet `conditions`."""
-        return {"gerant_id": self.gerant_id, **conditions}
+        return self._with_tenant(**conditions)
 
     def rollups(self, **conditions: Any) -> dict[str, Any]:
         """The filter of the tenant's KPI rollups that meet `conditions`."""
-        return {"gerant_id": self.gerant_id, **conditions}
+        return self._with_tenant(**conditions)
 
     def stored(self, **fields: Any) -> dict[str, Any]:
-        """The fields of a document the tenant stores (an entry, a rollup): `fields` and the
-        tenant's id, first."""
-        return {"gerant_id": self.gerant_id, **fields}
+        """The fields of a document the tenant stores (an entry, a rollup), its tenant first."""
+        return self._with_tenant(**fields)
 
     def rollup_id(self, kind: RollupKind, period: str, store_id: str | None) -> str:
         """The id of the tenant's one rollup of `kind`, `period` and store."""
@@ -45,21 +48,12 @@ class KpiTenant:
     def sellers_of(self, store_id: str) -> dict[str, Any]:
         """The filter of the users KPIs may be recorded for: the store's sellers, unless
         deleted."""
-        return {
-            "gerant_id": self.gerant_id,
-            "store_id": store_id,
-            "role": Role.SELLER.value,
-            "status": NOT_DELETED,
-        }
+        return self._with_tenant(store_id=store_id, role=Role.SELLER.value, status=NOT_DELETED)
 
     def named(self, ids: list[str] | None) -> dict[str, Any]:
         """The filter of the tenant's stores or users among `ids` (None: all of them), deleted
         ones included: KPIs keep their history."""
-        return (
-            {"gerant_id": self.gerant_id}
-            if ids is None
-            else {"gerant_id": self.gerant_id, "_id": {"$in": ids}}
-        )
+        return self._with_tenant() if ids is None else self._with_tenant(_id={"$in": ids})
 
 
 def tenant_of(actor: Actor) -> KpiTenant:
