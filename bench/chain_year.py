@@ -33,10 +33,10 @@ import httpx
 from contract.credentials import actor_for_user
 from contract.validation import parse
 from models import Role, Store, User
-from resolvers import kpi
 from resolvers.api_keys import ApiKeyCreate, create_api_key
 from resolvers.gerants import GerantCreate, create_gerant
-from resolvers.kpi import KpiSync, sync_kpis
+from resolvers.kpi import sync as kpi_sync
+from resolvers.kpi.sync import KpiSync, sync_kpis
 from rpai.database import connected, embedded_url, free_port
 from rpai.settings import Settings
 
@@ -173,7 +173,9 @@ async def sync_rate(chain: Chain, store: Store, days: list[str], rollups: bool) 
 
     team = chain.sellers[store.id]
     started = time.perf_counter()
-    with mock.patch.object(kpi, "rollup_writes", kpi.rollup_writes if rollups else no_rollups):
+    with mock.patch.object(
+        kpi_sync, "rollup_writes", kpi_sync.rollup_writes if rollups else no_rollups
+    ):
         for day in days:
             await sync(chain, store, day, team)
     return len(days) * len(team) / (time.perf_counter() - started)

@@ -26,33 +26,37 @@ MUTANTS = ROOT / "mutants"
 # mutant counts in the first area that names it.
 AREAS: dict[str, list[str]] = {
     "checksums": [
-        "resolvers.kpi_figures.xǁDayLineǁ*",
-        "resolvers.kpi_figures.x_canonical_day__*",
-        "resolvers.kpi_figures.x_day_checksum__*",
+        "resolvers.kpi.figures.xǁDayLineǁ*",
+        "resolvers.kpi.figures.x_canonical_day__*",
+        "resolvers.kpi.figures.x_day_checksum__*",
         "infra.api_key_format.x_checksum__*",
         "infra.api_key_format.x__base62__*",
     ],
     "money and figures": [
-        "resolvers.kpi_figures.*",
-        "resolvers.kpi.x__number__*",
-        "resolvers.kpi.x__in_cents__*",
-        "resolvers.kpi.x__figures__*",
-        "resolvers.kpi_summaries.x__divide__*",
-        "resolvers.kpi_summaries.x__rounded__*",
-        "resolvers.kpi_summaries.x__exact__*",
-        "resolvers.kpi_summaries.x__metrics__*",
-        "resolvers.kpi_summaries.x__relative__*",
-        "resolvers.kpi_summaries.x__change__*",
+        "resolvers.kpi.figures.*",
+        "resolvers.kpi.sync.x__number__*",
+        "resolvers.kpi.sync.x__in_cents__*",
+        "resolvers.kpi.sync.x__line__*",
+        "resolvers.kpi.summaries.x__divide__*",
+        "resolvers.kpi.summaries.x__rounded__*",
+        "resolvers.kpi.summaries.x__exact__*",
+        "resolvers.kpi.summaries.x__metrics__*",
+        "resolvers.kpi.summaries.x__relative__*",
+        "resolvers.kpi.summaries.x__change__*",
         "schema.money.*",
     ],
-    "rollups": ["resolvers.kpi_rollups.*"],
+    "rollups": [
+        "resolvers.kpi.rollups.*",
+        "resolvers.kpi.rollup_writes.*",
+        "resolvers.kpi.rollup_admin.*",
+    ],
     "key format": ["infra.api_key_format.*"],
     # The pricing, not the extension that draws from the buckets (tested through a server).
     "cost pricing": ["schema.cost.x_*", "infra.cost_buckets.*"],
     "rate limits": ["infra.rate_limits.*"],
     "scope helpers": [
         "resolvers.scopes.*",
-        "resolvers.kpi_queries.x_reading_scope__*",
+        "resolvers.kpi.scope.*",
     ],
 }
 KILLED = frozenset({"killed", "timeout", "caught by type check"})

@@ -8,7 +8,6 @@ from infra.idempotency_store import IdempotencyStore
 from infra.introspection_prices import IntrospectionPrices
 from infra.key_directory import KeyDirectory
 from infra.key_usage import KeyUsageRecorder
-from infra.kpi_feed import KpiFeed
 from infra.login_limits import LoginLimits
 from infra.persisted_queries import PersistedQueries
 from infra.principal_slots import PrincipalSlots
@@ -30,7 +29,6 @@ class Services:
     audit: AuditBuffer
     login_limits: LoginLimits
     idempotency: IdempotencyStore
-    kpi_feed: KpiFeed
     persisted_queries: PersistedQueries
     query_costs: CostBuckets
     anonymous_query_costs: CostBuckets  # callers without credentials, one bucket an address

@@ -1,7 +1,5 @@
 """Daily KPI entries, one per seller per date."""
 
-from functools import partial
-
 from beanie import DecimalAnnotation, Document
 from pydantic import Field
 from pymongo import ASCENDING, IndexModel
@@ -15,8 +13,13 @@ TENANT_STORE_DATE_INDEX = "tenant_store_date"
 TENANT_DATE_STORE_SELLER_INDEX = "tenant_date_store_seller"
 
 
+def new_entry_id() -> str:
+    """The id of a new entry, made here only (a sync's upserts set it on insert)."""
+    return new_id("kpi")
+
+
 class KpiEntry(Document):
-    id: str = Field(default_factory=partial(new_id, "kpi"))  # type: ignore[assignment]
+    id: str = Field(default_factory=new_entry_id)  # type: ignore[assignment]
     gerant_id: str
     store_id: str
     seller_id: str

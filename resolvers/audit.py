@@ -12,7 +12,13 @@ from contract.inputs import MAX_ID, Input
 from models import AuditRecord
 from models.clock import UtcDateTime
 from resolvers import scopes
-from resolvers.pages import Page, check_page_size, newest_first_after, newest_first_key, page_of
+from resolvers.pagination import (
+    Page,
+    check_page_size,
+    newest_first_after,
+    newest_first_key,
+    page_of,
+)
 
 FORBIDDEN_REASON = "forbidden"
 EARLIEST = datetime(2, 1, 1, tzinfo=UTC)

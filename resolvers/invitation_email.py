@@ -8,8 +8,8 @@ from email.utils import make_msgid, parseaddr
 from html import escape
 from zoneinfo import ZoneInfo
 
-from infra.french_calendar import MONTHS, WEEKDAYS
 from models import Role, Store, User
+from resolvers.french_calendar import MONTHS, WEEKDAYS
 
 # The shops are in France: the link's end is told in the time their staff read.
 LOCAL_TIME = ZoneInfo("Europe/Paris")

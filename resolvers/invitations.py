@@ -14,7 +14,13 @@ from models import Invitation, InvitationStatus, Role, User, UserStatus
 from models.clock import utcnow
 from models.operations import insert_once
 from resolvers import scopes
-from resolvers.pages import Page, check_page_size, newest_first_after, newest_first_key, page_of
+from resolvers.pagination import (
+    Page,
+    check_page_size,
+    newest_first_after,
+    newest_first_key,
+    page_of,
+)
 from resolvers.sessions import LoginResult
 
 logger = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from models.operations import insert_once
 from models.user import NOT_DELETED, email_key
 from resolvers import scopes
 from resolvers.invitations import queue_invitation
-from resolvers.pages import Page, check_page_size, decode_cursor, page_of
+from resolvers.pagination import Page, check_page_size, decode_cursor, page_of
 from resolvers.stores import get_active_store, get_tenant_store
 
 UpdatableStatus = Annotated[Literal["active", "suspended"], AfterValidator(UserStatus)]

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from contract import messages
 from contract.permissions import Permission
-from resolvers import kpi
+from resolvers.kpi import sync
 from rest_compat.auth import CurrentActor
 from rest_compat.responses import AUTH_ERRORS, Responses, error, forbidden, success
 
@@ -75,7 +75,7 @@ class KpiSyncResult(BaseModel):
     total: int
 
 
-def kpi_sync_out(counts: kpi.KpiSyncCounts) -> KpiSyncResult:
+def kpi_sync_out(counts: sync.KpiSyncCounts) -> KpiSyncResult:
     return KpiSyncResult(
         status=counts.status,
         entries_created=counts.created,
@@ -91,7 +91,7 @@ def kpi_sync_out(counts: kpi.KpiSyncCounts) -> KpiSyncResult:
 )
 async def sync_kpis(
     actor: CurrentActor,
-    data: kpi.KpiSync = Body(  # noqa: B008
+    data: sync.KpiSync = Body(  # noqa: B008
         openapi_examples={
             "kpi": {"value": SYNC_EXAMPLE},
             "external_ids": {"value": SYNC_BY_EXTERNAL_IDS_EXAMPLE},
@@ -100,4 +100,4 @@ async def sync_kpis(
 ) -> KpiSyncResult:
     """Create or update up to 100 entries, one per seller and date; a bad batch writes nothing.
     The store and each seller are named by our id or by their external_id."""
-    return kpi_sync_out(await kpi.sync_kpis(actor=actor, data=data))
+    return kpi_sync_out(await sync.sync_kpis(actor=actor, data=data))

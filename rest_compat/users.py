@@ -11,7 +11,7 @@ from contract.inputs import Identifier
 from contract.permissions import Permission
 from models import User as UserDocument
 from resolvers import users
-from resolvers.pages import MAX_PAGE
+from resolvers.pagination import MAX_PAGE
 from rest_compat.auth import CurrentActor
 from rest_compat.responses import AUTH_ERRORS, DeleteResult, Responses, error, forbidden, success
 from rest_compat.serialization import Timestamp, timestamp

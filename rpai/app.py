@@ -26,7 +26,6 @@ from infra.idempotency_store import IdempotencyStore
 from infra.introspection_prices import IntrospectionPrices
 from infra.key_directory import KeyDirectory
 from infra.key_usage import KeyUsageRecorder
-from infra.kpi_feed import KpiFeed
 from infra.login_limits import LoginLimits
 from infra.mail import SmtpServer
 from infra.persisted_queries import PersistedQueries
@@ -37,6 +36,7 @@ from infra.rechecks import Rechecks
 from infra.services import Services
 from infra.tokens import TokenSigner
 from resolvers.invitation_outbox import invitation_outbox
+from resolvers.kpi.feed import KpiFeed
 from rest_compat import PREFIX, ROUTERS
 from rest_compat.errors import install_error_handlers
 from rest_compat.openapi import integrations_openapi, operation_id
@@ -88,7 +88,6 @@ def build_services(settings: Settings) -> Services:
             window_seconds=settings.login_failure_window_seconds,
         ),
         idempotency=IdempotencyStore(ttl=timedelta(hours=settings.idempotency_ttl_hours)),
-        kpi_feed=KpiFeed(),
         persisted_queries=PersistedQueries(),
         query_costs=CostBuckets(
             capacity=settings.graphql_max_cost, restore_rate=settings.graphql_cost_restore_rate
@@ -132,11 +131,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = build_services(settings)
+        kpi_feed = KpiFeed()
         with database_url(settings) as url:
             async with (
                 connected(url, settings) as database,
                 running(services.keys.follow),
-                running(services.kpi_feed.follow),
+                running(kpi_feed.follow),
                 periodically(settings.key_usage_flush_seconds, services.key_usage.flush),
                 periodically(settings.rate_limit_sync_seconds, services.rate_limits.sync),
                 periodically(settings.rate_limit_sync_seconds, services.login_limits.sync),
@@ -149,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 ),
             ):
                 app.state.services = services
+                app.state.kpi_feed = kpi_feed
                 app.state.database = database
                 yield
 

@@ -20,7 +20,7 @@ from infra.key_directory import KeyDirectory
 from models.clock import as_utc
 from resolvers.api_keys import ApiKeyCreate, create_api_key, revoke_api_key
 from resolvers.gerants import GerantCreate, create_gerant, get_gerant_by_email
-from resolvers.kpi_rollups import check_rollups, rebuild_rollups
+from resolvers.kpi.rollup_admin import check_rollups, rebuild_rollups
 from resolvers.sessions import PasswordChange, set_password
 from rpai.database import DatabaseError, connected, database_url, embedded_server
 from rpai.logs import configure_logging

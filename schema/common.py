@@ -5,7 +5,7 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-from resolvers.pages import Page
+from resolvers.pagination import Page
 
 ItemT = TypeVar("ItemT")
 NodeT = TypeVar("NodeT")

@@ -22,9 +22,12 @@ from edge.authentication import WebsocketCredentials, websocket_credentials
 from edge.context import RequestContext, request_context, services
 from infra.services import Services
 from models import Role, Store, User, UserStatus
-from resolvers import kpi_queries, kpi_summaries, stores, users
-from resolvers.kpi_summaries import KpiGroupBy, KpiSummaryRow
-from resolvers.pages import Page
+from resolvers import stores, users
+from resolvers.kpi import queries as kpi_queries
+from resolvers.kpi import summaries as kpi_summaries
+from resolvers.kpi.feed import KpiFeed
+from resolvers.kpi.summaries import KpiGroupBy, KpiSummaryRow
+from resolvers.pagination import Page
 
 NO_USERS: Page[User] = Page(items=[], has_next_page=False, end_cursor=None, cursors=[])
 # A caller at his subscription cap: nothing frees one by itself, he must end one of his own.
@@ -95,6 +98,12 @@ class Context(BaseContext):
         self.seller_summaries: DataLoader[SummaryKey, list[KpiSummaryRow]] = DataLoader(
             load_fn=self._load_seller_summaries
         )
+
+    @property
+    def kpi_feed(self) -> KpiFeed:
+        """The process's feed of KPI entries, which the shell builds beside the services."""
+        feed: KpiFeed = self.scope["app"].state.kpi_feed
+        return feed
 
     @property
     def request_context(self) -> RequestContext:

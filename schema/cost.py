@@ -61,7 +61,7 @@ from contract import messages
 from contract.errors import AppError, BadRequest, Throttled
 from infra.cost_buckets import CostBuckets
 from infra.introspection_prices import Counted, IntrospectionPrices
-from resolvers.pages import check_page_size
+from resolvers.pagination import check_page_size
 from schema.context import Context
 
 OBJECT_COST = 1
@@ -107,7 +107,7 @@ class Budget:
 
 
 @dataclass(frozen=True)
-class Document:
+class ParsedOperation:
     """What prices a query: the schema, the operation's fragments and its variables."""
 
     schema: GraphQLSchema
@@ -163,7 +163,7 @@ def _asked(
 
 
 def _fields(
-    selection_set: SelectionSetNode, parent: Parent, document: Document
+    selection_set: SelectionSetNode, parent: Parent, document: ParsedOperation
 ) -> Iterator[tuple[FieldNode, Parent]]:
     """The fields of a selection, fragments spread, each with the type it is selected on."""
     for selection in selection_set.selections:
@@ -189,7 +189,7 @@ def _fields(
             yield from _fields(inner, typed, document)
 
 
-def field_of(on: Parent, name: str, document: Document) -> GraphQLField | None:
+def field_of(on: Parent, name: str, document: ParsedOperation) -> GraphQLField | None:
     """The field `name` selected on `on`, introspection's own fields included."""
     meta: GraphQLField | None = TypeNameMetaFieldDef if name == "__typename" else None
     if name in ROOT_META_FIELDS and on is document.schema.query_type:
@@ -202,7 +202,7 @@ def _is_list(field_type: GraphQLOutputType) -> bool:
     return isinstance(unwrapped, GraphQLList)
 
 
-def _size(parent: Parent, node: FieldNode, field: GraphQLField, document: Document) -> int:
+def _size(parent: Parent, node: FieldNode, field: GraphQLField, document: ParsedOperation) -> int:
     """The items a list field is expected to hold, from its arguments."""
     arguments = get_argument_values(field, node, document.variables)
     if node.name.value == SUMMARY_FIELD:
@@ -217,7 +217,7 @@ def _size(parent: Parent, node: FieldNode, field: GraphQLField, document: Docume
 def price(
     selection_set: SelectionSetNode,
     parent: Parent,
-    document: Document,
+    document: ParsedOperation,
     data: Any = None,
     mutation: bool = False,
 ) -> int:
@@ -258,7 +258,7 @@ def price(
     return total
 
 
-def _introspection(node: FieldNode, field: GraphQLField, document: Document) -> int:
+def _introspection(node: FieldNode, field: GraphQLField, document: ParsedOperation) -> int:
     """The cost of `__schema` or `__type`, counted once for each text of it."""
     if node.loc is None or node.name.loc is None:
         return introspected(node, field, document.schema, document)
@@ -279,7 +279,9 @@ def _introspection(node: FieldNode, field: GraphQLField, document: Document) -> 
     return points
 
 
-def introspected(node: FieldNode, field: GraphQLField, source: Any, document: Document) -> int:
+def introspected(
+    node: FieldNode, field: GraphQLField, source: Any, document: ParsedOperation
+) -> int:
     """The cost of an introspection field by the rules of every field, counted on the schema
     itself: an object 1, a list 1 and 1 an item, each item what its selection costs."""
     named = get_named_type(field.type)
@@ -308,7 +310,10 @@ class _SchemaInfo:
 
 
 def check_pages(
-    selection_set: SelectionSetNode, parent: Parent, document: Document, path: tuple[str, ...] = ()
+    selection_set: SelectionSetNode,
+    parent: Parent,
+    document: ParsedOperation,
+    path: tuple[str, ...] = (),
 ) -> tuple[BadRequest, list[str]] | None:
     """The first connection asked with a `first` out of 1-100, with its path, before any
     pricing: a size out of range would price the query wrongly (negative, or zero)."""
@@ -331,7 +336,9 @@ def check_pages(
     return None
 
 
-def reads_summary(selection_set: SelectionSetNode, parent: Parent, document: Document) -> bool:
+def reads_summary(
+    selection_set: SelectionSetNode, parent: Parent, document: ParsedOperation
+) -> bool:
     """Whether a selection asks for a KPI summary anywhere: its caller's costly reads."""
     for node, on in _fields(selection_set, parent, document):
         if node.name.value == SUMMARY_FIELD:
@@ -354,7 +361,7 @@ def _text(node: FragmentDefinitionNode) -> str:
 class Priced:
     operation: SelectionSetNode
     root: GraphQLObjectType
-    document: Document
+    document: ParsedOperation
     mutation: bool
 
 
@@ -387,7 +394,7 @@ def priced(
     surroundings = "\n".join(
         [*(_text(fragment) for fragment in fragments.values()), repr(coerced.coerced)]
     )
-    document = Document(
+    document = ParsedOperation(
         schema, fragments, coerced, Budget(limit), prices or IntrospectionPrices(), surroundings
     )
     return Priced(operation.selection_set, root, document, mutation)

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import strawberry
 
-from resolvers import kpi
+from resolvers.kpi import sync
 from schema.access import Caller
 from schema.context import Info
 from schema.inputs import parse_input, plain_input
@@ -49,7 +49,7 @@ class KpiSyncResult:
     total: int
 
 
-def kpi_sync_result(counts: kpi.KpiSyncCounts) -> KpiSyncResult:
+def kpi_sync_result(counts: sync.KpiSyncCounts) -> KpiSyncResult:
     return KpiSyncResult(
         status=counts.status,
         entries_created=counts.created,
@@ -66,5 +66,5 @@ class KpiMutation:
     )
     async def sync_kpis(self, info: Info, input: KpiSyncInput) -> KpiSyncResult:
         actor = info.context.actor()
-        data = parse_input(kpi.KpiSync, input)
-        return kpi_sync_result(await kpi.sync_kpis(actor=actor, data=data))
+        data = parse_input(sync.KpiSync, input)
+        return kpi_sync_result(await sync.sync_kpis(actor=actor, data=data))

@@ -7,7 +7,9 @@ from typing import Any
 import strawberry
 
 from models import KpiEntry as KpiEntryDocument
-from resolvers import kpi_entries, kpi_queries, kpi_summaries
+from resolvers.kpi import entries as kpi_entries
+from resolvers.kpi import queries as kpi_queries
+from resolvers.kpi import summaries as kpi_summaries
 from schema.access import Caller
 from schema.common import Connection, connection
 from schema.context import Info, SummaryKey

@@ -5,7 +5,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from models import KpiEntry as KpiEntryDocument
-from resolvers import kpi_updates
+from resolvers.kpi import updates as kpi_updates
 from schema.access import Caller
 from schema.context import Info
 from schema.inputs import parse_input
@@ -56,7 +56,7 @@ class KpiSubscription:
             updates = kpi_updates.kpi_updates(
                 actor=info.context.actor(),
                 filter=given,
-                feed=info.context.services.kpi_feed,
+                feed=info.context.kpi_feed,
                 credentials=info.context.credentials(),
             )
             async for entry in updates:

@@ -7,7 +7,7 @@ from typing import Any, NewType
 import strawberry
 from graphql import FloatValueNode, GraphQLError, IntValueNode, StringValueNode, ValueNode
 
-from resolvers.kpi_figures import money_text
+from resolvers.kpi.figures import money_text
 
 Money = NewType("Money", Decimal)
 

@@ -7,7 +7,7 @@ import strawberry
 
 from models import Store as StoreDocument
 from resolvers import stores, users
-from resolvers.kpi_summaries import KpiGroupBy
+from resolvers.kpi.summaries import KpiGroupBy
 from schema.access import Caller
 from schema.common import Connection, DeleteResult, connection
 from schema.context import Info, StaffKey

@@ -9,7 +9,7 @@ import strawberry
 
 from models import User as UserDocument
 from resolvers import users
-from resolvers.kpi_summaries import KpiGroupBy
+from resolvers.kpi.summaries import KpiGroupBy
 from schema.access import Caller
 from schema.common import Connection, DeleteResult, connection
 from schema.context import Info

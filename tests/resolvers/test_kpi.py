@@ -17,7 +17,7 @@ from contract.actor import Actor
 from contract.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable
 from contract.validation import parse
 from models import KpiEntry, Role, Store, User, UserStatus
-from resolvers.kpi import MAX_ATTEMPTS, MAX_ENTRIES, KpiSync, KpiSyncCounts, sync_kpis
+from resolvers.kpi.sync import MAX_ATTEMPTS, MAX_ENTRIES, KpiSync, KpiSyncCounts, sync_kpis
 from tests.support.factories import make_actor, make_gerant, make_store, make_user
 
 pytestmark = pytest.mark.usefixtures("mock_db")

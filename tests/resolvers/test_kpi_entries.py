@@ -6,7 +6,7 @@ import pytest
 
 from contract.credentials import actor_for_user
 from contract.errors import BadRequest
-from resolvers.kpi_entries import kpi_entries
+from resolvers.kpi.entries import kpi_entries
 from tests.support.factories import make_actor
 from tests.support.kpi_history import History, period
 

@@ -7,8 +7,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from contract.validation import parse
-from resolvers.kpi import KpiEntryData
-from resolvers.kpi_figures import Figures, from_cents, money_text, to_cents
+from resolvers.kpi.figures import DayLine, from_cents, money_text, to_cents
+from resolvers.kpi.sync import KpiEntryData
 
 MAX_CENTS = 10**15 - 1  # 9999999999999.99, the largest amount a sync accepts
 
@@ -33,4 +33,4 @@ def test_every_whole_number_of_cents_converts_exactly(cents: int) -> None:
         read = parse(KpiEntryData, entry).ca_journalier
         assert read == amount
         stored = {**entry, "ca_journalier": Decimal128(read)}
-        assert Figures.of_entry(stored).ca_cents == cents
+        assert DayLine.of_document(stored).figures.ca_cents == cents

@@ -20,13 +20,14 @@ from models.kpi_entry import (
     TENANT_STORE_DATE_INDEX,
 )
 from models.kpi_rollup import PERIOD_INDEX, STORE_INDEX
-from resolvers.kpi_entries import entries_pipeline
-from resolvers.kpi_queries import Scope, reading_scope
-from resolvers.kpi_reconciliation import (
+from resolvers.kpi.entries import entries_pipeline
+from resolvers.kpi.queries import KpiFilter
+from resolvers.kpi.reconciliation import (
     KpiReconciliationQuery,
     reconciliation_pipeline,
 )
-from resolvers.kpi_summaries import (
+from resolvers.kpi.scope import KpiTenant, ReadingScope, reading_scope
+from resolvers.kpi.summaries import (
     KpiGroupBy,
     summary_pieces,
 )
@@ -130,9 +131,9 @@ class TestIndexes:
             assert await scanned_indexes(entries_pipeline(actor, filtered, 50, after)) == {
                 SELLER_DATE_UNIQUE_INDEX
             }
-            scopes = (reading_scope(actor, filtered), reading_scope(actor, period()))
+            scopes = (scope_of(actor, filtered), scope_of(actor, period()))
             for scope, group_by, shifted in itertools.product(scopes, KpiGroupBy, (False, True)):
-                for piece in summary_pieces(actor, scope, group_by, start, end, shifted):
+                for piece in summary_pieces(scope, group_by, start, end, shifted):
                     used = await scanned_indexes(piece.stages, piece.collection)
                     assert None not in used, (scope, group_by, piece)
                     assert used <= ROLLUP_INDEXES | ENTRY_INDEXES, used
@@ -148,21 +149,27 @@ class TestIndexes:
 ENTRY_INDEXES = {SELLER_DATE_UNIQUE_INDEX, TENANT_DATE_STORE_SELLER_INDEX, TENANT_STORE_DATE_INDEX}
 
 
+def scope_of(actor: Actor, kpi_filter: KpiFilter) -> ReadingScope:
+    return reading_scope(actor, kpi_filter.store_ids, kpi_filter.seller_ids)
+
+
 class TestReadingScope:
     """Whose figures a read covers, from the caller and the filter alone (no database)."""
 
     def test_without_stores_named_the_caller_reads_all_he_may(self) -> None:
         tenant = Actor(gerant_id="g", permissions=frozenset(), store_ids=None)
-        assert reading_scope(tenant, period()) == Scope(stores=None, sellers=None)
+        assert scope_of(tenant, period()) == ReadingScope(KpiTenant("g"), stores=None, sellers=None)
         restricted = Actor(gerant_id="g", permissions=frozenset(), store_ids=frozenset("ba"))
         named = period(seller_ids=["s1", "s2"])
-        assert reading_scope(restricted, named) == Scope(stores=["a", "b"], sellers=["s1", "s2"])
+        assert scope_of(restricted, named) == ReadingScope(
+            KpiTenant("g"), stores=["a", "b"], sellers=["s1", "s2"]
+        )
 
     def test_stores_named_are_read_if_in_scope(self) -> None:
         restricted = Actor(gerant_id="g", permissions=frozenset(), store_ids=frozenset("abc"))
-        assert reading_scope(restricted, period(store_ids=["c", "a"])).stores == ["a", "c"]
+        assert scope_of(restricted, period(store_ids=["c", "a"])).stores == ["a", "c"]
         with pytest.raises(Forbidden) as refused:
-            reading_scope(restricted, period(store_ids=["a", "z"]))
+            scope_of(restricted, period(store_ids=["a", "z"]))
         assert refused.value.message == messages.STORE_NOT_IN_USER_SCOPE
 
     @pytest.mark.parametrize("sellers", [None, ["me"]])
@@ -170,12 +177,12 @@ class TestReadingScope:
         seller = Actor(
             gerant_id="g", permissions=frozenset(), store_ids=frozenset("a"), own_seller_id="me"
         )
-        found = reading_scope(seller, period(seller_ids=sellers))
-        assert found == Scope(stores=["a"], sellers=["me"])
+        found = scope_of(seller, period(seller_ids=sellers))
+        assert found == ReadingScope(KpiTenant("g"), stores=["a"], sellers=["me"])
 
     @pytest.mark.parametrize("sellers", [["other"], ["me", "other"]])
     def test_a_seller_naming_another_is_refused(self, sellers: list[str]) -> None:
         seller = Actor(gerant_id="g", permissions=frozenset(), store_ids=None, own_seller_id="me")
         with pytest.raises(Forbidden) as refused:
-            reading_scope(seller, period(seller_ids=sellers))
+            scope_of(seller, period(seller_ids=sellers))
         assert refused.value.message == messages.SELLER_OWN_KPIS_ONLY

@@ -10,8 +10,8 @@ from contract import messages
 from contract.credentials import actor_for_user
 from contract.errors import Forbidden, NotFound
 from contract.validation import parse
-from resolvers.kpi_figures import EMPTY_CHECKSUM, DayLine, canonical_day, day_checksum
-from resolvers.kpi_reconciliation import (
+from resolvers.kpi.figures import EMPTY_CHECKSUM, DayLine, canonical_day, day_checksum
+from resolvers.kpi.reconciliation import (
     KpiReconciliationQuery,
     kpi_reconciliation,
 )
@@ -122,7 +122,7 @@ class TestChecksum:
                 "nb_articles": 28,
             },
         ]
-        lines = [DayLine.of_entry(entry) for entry in entries]
+        lines = [DayLine.of_document(entry) for entry in entries]
         assert lines == [
             DayLine("seller-789", Decimal("980.25"), 8, 15, 20),
             DayLine("seller-456", Decimal("1250.5"), 12, 28, 0),

@@ -4,7 +4,7 @@ seller's day, deleted sellers, sellers moving to another store and their days sy
 interruption.
 
 No operation moves a seller yet: a move writes his `store_id` directly, as one would, and the
-sync rules already take a seller's day from the store he left (kpi_rollups.rollup_writes)."""
+sync rules already take a seller's day from the store he left (kpi.rollup_writes)."""
 
 import asyncio
 import contextlib
@@ -29,10 +29,10 @@ from contract.credentials import actor_for_user
 from contract.errors import BadRequest
 from contract.validation import parse
 from models import DOCUMENT_MODELS, KpiEntry, KpiRollup, Role, Store, User, transactions
-from resolvers.kpi import KpiSync, sync_kpis
-from resolvers.kpi_figures import DayLine, day_checksum
-from resolvers.kpi_figures import Figures as EntryFigures
-from resolvers.kpi_rollups import Difference, check_rollups, rebuild_rollups
+from resolvers.kpi.figures import DayLine, day_checksum
+from resolvers.kpi.figures import Figures as EntryFigures
+from resolvers.kpi.rollup_admin import Difference, check_rollups, rebuild_rollups
+from resolvers.kpi.sync import KpiSync, sync_kpis
 from resolvers.users import delete_user
 from tests.support.factories import make_gerant, make_store, make_user
 from tests.support.kpi_history import AWKWARD_DAYS, make_awkward_amounts
@@ -428,9 +428,14 @@ class TestDocuments:
         ]
 
     def test_an_entry_stored_before_prospects_existed_counts_none(self) -> None:
-        entry = {"ca_journalier": Decimal128("1250.50"), "nb_ventes": 12, "nb_articles": 28}
-        assert EntryFigures.of_entry(entry) == EntryFigures(125050, 12, 28, 0, 1)
-        assert EntryFigures.of_entry({**entry, "prospects": 35}).prospects == 35
+        entry = {
+            "seller_id": "s",
+            "ca_journalier": Decimal128("1250.50"),
+            "nb_ventes": 12,
+            "nb_articles": 28,
+        }
+        assert DayLine.of_document(entry).figures == EntryFigures(125050, 12, 28, 0, 1)
+        assert DayLine.of_document({**entry, "prospects": 35}).figures.prospects == 35
 
     async def test_a_day_its_only_seller_left_loses_its_rollup(self) -> None:
         tenant = await apply([Sync(0, 0, {2: (100, 1, 1, 1)})])

@@ -9,10 +9,10 @@ from contract.credentials import actor_for_user
 from contract.errors import Forbidden
 from contract.validation import parse
 from models import Role
-from resolvers import kpi_queries
-from resolvers.kpi_figures import Figures
-from resolvers.kpi_queries import KpiFilter
-from resolvers.kpi_summaries import (
+from resolvers.kpi import queries as kpi_queries
+from resolvers.kpi.figures import Figures
+from resolvers.kpi.queries import KpiFilter
+from resolvers.kpi.summaries import (
     KpiChange,
     KpiGroupBy,
     KpiMetrics,

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from contract import messages
 from contract.errors import BadRequest
 from contract.validation import parse
-from resolvers.kpi import KpiSync
+from resolvers.kpi.sync import KpiSync
 from resolvers.stores import StoreCreate, StoreUpdate
 from resolvers.users import UserUpdate
 from rest_compat.users import UserListQuery

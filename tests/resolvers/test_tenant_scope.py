@@ -30,30 +30,14 @@ ROOT = Path(__file__).resolve().parents[2]
 SCANNED = ("resolvers", "contract")
 
 # The functions allowed to write a tenant filter, by module and function: the scope helpers.
-SCOPE_HELPERS = frozenset({("resolvers/scopes.py", "_tenant")})
-# The cross-tenant admin tools: `rebuild_rollups` and `check_rollups` walk every tenant's
-# stores through these two reads, each naming the tenant of the store it rebuilds or checks.
-ADMIN_TOOLS = frozenset(
+SCOPE_HELPERS = frozenset(
     {
-        ("resolvers/kpi_rollups.py", "_store_entries"),
-        ("resolvers/kpi_rollups.py", "_stored"),
+        ("resolvers/scopes.py", "_tenant"),
+        ("resolvers/kpi/scope.py", "KpiTenant._with_tenant"),
+        ("resolvers/kpi/scope.py", "ReadingScope.admits"),  # an entry in the scope, no filter
     }
 )
-# TEMPORARY: the KPI modules' inline filters, while `resolvers/kpi*.py` become the
-# `resolvers/kpi/` package with its own scope helper (issue 21, item 4). Empty this after that
-# merge, and name the KPI scope helper in SCOPE_HELPERS (and the admin tools' new module above).
-KPI_PENDING = frozenset(
-    {
-        ("resolvers/kpi.py", "store_sellers"),
-        ("resolvers/kpi_queries.py", "entry_stages"),
-        ("resolvers/kpi_queries.py", "rollup_stages"),
-        ("resolvers/kpi_queries.py", "named"),
-        ("resolvers/kpi_rollups.py", "rollup_document"),
-        ("resolvers/kpi_rollups.py", "rollup_writes"),
-        ("resolvers/kpi_updates.py", "KpiWatch.admits"),
-    }
-)
-ALLOWED = SCOPE_HELPERS | ADMIN_TOOLS | KPI_PENDING
+ALLOWED = SCOPE_HELPERS
 
 QUERY_CALLS = frozenset(
     {
@@ -203,7 +187,7 @@ def test_no_tenant_filter_is_built_outside_the_scope_helpers() -> None:
 
 def test_every_exception_is_still_needed() -> None:
     """An allowlisted function that builds no filter any more (moved, renamed or converted to
-    a helper) leaves the list: KPI_PENDING empties as the KPI package lands."""
+    a helper) leaves the list."""
     assert sorted(ALLOWED - set(all_inline_filters())) == []
 
 

@@ -11,7 +11,7 @@ from contract.errors import BadRequest, Forbidden, NotFound
 from contract.validation import parse
 from models import Role, Store, User, UserStatus
 from models.clock import utcnow
-from resolvers.pages import encode_cursor
+from resolvers.pagination import encode_cursor
 from resolvers.users import (
     ManagerCreate,
     SellerCreate,

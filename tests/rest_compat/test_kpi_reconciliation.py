@@ -11,7 +11,7 @@ import pytest
 
 from contract import messages
 from models import Role
-from resolvers.kpi_figures import DayLine, canonical_day, day_checksum
+from resolvers.kpi.figures import DayLine, canonical_day, day_checksum
 from rest_compat.kpi import SYNC_EXAMPLE
 from rpai.settings import Settings
 from tests.support.factories import make_gerant, make_key, make_store, make_user

@@ -16,8 +16,8 @@ from infra.cost_buckets import CostBuckets
 from infra.introspection_prices import Counted, IntrospectionPrices
 from infra.tokens import TokenSigner
 from models import Role
-from resolvers import kpi_summaries
-from resolvers.kpi_summaries import KpiGroupBy
+from resolvers.kpi import summaries as kpi_summaries
+from resolvers.kpi.summaries import KpiGroupBy
 from rpai.settings import Settings
 from schema import cost, schema
 from schema import schema as app_schema

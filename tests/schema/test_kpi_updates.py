@@ -21,9 +21,9 @@ from websockets.typing import Subprotocol
 
 from contract import messages
 from edge.authentication import RECHECK_SECONDS
-from infra.kpi_feed import AWAIT_MS, RETRY_SECONDS
 from infra.tokens import TokenSigner
 from models import ApiKey, KpiEntry, Role, Store, User, UserStatus
+from resolvers.kpi.feed import AWAIT_MS, RETRY_SECONDS
 from rpai.settings import Settings
 from tests.conftest import TEST_JWT_SECRET
 from tests.support.app import listening
@@ -81,7 +81,7 @@ async def chain(settings: Settings) -> AsyncIterator[Chain]:
 
 async def in_place(chain: Chain, subscriptions: int = 1) -> None:
     """Wait until the server holds the subscriptions and its feed follows the entries."""
-    feed = chain.app.state.services.kpi_feed
+    feed = chain.app.state.kpi_feed
     for _ in range(500):
         held = sum(len(tenant) for tenant in feed.subscribers.values())
         if held == subscriptions and feed.following.is_set():
@@ -251,7 +251,7 @@ class TestFeed:
         self, chain: Chain, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """Every process would otherwise read and decode every entry any process writes."""
-        feed = chain.app.state.services.kpi_feed
+        feed = chain.app.state.kpi_feed
         read: list[str] = []
         apply = feed._apply
 

@@ -13,8 +13,8 @@ from contract.actor import Actor
 from contract.credentials import actor_for_user
 from contract.validation import parse
 from models import Role, Store, User
-from resolvers.kpi import KpiSync, sync_kpis
-from resolvers.kpi_queries import KpiFilter
+from resolvers.kpi.queries import KpiFilter
+from resolvers.kpi.sync import KpiSync, sync_kpis
 from resolvers.stores import delete_store
 from resolvers.users import delete_user
 from tests.support.factories import make_gerant, make_store, make_user

@@ -8,7 +8,7 @@ import pytest
 
 from contract import messages
 from models import KpiEntry, KpiRollup, Role, User
-from resolvers.kpi_rollups import check_rollups
+from resolvers.kpi.rollup_admin import check_rollups
 from tests.support.factories import make_gerant, make_key, make_store, make_user
 from tests.support.transport import Outcome, rest
 

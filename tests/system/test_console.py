@@ -15,7 +15,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from contract import errors, messages
 from contract.inputs import NewPassword
 from resolvers.api_keys import ApiKeyCreate
-from resolvers.kpi_queries import KpiPeriod
+from resolvers.kpi.queries import KpiPeriod
 from tests.rpai.test_cli import rpai_json, serving
 from tests.support.browser import (
     DESKTOP,

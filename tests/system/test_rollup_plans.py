@@ -10,7 +10,7 @@ import pytest
 from pymongo import monitoring
 
 from models import KpiEntry
-from resolvers.kpi_rollups import check_rollups, rebuild_rollups
+from resolvers.kpi.rollup_admin import check_rollups, rebuild_rollups
 from tests.system.test_round_trips import chain
 
 pytestmark = pytest.mark.usefixtures("client")

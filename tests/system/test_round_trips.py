@@ -15,7 +15,7 @@ import pytest
 from infra.api_key_format import generate_key
 from infra.key_directory import MISS_LOOKUPS
 from models import KpiEntry, Role, User
-from resolvers.kpi_rollups import rebuild_rollups
+from resolvers.kpi.rollup_admin import rebuild_rollups
 from rpai.settings import Settings
 from tests.support.app import key_known, serving
 from tests.support.factories import make_gerant, make_key, make_store, make_user

@@ -29,11 +29,12 @@ from contract.errors import AppError, BadRequest, ServiceUnavailable, as_app_err
 from contract.inputs import ExternalId, Identifier, Input, OneLine
 from contract.permissions import Permission
 from infra.metrics import KPI_ENTRIES_WRITTEN
-from models import KpiEntry, KpiRollup, Role, Store, User, transactions
+from models import KpiEntry, KpiRollup, Store, User, transactions
 from models.clock import UtcDateTime, utcnow
-from models.ids import new_id
-from models.user import NOT_DELETED
-from resolvers.kpi_rollups import rollup_writes
+from models.kpi_entry import new_entry_id
+from resolvers.kpi.figures import DayLine
+from resolvers.kpi.rollup_writes import rollup_writes
+from resolvers.kpi.scope import KpiTenant, tenant_of
 from resolvers.stores import get_active_store, get_store_by_external_id, require_active
 
 logger = logging.getLogger(__name__)
@@ -299,22 +300,12 @@ class KpiSyncCounts:
         return self.created + self.updated
 
 
-def store_sellers(actor: Actor, store_id: str) -> dict[str, Any]:
-    """The filter of the users KPIs may be recorded for: the store's sellers, unless deleted."""
-    return {
-        "gerant_id": actor.gerant_id,
-        "store_id": store_id,
-        "role": Role.SELLER.value,
-        "status": NOT_DELETED,
-    }
-
-
 async def _seller_ids(actor: Actor, store: Store, entries: list[KpiEntryData]) -> list[str]:
     """Our id of each entry's seller, in one query; 400 naming every reference that is not a
     seller of `store`, or a seller named twice (once by id, once by external id)."""
     ids = [entry.seller_id for entry in entries if entry.seller_id is not None]
     external_ids = [e.seller_external_id for e in entries if e.seller_external_id is not None]
-    query = store_sellers(actor, store.id)
+    query = tenant_of(actor).sellers_of(store.id)
     by_external_id: dict[str, str] = {}
     if external_ids:
         conditions: list[dict[str, Any]] = [{"external_id": {"$in": external_ids}}]
@@ -357,43 +348,42 @@ async def _seller_ids(actor: Actor, store: Store, entries: list[KpiEntryData]) -
 
 def _upsert(
     *,
-    actor: Actor,
+    tenant: KpiTenant,
     store: Store,
     data: KpiSync,
-    seller_id: str,
-    entry: KpiEntryData,
+    line: DayLine,
+    given: KpiEntryData,
     now: datetime,
 ) -> UpdateOne:
     """The upsert of one entry, keyed like the unique index: one entry per seller per date."""
     return UpdateOne(
-        {"seller_id": seller_id, "date": data.date},
+        {"seller_id": line.seller_id, "date": data.date},
         {
-            "$set": {
-                "gerant_id": actor.gerant_id,
-                "store_id": store.id,
-                "ca_journalier": Decimal128(entry.ca_journalier),
-                "nb_ventes": entry.nb_ventes,
-                "nb_articles": entry.nb_articles,
-                "prospects": entry.prospects,
-                "source": data.source,
-                "timestamp": entry.timestamp,
-                "updated_at": now,
-            },
-            "$setOnInsert": {"_id": new_id("kpi"), "created_at": now},
+            "$set": tenant.stored(
+                store_id=store.id,
+                ca_journalier=Decimal128(line.ca_journalier),
+                nb_ventes=line.nb_ventes,
+                nb_articles=line.nb_articles,
+                prospects=line.prospects,
+                source=data.source,
+                timestamp=given.timestamp,
+                updated_at=now,
+            ),
+            "$setOnInsert": {"_id": new_entry_id(), "created_at": now},
         },
         upsert=True,
     )
 
 
-def _figures(seller_id: str, entry: KpiEntryData) -> dict[str, Any]:
-    """An entry's figures as the rollups read them."""
-    return {
-        "seller_id": seller_id,
-        "ca_journalier": entry.ca_journalier,
-        "nb_ventes": entry.nb_ventes,
-        "nb_articles": entry.nb_articles,
-        "prospects": entry.prospects,
-    }
+def _line(seller_id: str, given: KpiEntryData) -> DayLine:
+    """An entry's figures, typed as the rollups and the day's checksum count them."""
+    return DayLine(
+        seller_id=seller_id,
+        ca_journalier=given.ca_journalier,
+        nb_ventes=given.nb_ventes,
+        nb_articles=given.nb_articles,
+        prospects=given.prospects,
+    )
 
 
 def _write_failed(exc: PyMongoError) -> AppError:
@@ -418,20 +408,20 @@ def _lost_a_race(exc: PyMongoError) -> bool:
 
 @dataclass(frozen=True)
 class Batch:
-    """A sync's writes: the entries' upserts, and the new figures of each seller's entry."""
+    """A sync's writes: the entries' upserts, and each seller's new line of the day."""
 
-    gerant_id: str
+    tenant: KpiTenant
     store_id: str
     day: str
     upserts: list[UpdateOne]
-    new: dict[str, dict[str, Any]]
+    new: dict[str, DayLine]
 
 
 async def _apply(batch: Batch) -> KpiSyncCounts:
     """Every upsert and the rollups they change in one transaction: all applied, or none."""
     async with transactions.transaction(KpiEntry) as session:
         rollups = await rollup_writes(
-            gerant_id=batch.gerant_id,
+            tenant=batch.tenant,
             store_id=batch.store_id,
             day=batch.day,
             new=batch.new,
@@ -475,18 +465,20 @@ async def sync_kpis(*, actor: Actor, data: KpiSync) -> KpiSyncCounts:
     store = await _store_of(actor, data)
     seller_ids = await _seller_ids(actor, store, data.kpi_entries)
     now = utcnow()
-    pairs = list(zip(seller_ids, data.kpi_entries, strict=True))
+    tenant = tenant_of(actor)
+    lines = [
+        (_line(seller_id, given), given)
+        for seller_id, given in zip(seller_ids, data.kpi_entries, strict=True)
+    ]
     return await _upsert_all(
         Batch(
-            gerant_id=actor.gerant_id,
+            tenant=tenant,
             store_id=store.id,
             day=data.date,
             upserts=[
-                _upsert(
-                    actor=actor, store=store, data=data, seller_id=seller_id, entry=entry, now=now
-                )
-                for seller_id, entry in pairs
+                _upsert(tenant=tenant, store=store, data=data, line=line, given=given, now=now)
+                for line, given in lines
             ],
-            new={seller_id: _figures(seller_id, entry) for seller_id, entry in pairs},
+            new={line.seller_id: line for line, _ in lines},
         )
     )

@@ -2,7 +2,6 @@
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Annotated, Protocol
 
 from pydantic import AfterValidator, Field
@@ -12,10 +11,11 @@ from contract.actor import Actor
 from contract.errors import ServiceUnavailable
 from contract.inputs import Input
 from contract.permissions import Permission
-from infra.kpi_feed import KpiFeed, Subscriber
 from models import KpiEntry
 from resolvers import stores
-from resolvers.kpi_queries import MAX_IDS
+from resolvers.kpi.feed import KpiFeed, Subscriber
+from resolvers.kpi.queries import MAX_IDS
+from resolvers.kpi.scope import ReadingScope, reading_scope
 
 
 def _distinct(ids: list[str]) -> list[str]:
@@ -48,32 +48,11 @@ class Credentials(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class KpiWatch:
-    """What a caller follows: the tenant's entries of some stores, or of one seller."""
-
-    gerant_id: str
-    store_ids: frozenset[str] | None  # None: every store of the tenant
-    seller_id: str | None  # a seller's session: his own entries only
-
-    def admits(self, entry: KpiEntry) -> bool:
-        return (
-            entry.gerant_id == self.gerant_id
-            and (self.store_ids is None or entry.store_id in self.store_ids)
-            and (self.seller_id is None or entry.seller_id == self.seller_id)
-        )
-
-
-def watch_kpis(*, actor: Actor, filter: KpiUpdateFilter) -> KpiWatch:
+def watch_kpis(*, actor: Actor, filter: KpiUpdateFilter) -> ReadingScope:
     """The entries the caller may follow, as kpiEntries would let it read them: permission
     kpi:read; a named store outside the caller's scope is a 403; a seller sees only his own."""
     actor.require(Permission.KPI_READ)
-    store_ids = actor.store_ids
-    if filter.store_ids is not None:
-        for store_id in filter.store_ids:
-            actor.require_store(store_id)
-        store_ids = frozenset(filter.store_ids)
-    return KpiWatch(gerant_id=actor.gerant_id, store_ids=store_ids, seller_id=actor.own_seller_id)
+    return reading_scope(actor, filter.store_ids)
 
 
 async def _next(subscriber: Subscriber, timeout: float) -> KpiEntry | None:
@@ -95,7 +74,7 @@ async def kpi_updates(
         await stores.require_readable(actor=actor, store_ids=filter.store_ids)
     clock = asyncio.get_running_loop().time
     due = clock() + credentials.due_in()
-    with feed.subscribe(actor.gerant_id) as subscriber:
+    with feed.subscribe(watch.tenant.gerant_id) as subscriber:
         while True:
             entry = await _next(subscriber, max(0.0, due - clock()))
             if subscriber.overflowed:

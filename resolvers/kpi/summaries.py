@@ -16,18 +16,11 @@ from typing import Any
 from contract import messages
 from contract.actor import Actor
 from contract.permissions import Permission
-from infra.french_calendar import MONTHS, WEEKDAYS
 from models import KpiEntry, KpiRollup, RollupKind, Store, User
-from resolvers.kpi_figures import CENT, Figures, packed_sums, to_cents
-from resolvers.kpi_queries import (
-    KpiFilter,
-    Scope,
-    aggregate,
-    entry_stages,
-    named,
-    reading_scope,
-    rollup_stages,
-)
+from resolvers.french_calendar import MONTHS, WEEKDAYS
+from resolvers.kpi.figures import CENT, Figures, packed_sums, to_cents
+from resolvers.kpi.queries import KpiFilter, aggregate, entry_stages, named, rollup_stages
+from resolvers.kpi.scope import ReadingScope, reading_scope
 
 RATIO = Decimal("0.0001")
 TOTAL_KEY = "total"
@@ -247,7 +240,7 @@ class Piece:
     stages: list[dict[str, Any]]
 
 
-def _by_seller(scope: Scope, group_by: KpiGroupBy) -> bool:
+def _by_seller(scope: ReadingScope, group_by: KpiGroupBy) -> bool:
     return scope.sellers is not None or group_by is KpiGroupBy.SELLER
 
 
@@ -259,7 +252,7 @@ def _by_day(group_by: KpiGroupBy, shifted: bool) -> bool:
 
 
 def summary_pieces(
-    actor: Actor, scope: Scope, group_by: KpiGroupBy, start: date, end: date, shifted: bool
+    scope: ReadingScope, group_by: KpiGroupBy, start: date, end: date, shifted: bool
 ) -> list[Piece]:
     """The reads that sum `scope` from `start` to `end` for `group_by`: the stores' month
     rollups it touches; for seller rows, the whole months' rollups and the raw entries of the
@@ -268,14 +261,14 @@ def summary_pieces(
     month_kind = RollupKind.STORE_MONTH.value
     if not _by_seller(scope, group_by):
         touched = _month_range(start.strftime("%Y-%m"), end.strftime("%Y-%m"))
-        return [Piece(KpiRollup, rollup_stages(actor, month_kind, touched, stores))]
+        return [Piece(KpiRollup, rollup_stages(scope.tenant, month_kind, touched, stores))]
     if _by_day(group_by, shifted):
-        return [Piece(KpiEntry, entry_stages(actor, start.isoformat(), end.isoformat(), scope))]
+        return [Piece(KpiEntry, entry_stages(scope, start.isoformat(), end.isoformat()))]
     months, edges = _split(start, end)
-    pieces = [Piece(KpiEntry, entry_stages(actor, a, b, scope)) for a, b in edges]
+    pieces = [Piece(KpiEntry, entry_stages(scope, a, b)) for a, b in edges]
     if months:
         whole = _month_range(months[0], months[-1])
-        pieces.append(Piece(KpiRollup, rollup_stages(actor, month_kind, whole, stores)))
+        pieces.append(Piece(KpiRollup, rollup_stages(scope.tenant, month_kind, whole, stores)))
     return pieces
 
 
@@ -309,8 +302,7 @@ def _add_month(
 
 
 async def _sums(
-    actor: Actor,
-    scope: Scope,
+    scope: ReadingScope,
     group_by: KpiGroupBy,
     period: tuple[date, date],
     shift: int,
@@ -322,7 +314,7 @@ async def _sums(
     start, end = period
     whole = set(_split(start, end)[0])
     by_day = _by_day(group_by, shift != 0)
-    for piece in summary_pieces(actor, scope, group_by, start, end, shifted=shift != 0):
+    for piece in summary_pieces(scope, group_by, start, end, shifted=shift != 0):
         if piece.collection is KpiEntry:
             await _add_entries(sums, piece.stages)
             continue
@@ -407,10 +399,10 @@ async def kpi_summary(
     with entries in either period has a row; TOTAL always has its one row.
     """
     actor.require(Permission.KPI_READ)
-    scope = reading_scope(actor, kpi_filter)
+    scope = reading_scope(actor, kpi_filter.store_ids, kpi_filter.seller_ids)
     now, before = _periods(kpi_filter)
-    current = (await _sums(actor, scope, group_by, now, 0)).get("", {})
-    previous = (await _sums(actor, scope, group_by, before, kpi_filter.days)).get("", {})
+    current = (await _sums(scope, group_by, now, 0)).get("", {})
+    previous = (await _sums(scope, group_by, before, kpi_filter.days)).get("", {})
     labels = await _labels(actor, group_by, _keys(group_by, current, previous))
     return _rows(group_by, current, previous, labels)
 
@@ -424,11 +416,12 @@ async def _summaries_by(
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    scope = reading_scope(actor, kpi_filter.model_copy(update={field: wanted}))
+    narrowed = kpi_filter.model_copy(update={field: wanted})
+    scope = reading_scope(actor, narrowed.store_ids, narrowed.seller_ids)
     owner = "store_id" if field == "store_ids" else "seller_id"
     now, before = _periods(kpi_filter)
-    current = await _sums(actor, scope, group_by, now, 0, owner)
-    previous = await _sums(actor, scope, group_by, before, kpi_filter.days, owner)
+    current = await _sums(scope, group_by, now, 0, owner)
+    previous = await _sums(scope, group_by, before, kpi_filter.days, owner)
     keys = {of: _keys(group_by, current.get(of, {}), previous.get(of, {})) for of in wanted}
     labels = await _labels(
         actor, group_by, sorted({key for found in keys.values() for key in found})

@@ -15,8 +15,9 @@ from contract.errors import Forbidden
 from contract.inputs import Identifier
 from contract.permissions import Permission
 from models import KpiRollup, RollupKind
-from resolvers.kpi_figures import EMPTY_CHECKSUM, Figures
-from resolvers.kpi_queries import KpiPeriod, aggregate, days_between, rollup_stages
+from resolvers.kpi.figures import EMPTY_CHECKSUM, Figures
+from resolvers.kpi.queries import KpiPeriod, aggregate, days_between, rollup_stages
+from resolvers.kpi.scope import tenant_of
 from resolvers.stores import get_tenant_store
 
 
@@ -46,7 +47,7 @@ class KpiReconciliation:
 def reconciliation_pipeline(actor: Actor, query: KpiReconciliationQuery) -> list[dict[str, Any]]:
     """The store's day rollups of the period."""
     periods = days_between(query.from_, query.to)
-    return rollup_stages(actor, RollupKind.STORE_DAY.value, periods, [query.store_id])
+    return rollup_stages(tenant_of(actor), RollupKind.STORE_DAY.value, periods, [query.store_id])
 
 
 def _day(day: str, rollup: dict[str, Any] | None) -> KpiDay:

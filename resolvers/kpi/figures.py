@@ -40,17 +40,6 @@ class Figures:
     entries: int = 0
 
     @classmethod
-    def of_entry(cls, entry: Mapping[str, Any]) -> "Figures":
-        """One stored entry's contribution (a raw document, as the driver returns it)."""
-        return cls(
-            ca_cents=to_cents(entry["ca_journalier"]),
-            nb_ventes=int(entry["nb_ventes"]),
-            nb_articles=int(entry["nb_articles"]),
-            prospects=int(entry.get("prospects", 0)),
-            entries=1,
-        )
-
-    @classmethod
     def of_sums(cls, sums: Mapping[str, Any]) -> "Figures":
         """Sums read back from the database (absent fields count as zero)."""
         return cls(**{name: int(sums.get(name) or 0) for name in FIGURE_FIELDS})
@@ -98,7 +87,7 @@ def unpacked(text: str | None) -> dict[str, Figures]:
 
 @dataclass(frozen=True)
 class DayLine:
-    """One entry as a day's checksum covers it."""
+    """One seller's entry of a day: what the rollups sum and the day's checksum covers."""
 
     seller_id: str
     ca_journalier: Decimal
@@ -107,7 +96,9 @@ class DayLine:
     prospects: int
 
     @classmethod
-    def of_entry(cls, entry: Mapping[str, Any]) -> "DayLine":
+    def of_document(cls, entry: Mapping[str, Any]) -> "DayLine":
+        """A stored entry, as the driver returns it (one stored before prospects existed has
+        none)."""
         amount = entry["ca_journalier"]
         return cls(
             seller_id=str(entry["seller_id"]),
@@ -115,6 +106,17 @@ class DayLine:
             nb_ventes=int(entry["nb_ventes"]),
             nb_articles=int(entry["nb_articles"]),
             prospects=int(entry.get("prospects", 0)),
+        )
+
+    @property
+    def figures(self) -> Figures:
+        """The entry's contribution to the sums."""
+        return Figures(
+            ca_cents=to_cents(self.ca_journalier),
+            nb_ventes=self.nb_ventes,
+            nb_articles=self.nb_articles,
+            prospects=self.prospects,
+            entries=1,
         )
 
     def canonical(self) -> str:

@@ -1,7 +1,6 @@
-"""What the KPI reads share: the period and filter, the caller's scope, where each read starts,
-and the names of stores and sellers."""
+"""What the KPI reads share: the period and filter, where each read starts (within the
+caller's `ReadingScope`), and the names of stores and sellers."""
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any, Self
 
@@ -9,10 +8,10 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from contract import messages
 from contract.actor import Actor
-from contract.errors import Forbidden
 from contract.inputs import Identifier, Input
 from models import KpiEntry, KpiRollup, Store, User
-from resolvers.kpi import KpiDate
+from resolvers.kpi.scope import KpiTenant, ReadingScope, tenant_of
+from resolvers.kpi.sync import KpiDate
 
 MAX_DAYS = 366
 MAX_IDS = 100
@@ -63,31 +62,6 @@ class Named(BaseModel):
     name: str
 
 
-@dataclass(frozen=True)
-class Scope:
-    """Whose figures a read covers: None means every store (or seller) of the tenant."""
-
-    stores: list[str] | None
-    sellers: list[str] | None
-
-
-def reading_scope(actor: Actor, kpi_filter: KpiFilter) -> Scope:
-    """The filter narrowed to the caller: a store named outside his scope is a 403, and without
-    `store_ids` he reads every store he may. A seller reads only his own figures: naming any
-    other seller is a 403. Deactivated stores and deleted sellers keep their history."""
-    if kpi_filter.store_ids is not None:
-        for store_id in kpi_filter.store_ids:
-            actor.require_store(store_id)
-        stores: list[str] | None = kpi_filter.store_ids
-    else:
-        stores = None if actor.store_ids is None else sorted(actor.store_ids)
-    if actor.own_seller_id is not None:
-        if kpi_filter.seller_ids not in (None, [actor.own_seller_id]):
-            raise Forbidden(messages.SELLER_OWN_KPIS_ONLY)
-        return Scope(stores=stores, sellers=[actor.own_seller_id])
-    return Scope(stores=stores, sellers=kpi_filter.seller_ids)
-
-
 def days_between(start: str, end: str) -> dict[str, str]:
     """From `start` to `end` inclusive, written as [start, the day after end).
 
@@ -117,31 +91,28 @@ def narrowed(
     return [{"$match": {**exact, field: {"$in": ids}}}, {"$match": {**ranged, **rest}}]
 
 
-def entry_stages(actor: Actor, start: str, end: str, scope: Scope) -> list[dict[str, Any]]:
+def entry_stages(scope: ReadingScope, start: str, end: str) -> list[dict[str, Any]]:
     """The tenant's raw entries from `start` to `end` within `scope`, as $match stages: by
     seller first when sellers are named (their index), else by store when one is, else by
     tenant and dates."""
     dates = days_between(start, end)
     stores: dict[str, Any] = {"store_id": {"$in": scope.stores}} if scope.stores is not None else {}
     if scope.sellers is not None:
-        tenant: dict[str, Any] = {"gerant_id": actor.gerant_id, **stores}
-        return narrowed({"date": dates}, "seller_id", scope.sellers, tenant)
+        return narrowed({"date": dates}, "seller_id", scope.sellers, scope.tenant.entries(**stores))
     if scope.stores is not None and len(scope.stores) == 1:
-        first: dict[str, Any] = {"gerant_id": actor.gerant_id, "date": dates}
-        return narrowed(first, "store_id", scope.stores, {})
+        return narrowed(scope.tenant.entries(date=dates), "store_id", scope.stores, {})
     return [
-        {"$match": {"gerant_id": actor.gerant_id, "date": dates}},
+        {"$match": scope.tenant.entries(date=dates)},
         *([{"$match": stores}] if stores else []),
     ]
 
 
 def rollup_stages(
-    actor: Actor, kind: str, periods: dict[str, str], stores: list[str] | None
+    tenant: KpiTenant, kind: str, periods: dict[str, str], stores: list[str] | None
 ) -> list[dict[str, Any]]:
     """The tenant's rollups of `kind` over `periods` of `stores` (None: every store), as $match
     stages, led by the most selective index: stores, else the tenant's periods."""
-    first: dict[str, Any] = {"gerant_id": actor.gerant_id, "kind": kind, "period": periods}
-    return narrowed(first, "store_id", stores, {})
+    return narrowed(tenant.rollups(kind=kind, period=periods), "store_id", stores, {})
 
 
 async def aggregate(
@@ -161,9 +132,7 @@ async def named(model: type[Store] | type[User], actor: Actor, ids: list[str]) -
     1.4 s; all 1100 users of their tenant, 41 ms)."""
     if not ids:
         return {}
-    query: dict[str, Any] = {"gerant_id": actor.gerant_id}
-    if len(ids) <= MAX_IDS:
-        query["_id"] = {"$in": ids}
+    query = tenant_of(actor).named(ids if len(ids) <= MAX_IDS else None)
     found = model.find(query, projection_model=Named, batch_size=BATCH_SIZE)
     wanted = set(ids)
     return {item.id: item async for item in found if item.id in wanted}

@@ -5,8 +5,9 @@ from typing import Any
 from contract.actor import Actor
 from contract.permissions import Permission
 from models import KpiEntry
-from resolvers.kpi_queries import KpiFilter, aggregate, entry_stages, reading_scope
-from resolvers.pages import Page, check_page_size, decode_cursor, page_of
+from resolvers.kpi.queries import KpiFilter, aggregate, entry_stages
+from resolvers.kpi.scope import reading_scope
+from resolvers.pagination import Page, check_page_size, decode_cursor, page_of
 
 ENTRY_ORDER = ("date", "store_id", "seller_id")
 
@@ -19,7 +20,7 @@ def entries_pipeline(
     actor: Actor, kpi_filter: KpiFilter, first: int, after: str | None
 ) -> list[dict[str, Any]]:
     """The page of `first` entries after the cursor (plus one, to tell if more follow)."""
-    scope = reading_scope(actor, kpi_filter)
+    scope = reading_scope(actor, kpi_filter.store_ids, kpi_filter.seller_ids)
     start = kpi_filter.from_
     following: list[dict[str, Any]] = []
     if after is not None:
@@ -37,7 +38,7 @@ def entries_pipeline(
             }
         ]
     return [
-        *entry_stages(actor, start, kpi_filter.to, scope),
+        *entry_stages(scope, start, kpi_filter.to),
         *following,
         {"$sort": dict.fromkeys(ENTRY_ORDER, 1)},
         {"$limit": first + 1},
