@@ -8,7 +8,7 @@ import strawberry
 from graphql import FieldNode, get_operation_ast
 from strawberry.extensions import SchemaExtension
 
-from edge.context import record_operation
+from edge.outcome import request_outcome
 from models import AuditRecord
 from resolvers import audit
 from schema.access import GerantSession
@@ -19,7 +19,7 @@ from schema.inputs import parse_input
 
 class OperationRecorder(SchemaExtension):
     """Names the operation that runs (`mutation createApiKey`), the one `operationName` picks in
-    a document of several, in the request context for the audit."""
+    a document of several, in the request's outcome for the audit."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
@@ -34,7 +34,7 @@ class OperationRecorder(SchemaExtension):
                 if isinstance(selection, FieldNode)
             ]
             operation = f"{definition.operation.value} {','.join(fields)}"[:255]
-            record_operation(context.context.scope, operation)
+            request_outcome(context.context.scope).operation = operation
         yield
 
 
