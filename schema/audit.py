@@ -8,13 +8,13 @@ import strawberry
 from graphql import FieldNode, get_operation_ast
 from strawberry.extensions import SchemaExtension
 
+from contract.validation import parse
 from edge.outcome import request_outcome
 from models import AuditRecord
 from resolvers import audit
 from schema.access import GerantSession
 from schema.common import Connection, connection
 from schema.context import Context, Info
-from schema.inputs import parse_input
 
 
 class OperationRecorder(SchemaExtension):
@@ -105,7 +105,7 @@ class AuditQuery:
         after: str | None = None,
     ) -> Connection[ApiCall]:
         given = filter or ApiCallFilter()
-        call_filter = parse_input(
+        call_filter = parse(
             audit.CallFilter,
             {
                 "status": given.status,
@@ -129,7 +129,7 @@ class AuditQuery:
         from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
         to: datetime | None = None,
     ) -> list[AuthFailureGroup]:
-        period = parse_input(audit.TimeRange, {"since": from_, "until": to})
+        period = parse(audit.TimeRange, {"since": from_, "until": to})
         groups = await audit.auth_failures(actor=info.context.actor(), period=period)
         return [
             AuthFailureGroup(
