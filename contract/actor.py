@@ -29,11 +29,6 @@ class Actor:
         """Whether the caller is limited to a list of stores (not null nor ["*"])."""
         return self.store_ids is not None
 
-    @property
-    def is_gerant_session(self) -> bool:
-        """A gérant logged in with a password (not an API key)."""
-        return self.user is not None and self.user.role == Role.GERANT
-
     def require(self, permission: Permission) -> None:
         """Raise 403 unless the caller holds `permission`."""
         if permission.value not in self.permissions:

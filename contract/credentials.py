@@ -2,7 +2,7 @@
 
 from contract import messages
 from contract.actor import Actor
-from contract.errors import Unauthenticated
+from contract.errors import RefusedKey, Unauthenticated
 from contract.permissions import ALL_PERMISSIONS, ALL_STORES, Permission
 from infra.api_key_format import hash_key, is_well_formed
 from infra.key_directory import KeyDirectory
@@ -61,6 +61,11 @@ def actor_for_user(user: User) -> Actor:
     )
 
 
+def refused(api_key: ApiKey) -> RefusedKey:
+    """What a refusal says of the stored key it was for."""
+    return RefusedKey(id=api_key.id, gerant_id=api_key.gerant_id, prefix=api_key.prefix)
+
+
 async def actor_for_api_key(key: str, *, keys: KeyDirectory) -> Actor:
     """Check one API key: shape and checksum first (no database), then its stored state."""
     if not is_well_formed(key):
@@ -70,9 +75,9 @@ async def actor_for_api_key(key: str, *, keys: KeyDirectory) -> Actor:
     if api_key is None:
         raise Unauthenticated(messages.INVALID_API_KEY, "unknown_key")
     if not api_key.active:
-        raise Unauthenticated(messages.INACTIVE_API_KEY, "inactive_key", api_key)
+        raise Unauthenticated(messages.INACTIVE_API_KEY, "inactive_key", refused(api_key))
     if api_key.expires_at is not None and api_key.expires_at <= utcnow():
-        raise Unauthenticated(messages.EXPIRED_API_KEY, "expired_key", api_key)
+        raise Unauthenticated(messages.EXPIRED_API_KEY, "expired_key", refused(api_key))
     return actor_for_key(api_key)
 
 

@@ -1,5 +1,6 @@
 """The one error hierarchy raised by resolvers; each transport maps it once."""
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from pymongo.errors import (
@@ -11,7 +12,6 @@ from pymongo.errors import (
 )
 
 from contract.messages import INVALID_TEXT, SERVICE_UNAVAILABLE
-from models import ApiKey
 
 
 class AppError(Exception):
@@ -37,16 +37,28 @@ class PersistedQueryNotFound(AppError):
     code = "PERSISTED_QUERY_NOT_FOUND"
 
 
+@dataclass(frozen=True)
+class RefusedKey:
+    """The known key a request was refused for (inactive or expired): for its tenant's audit."""
+
+    id: str
+    gerant_id: str
+    prefix: str
+
+
 class Unauthenticated(AppError):
     status = 401
     code = "UNAUTHENTICATED"
 
     def __init__(
-        self, message: str, reason: str = "invalid_credentials", api_key: ApiKey | None = None
+        self,
+        message: str,
+        reason: str = "invalid_credentials",
+        refused_key: RefusedKey | None = None,
     ) -> None:
         super().__init__(message)
         self.reason = reason
-        self.api_key = api_key
+        self.refused_key = refused_key
 
 
 class Forbidden(AppError):

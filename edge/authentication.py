@@ -4,10 +4,11 @@ An API key is read from `X-API-Key`, or from `Authorization: Bearer sk_live_…`
 other Bearer value is a session token. The request goes on whatever the outcome: the transports
 refuse it (401) only if the operation needs a caller, so public operations stay reachable.
 
-A GraphQL websocket (graphql-transport-ws) is authenticated twice by the same rules: from its
-upgrade request's headers, then from its `connection_init` payload, which carries the same
-headers as an object (browsers cannot set headers on a websocket). Its subscriptions check
-those credentials again while they run, so a revoked key or an ended session closes them.
+A GraphQL websocket (graphql-transport-ws) is authenticated once, by the same rules, at its
+`connection_init`: from that payload, which carries the same headers as an object (browsers
+cannot set headers on a websocket), or else from its upgrade request's headers. Its
+subscriptions check those credentials again while they run, so a revoked key or an ended session
+closes them.
 """
 
 import re
@@ -30,6 +31,8 @@ from edge.context import (
     services,
     set_request_context,
 )
+from edge.outcome import SCOPE_KEY as OUTCOME_KEY
+from edge.outcome import RequestOutcome
 from edge.paths import Transport, transport_of
 from infra.api_key_format import KEY_PREFIX
 from infra.services import Services
@@ -90,8 +93,8 @@ def credential_headers(params: Mapping[str, object]) -> Headers:
 
 async def authenticate_connection(scope: Scope, params: Mapping[str, object]) -> Actor | None:
     """Authenticate a GraphQL websocket from its `connection_init` payload, by the rules of
-    every request (without credentials there, those of its upgrade request stand); the
-    connection's context then names the caller. None if no caller was accepted."""
+    every request (without credentials there, those of its upgrade request stand): the
+    connection's context gets its caller here, once. None if no caller was accepted."""
     headers = credential_headers(params)
     if not any(name in headers for name in CREDENTIAL_HEADERS):
         headers = Headers(scope=scope)
@@ -145,7 +148,8 @@ def client_ip(scope: Scope) -> str | None:
 
 
 class Authenticate:
-    """Builds the request context (request id, caller) and echoes the id as `X-Request-ID`."""
+    """Builds the request context (request id, transport, caller) and its empty outcome, and
+    echoes the id as `X-Request-ID`."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -161,9 +165,10 @@ class Authenticate:
         # logs an escaping exception after this returns, in the same task.
         current_request_id.set(request_id)
         transport = transport_of(scope["path"])
+        # A websocket's caller is decided at its connection_init (authenticate_connection).
         actor, auth_error = (
             (None, None)
-            if transport is Transport.OTHER
+            if transport is Transport.OTHER or scope["type"] == "websocket"
             else await identify(headers, transport, services(scope))
         )
         set_request_context(
@@ -176,6 +181,7 @@ class Authenticate:
                 auth_error=auth_error,
             ),
         )
+        scope[OUTCOME_KEY] = RequestOutcome()
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -1,7 +1,8 @@
-"""The request context: who is calling and what runs, decided once per request at the edge."""
+"""The request context: who is calling and through which transport, decided once per request at
+the edge (what happens during the request goes to its outcome, edge/outcome.py)."""
 
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from starlette.types import Scope
 
@@ -10,7 +11,6 @@ from contract.actor import Actor
 from contract.errors import AppError, Unauthenticated
 from edge.paths import Transport
 from infra.services import Services
-from models import ApiKey
 
 SCOPE_KEY = "rpai.context"
 
@@ -19,27 +19,15 @@ current_request_id: ContextVar[str] = ContextVar("request_id", default="-")
 
 
 @dataclass(frozen=True)
-class SecretNote:
-    """A value shown once in a response (a new API key, a session token): where it is, and what
-    a replay of the response says in its place."""
-
-    path: tuple[str | int, ...]
-    replay_message: str
-
-
-@dataclass(frozen=True)
 class RequestContext:
-    """Built by the one authentication step; later facts (operation, refusal) make a new one."""
+    """Built by the one authentication step, and never changed (a websocket's caller is the one
+    its `connection_init` names, decided once there)."""
 
     request_id: str
     transport: Transport
     client_ip: str | None
     actor: Actor | None = None  # None: anonymous
     auth_error: AppError | None = None  # why the credentials sent were not accepted
-    operation: str | None = None
-    refusal: Unauthenticated | None = None  # the credential error the request was refused for
-    # The secrets the response shows once: the idempotency store keeps the response without them.
-    secrets: tuple[SecretNote, ...] = ()
 
     @property
     def principal_id(self) -> str | None:
@@ -49,18 +37,6 @@ class RequestContext:
         if self.actor.api_key is not None:
             return f"key:{self.actor.api_key.id}"
         return f"user:{self.actor.user.id}" if self.actor.user else None
-
-    @property
-    def refused_key(self) -> ApiKey | None:
-        """The inactive or expired key a refused request was made with."""
-        return self.refusal.api_key if self.refusal else None
-
-    @property
-    def tenant(self) -> str | None:
-        if self.actor is not None:
-            return self.actor.gerant_id
-        key = self.refused_key
-        return key.gerant_id if key else None
 
     def require_actor(self) -> Actor:
         """The caller, or the error that refuses an anonymous or badly authenticated request."""
@@ -82,22 +58,6 @@ def find_request_context(scope: Scope) -> RequestContext | None:
 
 def set_request_context(scope: Scope, context: RequestContext) -> None:
     scope[SCOPE_KEY] = context
-
-
-def record_operation(scope: Scope, operation: str) -> None:
-    """Name the operation that runs (GraphQL), for the audit trail."""
-    set_request_context(scope, replace(request_context(scope), operation=operation))
-
-
-def record_refusal(scope: Scope, error: Unauthenticated) -> None:
-    """Note that the request was refused for its credentials (metrics, audit, failure limit)."""
-    set_request_context(scope, replace(request_context(scope), refusal=error))
-
-
-def record_secret(scope: Scope, secret: SecretNote) -> None:
-    """Note a secret the response body holds (GraphQL: at the field's response path)."""
-    context = request_context(scope)
-    set_request_context(scope, replace(context, secrets=(*context.secrets, secret)))
 
 
 def services(scope: Scope) -> Services:

@@ -25,8 +25,9 @@ from contract.errors import (
     UnprocessableEntity,
     as_app_error,
 )
-from edge.context import SecretNote, request_context, services
-from edge.paths import GRAPHQL_PATH, INTEGRATIONS_PREFIX
+from edge.context import request_context, services
+from edge.outcome import SecretNote, request_outcome
+from edge.paths import Transport
 from edge.refusals import graphql_extensions, send_refusal
 from infra.idempotency_store import Busy, Claim, IdempotencyStore, fingerprint
 from infra.metrics import IDEMPOTENT_REPLAYS
@@ -63,11 +64,11 @@ def is_final(status: int) -> bool:
 def applies(scope: Scope) -> bool:
     """Whether the request may carry an Idempotency-Key: integration writes and POST /graphql,
     to a route that exists (an unknown route or method keeps its plain 404 or 405)."""
-    path: str = scope["path"]
+    transport = request_context(scope).transport
     method: str = scope["method"]
-    if path == GRAPHQL_PATH:
+    if transport is Transport.GRAPHQL:
         return method == "POST"
-    if not path.startswith(f"{INTEGRATIONS_PREFIX}/") or method not in WRITE_METHODS:
+    if transport is not Transport.REST or method not in WRITE_METHODS:
         return False
     probe = {**scope, "path_params": {}}
     return any(route.matches(probe)[0] == Match.FULL for route in scope["app"].router.routes)
@@ -79,7 +80,7 @@ def record_id(*, tenant_id: str, principal_id: str, key: str) -> str:
     return f"{tenant_id}:{principal_id}:{key}"
 
 
-def without_secrets(body: bytes, secrets: tuple[SecretNote, ...]) -> bytes:
+def without_secrets(body: bytes, secrets: list[SecretNote]) -> bytes:
     """The copy of a GraphQL answer to keep when it showed secrets: `data` null, and for each
     secret an error at its path saying why a replay cannot show it.
 
@@ -116,7 +117,7 @@ def outcome_status(scope: Scope, status: int, body: bytes) -> int:
     persisted query's unknown hash ran nothing and asks for the text, sent next with the same
     Idempotency-Key: it counts as "retry", so that answer is not kept.
     """
-    if scope["path"] != GRAPHQL_PATH or status != 200:
+    if request_context(scope).transport is not Transport.GRAPHQL or status != 200:
         return status
     try:
         errors = json.loads(body).get("errors") or []
@@ -174,7 +175,7 @@ def kept_copy(scope: Scope, start: Message, content: bytes) -> StoredResponse | 
     if not is_final(outcome_status(scope, start["status"], content)):
         return None
     try:
-        body = without_secrets(content, request_context(scope).secrets)
+        body = without_secrets(content, request_outcome(scope).secrets)
     except (ValueError, TypeError, AttributeError):
         logger.warning("response to %s not kept: not a JSON object", scope["path"], exc_info=True)
         return None

@@ -9,7 +9,8 @@ from typing import Any
 from starlette.types import Scope, Send
 
 from contract.errors import AppError, TooManyRequests
-from edge.paths import GRAPHQL_PATH
+from edge.context import request_context
+from edge.paths import Transport
 
 RETRY_AFTER_SECONDS = 5
 RETRY_AFTER = "retryAfter"  # the GraphQL extension saying it
@@ -53,11 +54,11 @@ def graphql_body(error: AppError) -> dict[str, Any]:
 async def send_refusal(
     scope: Scope, send: Send, error: AppError, extra: list[tuple[bytes, bytes]] | None = None
 ) -> None:
-    """Answer with `error` in the shape of the API the path belongs to, without calling the app.
+    """Answer with `error` in the shape of the request's transport, without calling the app.
 
     GraphQL answers 200 with the status in `extensions.status`, as its other errors do.
     """
-    if scope.get("path") == GRAPHQL_PATH:
+    if request_context(scope).transport is Transport.GRAPHQL:
         status, body = 200, graphql_body(error)
     else:
         status, body = error.status, rest_body(error)

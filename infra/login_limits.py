@@ -10,16 +10,17 @@ Counts are those of the shared rate limits (in process, synced through MongoDB):
 process, approximate across processes within the sync interval.
 """
 
+import hashlib
 from dataclasses import dataclass
 
-from infra.rate_limits import RateLimiter, subject_of
+from infra.rate_limits import RateLimiter
 
 UNKNOWN_ADDRESS = "unknown"
 
 
 def pair_subject(email_key: str, address: str) -> str:
     """The counter's name for an (email, address) pair: stored, so the email is hashed."""
-    return subject_of(f"{email_key}\n{address}")
+    return hashlib.sha256(f"{email_key}\n{address}".encode()).hexdigest()[:32]
 
 
 @dataclass

@@ -6,7 +6,6 @@ processes published; across processes a limit is therefore approximate within th
 No request waits on the database for this.
 """
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,11 +30,6 @@ class WindowState:
     @property
     def exceeded(self) -> bool:
         return self.remaining < 0
-
-
-def subject_of(credential: str) -> str:
-    """A non-secret, stable name for a credential (never store or log the credential itself)."""
-    return hashlib.sha256(credential.encode()).hexdigest()[:32]
 
 
 @dataclass

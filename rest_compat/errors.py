@@ -15,8 +15,9 @@ from starlette.status import HTTP_405_METHOD_NOT_ALLOWED
 from contract import messages
 from contract.errors import AppError, Unauthenticated, as_app_error
 from contract.validation import format_errors
-from edge.context import find_request_context, record_refusal
+from edge.context import find_request_context
 from edge.no_sniff import NOSNIFF
+from edge.outcome import request_outcome
 from edge.refusals import error_headers, rest_body
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def error_response(error: AppError) -> JSONResponse:
 async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
     if isinstance(exc, Unauthenticated):
-        record_refusal(request.scope, exc)
+        request_outcome(request.scope).refusal = exc
     return error_response(exc)
 
 

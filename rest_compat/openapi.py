@@ -8,7 +8,8 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from contract import messages
-from rest_compat import PREFIX, ROUTERS
+from edge.paths import INTEGRATIONS_PREFIX
+from rest_compat import ROUTERS
 from rest_compat.auth import SECURITY_SCHEMES
 from rest_compat.responses import VALIDATION_ERROR, documented_error
 
@@ -78,7 +79,7 @@ def keep_null_examples(schema: dict[str, Any]) -> None:
                 continue
             example = route.responses[200]["content"][JSON]["example"]
             for method in route.methods or ():
-                operation = schema["paths"][PREFIX + route.path_format][method.lower()]
+                operation = schema["paths"][INTEGRATIONS_PREFIX + route.path_format][method.lower()]
                 operation["responses"]["200"]["content"][JSON]["example"] = example
 
 
@@ -96,7 +97,7 @@ def integrations_openapi(app: FastAPI) -> dict[str, Any]:
                 without_null(parameter)
             if responses.pop("422", None) is not None:
                 responses.setdefault("400", VALIDATION_ERROR)
-            if not path.startswith(PREFIX):
+            if not path.startswith(INTEGRATIONS_PREFIX):
                 continue
             operation["security"] = [{name: []} for name in SECURITY_SCHEMES]
             responses.update(EVERY_CALL)

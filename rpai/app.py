@@ -17,7 +17,7 @@ from edge.idempotency import Idempotency
 from edge.key_expiry import KeyExpiryWarning
 from edge.no_sniff import NoSniff
 from edge.observability import Observability
-from edge.paths import GRAPHQL_PATH
+from edge.paths import GRAPHQL_PATH, INTEGRATIONS_PREFIX
 from edge.rate_limits import RateLimitGuard
 from infra.audit_buffer import AuditBuffer
 from infra.background import periodically, running
@@ -37,7 +37,7 @@ from infra.services import Services
 from infra.tokens import TokenSigner
 from resolvers.invitation_outbox import invitation_outbox
 from resolvers.kpi.feed import KpiFeed
-from rest_compat import PREFIX, ROUTERS
+from rest_compat import ROUTERS
 from rest_compat.errors import install_error_handlers
 from rest_compat.openapi import integrations_openapi, operation_id
 from rpai.database import connected, database_url
@@ -164,7 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     for router in ROUTERS:
-        app.include_router(router, prefix=PREFIX)
+        app.include_router(router, prefix=INTEGRATIONS_PREFIX)
     app.include_router(graphql_router(graphiql_page), prefix=GRAPHQL_PATH, include_in_schema=False)
     install_pages(app)
     install_error_handlers(app)

@@ -5,11 +5,12 @@ from datetime import datetime
 import strawberry
 
 from contract import messages
+from contract.validation import parse
 from models import ApiKey as ApiKeyDocument
 from resolvers import api_keys
 from schema.access import GerantSession
 from schema.context import Info
-from schema.inputs import parse_input, plain_input
+from schema.inputs import plain_input
 from schema.secrets import Secret
 
 
@@ -88,7 +89,7 @@ class ApiKeyMutation:
         permission_classes=[GerantSession],
     )
     async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreatedApiKey:
-        spec = parse_input(api_keys.ApiKeyCreate, input)
+        spec = parse(api_keys.ApiKeyCreate, input)
         created = await api_keys.create_session_api_key(actor=info.context.actor(), spec=spec)
         return created_type(created)
 

@@ -8,18 +8,18 @@ import strawberry
 from graphql import FieldNode, get_operation_ast
 from strawberry.extensions import SchemaExtension
 
-from edge.context import record_operation
+from contract.validation import parse
+from edge.outcome import request_outcome
 from models import AuditRecord
 from resolvers import audit
 from schema.access import GerantSession
 from schema.common import Connection, connection
 from schema.context import Context, Info
-from schema.inputs import parse_input
 
 
 class OperationRecorder(SchemaExtension):
     """Names the operation that runs (`mutation createApiKey`), the one `operationName` picks in
-    a document of several, in the request context for the audit."""
+    a document of several, in the request's outcome for the audit."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
@@ -34,7 +34,7 @@ class OperationRecorder(SchemaExtension):
                 if isinstance(selection, FieldNode)
             ]
             operation = f"{definition.operation.value} {','.join(fields)}"[:255]
-            record_operation(context.context.scope, operation)
+            request_outcome(context.context.scope).operation = operation
         yield
 
 
@@ -105,7 +105,7 @@ class AuditQuery:
         after: str | None = None,
     ) -> Connection[ApiCall]:
         given = filter or ApiCallFilter()
-        call_filter = parse_input(
+        call_filter = parse(
             audit.CallFilter,
             {
                 "status": given.status,
@@ -129,7 +129,7 @@ class AuditQuery:
         from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
         to: datetime | None = None,
     ) -> list[AuthFailureGroup]:
-        period = parse_input(audit.TimeRange, {"since": from_, "until": to})
+        period = parse(audit.TimeRange, {"since": from_, "until": to})
         groups = await audit.auth_failures(actor=info.context.actor(), period=period)
         return [
             AuthFailureGroup(

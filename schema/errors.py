@@ -11,7 +11,8 @@ from strawberry.types import ExecutionContext, ExecutionResult
 
 from contract import messages
 from contract.errors import AppError, BadRequest, Unauthenticated, as_app_error
-from edge.context import record_refusal, request_context
+from edge.context import request_context
+from edge.outcome import request_outcome
 from edge.refusals import graphql_extensions
 from schema.context import Context
 
@@ -78,8 +79,10 @@ class ErrorMapping(SchemaExtension):
             return
         context = self.execution_context.context
         scope = context.scope if isinstance(context, Context) else None
-        for error in result.errors:
-            if scope is not None and isinstance(error.original_error, Unauthenticated):
-                record_refusal(scope, error.original_error)
+        refusals = [
+            e.original_error for e in result.errors if isinstance(e.original_error, Unauthenticated)
+        ]
+        if scope is not None and refusals:
+            request_outcome(scope).refusal = refusals[-1]
         request_id = request_context(scope).request_id if scope is not None else None
         result.errors = [mapped(error, request_id) for error in result.errors]

@@ -1,13 +1,11 @@
-"""How GraphQL input reaches the rules: every field with arguments parses them here, once.
-
-Input objects and arguments are validated into the rules' input models (pydantic), so a bad
-value answers 400 naming the field, exactly as on REST.
+"""How GraphQL input objects reach the rules: as plain dicts, which each field with arguments
+validates into the rules' input model (`contract.validation.parse`, pydantic), so a bad value
+answers 400 naming the field, exactly as on REST.
 """
 
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
 from strawberry.types.arguments import InputContext
 from strawberry.types.base import (
     StrawberryContainer,
@@ -16,15 +14,7 @@ from strawberry.types.base import (
     has_object_definition,
 )
 
-from contract.validation import parse
-
 InputT = TypeVar("InputT")
-ModelT = TypeVar("ModelT", bound=BaseModel)
-
-
-def parse_input(model: type[ModelT], data: object) -> ModelT:
-    """An input object or a field's arguments, validated into the rule's model."""
-    return parse(model, data)
 
 
 def _has_nested_input(field_type: StrawberryType | type) -> bool:

@@ -4,13 +4,13 @@ from datetime import datetime
 
 import strawberry
 
+from contract.validation import parse
 from models import Invitation as InvitationDocument
 from models import InvitationStatus
 from resolvers import invitations
 from schema.access import GerantSession, Public
 from schema.common import Connection, connection
 from schema.context import Info
-from schema.inputs import parse_input
 from schema.sessions import LoginResult, login_result
 
 strawberry.enum(
@@ -91,6 +91,6 @@ class InvitationMutation:
         permission_classes=[Public],
     )
     async def accept_invitation(self, info: Info, token: str, password: str) -> LoginResult:
-        data = parse_input(invitations.InvitationAcceptance, {"token": token, "password": password})
+        data = parse(invitations.InvitationAcceptance, {"token": token, "password": password})
         result = await invitations.accept_invitation(data=data, signer=info.context.services.signer)
         return login_result(result)

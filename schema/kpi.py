@@ -4,10 +4,11 @@ from datetime import datetime
 
 import strawberry
 
+from contract.validation import parse
 from resolvers.kpi import sync
 from schema.access import Caller
 from schema.context import Info
-from schema.inputs import parse_input, plain_input
+from schema.inputs import plain_input
 from schema.money import Money
 
 
@@ -66,5 +67,5 @@ class KpiMutation:
     )
     async def sync_kpis(self, info: Info, input: KpiSyncInput) -> KpiSyncResult:
         actor = info.context.actor()
-        data = parse_input(sync.KpiSync, input)
+        data = parse(sync.KpiSync, input)
         return kpi_sync_result(await sync.sync_kpis(actor=actor, data=data))

@@ -6,6 +6,7 @@ from typing import Any
 
 import strawberry
 
+from contract.validation import parse
 from models import KpiEntry as KpiEntryDocument
 from resolvers.kpi import entries as kpi_entries
 from resolvers.kpi import queries as kpi_queries
@@ -13,7 +14,6 @@ from resolvers.kpi import summaries as kpi_summaries
 from schema.access import Caller
 from schema.common import Connection, connection
 from schema.context import Info, SummaryKey
-from schema.inputs import parse_input
 from schema.money import Money
 
 # Registers the resolvers' enum as the GraphQL enum KpiGroupBy (values SELLER, STORE, ...).
@@ -123,7 +123,7 @@ def _float(value: Decimal | None) -> float | None:
 
 
 def kpi_filter(given: KpiFilter) -> kpi_queries.KpiFilter:
-    return parse_input(
+    return parse(
         kpi_queries.KpiFilter,
         {
             "from": given.from_,
@@ -138,7 +138,7 @@ def summary_key(
     owner_id: str, from_: str, to: str, group_by: kpi_summaries.KpiGroupBy
 ) -> SummaryKey:
     """The key a store's or seller's summary over a period loads by, once the period is valid."""
-    period = parse_input(kpi_queries.KpiFilter, {"from": from_, "to": to})
+    period = parse(kpi_queries.KpiFilter, {"from": from_, "to": to})
     return SummaryKey(owner_id, period.from_, period.to, group_by)
 
 

@@ -4,11 +4,11 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
+from contract.validation import parse
 from models import KpiEntry as KpiEntryDocument
 from resolvers.kpi import updates as kpi_updates
 from schema.access import Caller
 from schema.context import Info
-from schema.inputs import parse_input
 from schema.money import Money
 
 
@@ -52,7 +52,7 @@ class KpiSubscription:
         self, info: Info, store_ids: list[strawberry.ID] | None = None
     ) -> AsyncGenerator[KpiUpdate, None]:
         async with info.context.subscription_slot():
-            given = parse_input(kpi_updates.KpiUpdateFilter, {"store_ids": store_ids})
+            given = parse(kpi_updates.KpiUpdateFilter, {"store_ids": store_ids})
             updates = kpi_updates.kpi_updates(
                 actor=info.context.actor(),
                 filter=given,

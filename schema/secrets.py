@@ -8,7 +8,7 @@ from typing import Any
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.types import Info
 
-from edge.context import SecretNote, record_secret
+from edge.outcome import SecretNote, request_outcome
 
 
 class Secret(FieldExtension):
@@ -22,7 +22,7 @@ class Secret(FieldExtension):
         note = SecretNote(
             path=tuple(info.path.as_list()), replay_message=self.replay_message(source)
         )
-        record_secret(info.context.scope, note)
+        request_outcome(info.context.scope).secrets.append(note)
 
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
         value = next_(source, info, **kwargs)

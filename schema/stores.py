@@ -5,6 +5,7 @@ from typing import Annotated
 
 import strawberry
 
+from contract.validation import parse
 from models import Store as StoreDocument
 from resolvers import stores, users
 from resolvers.kpi.summaries import KpiGroupBy
@@ -12,7 +13,7 @@ from schema.access import Caller
 from schema.common import Connection, DeleteResult, connection
 from schema.context import Info, StaffKey
 from schema.enums import Role, UserStatus
-from schema.inputs import parse_input, plain_input
+from schema.inputs import plain_input
 from schema.kpi_reports import KpiSummaryRow, summary_key, summary_row
 from schema.users import FromArgument, Manager, Seller, manager_type, seller_type
 
@@ -111,7 +112,7 @@ def staff_key(
     store_id: str, role: Role, status: UserStatus | None, first: int, after: str | None
 ) -> StaffKey:
     """The key a store's page of managers or sellers loads by, once its arguments are valid."""
-    given = parse_input(users.StaffFilter, {"status": status})
+    given = parse(users.StaffFilter, {"status": status})
     return StaffKey(store_id, role, given.status, first, users.after_cursor(after))
 
 
@@ -146,7 +147,7 @@ class StoreQuery:
         permission_classes=[Caller],
     )
     async def stores(self, info: Info, external_id: str | None = None) -> list[Store]:
-        given = parse_input(stores.StoreFilter, {"external_id": external_id})
+        given = parse(stores.StoreFilter, {"external_id": external_id})
         found = await stores.list_stores(actor=info.context.actor(), filter=given)
         return [store_type(store) for store in found]
 
@@ -159,7 +160,7 @@ class StoreMutation:
     )
     async def create_store(self, info: Info, input: CreateStoreInput) -> Store:
         actor = info.context.actor()
-        data = parse_input(stores.StoreCreate, input)
+        data = parse(stores.StoreCreate, input)
         return store_type(await stores.create_store(actor=actor, data=data))
 
     @strawberry.mutation(
@@ -170,7 +171,7 @@ class StoreMutation:
         self, info: Info, store_id: strawberry.ID, input: UpdateStoreInput
     ) -> Store:
         actor = info.context.actor()
-        data = parse_input(stores.StoreUpdate, input)
+        data = parse(stores.StoreUpdate, input)
         return store_type(await stores.update_store(actor=actor, store_id=store_id, data=data))
 
     @strawberry.mutation(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from contract.validation import parse
 from models import User as UserDocument
 from resolvers import users
 from resolvers.kpi.summaries import KpiGroupBy
@@ -14,7 +15,7 @@ from schema.access import Caller
 from schema.common import Connection, DeleteResult, connection
 from schema.context import Info
 from schema.enums import Role, UserStatus
-from schema.inputs import parse_input, plain_input
+from schema.inputs import plain_input
 from schema.kpi_reports import KpiSummaryRow, summary_key, summary_row
 
 if TYPE_CHECKING:
@@ -177,7 +178,7 @@ class UserQuery:
         first: int = 50,
         after: str | None = None,
     ) -> Connection[User]:
-        user_filter = parse_input(users.UserFilter, filter or {})
+        user_filter = parse(users.UserFilter, filter or {})
         page = await users.list_users(
             actor=info.context.actor(),
             filter=user_filter,
@@ -217,7 +218,7 @@ class UserMutation:
         self, info: Info, store_id: strawberry.ID, input: CreateManagerInput
     ) -> Manager:
         actor = info.context.actor()
-        data = parse_input(users.ManagerCreate, input)
+        data = parse(users.ManagerCreate, input)
         return manager_type(await users.create_manager(actor=actor, store_id=store_id, data=data))
 
     @strawberry.mutation(
@@ -228,7 +229,7 @@ class UserMutation:
         self, info: Info, store_id: strawberry.ID, input: CreateSellerInput
     ) -> Seller:
         actor = info.context.actor()
-        data = parse_input(users.SellerCreate, input)
+        data = parse(users.SellerCreate, input)
         return seller_type(await users.create_seller(actor=actor, store_id=store_id, data=data))
 
     @strawberry.mutation(
@@ -237,7 +238,7 @@ class UserMutation:
     )
     async def update_user(self, info: Info, user_id: strawberry.ID, input: UpdateUserInput) -> User:
         actor = info.context.actor()
-        data = parse_input(users.UserUpdate, input)
+        data = parse(users.UserUpdate, input)
         return user_type(await users.update_user(actor=actor, user_id=user_id, data=data))
 
     @strawberry.mutation(

@@ -5,7 +5,7 @@ import time
 
 import httpx
 
-from infra.login_limits import LoginLimits
+from infra.login_limits import LoginLimits, pair_subject
 from infra.rate_limits import RateLimiter
 
 OWNER, OTHER = "owner@example.com", "other@example.com"
@@ -25,6 +25,12 @@ def limits(clock: Clock, *, per_address: int = 5, per_pair: int = 3) -> LoginLim
         RateLimiter("login_fail", per_address, clock=clock, period=900),
         RateLimiter("login_fail_pair", per_pair, clock=clock, period=900),
     )
+
+
+def test_a_pair_is_stored_under_a_name_without_the_email() -> None:
+    """The stored counter's name: the same across processes and releases, never the email."""
+    assert pair_subject(OWNER, HOME) == "25e23e43914fa0739c5879b5e9b4fe06"
+    assert pair_subject(OTHER, HOME) != pair_subject(OWNER, HOME) != pair_subject(OWNER, ATTACKER)
 
 
 def test_a_pair_is_refused_past_its_bound_until_the_window_ends() -> None:

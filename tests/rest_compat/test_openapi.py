@@ -10,14 +10,15 @@ import pytest
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter
 
-from rest_compat import PREFIX, ROUTERS
+from edge.paths import INTEGRATIONS_PREFIX
+from rest_compat import ROUTERS
 from rpai.app import create_app
 
 app = create_app()
 DOCUMENT = app.openapi()
 SCHEMAS = DOCUMENT["components"]["schemas"]
 ROUTES = {
-    (method.lower(), PREFIX + route.path): route
+    (method.lower(), INTEGRATIONS_PREFIX + route.path): route
     for router in ROUTERS
     for route in router.routes
     if isinstance(route, APIRoute)
@@ -26,7 +27,7 @@ ROUTES = {
 OPERATIONS = [
     (method, path, operation)
     for path, operations in DOCUMENT["paths"].items()
-    if path.startswith(PREFIX)
+    if path.startswith(INTEGRATIONS_PREFIX)
     for method, operation in operations.items()
 ]
 NULL = {"type": "null"}

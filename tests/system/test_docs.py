@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from contract.permissions import ALL_PERMISSIONS
-from rest_compat import PREFIX
+from edge.paths import INTEGRATIONS_PREFIX
 from rpai.app import VERSION, create_app
 from schema import schema
 
@@ -20,9 +20,9 @@ GRAPHQL = schema._schema
 
 def rest_operations() -> list[str]:
     return [
-        f"{method.upper()} {path.removeprefix(PREFIX)}"
+        f"{method.upper()} {path.removeprefix(INTEGRATIONS_PREFIX)}"
         for path, operations in DOCUMENT["paths"].items()
-        if path.startswith(PREFIX)
+        if path.startswith(INTEGRATIONS_PREFIX)
         for method in operations
     ]
 
