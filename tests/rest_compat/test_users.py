@@ -15,8 +15,8 @@ from infra.tokens import TokenSigner
 from models import Role, Store, User, UserStatus
 from models.clock import utcnow
 from resolvers.pages import encode_cursor
-from tests.conftest import TEST_JWT_SECRET
 from tests.support.factories import make_gerant, make_key, make_store, make_user
+from tests.support.settings import TEST_JWT_SECRET
 from tests.support.transport import Outcome, graphql, rest, rest_values
 from tests.support.transport import graphql_input as as_graphql_input
 

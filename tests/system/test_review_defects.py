@@ -12,9 +12,9 @@ from prometheus_client import REGISTRY
 from contract import messages
 from infra.tokens import TokenSigner
 from models import AuditRecord, Role, User, UserStatus
-from tests.conftest import TEST_JWT_SECRET
 from tests.support.app import services_of
 from tests.support.factories import make_gerant, make_key, make_store, make_user
+from tests.support.settings import TEST_JWT_SECRET
 from tests.support.transport import graphql, graphql_input, rest
 
 pytestmark = pytest.mark.usefixtures("client")
