@@ -174,6 +174,7 @@ def test_metrics_are_served_on_their_own_loopback_port(tmp_path: Path) -> None:
     port = free_port()
     with subprocess_server(data, log, {"RPAI_METRICS_PORT": str(port)}) as base:
         assert httpx.get(f"{base}/metrics").status_code == 404
+        assert httpx.get(f"{base}/healthz").status_code == 200  # a request to count
         metrics = httpx.get(f"http://127.0.0.1:{port}/metrics")
         assert metrics.status_code == 200
         assert 'rpai_http_requests_total{method="GET",route="/healthz",status="200"}' in (
