@@ -9,7 +9,6 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,18 +27,13 @@ from bson import Decimal128, ObjectId
 from motor.motor_asyncio import AsyncIOMotorClient
 from pymongo import UpdateOne
 
+from rpai.database import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 UVICORN_FLAGS = ["--log-level", "warning", "--no-access-log"]
 SELLERS = 100
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def cpu_seconds(pid: int) -> float:

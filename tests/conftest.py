@@ -16,15 +16,13 @@ from beanie import Document, init_beanie
 from hypothesis import Phase
 from hypothesis import settings as hypothesis_settings
 from mongomock_motor import AsyncMongoMockClient
-from pydantic import SecretStr
 from secantus import SecantusDBServer
 
 from infra import passwords
 from models import DOCUMENT_MODELS, transactions
 from rpai.settings import Settings
-from tests.support.app import serving
-
-TEST_JWT_SECRET = "test-secret-for-jwt-signing-0123456789abcdef"
+from tests.support.servers import in_process_client
+from tests.support.settings import settings_for
 
 # `make mutation` (--hypothesis-profile=mutation): a failing example kills the mutant, and
 # shrinking it would only cost time.
@@ -106,20 +104,11 @@ def secantus_uri() -> Iterator[str]:
 @pytest.fixture
 def settings(secantus_uri: str) -> Settings:
     """Settings pointing at a database of its own on the test server."""
-    return Settings(
-        mongodb_url=f"{secantus_uri}test_{uuid4().hex}",
-        db_timeout_seconds=3,
-        jwt_secret=SecretStr(TEST_JWT_SECRET),
-        key_usage_flush_seconds=3600,
-        rate_limit_sync_seconds=3600,
-        audit_flush_seconds=3600,
-        # Tests run many queries as one caller in a moment: the query-cost tests set their own.
-        graphql_cost_restore_rate=1_000_000,
-    )
+    return settings_for(f"{secantus_uri}test_{uuid4().hex}")
 
 
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the app with its lifespan running; the test database is dropped after."""
-    async with serving(settings) as http:
+    async with in_process_client(settings) as http:
         yield http

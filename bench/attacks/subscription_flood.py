@@ -17,8 +17,10 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from bench.attacks import Target, cli
+from bench.attacks import Target
+from tests.support.cli import rpai_json
 from tests.support.live import KPI_UPDATES, PROTOCOL, websocket_url
+from tests.support.provisioned import create_gerant, create_key
 
 CONNECTIONS = 100
 SUBSCRIPTIONS = 20
@@ -54,8 +56,8 @@ async def seller_token(target: Target, http: httpx.AsyncClient) -> tuple[str, st
     )
     seller_id = seller.json()["seller_id"]
     await asyncio.to_thread(
-        cli, target.env, "set-password", "--email", SELLER_EMAIL, "--password-stdin",
-        stdin=SELLER_PASSWORD + "\n",
+        rpai_json, target.data_dir, "set-password", "--email", SELLER_EMAIL, "--password-stdin",
+        stdin=SELLER_PASSWORD + "\n", env=target.env,
     )  # fmt: skip
     login = await http.post(
         "/graphql",
@@ -69,15 +71,10 @@ async def seller_token(target: Target, http: httpx.AsyncClient) -> tuple[str, st
 
 
 async def other_tenant_key(target: Target) -> str:
-    await asyncio.to_thread(
-        cli, target.env, "create-gerant", "--name", "Autre", "--email", OTHER_EMAIL
-    )
-    created = await asyncio.to_thread(
-        cli, target.env, "create-api-key", "--gerant-email", OTHER_EMAIL, "--name", "Autre",
-        "--permissions", "stores:read",
-    )  # fmt: skip
-    key: str = created["key"]
-    return key
+    """A key of another gérant's, on the same server."""
+    data, env = target.data_dir, target.env
+    await asyncio.to_thread(create_gerant, data, "Autre", OTHER_EMAIL, None, env)
+    return await asyncio.to_thread(create_key, data, OTHER_EMAIL, "Autre", "stores:read", env)
 
 
 class Flood:

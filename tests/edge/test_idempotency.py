@@ -18,8 +18,8 @@ from infra.tokens import TokenSigner
 from models import ApiKey, IdempotencyRecord, KpiEntry, Role, Store, User, UserStatus
 from models.clock import utcnow
 from resolvers import stores
-from tests.conftest import TEST_JWT_SECRET
 from tests.support.factories import make_api_key, make_gerant, make_key, make_store, make_user
+from tests.support.settings import TEST_JWT_SECRET
 
 STORE = {"name": "Magasin Lyon Centre", "location": "69001 Lyon"}
 CREATE_STORE = "mutation($i: CreateStoreInput!) { createStore(input: $i) { id name } }"

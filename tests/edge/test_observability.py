@@ -4,12 +4,13 @@ import re
 from typing import Any
 
 import httpx
-from prometheus_client import generate_latest
+from prometheus_client import REGISTRY, generate_latest
 
-from models import AuditRecord
+from models import AuditRecord, Role
 from resolvers.gerants import GerantCreate, create_gerant
 from tests.support.app import services_of
-from tests.support.factories import make_gerant, make_key
+from tests.support.factories import make_gerant, make_key, make_store, make_user
+from tests.support.transport import rest
 
 PASSWORD = "correct horse battery"
 
@@ -54,6 +55,28 @@ class TestMetrics:
         assert "rpai_rate_limit_rejections_total" in text
         assert key not in text
 
+    async def test_entries_written_are_counted(self, client: httpx.AsyncClient) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        sellers = [await make_user(gerant, Role.SELLER, store) for _ in range(3)]
+        key = await make_key(gerant)
+
+        def written(outcome: str) -> float:
+            name = "rpai_kpi_entries_written_total"
+            return REGISTRY.get_sample_value(name, {"outcome": outcome}) or 0.0
+
+        created, updated = written("created"), written("updated")
+        figures = {"ca_journalier": 10, "nb_ventes": 1, "nb_articles": 1}
+        body: dict[str, Any] = {
+            "store_id": store.id,
+            "date": "2024-01-15",
+            "kpi_entries": [{"seller_id": seller.id, **figures} for seller in sellers],
+        }
+        assert (await rest(client, "POST", "/kpi/sync", key, body)).status == 200
+        body["kpi_entries"] = body["kpi_entries"][:2]
+        assert (await rest(client, "POST", "/kpi/sync", key, body)).status == 200
+        assert (written("created") - created, written("updated") - updated) == (3, 2)
+
 
 class TestAuditTrail:
     async def test_every_call_is_recorded_without_the_key(self, client: httpx.AsyncClient) -> None:
@@ -91,6 +114,20 @@ class TestAuditTrail:
         assert key not in record.model_dump_json()
         indexes = await AuditRecord.get_motor_collection().index_information()
         assert indexes["expires_ttl"]["expireAfterSeconds"] == 0
+
+    async def test_the_operation_that_ran_is_recorded(self, client: httpx.AsyncClient) -> None:
+        gerant = await make_gerant()
+        key = await make_key(gerant)
+        document = "query First { me { key { id } } } query Second { stores { id } }"
+        response = await client.post(
+            "/graphql",
+            json={"query": document, "operationName": "Second"},
+            headers={"X-API-Key": key},
+        )
+        assert "stores" in response.json()["data"]
+        await services_of(client).audit.flush()
+        [record] = await AuditRecord.find({"path": "/graphql"}).to_list()
+        assert record.operation == "query stores"
 
     async def test_gerant_reads_calls_and_auth_failures(self, client: httpx.AsyncClient) -> None:
         await create_gerant(

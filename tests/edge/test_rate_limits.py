@@ -15,15 +15,16 @@ from infra.rate_limits import RateLimiter, RateLimits, WindowState
 from infra.tokens import TokenSigner
 from models.rate_limit_counter import RateLimitCounter
 from rpai.settings import Settings
-from tests.conftest import TEST_JWT_SECRET
-from tests.support.app import key_known, serving
+from tests.support.app import key_known
 from tests.support.factories import make_gerant, make_key
+from tests.support.servers import in_process_client
+from tests.support.settings import TEST_JWT_SECRET
 
 
 class TestRateLimits:
     async def test_per_key_limit_with_headers(self, settings: Settings) -> None:
         limited = settings.model_copy(update={"rate_limit_per_minute": 3})
-        async with serving(limited) as http:
+        async with in_process_client(limited) as http:
             key = await make_key(await make_gerant())
             answers = [
                 await http.get("/api/integrations/me", headers={"X-API-Key": key}) for _ in range(4)
@@ -51,7 +52,7 @@ class TestRateLimits:
         self, settings: Settings
     ) -> None:
         limited = settings.model_copy(update={"anonymous_rate_limit_per_minute": 3})
-        async with serving(limited) as http:
+        async with in_process_client(limited) as http:
             key = await make_key(await make_gerant())
             await key_known(http, key)
             answers = [await http.get("/api/integrations/stores") for _ in range(3)]
@@ -77,7 +78,7 @@ class TestRateLimits:
 
     async def test_failed_authentications_per_ip(self, settings: Settings) -> None:
         limited = settings.model_copy(update={"auth_failures_per_minute": 3})
-        async with serving(limited) as http:
+        async with in_process_client(limited) as http:
             key = await make_key(await make_gerant())
             for _ in range(3):
                 bad = await http.get("/api/integrations/stores", headers={"X-API-Key": "sk_live_x"})
@@ -94,7 +95,7 @@ class TestRateLimits:
 
     async def test_a_parallel_flood_is_counted_as_it_starts(self, settings: Settings) -> None:
         limited = settings.model_copy(update={"auth_failures_per_minute": 3})
-        async with serving(limited) as http:
+        async with in_process_client(limited) as http:
             forged = [generate_key() for _ in range(20)]
             answers = await asyncio.gather(
                 *(http.get("/api/integrations/stores", headers={"X-API-Key": k}) for k in forged)
@@ -111,7 +112,7 @@ class TestRateLimits:
         self, settings: Settings
     ) -> None:
         limited = settings.model_copy(update={"rate_limit_per_minute": 3})
-        async with serving(limited) as http:
+        async with in_process_client(limited) as http:
             gerant = await make_gerant()
             token = TokenSigner(secret=TEST_JWT_SECRET, ttl=timedelta(hours=1)).issue(gerant).token
             statuses = []
@@ -127,7 +128,7 @@ class TestRateLimits:
 
     async def test_keys_validated_before_a_flood_keep_working(self, settings: Settings) -> None:
         limited = settings.model_copy(update={"auth_failures_per_minute": 3})
-        async with serving(limited) as http:
+        async with in_process_client(limited) as http:
             key = await make_key(await make_gerant())
             assert (await http.get("/api/integrations/me", headers={"X-API-Key": key})).is_success
             for _ in range(3):

@@ -29,8 +29,8 @@ from resolvers.invitations import (
 )
 from resolvers.sessions import LoginResult, login
 from resolvers.users import ManagerCreate, SellerCreate, create_manager, create_seller
-from tests.conftest import TEST_JWT_SECRET
 from tests.support.factories import make_gerant, make_store, make_user
+from tests.support.settings import TEST_JWT_SECRET
 
 pytestmark = pytest.mark.usefixtures("mock_db")
 

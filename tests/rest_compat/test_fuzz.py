@@ -9,7 +9,6 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import settings
-from pydantic import SecretStr
 from pymongo import MongoClient
 from schemathesis.python.asgi import shutdown_lifespans
 
@@ -17,8 +16,8 @@ from models import Role
 from rpai.app import create_app
 from rpai.database import connected
 from rpai.settings import Settings
-from tests.conftest import TEST_JWT_SECRET
 from tests.support.factories import make_gerant, make_key, make_store, make_user
+from tests.support.settings import settings_for
 
 MAX_EXAMPLES = 25
 EXCLUDED = [
@@ -47,13 +46,8 @@ async def seed(app_settings: Settings) -> str:
 def fuzz_settings(secantus_uri: str) -> Iterator[Settings]:
     """A database of its own, dropped at the end of the module."""
     database = f"fuzz_{uuid4().hex}"
-    yield Settings(
-        mongodb_url=f"{secantus_uri}{database}",
-        db_timeout_seconds=3,
-        jwt_secret=SecretStr(TEST_JWT_SECRET),
-        key_usage_flush_seconds=3600,
-        rate_limit_sync_seconds=3600,
-        audit_flush_seconds=3600,
+    yield settings_for(
+        f"{secantus_uri}{database}",
         # The fuzzer sends hundreds of calls a minute, and probes without credentials.
         rate_limit_per_minute=100_000,
         auth_failures_per_minute=100_000,

@@ -655,3 +655,56 @@ class TestDateRange:
         )
         assert (summary.status, summary.detail) == (400, expected)
         assert await KpiEntry.find_all().count() == 0
+
+
+class TestTimestamps:
+    async def test_a_timestamp_that_leaves_the_calendar_in_utc(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        seller = await make_user(gerant, Role.SELLER, store)
+        key = await make_key(gerant)
+        body = {
+            "store_id": store.id,
+            "date": DATE,
+            "kpi_entries": [entry(seller.id, timestamp="0001-01-01T00:00:00+14:00")],
+        }
+        over_rest = await sync(client, key, body)
+        over_graphql = await sync_graphql(client, key, body)
+        assert over_rest.status == over_graphql.status == 400
+        assert (
+            over_rest.detail
+            == "kpi_entries[0].timestamp: Datetime out of range once converted to UTC"
+        )
+
+    @pytest.mark.parametrize(
+        ("timestamp", "status"), [(1705312800, 200), (253402300800, 400), (-1, 400)]
+    )
+    async def test_epoch_timestamps_are_seconds(
+        self, client: httpx.AsyncClient, timestamp: int, status: int
+    ) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        seller = await make_user(gerant, Role.SELLER, store)
+        key = await make_key(gerant)
+        body = {
+            "store_id": store.id,
+            "date": DATE,
+            "kpi_entries": [entry(seller.id, timestamp=timestamp)],
+        }
+        outcome = await sync(client, key, body)
+        assert outcome.status == status
+        if status == 400:
+            assert outcome.detail == "kpi_entries[0].timestamp: " + messages.KPI_EPOCH_RANGE.format(
+                maximum=253402300799
+            )
+        else:
+            entries = await graphql(
+                client,
+                '{ kpiEntries(filter: {from: "2024-01-15", to: "2024-01-15"}) '
+                "{ edges { node { timestamp } } } }",
+                key,
+            )
+            [edge] = entries.data["edges"]
+            assert edge["node"]["timestamp"].startswith("2024-01-15T10:00:00")

@@ -15,8 +15,8 @@ from infra.tokens import TokenSigner
 from models import Role, Store, User, UserStatus
 from models.clock import utcnow
 from resolvers.pagination import encode_cursor
-from tests.conftest import TEST_JWT_SECRET
 from tests.support.factories import make_gerant, make_key, make_store, make_user
+from tests.support.settings import TEST_JWT_SECRET
 from tests.support.transport import Outcome, graphql, rest, rest_values
 from tests.support.transport import graphql_input as as_graphql_input
 
@@ -622,6 +622,22 @@ class TestEmailUniqueness:
         assert sorted(outcome.status for outcome in outcomes) == [200, 400, 400, 400]
         assert await User.find({"email_key": "same@example.com"}).count() == 1
 
+    async def test_lookalike_emails_are_the_same_email(self, client: httpx.AsyncClient) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        key = await make_key(gerant)
+        path = f"/stores/{store.id}/managers"
+        first = await rest(client, "POST", path, key, {"name": "A", "email": "alice@example.com"})
+        assert first.status == 200
+        fullwidth_a = "\uff41"
+        for lookalike in (
+            f"{fullwidth_a}lice@example.com",
+            "ALICE@EXAMPLE.COM",
+            "Alice@Example.com",
+        ):
+            again = await rest(client, "POST", path, key, {"name": "A", "email": lookalike})
+            assert (again.status, again.detail) == (400, messages.EMAIL_TAKEN), lookalike
+
 
 class TestUpdateUser:
     async def test_returns_the_spec_shape(self, client: httpx.AsyncClient, world: World) -> None:
@@ -708,6 +724,18 @@ class TestUpdateUser:
             "managerId": None,
             "externalId": None,
         }
+
+    async def test_staff_of_a_closed_store_stay_suspended(self, client: httpx.AsyncClient) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        seller = await make_user(gerant, Role.SELLER, store)
+        key = await make_key(gerant)
+        assert (await rest(client, "DELETE", f"/stores/{store.id}", key)).status == 200
+        reactivate = await rest(client, "PUT", f"/users/{seller.id}", key, {"status": "active"})
+        assert (reactivate.status, reactivate.detail) == (400, messages.STORE_INACTIVE)
+        stored = await User.get(seller.id)
+        assert stored is not None
+        assert stored.status is UserStatus.SUSPENDED
 
 
 class TestDeleteUser:

@@ -2,84 +2,18 @@
 
 import errno
 import json
-import os
 import socket
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-RPAI = [sys.executable, "-m", "rpai"]
-
-
-def environment(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "MONGODB_URL"}
-    # Metrics off unless a test asks: a fixed port would clash between servers run side by side.
-    return {**env, "RPAI_DATA_DIR": str(data_dir), "RPAI_METRICS_PORT": "0"}
-
-
-def rpai(
-    data_dir: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*RPAI, *args],
-        env={**environment(data_dir), **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        input=stdin,
-    )
-
-
-def rpai_json(
-    data_dir: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
-) -> dict[str, Any]:
-    result = rpai(data_dir, *args, stdin=stdin, env=env)
-    assert result.returncode == 0, result.stderr
-    [line] = result.stdout.splitlines()
-    parsed: dict[str, Any] = json.loads(line)
-    return parsed
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def serving(data_dir: Path, log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
-    port = free_port()
-    with log.open("a") as output:
-        process = subprocess.Popen(
-            [*RPAI, "serve", "--port", str(port)],
-            env={**environment(data_dir), **(env or {})},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+from rpai.database import free_port
+from tests.support.cli import RPAI, environment, rpai, rpai_json
+from tests.support.provisioned import provision
+from tests.support.servers import subprocess_server
 
 
 def test_bootstrap_with_and_without_a_running_server(tmp_path: Path) -> None:
@@ -104,7 +38,7 @@ def test_bootstrap_with_and_without_a_running_server(tmp_path: Path) -> None:
         stdin="second password\n",
     )
     assert changed == {"id": gerant["id"], "email": "alice@example.com", "password_set": True}
-    with serving(data, log) as base:
+    with subprocess_server(data, log) as base:
         created = rpai_json(
             data,
             "create-api-key",
@@ -134,12 +68,12 @@ def test_bootstrap_with_and_without_a_running_server(tmp_path: Path) -> None:
         second = rpai(data, "serve", "--port", str(free_port()))
         assert second.returncode == 1
         assert "is in use by another rpai process" in second.stderr
-    with serving(data, log) as base:
+    with subprocess_server(data, log) as base:
         again = httpx.get(f"{base}/api/integrations/me", headers={"X-API-Key": created["key"]})
         assert again.status_code == 200
     revoked = rpai_json(data, "revoke-api-key", created["id"])
     assert revoked == {"id": created["id"], "active": False}
-    with serving(data, log) as base:
+    with subprocess_server(data, log) as base:
         refused = httpx.get(f"{base}/api/integrations/me", headers={"X-API-Key": created["key"]})
         assert (refused.status_code, refused.json()) == (401, {"detail": "API key is inactive"})
     assert created["key"] not in log.read_text()
@@ -185,7 +119,7 @@ def test_a_key_revoked_from_the_cli_is_refused_by_the_running_server(tmp_path: P
     takes effect within a second, with no lookup on the request path."""
     data, log = tmp_path / "data", tmp_path / "server.log"
     rpai_json(data, "create-gerant", "--name", "Alice", "--email", "alice@example.com")
-    with serving(data, log) as base:
+    with subprocess_server(data, log) as base:
         created = rpai_json(
             data,
             "create-api-key",
@@ -208,7 +142,7 @@ def test_a_key_revoked_from_the_cli_is_refused_by_the_running_server(tmp_path: P
 def test_secrets_never_reach_the_logs_and_each_line_names_its_request(tmp_path: Path) -> None:
     data, log = tmp_path / "data", tmp_path / "server.log"
     password, token = "hunter2-never-logged", "tok-never-logged"
-    with serving(data, log) as base:
+    with subprocess_server(data, log) as base:
         mutation = f'mutation {{ login(email: "a@b.fr", password: "{password}") {{ token }} }}'
         over_get = httpx.get(f"{base}/graphql", params={"query": mutation})
         assert over_get.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
@@ -238,8 +172,9 @@ def listening_sockets() -> set[tuple[str, int]]:
 def test_metrics_are_served_on_their_own_loopback_port(tmp_path: Path) -> None:
     data, log = tmp_path / "data", tmp_path / "server.log"
     port = free_port()
-    with serving(data, log, {"RPAI_METRICS_PORT": str(port)}) as base:
+    with subprocess_server(data, log, {"RPAI_METRICS_PORT": str(port)}) as base:
         assert httpx.get(f"{base}/metrics").status_code == 404
+        assert httpx.get(f"{base}/healthz").status_code == 200  # a request to count
         metrics = httpx.get(f"http://127.0.0.1:{port}/metrics")
         assert metrics.status_code == 200
         assert 'rpai_http_requests_total{method="GET",route="/healthz",status="200"}' in (
@@ -268,18 +203,8 @@ def test_a_taken_metrics_port_stops_serve_with_a_clear_message(tmp_path: Path) -
 def test_rollups_are_checked_and_rebuilt_from_the_command_line(tmp_path: Path) -> None:
     data, log = tmp_path / "data", tmp_path / "server.log"
     assert rpai_json(data, "check-rollups") == {"differences": 0, "rollups": []}
-    rpai_json(data, "create-gerant", "--name", "Alice", "--email", "alice@example.com")
-    key = rpai_json(
-        data,
-        "create-api-key",
-        "--gerant-email",
-        "alice@example.com",
-        "--name",
-        "k",
-        "--permissions",
-        "stores:write,users:write,kpi:write",
-    )["key"]
-    with serving(data, log) as base:
+    key = provision(data, permissions="stores:write,users:write,kpi:write").key
+    with subprocess_server(data, log) as base:
         headers = {"X-API-Key": key}
         store = httpx.post(
             f"{base}/api/integrations/stores",

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.rpai.test_cli import RPAI, environment, rpai, serving
+from tests.support.cli import RPAI, environment, rpai
+from tests.support.servers import subprocess_server
 
 WAIT_SECONDS = 60
 EMAIL = "alice@example.com"
@@ -136,7 +137,7 @@ def test_create_gerant_and_set_password_ask_twice_without_echo(tmp_path: Path) -
     piped = rpai(data, "set-password", "--email", EMAIL, "--password-stdin", stdin="third pass!\n")
     assert piped.returncode == 0, piped.stderr
     assert piped.stderr == ""
-    with serving(data, log) as base:
+    with subprocess_server(data, log) as base:
         assert login_works(base, "third pass!")
         assert not login_works(base, "second password")
 

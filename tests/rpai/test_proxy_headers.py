@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from rpai.settings import Settings
-from tests.support.app import listening
 from tests.support.factories import make_gerant
+from tests.support.servers import in_process_listener
 
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
 
@@ -15,7 +15,10 @@ LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { t
 async def failed_logins(settings: Settings) -> list[str]:
     """The codes of five wrong logins from the loopback, each naming another address."""
     limited = settings.model_copy(update={"login_failures_per_address": 3})
-    async with listening(limited) as (base_url, _), httpx.AsyncClient(base_url=base_url) as http:
+    async with (
+        in_process_listener(limited) as (base_url, _),
+        httpx.AsyncClient(base_url=base_url) as http,
+    ):
         gerant = await make_gerant(password="correct horse battery")
         codes = []
         for n in range(5):

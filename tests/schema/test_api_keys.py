@@ -1,7 +1,6 @@
 """The gérant's side over GraphQL: login, JWT checks, and the API-key lifecycle."""
 
 from datetime import timedelta
-from typing import Any
 
 import httpx
 import jwt
@@ -11,16 +10,13 @@ from contract import messages
 from models import ApiKey, User
 from models.clock import utcnow
 from resolvers.gerants import GerantCreate, create_gerant
-from tests.conftest import TEST_JWT_SECRET
 from tests.support.app import key_synced, services_of
 from tests.support.factories import make_gerant, make_key, make_store
+from tests.support.logins import LOGIN, PASSWORD, error_of, gql, logged_in
+from tests.support.settings import TEST_JWT_SECRET
 
 pytestmark = pytest.mark.usefixtures("client")
 
-PASSWORD = "correct horse battery"
-LOGIN = """mutation($email: String!, $password: String!) {
-  login(email: $email, password: $password) { token expiresAt user { id name email role } }
-}"""
 CREATE = """mutation($input: CreateApiKeyInput!) {
   createApiKey(input: $input) {
     key apiKey { id name prefix permissions storeIds expiresAt active createdAt lastUsedAt }
@@ -31,33 +27,6 @@ DEACTIVATE = "mutation($id: ID!) { deactivateApiKey(id: $id) { id active } }"
 ROTATE = """mutation($id: ID!, $grace: Int!) {
   rotateApiKey(id: $id, graceDays: $grace) { key apiKey { id name permissions storeIds } }
 }"""
-
-
-async def gql(
-    client: httpx.AsyncClient,
-    query: str,
-    variables: dict[str, Any] | None = None,
-    token: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    sent = {**({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
-    response = await client.post(
-        "/graphql", json={"query": query, "variables": variables or {}}, headers=sent
-    )
-    assert response.status_code == 200
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def error_of(body: dict[str, Any]) -> tuple[str, str]:
-    [error] = body["errors"]
-    return error["extensions"]["code"], error["message"]
-
-
-async def logged_in(client: httpx.AsyncClient, email: str) -> str:
-    body = await gql(client, LOGIN, {"email": email, "password": PASSWORD})
-    token: str = body["data"]["login"]["token"]
-    return token
 
 
 async def gerant_session(client: httpx.AsyncClient, name: str = "Alice") -> tuple[str, str]:

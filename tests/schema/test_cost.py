@@ -31,10 +31,11 @@ from schema.cost import (
     settle,
     summary_rows,
 )
-from tests.conftest import TEST_JWT_SECRET
-from tests.support.app import key_known, serving
+from tests.support.app import key_known
 from tests.support.factories import make_gerant, make_key, make_store, make_user
 from tests.support.round_trips import commands_on
+from tests.support.servers import in_process_client
+from tests.support.settings import TEST_JWT_SECRET
 
 ENTRIES = (
     '{ kpiEntries(filter: {from: "2024-01-01", to: "2024-01-31"}, first: 10) '
@@ -70,7 +71,7 @@ def metered(settings: Settings) -> Settings:
 
 
 async def test_every_answer_reports_what_was_asked_spent_and_left(settings: Settings) -> None:
-    async with serving(metered(settings)) as http:
+    async with in_process_client(metered(settings)) as http:
         gerant = await make_gerant()
         for _ in range(2):
             await make_store(gerant)
@@ -92,7 +93,7 @@ async def test_every_answer_reports_what_was_asked_spent_and_left(settings: Sett
 
 
 async def test_a_sellers_costly_query_is_refused_before_it_runs(settings: Settings) -> None:
-    async with serving(metered(settings)) as http:
+    async with in_process_client(metered(settings)) as http:
         gerant = await make_gerant()
         seller = await make_user(gerant, Role.SELLER, await make_store(gerant))
         token = TokenSigner(secret=TEST_JWT_SECRET, ttl=timedelta(hours=1)).issue(seller).token
@@ -108,7 +109,7 @@ async def test_a_sellers_costly_query_is_refused_before_it_runs(settings: Settin
 
 async def test_a_caller_who_spent_his_points_waits(settings: Settings) -> None:
     small = settings.model_copy(update={"graphql_max_cost": 100, "graphql_cost_restore_rate": 1.0})
-    async with serving(small) as http:
+    async with in_process_client(small) as http:
         gerant = await make_gerant()
         for _ in range(20):
             await make_store(gerant)
@@ -135,7 +136,7 @@ SELLER_SUMMARIES = (
 
 
 async def test_a_summary_under_an_interface_is_priced(settings: Settings) -> None:
-    async with serving(metered(settings)) as http:
+    async with in_process_client(metered(settings)) as http:
         gerant = await make_gerant()
         key = await make_key(gerant)
         await key_known(http, key)
@@ -164,7 +165,7 @@ async def test_a_callers_summaries_run_one_at_a_time(
 
     monkeypatch.setattr(kpi_summaries, "kpi_summary", held)
     queued = settings.model_copy(update={"summary_queries_waiting": 1})
-    async with serving(queued) as http:
+    async with in_process_client(queued) as http:
         gerant = await make_gerant()
         key, other = await make_key(gerant), await make_key(gerant)
         await key_known(http, key)
@@ -206,7 +207,7 @@ async def anonymous(http: httpx.AsyncClient, query: str) -> dict[str, Any]:
 
 
 async def test_introspection_is_priced_and_each_alias_counts(settings: Settings) -> None:
-    async with serving(settings) as http:
+    async with in_process_client(settings) as http:
         body = await anonymous(http, TYPE_NAMES)
         assert "errors" not in body
         # Each alias: 1 for the schema, 1 for its list of types, 1 a type.
@@ -221,7 +222,7 @@ async def test_introspection_is_priced_and_each_alias_counts(settings: Settings)
 
 
 async def test_thirty_introspections_are_refused_before_they_run(settings: Settings) -> None:
-    async with serving(settings) as http:
+    async with in_process_client(settings) as http:
         body = await anonymous(http, THIRTY_INTROSPECTIONS)
         [error] = body["errors"]
         assert error["extensions"] == {"code": "THROTTLED", "status": 429, "retryAfter": 1}
@@ -244,7 +245,7 @@ async def test_anonymous_callers_have_a_smaller_bucket_of_their_own(settings: Se
         update={"anonymous_graphql_max_cost": 300, "anonymous_graphql_cost_restore_rate": 0.01}
     )
     price_of = 3 * (2 + len(schema._schema.type_map))
-    async with serving(small) as http:
+    async with in_process_client(small) as http:
         first = await anonymous(http, TYPE_NAMES)
         status = first["extensions"]["cost"]["throttleStatus"]
         assert (status["maximumAvailable"], status["restoreRate"]) == (300, 0.01)
@@ -291,7 +292,7 @@ PAGE_SIZE_REFUSED = {
 async def test_a_page_size_out_of_range_is_refused_before_pricing(
     settings: Settings, query: str, path: list[str]
 ) -> None:
-    async with serving(settings) as http:
+    async with in_process_client(settings) as http:
         gerant = await make_gerant()
         await make_store(gerant)
         key = await make_key(gerant)

@@ -19,8 +19,10 @@ from graphql import (
     get_named_type,
 )
 
+from contract import messages
 from schema import schema
 from tests.support.factories import make_gerant
+from tests.support.transport import graphql
 
 PASSWORD = "correct horse battery"
 LONG_TEXT = "x" * 10_000
@@ -234,3 +236,30 @@ async def test_nested_fields_refuse_wrong_typed_and_oversized_values(
         assert await status_of(client, token, query, {"id": store_id, **variables}) == 400, arg
     variables = {arg: oversized(spec.type) for arg, spec in field.args.items()}
     assert await status_of(client, token, query, {"id": store_id, **variables}) == 400
+
+
+async def test_audit_filters_out_of_range(client: httpx.AsyncClient, token: str) -> None:
+    for query in (
+        '{ authFailures(from: "0001-01-01T00:00:00+00:00") { count } }',
+        "{ apiCallLog(filter: {status: 42}) { edges { cursor } } }",
+        '{ apiCallLog(after: "garbage") { edges { cursor } } }',
+    ):
+        response = await client.post(
+            "/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"}
+        )
+        [error] = response.json()["errors"]
+        assert error["extensions"]["status"] == 400, query
+
+
+async def test_a_whitespace_only_password_is_refused(client: httpx.AsyncClient) -> None:
+    outcome = await graphql(
+        client,
+        "mutation($t: String!, $p: String!) { acceptInvitation(token: $t, password: $p) "
+        "{ token } }",
+        None,
+        {"t": "whatever", "p": " " * 12},
+    )
+    assert (outcome.status, outcome.detail) == (
+        400,
+        "password: " + messages.PASSWORD_BLANK,
+    )

@@ -129,6 +129,18 @@ class TestEntries:
         outcome = await graphql(client, ENTRIES, key, {"f": PERIOD, "first": 2, **variables})
         assert (outcome.status, outcome.detail) == (status, detail)
 
+    async def test_a_garbage_entries_cursor(self, client: httpx.AsyncClient) -> None:
+        key = await make_key(await make_gerant())
+        for cursor in ("garbage", "!!!", "x" * 5000, "WzFd"):
+            outcome = await graphql(
+                client,
+                'query($a: String) { kpiEntries(filter: {from: "2024-01-01", '
+                'to: "2024-01-02"}, after: $a) { edges { cursor } } }',
+                key,
+                {"a": cursor},
+            )
+            assert (outcome.status, outcome.detail) == (400, messages.INVALID_CURSOR)
+
 
 class TestSummary:
     async def test_total_as_exact_strings_and_rounded_floats(

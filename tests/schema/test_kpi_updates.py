@@ -25,8 +25,6 @@ from infra.tokens import TokenSigner
 from models import ApiKey, KpiEntry, Role, Store, User, UserStatus
 from resolvers.kpi.feed import AWAIT_MS, RETRY_SECONDS
 from rpai.settings import Settings
-from tests.conftest import TEST_JWT_SECRET
-from tests.support.app import listening
 from tests.support.factories import make_gerant, make_key, make_store, make_user
 from tests.support.live import (
     KPI_UPDATES,
@@ -37,6 +35,8 @@ from tests.support.live import (
     websocket_url,
 )
 from tests.support.round_trips import commands_on
+from tests.support.servers import in_process_listener
+from tests.support.settings import TEST_JWT_SECRET
 
 SIGNER = TokenSigner(secret=TEST_JWT_SECRET, ttl=timedelta(hours=1))
 DAY = "2025-03-03"
@@ -62,7 +62,7 @@ class Chain:
 @asynccontextmanager
 async def chain_on(settings: Settings) -> AsyncIterator[Chain]:
     """A server run with `settings`, and a chain of two stores and their staff on it."""
-    async with listening(settings) as (base_url, app):
+    async with in_process_listener(settings) as (base_url, app):
         gerant = await make_gerant()
         paris, lyon = await make_store(gerant, "Paris"), await make_store(gerant, "Lyon")
         manager = await make_user(gerant, Role.MANAGER, paris)
@@ -433,7 +433,7 @@ class TestConnectionLimits:
         self, settings: Settings
     ) -> None:
         strict = settings.model_copy(update={"auth_failures_per_minute": 2})
-        async with listening(strict) as (base_url, _):
+        async with in_process_listener(strict) as (base_url, _):
             for _ in range(2):
                 async with live(base_url, {"X-API-Key": "sk_live_not_a_key"}) as socket:
                     with pytest.raises(ConnectionClosed):

@@ -5,6 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
+from contract import messages
 from schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from tests.support.factories import make_gerant, make_key
 
@@ -90,3 +91,22 @@ async def test_cyclic_fragments_are_refused_without_crashing(
     client: httpx.AsyncClient, query: str, message: str
 ) -> None:
     assert message in refusals(await post(client, query))
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'"hello"', messages.GRAPHQL_BODY_NOT_OBJECT),
+        (b"42", messages.GRAPHQL_BODY_NOT_OBJECT),
+        (b"[" * 5000 + b"]" * 5000, messages.BODY_TOO_DEEP),
+        (b'{"query": ' + b"[" * 5000 + b"]" * 5000 + b"}", messages.BODY_TOO_DEEP),
+    ],
+    ids=["string", "number", "nested", "nested-query"],
+)
+async def test_bodies_that_are_not_one_graphql_request(
+    client: httpx.AsyncClient, body: bytes, message: str
+) -> None:
+    response = await client.post(
+        "/graphql", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert (response.status_code, response.text) == (400, message)

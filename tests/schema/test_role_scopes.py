@@ -12,10 +12,10 @@ from contract.credentials import actor_for_user
 from infra.tokens import TokenSigner
 from models import Role, Store, User
 from resolvers.sessions import PasswordChange, set_password
-from tests.conftest import TEST_JWT_SECRET
-from tests.schema.test_api_keys import PASSWORD, error_of, gql, logged_in
 from tests.support.factories import make_gerant, make_key, make_store, make_user
 from tests.support.kpi_history import record
+from tests.support.logins import PASSWORD, error_of, gql, logged_in
+from tests.support.settings import TEST_JWT_SECRET
 
 SIGNER = TokenSigner(secret=TEST_JWT_SECRET, ttl=timedelta(hours=1))
 DAY = "2025-03-03"

@@ -13,8 +13,9 @@ from infra import passwords
 from models import User
 from resolvers.sessions import PasswordChange, set_password
 from rpai.settings import Settings
-from tests.support.app import app_of, serving
+from tests.support.app import app_of
 from tests.support.factories import make_gerant
+from tests.support.servers import in_process_client
 
 OLD, NEW = "correct horse battery", "another horse battery"
 ATTACKER, HOME = "198.51.100.7", "203.0.113.9"
@@ -116,7 +117,7 @@ async def test_past_the_pair_bound_a_login_is_refused_at_once_with_retry_after(
     settings: Settings,
 ) -> None:
     limited = settings.model_copy(update={"login_failures_per_email_and_address": 3})
-    async with serving(limited) as http, from_address(http, ATTACKER) as attacker:
+    async with in_process_client(limited) as http, from_address(http, ATTACKER) as attacker:
         gerant = await make_gerant(password=OLD)
         for n in range(3):
             assert code_of(await login_answer(attacker, gerant.email, f"guess {n}")) == (

@@ -9,8 +9,8 @@ from graphql import GraphQLEnumType, GraphQLObjectType, get_named_type
 
 from schema import schema
 from schema.timestamps import NOT_A_DATETIME
-from tests.schema.test_api_keys import PASSWORD, gql, logged_in
 from tests.support.factories import make_gerant, make_key, make_store
+from tests.support.logins import PASSWORD, gql, logged_in
 
 pytestmark = pytest.mark.usefixtures("client")
 

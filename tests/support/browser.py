@@ -1,6 +1,7 @@
 """Driving the pages in Chromium as a person sees them: at a given width, with screenshots."""
 
 import base64
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,14 @@ def screen(driver: WebDriver, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     assert driver.save_screenshot(str(path))
     return path
+
+
+def stored_anywhere(driver: WebDriver) -> str:
+    """Everything the page holds: its HTML and both web storages."""
+    storages = driver.execute_script(
+        "return JSON.stringify([sessionStorage, localStorage].map((s) => Object.entries(s)))"
+    )
+    return driver.page_source + json.dumps(storages)
 
 
 def policy_refusals(driver: WebDriver) -> list[str]:

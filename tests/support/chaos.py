@@ -10,13 +10,9 @@ tests/system/test_crash.py runs it a few times in CI.
 
 import argparse
 import asyncio
-import contextlib
 import json
-import os
 import random
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
@@ -27,9 +23,12 @@ from typing import Any
 import httpx
 from pymongo import MongoClient
 
+from rpai.database import free_port
+from tests.support.provisioned import provision
+from tests.support.servers import kill_everything, start_subprocess_server, subprocess_server
+
 WORKERS = 4
 SELLERS_PER_STORE = 3
-START_TIMEOUT_SECONDS = 60.0
 DATABASE = "retail_performer"
 CENT = Decimal("0.01")
 
@@ -95,84 +94,8 @@ class RoundResult:
         return self.acknowledged - self.found
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def environment(data_dir: Path) -> dict[str, str]:
-    """A server of its own: its data directory, and metrics off (the default port 9464 would
-    clash with a server run side by side, by another test or by `make run`)."""
-    env = {k: v for k, v in os.environ.items() if k != "MONGODB_URL"}
-    return {
-        **env,
-        "RPAI_DATA_DIR": str(data_dir),
-        "RPAI_RATE_LIMIT_PER_MINUTE": "1000000",
-        "RPAI_METRICS_PORT": "0",  # no fixed port: another server may hold the default
-    }
-
-
-def rpai(
-    data_dir: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None
-) -> dict[str, Any]:
-    """An `rpai` command's JSON answer (in `env`, by default the crash rounds' environment)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "rpai", *args],
-        env=env or environment(data_dir),
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
-
-
-def start_server(
-    data_dir: Path, port: int, log: Path, env: dict[str, str] | None = None
-) -> subprocess.Popen[bytes]:
-    """`rpai serve` in a session of its own, so one signal reaches it and its database."""
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "rpai", "serve", "--port", str(port)],
-            env=env or environment(data_dir),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"rpai serve did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.1)
-
-
-def children(pid: int) -> list[int]:
-    """The processes `pid` started (Linux /proc): the server's embedded database."""
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(child) for child in (task / "children").read_text().split()]
-    return found
-
-
-def kill_everything(process: subprocess.Popen[bytes]) -> None:
-    """SIGKILL to the server and its database at once, as a power cut would."""
-    database = children(process.pid)
-    os.killpg(process.pid, signal.SIGKILL)
-    for pid in database:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    process.wait()
+# The crash rounds' server and commands: one client sends thousands of writes a minute.
+CHAOS_ENV = {"RPAI_RATE_LIMIT_PER_MINUTE": "1000000"}
 
 
 class Stop(Exception):
@@ -316,32 +239,24 @@ def check(data_dir: Path, ledger: Ledger) -> RoundResult:
 
 def run_rounds(rounds: int, data_dir: Path) -> list[RoundResult]:
     """Kill and restart `rpai serve` `rounds` times on one data directory."""
-    rpai(data_dir, "create-gerant", "--name", "Chaos", "--email", "chaos@example.com")
-    key = rpai(
+    key = provision(
         data_dir,
-        "create-api-key",
-        "--gerant-email",
-        "chaos@example.com",
-        "--name",
-        "chaos",
-        "--permissions",
-        "stores:read,stores:write,users:write,kpi:write",
-    )["key"]
+        name="Chaos",
+        email="chaos@example.com",
+        key_name="chaos",
+        permissions="stores:read,stores:write,users:write,kpi:write",
+        env=CHAOS_ENV,
+    ).key
     log = data_dir.parent / "chaos-server.log"
     results = []
     for round_ in range(rounds):
         port = free_port()
-        process = start_server(data_dir, port, log)
+        process = start_subprocess_server(data_dir, port, log, CHAOS_ENV)
         ledger = Ledger()
         asyncio.run(stream_until_killed(f"http://127.0.0.1:{port}", key, round_, process, ledger))
-        port = free_port()
-        process = start_server(data_dir, port, log)
-        try:
-            retries = asyncio.run(retry_unanswered(f"http://127.0.0.1:{port}", key, ledger))
+        with subprocess_server(data_dir, log, CHAOS_ENV) as base:
+            retries = asyncio.run(retry_unanswered(base, key, ledger))
             results.append(replace(check(data_dir, ledger), retries=retries))
-        finally:
-            process.terminate()
-            process.wait(timeout=60)
     return results
 
 

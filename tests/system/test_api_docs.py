@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.rpai.test_cli import serving
+from tests.support.servers import subprocess_server
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 WAIT_SECONDS = 20
@@ -21,7 +21,7 @@ CDN_PROBE = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"
 
 @pytest.fixture
 def base(tmp_path: Path) -> Iterator[str]:
-    with serving(tmp_path / "data", tmp_path / "server.log") as url:
+    with subprocess_server(tmp_path / "data", tmp_path / "server.log") as url:
         yield url
 
 

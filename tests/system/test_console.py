@@ -1,7 +1,6 @@
 """The key console at /console, driven in Debian's headless Chromium against a real `rpai serve`,
 at a desktop's width and a phone's: everything it says is French, nothing scrolls sideways."""
 
-import json
 import re
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from contract import errors, messages
 from contract.inputs import NewPassword
 from resolvers.api_keys import ApiKeyCreate
 from resolvers.kpi.queries import KpiPeriod
-from tests.rpai.test_cli import rpai_json, serving
 from tests.support.browser import (
     DESKTOP,
     PHONE,
@@ -25,10 +23,13 @@ from tests.support.browser import (
     at_width,
     policy_refusals,
     screenshot,
+    stored_anywhere,
     text_of,
     visible,
     wait,
 )
+from tests.support.provisioned import create_gerant, create_key
+from tests.support.servers import subprocess_server
 
 KEY = re.compile(r"sk_live_[0-9A-Za-z]{38}")
 AT = r"\d\d/\d\d/\d{4} à \d\d:\d\d"
@@ -37,21 +38,12 @@ EMAIL, PASSWORD = "alice@example.com", "console password"
 
 def create_stores(data: Path, base: str, names: list[str]) -> dict[str, str]:
     """Create the stores through REST with a CLI-made key; their ids by name."""
-    bootstrap = rpai_json(
-        data,
-        "create-api-key",
-        "--gerant-email",
-        EMAIL,
-        "--name",
-        "Amorçage",
-        "--permissions",
-        "stores:write,stores:read",
-    )
+    bootstrap = create_key(data, EMAIL, "Amorçage", "stores:write,stores:read")
     ids = {}
     for name in names:
         response = httpx.post(
             f"{base}/api/integrations/stores",
-            headers={"X-API-Key": bootstrap["key"]},
+            headers={"X-API-Key": bootstrap},
             json={"name": name, "location": "France"},
         )
         assert response.status_code == 200, response.text
@@ -102,14 +94,6 @@ def shown_key(driver: WebDriver, previous: str = "") -> str:
 def accept_dialog(driver: WebDriver) -> None:
     wait(driver).until(ec.alert_is_present())
     driver.switch_to.alert.accept()
-
-
-def stored_anywhere(driver: WebDriver) -> str:
-    """Everything the page holds: its HTML and both web storages."""
-    storages = driver.execute_script(
-        "return JSON.stringify([sessionStorage, localStorage].map((s) => Object.entries(s)))"
-    )
-    return driver.page_source + json.dumps(storages)
 
 
 def log_in(driver: WebDriver, password: str) -> None:
@@ -187,17 +171,8 @@ def test_gerant_creates_rotates_and_deactivates_a_key(
     tmp_path: Path, browser: WebDriver, width: int
 ) -> None:
     data, log = tmp_path / "data", tmp_path / "server.log"
-    rpai_json(
-        data,
-        "create-gerant",
-        "--name",
-        "Alice Martin",
-        "--email",
-        EMAIL,
-        "--password-stdin",
-        stdin=f"{PASSWORD}\n",
-    )
-    with serving(data, log) as base:
+    create_gerant(data, "Alice Martin", EMAIL, PASSWORD)
+    with subprocess_server(data, log) as base:
         create_stores(data, base, ["Paris Rivoli", "Lyon Centre"])
         at_width(browser, width)
         browser.get(f"{base}/console")

@@ -9,10 +9,13 @@ from pathlib import Path
 import httpx
 from pymongo import WriteConcern
 
-from rpai.database import make_client
+from rpai.database import free_port, make_client
 from rpai.embedded_db import database_server
 from rpai.settings import Settings
-from tests.support.chaos import environment, free_port, rpai, run_rounds, start_server
+from tests.support.chaos import CHAOS_ENV, run_rounds
+from tests.support.cli import environment
+from tests.support.provisioned import provision
+from tests.support.servers import start_subprocess_server
 
 CI_ROUNDS = 3
 
@@ -49,19 +52,9 @@ def test_every_acknowledged_write_survives_sigkill(tmp_path: Path) -> None:
 
 def test_sigterm_right_after_an_answer_keeps_the_write_and_stops_cleanly(tmp_path: Path) -> None:
     data, log = tmp_path / "data", tmp_path / "server.log"
-    rpai(data, "create-gerant", "--name", "Alice", "--email", "alice@example.com")
-    key = rpai(
-        data,
-        "create-api-key",
-        "--gerant-email",
-        "alice@example.com",
-        "--name",
-        "k",
-        "--permissions",
-        "stores:read,stores:write",
-    )["key"]
+    key = provision(data, name="Alice", key_name="k", permissions="stores:read,stores:write").key
     port = free_port()
-    server = start_server(data, port, log)
+    server = start_subprocess_server(data, port, log, CHAOS_ENV)
     created = httpx.post(
         f"http://127.0.0.1:{port}/api/integrations/stores",
         json={"name": "Lyon", "location": "69001 Lyon"},
@@ -73,7 +66,7 @@ def test_sigterm_right_after_an_answer_keeps_the_write_and_stops_cleanly(tmp_pat
     assert "Traceback" not in log.read_text()
     assert environment(data)["RPAI_DATA_DIR"] == str(data)
     port = free_port()
-    server = start_server(data, port, log)
+    server = start_subprocess_server(data, port, log, CHAOS_ENV)
     try:
         stores = httpx.get(
             f"http://127.0.0.1:{port}/api/integrations/stores", headers={"X-API-Key": key}
@@ -86,7 +79,7 @@ def test_sigterm_right_after_an_answer_keeps_the_write_and_stops_cleanly(tmp_pat
 
 def test_sigint_stops_the_server_and_its_database(tmp_path: Path) -> None:
     data, log = tmp_path / "data", tmp_path / "server.log"
-    server = start_server(data, free_port(), log)
+    server = start_subprocess_server(data, free_port(), log, CHAOS_ENV)
     server.send_signal(signal.SIGINT)
     assert server.wait(timeout=60) in (0, 128 + signal.SIGINT)
     assert "Traceback" not in log.read_text()

@@ -10,7 +10,6 @@ from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from tests.rpai.test_cli import serving
 from tests.support.browser import (
     WIDTHS,
     assert_fits,
@@ -24,7 +23,8 @@ from tests.support.browser import (
     visible,
     wait,
 )
-from tests.system.staff_chain import (
+from tests.support.servers import subprocess_server
+from tests.support.staff_chain import (
     GERANT,
     MANAGER,
     SELLER_PASSWORD,
@@ -41,7 +41,7 @@ CHARTS = ["chart-ca", "chart-panier", "chart-indice", "chart-transformation"]
 def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     """One server and its data for every test of this module (building it takes a while)."""
     folder = tmp_path_factory.mktemp("espace")
-    with serving(folder / "data", folder / "server.log") as base:
+    with subprocess_server(folder / "data", folder / "server.log") as base:
         yield build_chain(folder / "data", base)
 
 

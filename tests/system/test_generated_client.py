@@ -14,31 +14,18 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.rpai.test_cli import rpai_json, serving
+from tests.support.provisioned import provisioned_server
 
 PACKAGE = "rpai_integrations_client"
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
-PERMISSIONS = "stores:read,stores:write,users:read,users:write,kpi:write,kpi:read"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """A server on its own data directory, and a key with every permission."""
-    data = tmp_path_factory.mktemp("data")
-    log = tmp_path_factory.mktemp("log") / "server.log"
-    rpai_json(data, "create-gerant", "--name", "Alice Martin", "--email", "alice@example.com")
-    key = rpai_json(
-        data,
-        "create-api-key",
-        "--gerant-email",
-        "alice@example.com",
-        "--name",
-        "Caisse Lyon",
-        "--permissions",
-        PERMISSIONS,
-    )["key"]
-    with serving(data, log) as base:
-        yield base, key
+    folder = tmp_path_factory.mktemp("server")
+    with provisioned_server(folder, key_name="Caisse Lyon") as served:
+        yield served.base, served.key
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.rpai.test_cli import rpai_json, serving
 from tests.support.browser import policy_refusals, screenshot, visible, wait
+from tests.support.provisioned import provisioned_server
 
 # The visible editor of the tools pane: the Headers one, which the page opens.
 RESULT = ".result-window"
@@ -53,19 +53,8 @@ def wait_briefly(driver: WebDriver) -> WebDriverWait[WebDriver]:
 def test_graphiql_runs_a_query_offline_with_the_key_from_its_field(
     tmp_path: Path, offline_browser: WebDriver
 ) -> None:
-    data, log = tmp_path / "data", tmp_path / "server.log"
-    rpai_json(data, "create-gerant", "--name", "Alice", "--email", "alice@example.com")
-    key = rpai_json(
-        data,
-        "create-api-key",
-        "--gerant-email",
-        "alice@example.com",
-        "--name",
-        "GraphiQL",
-        "--permissions",
-        "stores:read,stores:write,users:read,users:write,kpi:read,kpi:write",
-    )["key"]
-    with serving(data, log) as base:
+    with provisioned_server(tmp_path, name="Alice", key_name="GraphiQL") as served:
+        base, key = served.base, served.key
         headers = {"X-API-Key": key}
         store = httpx.post(
             f"{base}/api/integrations/stores",

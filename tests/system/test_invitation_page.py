@@ -11,35 +11,28 @@ import pytest
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 
-from tests.rpai.test_cli import free_port, rpai_json, serving
+from rpai.database import free_port
 from tests.support.browser import (
     WIDTHS,
     assert_fits,
     at_width,
     policy_refusals,
     screenshot,
+    stored_anywhere,
     text_of,
     visible,
     wait,
 )
-from tests.system.test_console import stored_anywhere
-from tests.system.test_invitations import smtp_server
+from tests.support.provisioned import create_gerant, create_key
+from tests.support.servers import subprocess_server
+from tests.support.smtp import smtp_server
 
 EMAIL, PASSWORD = "alice@example.com", "manager password"
 
 
 def invite_manager(data: Path, base: str) -> None:
     """A store and its manager, created through REST with a CLI-made key."""
-    key = rpai_json(
-        data,
-        "create-api-key",
-        "--gerant-email",
-        EMAIL,
-        "--name",
-        "RH",
-        "--permissions",
-        "stores:write,users:write",
-    )["key"]
+    key = create_key(data, EMAIL, "RH", "stores:write,users:write")
     headers = {"X-API-Key": key}
     store = httpx.post(
         f"{base}/api/integrations/stores",
@@ -68,7 +61,7 @@ def test_an_invited_manager_chooses_his_password_and_enters_his_space(
     tmp_path: Path, browser: WebDriver, width: int
 ) -> None:
     data, log = tmp_path / "data", tmp_path / "server.log"
-    rpai_json(data, "create-gerant", "--name", "Alice Martin", "--email", EMAIL)
+    create_gerant(data, "Alice Martin", EMAIL)
     smtp_port = free_port()
     env = {
         "RPAI_SMTP_HOST": "127.0.0.1",
@@ -76,7 +69,7 @@ def test_an_invited_manager_chooses_his_password_and_enters_his_space(
         "RPAI_SMTP_STARTTLS": "false",
         "RPAI_OUTBOX_POLL_SECONDS": "0.2",
     }
-    with smtp_server(smtp_port) as inbox, serving(data, log, env) as base:
+    with smtp_server(smtp_port) as inbox, subprocess_server(data, log, env) as base:
         invite_manager(data, base)
         deadline = time.monotonic() + 15
         while not inbox.envelopes:

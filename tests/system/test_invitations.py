@@ -1,20 +1,14 @@
 """Invitations end to end: SecantusDB, the app's outbox job and a real SMTP server (aiosmtpd)."""
 
 import asyncio
-import email
-import email.policy
 import logging
 import re
-import socket
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from email.message import EmailMessage
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from contract import messages
 from infra.mail import SmtpServer, smtp_send
@@ -24,10 +18,12 @@ from resolvers.gerants import GerantCreate, create_gerant
 from resolvers.invitation_email import french_expiry
 from resolvers.invitation_outbox import InvitationSender, claim_next
 from resolvers.invitations import queue_invitation
+from rpai.database import free_port
 from rpai.settings import Settings
-from tests.schema.test_api_keys import PASSWORD, error_of, gql, logged_in
-from tests.support.app import serving
 from tests.support.factories import make_gerant, make_key, make_store, make_user
+from tests.support.logins import PASSWORD, error_of, gql, logged_in
+from tests.support.servers import in_process_client
+from tests.support.smtp import smtp_server
 
 PUBLIC_URL = "https://rpai.example.com"
 LINK = re.compile(re.escape(PUBLIC_URL) + r"/invitation\?token=([A-Za-z0-9_-]+)")
@@ -38,46 +34,6 @@ LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { t
 INVITATIONS = """query($s: InvitationStatus) {
   invitations(status: $s) { edges { node { userId status attempts } } }
 }"""
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Envelope] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        del server, session
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def messages(self) -> list[EmailMessage]:
-        parsed = []
-        for envelope in self.envelopes:
-            content = envelope.original_content or b""
-            message = email.message_from_bytes(content, policy=email.policy.default)
-            assert isinstance(message, EmailMessage)
-            parsed.append(message)
-        return parsed
-
-
-def free_port() -> int:
-    """A port nothing listens on now (aiosmtpd's Controller cannot bind port 0 itself)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextmanager
-def smtp_server(port: int) -> Iterator[Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox
-    finally:
-        controller.stop()
 
 
 def with_smtp(settings: Settings, port: int) -> Settings:
@@ -120,7 +76,7 @@ class TestDelivery:
     async def test_the_link_arrives_and_works_once(self, settings: Settings) -> None:
         port = free_port()
         with smtp_server(port) as inbox:
-            async with serving(with_smtp(settings, port)) as client:
+            async with in_process_client(with_smtp(settings, port)) as client:
                 gerant = await create_gerant(
                     data=GerantCreate(name="Alice", email="alice@example.com", password=PASSWORD)
                 )
@@ -166,7 +122,7 @@ class TestDelivery:
     ) -> None:
         port = free_port()
         with smtp_server(port) as inbox:
-            async with serving(with_smtp(settings, port)) as client:
+            async with in_process_client(with_smtp(settings, port)) as client:
                 gerant = await create_gerant(
                     data=GerantCreate(name="Alice Martin", email="alice@example.com")
                 )
@@ -221,7 +177,7 @@ class TestDelivery:
         self, settings: Settings
     ) -> None:
         port = free_port()  # nothing listens there yet
-        async with serving(with_smtp(settings, port)) as client:
+        async with in_process_client(with_smtp(settings, port)) as client:
             gerant = await make_gerant()
             store = await make_store(gerant)
             await make_user(gerant, Role.MANAGER, store)
@@ -262,7 +218,7 @@ class TestDelivery:
         self, settings: Settings, caplog: pytest.LogCaptureFixture
     ) -> None:
         with caplog.at_level(logging.INFO):
-            async with serving(settings) as client:
+            async with in_process_client(settings) as client:
                 gerant = await make_gerant()
                 store = await make_store(gerant)
                 manager_id = await create_staff(client, await make_key(gerant), store.id, "manager")

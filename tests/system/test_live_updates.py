@@ -10,29 +10,12 @@ from uuid import uuid4
 
 import httpx
 
-from tests.conftest import TEST_JWT_SECRET
-from tests.rpai.test_cli import rpai_json, serving
 from tests.support.live import acknowledged, live, received, subscribe
+from tests.support.provisioned import provision
+from tests.support.servers import subprocess_server
+from tests.support.settings import TEST_JWT_SECRET
 
 DELIVERY_BOUND = 1.0  # seconds: the issue's promise
-
-
-def gerant_and_key(data: Path, env: dict[str, str]) -> str:
-    """A gérant and an all-permission key, made with the CLI on the shared database."""
-    rpai_json(data, "create-gerant", "--name", "Alice", "--email", "alice@example.com", env=env)
-    created = rpai_json(
-        data,
-        "create-api-key",
-        "--gerant-email",
-        "alice@example.com",
-        "--name",
-        "Front et caisse",
-        "--permissions",
-        "stores:read,stores:write,users:read,users:write,kpi:write,kpi:read",
-        env=env,
-    )
-    key: str = created["key"]
-    return key
 
 
 def call(base: str, method: str, path: str, key: str, body: Any = None) -> Any:
@@ -98,10 +81,10 @@ def test_a_sync_on_one_server_reaches_a_subscriber_on_the_other(
     tmp_path: Path, secantus_uri: str
 ) -> None:
     env = {"MONGODB_URL": f"{secantus_uri}live_{uuid4().hex}", "RPAI_JWT_SECRET": TEST_JWT_SECRET}
-    key = gerant_and_key(tmp_path / "cli", env)
+    key = provision(tmp_path / "cli", name="Alice", key_name="Front et caisse", env=env).key
     with (
-        serving(tmp_path / "a", tmp_path / "a.log", env) as writer,
-        serving(tmp_path / "b", tmp_path / "b.log", env) as reader,
+        subprocess_server(tmp_path / "a", tmp_path / "a.log", env) as writer,
+        subprocess_server(tmp_path / "b", tmp_path / "b.log", env) as reader,
     ):
         _, delay = asyncio.run(follow_and_sync(reader, writer, key))
     (tmp_path / "delay.json").write_text(json.dumps({"seconds": delay}))

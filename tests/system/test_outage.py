@@ -1,7 +1,6 @@
 """The database going away, slow, and back: quick 503s meanwhile, then recovery by itself."""
 
 import asyncio
-import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from contextlib import asynccontextmanager
@@ -16,6 +15,7 @@ from secantus import SecantusDBServer
 
 from contract import messages
 from rpai.app import create_app
+from rpai.database import free_port
 from rpai.settings import Settings
 from tests.support.factories import make_gerant, make_key
 
@@ -28,13 +28,6 @@ SLOW_COMMAND_MS = 3000
 MAX_SECONDS_TO_RECOVER = 10.0
 STORE = {"name": "Lyon", "location": "69001 Lyon"}
 STORES_QUERY = {"query": "{ stores { id name } }"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class Database:

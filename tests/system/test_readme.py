@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from rpai.settings import Settings
-from tests.rpai.test_cli import environment, serving
+from tests.support.cli import environment
+from tests.support.servers import subprocess_server
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -62,7 +63,7 @@ def answers(output: str) -> list[Any]:
 
 def test_the_walkthrough_runs_against_a_server(tmp_path: Path) -> None:
     data, log = tmp_path / "data", tmp_path / "server.log"
-    with serving(data, log) as base:
+    with subprocess_server(data, log) as base:
         script = CHECKED_CURL + "\n".join(first_call_blocks()).replace(DOCUMENTED_ADDRESS, base)
         result = subprocess.run(
             ["bash", "-c", script],

@@ -11,7 +11,7 @@ from pymongo import monitoring
 
 from models import KpiEntry
 from resolvers.kpi.rollup_admin import check_rollups, rebuild_rollups
-from tests.system.test_round_trips import chain
+from tests.support.chain import chain
 
 pytestmark = pytest.mark.usefixtures("client")
 

@@ -5,7 +5,6 @@ cost of authentication itself is asserted separately.
 """
 
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -14,12 +13,13 @@ import pytest
 
 from infra.api_key_format import generate_key
 from infra.key_directory import MISS_LOOKUPS
-from models import KpiEntry, Role, User
-from resolvers.kpi.rollup_admin import rebuild_rollups
+from models import Role
 from rpai.settings import Settings
-from tests.support.app import key_known, serving
+from tests.support.app import key_known
+from tests.support.chain import chain
 from tests.support.factories import make_gerant, make_key, make_store, make_user
 from tests.support.round_trips import commands_on
+from tests.support.servers import in_process_client
 from tests.support.transport import Outcome, graphql, graphql_input, rest
 
 pytestmark = pytest.mark.usefixtures("client")
@@ -81,7 +81,7 @@ class TestAuthenticationCost:
                 "rate_limit_per_minute": 10_000,
             }
         )
-        async with serving(unlimited) as http:
+        async with in_process_client(unlimited) as http:
             await key_known(http)
             with commands_on(database_name(settings)) as seen:
                 outcomes = [await rest(http, "GET", "/stores", key) for key in forged]
@@ -414,34 +414,6 @@ MONTH = """{
     kpiSummary(from: "2025-03-01", to: "2025-03-31", groupBy: MONTH) { key ca }
   }
 }"""
-
-
-async def chain(stores: int) -> User:
-    """A gérant with `stores` stores, each with a manager, two sellers and a month of KPIs
-    (inserted at once, then summed into their rollups)."""
-    gerant = await make_gerant()
-    entries = []
-    for _ in range(stores):
-        store = await make_store(gerant)
-        await make_user(gerant, Role.MANAGER, store)
-        for _ in range(2):
-            seller = await make_user(gerant, Role.SELLER, store)
-            entries += [
-                KpiEntry(
-                    gerant_id=gerant.id,
-                    store_id=store.id,
-                    seller_id=seller.id,
-                    date=f"2025-03-{day:02d}",
-                    ca_journalier=Decimal("10.50"),
-                    nb_ventes=1,
-                    nb_articles=2,
-                    prospects=3,
-                )
-                for day in range(1, 32)
-            ]
-    await KpiEntry.insert_many(entries)
-    await rebuild_rollups(progress=lambda _line: None)  # written beside the sync rule
-    return gerant
 
 
 class TestTheGraphsBudget:

@@ -16,8 +16,8 @@ from infra.idempotency_store import LOCK_TIMEOUT, RELEASED, IdempotencyStore
 from infra.tokens import TokenSigner
 from models import ApiKey, IdempotencyRecord, Invitation, Store, User
 from models.clock import utcnow
-from tests.conftest import TEST_JWT_SECRET
 from tests.support.factories import make_gerant, make_key, make_store
+from tests.support.settings import TEST_JWT_SECRET
 
 STORE = {"name": "Magasin Lyon Centre", "location": "69001 Lyon"}
 CREATE_KEY = (

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.rpai.test_cli import rpai_json
+from tests.support.cli import rpai_json
+from tests.support.provisioned import provision
 
 GERANT = ("Alice Martin", "alice@example.com", "gérante password")
 MANAGER = ("Jean Dupont", "jean@example.com", "manager password")
@@ -73,26 +74,14 @@ def figures(day_index: int) -> dict[str, tuple[Decimal, int, int, int] | None]:
 def build_chain(data: Path, base: str) -> Chain:
     """Create everything through the CLI and the REST API of the server at `base`."""
     name, email, password = GERANT
-    rpai_json(
+    key = provision(
         data,
-        "create-gerant",
-        "--name",
-        name,
-        "--email",
-        email,
-        "--password-stdin",
-        stdin=f"{password}\n",
-    )
-    key = rpai_json(
-        data,
-        "create-api-key",
-        "--gerant-email",
-        email,
-        "--name",
-        "Amorçage",
-        "--permissions",
-        "stores:write,users:write,kpi:write",
-    )["key"]
+        name=name,
+        email=email,
+        password=password,
+        key_name="Amorçage",
+        permissions="stores:write,users:write,kpi:write",
+    ).key
     headers = {"X-API-Key": key}
     chain = Chain(base=base)
     with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
