@@ -4,6 +4,7 @@ from beanie import Document
 
 from models.api_key import ApiKey
 from models.audit_record import AuditRecord
+from models.event import Event
 from models.idempotency_record import IdempotencyRecord
 from models.invitation import Invitation, InvitationStatus
 from models.kpi_entry import KpiEntry
@@ -24,6 +25,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     RateLimitCounter,
     IdempotencyRecord,
     Invitation,
+    Event,
 ]
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "ApiKey",
     "AuditRecord",
     "Checkpoint",
+    "Event",
     "IdempotencyRecord",
     "Invitation",
     "InvitationStatus",
