@@ -150,3 +150,12 @@ INVITATION_EXPIRED = "Ce lien d'invitation a expiré : demandez une nouvelle inv
 INVITATION_USER_INACTIVE = "Ce compte est suspendu ou supprimé"
 INVITATION_ALREADY_ACCEPTED = "This invitation was already accepted"
 INVITATION_NOT_STAFF = "Only managers and sellers can be invited"
+
+EVENT_NOT_FOUND = "Event not found"
+# One answer for an id never issued, expired, or another tenant's: the feed tells none apart.
+EVENT_CURSOR_UNKNOWN = "No such event to start after: unknown, or older than the feed keeps"
+UNKNOWN_EVENT_TYPES = "Unknown event types: {names}"
+EVENTS_STORE_RESTRICTED = (
+    "The events feed covers every store of the tenant: "
+    "read it with an API key that is not restricted by store_ids"
+)

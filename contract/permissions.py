@@ -10,6 +10,7 @@ class Permission(StrEnum):
     USERS_WRITE = "users:write"
     KPI_WRITE = "kpi:write"
     KPI_READ = "kpi:read"
+    EVENTS_READ = "events:read"
 
 
 ALL_PERMISSIONS: tuple[str, ...] = tuple(p.value for p in Permission)
