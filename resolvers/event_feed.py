@@ -3,8 +3,8 @@ its id (permission events:read, for callers that see the whole tenant)."""
 
 from typing import Annotated, Any
 
+from beanie import SortDirection
 from pydantic import Field, StringConstraints, field_validator
-from pymongo import ASCENDING
 
 from contract import messages
 from contract.actor import Actor
@@ -18,7 +18,7 @@ from resolvers import scopes
 from resolvers.pagination import MAX_PAGE, Page, check_page_size, page_of
 
 EventTypeName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_ID), OneLine]
-FEED_ORDER = [("created_at", ASCENDING), ("_id", ASCENDING)]
+FEED_ORDER = [("created_at", SortDirection.ASCENDING), ("_id", SortDirection.ASCENDING)]
 
 
 class EventFilter(Input):

@@ -44,6 +44,7 @@ from schema.audit import AuditQuery, OperationRecorder
 from schema.context import Context, get_context
 from schema.cost import QueryCost
 from schema.errors import ErrorMapping, log_unexpected
+from schema.events import EventQuery
 from schema.invitations import InvitationMutation, InvitationQuery
 from schema.kpi import KpiMutation
 from schema.kpi_reports import KpiReportQuery
@@ -85,6 +86,7 @@ Query = merge_types(
         AuditQuery,
         KpiReportQuery,
         InvitationQuery,
+        EventQuery,
     ),
 )
 Mutation = merge_types(

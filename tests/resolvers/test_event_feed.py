@@ -14,6 +14,7 @@ from models import Event, User
 from models.clock import utcnow
 from models.ids import new_id
 from resolvers.event_feed import EventFilter, event_json, get_event, list_events
+from tests.support.events import record_event
 from tests.support.factories import make_actor, make_gerant, make_store
 
 pytestmark = pytest.mark.usefixtures("mock_db")
@@ -23,23 +24,9 @@ EVERY = EventFilter()
 
 
 async def record(
-    gerant: User,
-    type: str = "store.created",
-    at: datetime = T0,
-    event_id: str | None = None,
-    **data: Any,
+    gerant: User, type: str = "store.created", at: datetime = T0, event_id: str | None = None
 ) -> Event:
-    """An event stored as the recorder will store it (it lands in parallel)."""
-    event = Event(
-        id=event_id or new_id("evt"),
-        gerant_id=gerant.id,
-        type=type,
-        created_at=at,
-        data={"object": {"id": "store_1", "name": "Lyon"}, **data},
-        expires_at=at + timedelta(days=30),
-    )
-    await event.insert()
-    return event
+    return await record_event(gerant.id, type, at, event_id)
 
 
 async def ids(actor: Actor, *, limit: int = 10, after: str | None = None, **f: Any) -> list[str]:

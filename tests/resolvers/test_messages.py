@@ -16,6 +16,7 @@ from contract.validation import parse
 from resolvers.kpi.sync import KpiSync
 from resolvers.stores import StoreCreate, StoreUpdate
 from resolvers.users import UserUpdate
+from rest_compat.events import EventListQuery
 from rest_compat.users import UserListQuery
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,12 +118,30 @@ DOCS = [
         messages.SUBSCRIPTIONS_LIMITED.format(limit=50),
     ),
     ("store_ids[0]: Not a store id", f"store_ids[0]: {messages.STORE_ID_MALFORMED}"),
+    ("Event not found", messages.EVENT_NOT_FOUND),
+    (
+        "No such event to start after: unknown, or older than the feed keeps",
+        messages.EVENT_CURSOR_UNKNOWN,
+    ),
+    (
+        "The events feed covers every store of the tenant: read it with an API key that is not "
+        "restricted by store_ids",
+        messages.EVENTS_STORE_RESTRICTED,
+    ),
+    (
+        "Insufficient permissions. Requires 'events:read'",
+        messages.INSUFFICIENT_PERMISSIONS.format(permission="events:read"),
+    ),
     # Validation answers, as the rules give them.
     ("name: Field required", refusal(StoreCreate, {"location": "Lyon"})),
     ("name: Field required; location: Field required", refusal(StoreCreate, {})),
     ("name: Field cannot be null", refusal(StoreUpdate, {"name": None})),
     ("limit: Input should be less than or equal to 100", refusal(UserListQuery, {"limit": 101})),
     ("role: Input should be 'manager' or 'seller'", refusal(UserListQuery, {"role": "gerant"})),
+    (
+        "types: Unknown event types: store.renamed",
+        refusal(EventListQuery, {"types": "store.created,store.renamed"}),
+    ),
     ("status: Input should be 'active' or 'suspended'", refusal(UserUpdate, {"status": "x"})),
     (
         "kpi_entries[1].ca_journalier: Amounts have at most two decimals (whole cents)",

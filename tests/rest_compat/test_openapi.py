@@ -34,7 +34,7 @@ NULL = {"type": "null"}
 
 
 def test_every_endpoint_documents_security_examples_and_errors() -> None:
-    assert len(OPERATIONS) == 12
+    assert len(OPERATIONS) == 14
     for method, path, operation in OPERATIONS:
         assert operation["security"] == [{"ApiKeyHeader": []}, {"BearerApiKey": []}], path
         example = operation["responses"]["200"]["content"]["application/json"]["example"]
@@ -86,6 +86,8 @@ def test_operation_ids_are_camel_case_names_of_the_operation() -> None:
         ("GET", "/api/integrations/users"): "listUsers",
         ("PUT", "/api/integrations/users/{user_id}"): "updateUser",
         ("DELETE", "/api/integrations/users/{user_id}"): "deleteUser",
+        ("GET", "/api/integrations/events"): "listEvents",
+        ("GET", "/api/integrations/events/{event_id}"): "getEvent",
         ("GET", "/healthz"): "checkHealth",
         ("GET", "/readyz"): "checkReadiness",
     }
@@ -96,6 +98,9 @@ def test_component_names_read_as_the_domain() -> None:
         "ApiKeyInfo",
         "DeleteResult",
         "Error",
+        "Event",
+        "EventData",
+        "EventList",
         "Gerant",
         "Health",
         "KpiDay",
