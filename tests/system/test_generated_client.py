@@ -81,6 +81,8 @@ def test_the_generated_code_reads_as_the_api(generated: tuple[ModuleType, str]) 
     }
     operations = {name for name in files if name.startswith("api/")}
     assert operations == {
+        "api/events/get_event.py",
+        "api/events/list_events.py",
         "api/health/check_health.py",
         "api/health/check_readiness.py",
         "api/kpi/reconcile_kpis.py",
