@@ -6,10 +6,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from contract import permissions
 from tests.support.cli import rpai_json
 from tests.support.servers import subprocess_server
 
-ALL_PERMISSIONS = "stores:read,stores:write,users:read,users:write,kpi:read,kpi:write"
+# Every permission there is, new ones included (the attacks run with a key of every one).
+ALL_PERMISSIONS = ",".join(permissions.ALL_PERMISSIONS)
 NAME, EMAIL = "Alice Martin", "alice@example.com"
 
 
