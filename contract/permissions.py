@@ -10,6 +10,8 @@ class Permission(StrEnum):
     USERS_WRITE = "users:write"
     KPI_WRITE = "kpi:write"
     KPI_READ = "kpi:read"
+    WEBHOOKS_READ = "webhooks:read"
+    WEBHOOKS_WRITE = "webhooks:write"
 
 
 ALL_PERMISSIONS: tuple[str, ...] = tuple(p.value for p in Permission)

@@ -70,3 +70,8 @@ def invitations(tenant: str, **match: Any) -> dict[str, Any]:
 def audit_records(tenant: str, **match: Any) -> dict[str, Any]:
     """The filter of the audit records of calls made in the tenant, matching `match`."""
     return _tenant(tenant, match)
+
+
+def webhook_endpoints(tenant: str, **match: Any) -> dict[str, Any]:
+    """The filter of the tenant's webhook endpoints matching `match`."""
+    return _tenant(tenant, match)

@@ -55,6 +55,7 @@ from schema.sessions import SessionMutation, SessionQuery
 from schema.stores import StoreMutation, StoreQuery
 from schema.timestamps import DATETIME_SCALAR
 from schema.users import Gerant, Manager, Seller, UserMutation, UserQuery
+from schema.webhooks import WebhookMutation, WebhookQuery
 
 # Every GET answer depends on the caller's credential (never share it) and on Accept (the page
 # or JSON); figures change with every sync, so no copy is kept either.
@@ -85,6 +86,7 @@ Query = merge_types(
         AuditQuery,
         KpiReportQuery,
         InvitationQuery,
+        WebhookQuery,
     ),
 )
 Mutation = merge_types(
@@ -96,6 +98,7 @@ Mutation = merge_types(
         SessionMutation,
         ApiKeyMutation,
         InvitationMutation,
+        WebhookMutation,
     ),
 )
 
