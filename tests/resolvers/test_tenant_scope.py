@@ -246,7 +246,14 @@ class TestScopes:
 
     @pytest.mark.parametrize(
         "helper",
-        [scopes.stores, scopes.users, scopes.api_keys, scopes.invitations, scopes.audit_records],
+        [
+            scopes.stores,
+            scopes.users,
+            scopes.api_keys,
+            scopes.invitations,
+            scopes.audit_records,
+            scopes.webhook_endpoints,
+        ],
     )
     def test_a_tenant_and_conditions(self, helper: Callable[..., dict[str, Any]]) -> None:
         assert helper("usr_t") == {"gerant_id": "usr_t"}
