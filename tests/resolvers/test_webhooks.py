@@ -8,7 +8,7 @@ import pytest
 
 from contract import messages
 from contract.actor import Actor
-from contract.errors import BadRequest, Forbidden, NotFound
+from contract.errors import BadRequest, Conflict, Forbidden, NotFound
 from contract.event_types import EVENT_TYPES
 from contract.validation import parse
 from infra.public_addresses import EndpointUrlPolicy, Resolver
@@ -344,3 +344,24 @@ class TestRotation:
         assert stored is not None
         assert again.secret == first.secret
         assert stored.previous_secret == created.secret
+
+    async def test_of_two_rotations_at_once_one_wins(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A rotation that read the endpoint before another one wrote would replace the
+        secret the other just showed: it is refused instead."""
+        actor = await make_actor(await make_gerant())
+        created = await create(actor)
+        stale = await WebhookEndpoint.get(created.endpoint.id)
+        won = await webhooks.rotate_webhook_secret(actor=actor, endpoint_id=created.endpoint.id)
+
+        async def read_before_the_other(actor: Actor, endpoint_id: str) -> WebhookEndpoint:
+            del actor, endpoint_id
+            assert stale is not None
+            return stale
+
+        monkeypatch.setattr(webhooks, "_tenant_endpoint", read_before_the_other)
+        with pytest.raises(Conflict) as refused:
+            await webhooks.rotate_webhook_secret(actor=actor, endpoint_id=created.endpoint.id)
+        assert refused.value.message == messages.WEBHOOK_SECRET_ROTATING
+        stored = await WebhookEndpoint.get(created.endpoint.id)
+        assert stored is not None
+        assert (stored.secret, stored.previous_secret) == (won.secret, created.secret)
