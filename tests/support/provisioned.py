@@ -6,10 +6,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from contract.permissions import ALL_PERMISSIONS as EVERY_PERMISSION
 from tests.support.cli import rpai_json
 from tests.support.servers import subprocess_server
 
-ALL_PERMISSIONS = "stores:read,stores:write,users:read,users:write,kpi:read,kpi:write"
+ALL_PERMISSIONS = ",".join(EVERY_PERMISSION)
 NAME, EMAIL = "Alice Martin", "alice@example.com"
 
 
