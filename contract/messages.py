@@ -117,6 +117,10 @@ API_KEY_NOT_REPLAYED = (
     "is shown only once and is not replayed: rotate {id} (or deactivate it) if it was lost"
 )
 SESSION_TOKEN_NOT_REPLAYED = "A session token is shown only once and is not replayed: log in again"
+WEBHOOK_SECRET_NOT_REPLAYED = (
+    "The signing secret of webhook endpoint {id} is shown only once and is not replayed: "
+    "rotate it (rotate_secret) if it was lost"
+)
 
 INVALID_CURSOR = "after: invalid cursor"
 QUERY_TOO_COSTLY = (
@@ -158,4 +162,20 @@ UNKNOWN_EVENT_TYPES = "Unknown event types: {names}"
 EVENTS_STORE_RESTRICTED = (
     "The events feed covers every store of the tenant: "
     "read it with an API key that is not restricted by store_ids"
+)
+WEBHOOK_ENDPOINT_NOT_FOUND = "Webhook endpoint not found"
+WEBHOOK_ENDPOINT_DELETED = "Endpoint de webhook supprimé avec succès"
+WEBHOOK_URL_MALFORMED = "url: not a valid URL (give https:// and a host name)"
+WEBHOOK_URL_NOT_HTTPS = "url: webhook endpoints must use https"
+# One message for a host that does not resolve and one at a private address: a caller cannot
+# tell them apart, so cannot probe which internal names exist.
+WEBHOOK_URL_NOT_PUBLIC = "url: the host must resolve to public internet addresses only"
+WEBHOOK_ENDPOINTS_LIMITED = "A tenant has at most {maximum} webhook endpoints: delete one first"
+WEBHOOKS_NEED_ALL_STORES = (
+    "Webhook endpoints receive the events of every store: "
+    "a key restricted by store_ids cannot manage them"
+)
+WEBHOOK_SECRET_ROTATING = (
+    "This endpoint's secret was rotated by another request at the same time: "
+    "rotate again if you need a secret you have seen"
 )

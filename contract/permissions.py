@@ -11,6 +11,8 @@ class Permission(StrEnum):
     KPI_WRITE = "kpi:write"
     KPI_READ = "kpi:read"
     EVENTS_READ = "events:read"
+    WEBHOOKS_READ = "webhooks:read"
+    WEBHOOKS_WRITE = "webhooks:write"
 
 
 ALL_PERMISSIONS: tuple[str, ...] = tuple(p.value for p in Permission)

@@ -28,7 +28,7 @@ from contract.errors import (
 from edge.context import request_context, services
 from edge.outcome import SecretNote, request_outcome
 from edge.paths import Transport
-from edge.refusals import graphql_extensions, send_refusal
+from edge.refusals import graphql_extensions, rest_body, send_refusal
 from infra.idempotency_store import Busy, Claim, IdempotencyStore, fingerprint
 from infra.metrics import IDEMPOTENT_REPLAYS
 from models.idempotency_record import StoredResponse
@@ -103,6 +103,17 @@ def without_secrets(body: bytes, secrets: list[SecretNote]) -> bytes:
     return json.dumps(kept).encode()
 
 
+def rest_without_secrets(secrets: list[SecretNote]) -> StoredResponse:
+    """The copy of a REST answer to keep when it showed a secret (a webhook signing secret):
+    410 with why a replay cannot show it, since a REST body has no place for a partial answer."""
+    refusal = SecretNotReplayed(secrets[0].replay_message)
+    return StoredResponse(
+        status=refusal.status,
+        content_type="application/json",
+        body=json.dumps(rest_body(refusal)).encode(),
+    )
+
+
 def target(scope: Scope) -> str:
     """The path, with the query string if any: what the request addresses."""
     query: bytes = scope.get("query_string", b"")
@@ -174,8 +185,11 @@ def kept_copy(scope: Scope, start: Message, content: bytes) -> StoredResponse | 
     """The response to keep for replays, or None if it is not final (or cannot be kept)."""
     if not is_final(outcome_status(scope, start["status"], content)):
         return None
+    secrets = request_outcome(scope).secrets
+    if secrets and request_context(scope).transport is Transport.REST:
+        return rest_without_secrets(secrets)
     try:
-        body = without_secrets(content, request_outcome(scope).secrets)
+        body = without_secrets(content, secrets)
     except (ValueError, TypeError, AttributeError):
         logger.warning("response to %s not kept: not a JSON object", scope["path"], exc_info=True)
         return None

@@ -18,8 +18,8 @@ SCOPE_KEY = "rpai.outcome"
 
 @dataclass(frozen=True)
 class SecretNote:
-    """A value shown once in a response (a new API key, a session token): where it is, and what
-    a replay of the response says in its place."""
+    """A value shown once in a response (a new API key, a session token, a webhook signing
+    secret): where it is, and what a replay of the response says in its place."""
 
     path: tuple[str | int, ...]
     replay_message: str

@@ -129,3 +129,16 @@ async def check_endpoint_url(
     if not allow_private and not all(is_public_address(address) for address in addresses):
         raise UnsafeUrl("not_public")
     return CheckedUrl(url=parsed, addresses=addresses, by_name=True)
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointUrlPolicy:
+    """How this process checks the webhook URLs it is given: private addresses (and http) only
+    when `allow_private` (development and tests), names resolved by `resolve`."""
+
+    allow_private: bool
+    resolve: Resolver = resolve_host
+
+    async def check(self, url: str) -> CheckedUrl:
+        """`check_endpoint_url` under this policy. Raises `UnsafeUrl`."""
+        return await check_endpoint_url(url, allow_private=self.allow_private, resolve=self.resolve)

@@ -11,6 +11,7 @@ from infra.key_usage import KeyUsageRecorder
 from infra.login_limits import LoginLimits
 from infra.persisted_queries import PersistedQueries
 from infra.principal_slots import PrincipalSlots
+from infra.public_addresses import EndpointUrlPolicy
 from infra.rate_limits import RateLimits
 from infra.read_slots import ReadSlots
 from infra.rechecks import Rechecks
@@ -37,3 +38,4 @@ class Services:
     rechecks: Rechecks[User | None]  # websockets' credentials, checked again
     connection_slots: PrincipalSlots  # websocket connections per principal
     subscription_slots: PrincipalSlots  # subscriptions per principal
+    webhook_urls: EndpointUrlPolicy  # which webhook endpoint URLs may be registered

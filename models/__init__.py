@@ -13,6 +13,7 @@ from models.maintenance import Checkpoint
 from models.rate_limit_counter import RateLimitCounter
 from models.store import Store
 from models.user import Role, User, UserStatus
+from models.webhook_endpoint import WebhookEndpoint, WebhookEndpointStatus
 
 DOCUMENT_MODELS: list[type[Document]] = [
     User,
@@ -26,6 +27,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     IdempotencyRecord,
     Invitation,
     Event,
+    WebhookEndpoint,
 ]
 
 __all__ = [
@@ -45,4 +47,6 @@ __all__ = [
     "Store",
     "User",
     "UserStatus",
+    "WebhookEndpoint",
+    "WebhookEndpointStatus",
 ]

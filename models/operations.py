@@ -25,8 +25,9 @@ from models.api_key import ApiKey
 from models.invitation import Invitation
 from models.store import Store
 from models.user import User
+from models.webhook_endpoint import WebhookEndpoint
 
-Created = TypeVar("Created", Store, User, ApiKey, Invitation)
+Created = TypeVar("Created", Store, User, ApiKey, Invitation, WebhookEndpoint)
 
 
 @dataclass
@@ -57,7 +58,9 @@ def next_operation_id() -> str:
     return uuid4().hex if sequence is None else f"{sequence.base}.{sequence.count + 1}"
 
 
-def _take_operation_id() -> str:
+def take_operation_id() -> str:
+    """The operation's next id, taken: by each insert, and by a change that is not one (a
+    rotated secret) but that a retry of the operation must recognise as its own."""
     sequence = _current.get()
     if sequence is None:
         return uuid4().hex
@@ -69,7 +72,7 @@ async def insert_once(document: Created) -> Created:
     """Insert `document` under the operation's next id; if an earlier attempt of the operation
     wrote it already, the document that attempt wrote. A duplicate key that is not ours (a name
     taken by another store) is raised."""
-    document.operation_id = _take_operation_id()
+    document.operation_id = take_operation_id()
     try:
         await document.insert()
     except DuplicateKeyError:

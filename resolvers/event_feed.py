@@ -6,10 +6,9 @@ from typing import Annotated, Any
 from beanie import SortDirection
 from pydantic import Field, StringConstraints, field_validator
 
-from contract import messages
+from contract import event_types, messages
 from contract.actor import Actor
 from contract.errors import BadRequest, Forbidden, NotFound
-from contract.event_types import EVENT_TYPES
 from contract.inputs import MAX_ID, Input, OneLine
 from contract.permissions import Permission
 from models.clock import timestamp_text
@@ -47,10 +46,7 @@ class EventFilter(Input):
         """Every type named exists (a typo would silently match nothing); none means all."""
         if not value:
             return None
-        unknown = sorted(set(value) - set(EVENT_TYPES))
-        if unknown:
-            raise ValueError(messages.UNKNOWN_EVENT_TYPES.format(names=", ".join(unknown)))
-        return sorted(set(value), key=EVENT_TYPES.index)
+        return event_types.known(value)
 
 
 def require_feed_reader(actor: Actor) -> None:

@@ -75,3 +75,8 @@ def audit_records(tenant: str, **match: Any) -> dict[str, Any]:
 def events(tenant: str, **match: Any) -> dict[str, Any]:
     """The filter of the tenant's events (its log) matching `match`."""
     return _tenant(tenant, match)
+
+
+def webhook_endpoints(tenant: str, **match: Any) -> dict[str, Any]:
+    """The filter of the tenant's webhook endpoints matching `match`."""
+    return _tenant(tenant, match)

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from rest_compat import events, kpi, kpi_reconciliation, me, stores, users
+from rest_compat import events, kpi, kpi_reconciliation, me, stores, users, webhook_endpoints
 
 # Included one by one under edge.paths.INTEGRATIONS_PREFIX: a router of routers would be
 # matched twice per request.
@@ -13,4 +13,5 @@ ROUTERS: list[APIRouter] = [
     kpi_reconciliation.router,
     users.router,
     events.router,
+    webhook_endpoints.router,
 ]

@@ -30,6 +30,7 @@ from infra.login_limits import LoginLimits
 from infra.mail import SmtpServer
 from infra.persisted_queries import PersistedQueries
 from infra.principal_slots import ProcessSlots
+from infra.public_addresses import EndpointUrlPolicy
 from infra.rate_limits import RateLimits
 from infra.read_slots import ReadSlots
 from infra.rechecks import Rechecks
@@ -108,6 +109,7 @@ def build_services(settings: Settings) -> Services:
         rechecks=Rechecks(interval=RECHECK_SECONDS),
         connection_slots=ProcessSlots(limit=settings.subscription_connections_per_principal),
         subscription_slots=ProcessSlots(limit=settings.subscriptions_per_principal),
+        webhook_urls=EndpointUrlPolicy(allow_private=settings.webhook_allow_private),
     )
 
 

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     summary_time_burst_seconds: float = Field(default=2.0, gt=0)
     subscription_connections_per_principal: int = Field(default=10, ge=1)
     subscriptions_per_principal: int = Field(default=50, ge=1)
+    # Webhook endpoints on http or at private addresses: for development and tests only.
+    webhook_allow_private: bool = False
     log_level: str = "INFO"
     public_url: str | None = None
     smtp_host: str | None = None

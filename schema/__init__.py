@@ -56,6 +56,7 @@ from schema.sessions import SessionMutation, SessionQuery
 from schema.stores import StoreMutation, StoreQuery
 from schema.timestamps import DATETIME_SCALAR
 from schema.users import Gerant, Manager, Seller, UserMutation, UserQuery
+from schema.webhooks import WebhookMutation, WebhookQuery
 
 # Every GET answer depends on the caller's credential (never share it) and on Accept (the page
 # or JSON); figures change with every sync, so no copy is kept either.
@@ -87,6 +88,7 @@ Query = merge_types(
         KpiReportQuery,
         InvitationQuery,
         EventQuery,
+        WebhookQuery,
     ),
 )
 Mutation = merge_types(
@@ -98,6 +100,7 @@ Mutation = merge_types(
         SessionMutation,
         ApiKeyMutation,
         InvitationMutation,
+        WebhookMutation,
     ),
 )
 

@@ -2,7 +2,7 @@
 
 import strawberry
 
-from models import Role, UserStatus
+from models import Role, UserStatus, WebhookEndpointStatus
 
 strawberry.enum(Role, description="GERANT: the chain's owner; MANAGER: a store's manager; SELLER.")
 strawberry.enum(
@@ -11,4 +11,8 @@ strawberry.enum(
     "DELETED: soft-deleted, kept for his history.",
 )
 
-__all__ = ["Role", "UserStatus"]
+strawberry.enum(
+    WebhookEndpointStatus, description="ENABLED: events are sent to it; DISABLED: none are."
+)
+
+__all__ = ["Role", "UserStatus", "WebhookEndpointStatus"]

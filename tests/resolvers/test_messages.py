@@ -132,6 +132,29 @@ DOCS = [
         "Insufficient permissions. Requires 'events:read'",
         messages.INSUFFICIENT_PERMISSIONS.format(permission="events:read"),
     ),
+    ("url: webhook endpoints must use https", messages.WEBHOOK_URL_NOT_HTTPS),
+    (
+        "url: the host must resolve to public internet addresses only",
+        messages.WEBHOOK_URL_NOT_PUBLIC,
+    ),
+    ("url: not a valid URL (give https:// and a host name)", messages.WEBHOOK_URL_MALFORMED),
+    ("events: Unknown event types: …", f"events: {messages.UNKNOWN_EVENT_TYPES.format(names='…')}"),
+    (
+        "A tenant has at most 20 webhook endpoints: delete one first",
+        messages.WEBHOOK_ENDPOINTS_LIMITED.format(maximum=20),
+    ),
+    ("Webhook endpoint not found", messages.WEBHOOK_ENDPOINT_NOT_FOUND),
+    ("Endpoint de webhook supprimé avec succès", messages.WEBHOOK_ENDPOINT_DELETED),
+    (
+        "Webhook endpoints receive the events of every store: a key restricted by store_ids "
+        "cannot manage them",
+        messages.WEBHOOKS_NEED_ALL_STORES,
+    ),
+    (
+        "The signing secret of webhook endpoint we_… is shown only once and is not replayed: "
+        "rotate it (rotate_secret) if it was lost",
+        messages.WEBHOOK_SECRET_NOT_REPLAYED.format(id="we_…"),
+    ),
     # Validation answers, as the rules give them.
     ("name: Field required", refusal(StoreCreate, {"location": "Lyon"})),
     ("name: Field required; location: Field required", refusal(StoreCreate, {})),

@@ -253,6 +253,7 @@ class TestScopes:
             scopes.invitations,
             scopes.audit_records,
             scopes.events,
+            scopes.webhook_endpoints,
         ],
     )
     def test_a_tenant_and_conditions(self, helper: Callable[..., dict[str, Any]]) -> None:

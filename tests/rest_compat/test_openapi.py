@@ -34,7 +34,7 @@ NULL = {"type": "null"}
 
 
 def test_every_endpoint_documents_security_examples_and_errors() -> None:
-    assert len(OPERATIONS) == 14
+    assert len(OPERATIONS) == 20
     for method, path, operation in OPERATIONS:
         assert operation["security"] == [{"ApiKeyHeader": []}, {"BearerApiKey": []}], path
         example = operation["responses"]["200"]["content"]["application/json"]["example"]
@@ -88,6 +88,15 @@ def test_operation_ids_are_camel_case_names_of_the_operation() -> None:
         ("DELETE", "/api/integrations/users/{user_id}"): "deleteUser",
         ("GET", "/api/integrations/events"): "listEvents",
         ("GET", "/api/integrations/events/{event_id}"): "getEvent",
+        ("GET", "/api/integrations/webhook_endpoints"): "listWebhookEndpoints",
+        ("POST", "/api/integrations/webhook_endpoints"): "createWebhookEndpoint",
+        ("GET", "/api/integrations/webhook_endpoints/{endpoint_id}"): "getWebhookEndpoint",
+        ("PUT", "/api/integrations/webhook_endpoints/{endpoint_id}"): "updateWebhookEndpoint",
+        ("DELETE", "/api/integrations/webhook_endpoints/{endpoint_id}"): "deleteWebhookEndpoint",
+        (
+            "POST",
+            "/api/integrations/webhook_endpoints/{endpoint_id}/rotate_secret",
+        ): "rotateWebhookEndpointSecret",
         ("GET", "/healthz"): "checkHealth",
         ("GET", "/readyz"): "checkReadiness",
     }
@@ -127,6 +136,13 @@ def test_component_names_read_as_the_domain() -> None:
         "UserList",
         "UserUpdate",
         "UserUpdateResult",
+        "WebhookEndpoint",
+        "WebhookEndpointCreate",
+        "WebhookEndpointList",
+        "WebhookEndpointResult",
+        "WebhookEndpointSecret",
+        "WebhookEndpointStatus",
+        "WebhookEndpointUpdate",
     ]
 
 
@@ -173,6 +189,8 @@ def test_timestamps_and_days_declare_their_format() -> None:
         ("KpiEntryData", ["ca_journalier", "nb_ventes"], ["seller_id", "prospects"]),
         ("Store", ["id", "name", "active", "created_at"], ["address", "external_id"]),
         ("User", ["id", "email", "role", "status"], ["store_id", "manager_id", "external_id"]),
+        ("WebhookEndpointUpdate", ["url", "events", "status"], ["description"]),
+        ("WebhookEndpoint", ["id", "url", "events", "status", "created_at"], ["description"]),
     ],
 )
 def test_nullability_is_what_is_accepted(

@@ -11,6 +11,7 @@ import graphql
 import httpx
 import pytest
 
+from contract.permissions import ALL_PERMISSIONS
 from rpai.pages import PAGES_DIR
 from schema import schema
 
@@ -247,3 +248,9 @@ def test_a_document_written_otherwise_is_not_skipped() -> None:
     source = DOCUMENTS_JS.read_text().replace("  viewer: `", "  viewer:\n    `", 1)
     with pytest.raises(AssertionError, match=r"a document documents\.js holds is not read"):
         page_documents(source)
+
+
+def test_the_console_offers_every_permission_with_its_french_label() -> None:
+    body = (PAGES_DIR / "console" / "body.html").read_text()
+    offered = re.findall(r'name="permission" value="([a-z:]+)">\s*<span>\1 — [^<]+</span>', body)
+    assert offered == list(ALL_PERMISSIONS)

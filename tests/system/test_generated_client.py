@@ -97,6 +97,12 @@ def test_the_generated_code_reads_as_the_api(generated: tuple[ModuleType, str]) 
         "api/users/delete_user.py",
         "api/users/list_users.py",
         "api/users/update_user.py",
+        "api/webhooks/create_webhook_endpoint.py",
+        "api/webhooks/delete_webhook_endpoint.py",
+        "api/webhooks/get_webhook_endpoint.py",
+        "api/webhooks/list_webhook_endpoints.py",
+        "api/webhooks/rotate_webhook_endpoint_secret.py",
+        "api/webhooks/update_webhook_endpoint.py",
     }
     models = {name.removeprefix("models/") for name in files if name.startswith("models/")}
     assert all("_get" not in name and "_post" not in name for name in models), models
