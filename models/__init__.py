@@ -13,6 +13,7 @@ from models.maintenance import Checkpoint
 from models.rate_limit_counter import RateLimitCounter
 from models.store import Store
 from models.user import Role, User, UserStatus
+from models.webhook_delivery import DeliveryStatus, WebhookDelivery
 from models.webhook_endpoint import WebhookEndpoint, WebhookEndpointStatus
 
 DOCUMENT_MODELS: list[type[Document]] = [
@@ -28,6 +29,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     Invitation,
     Event,
     WebhookEndpoint,
+    WebhookDelivery,
 ]
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "ApiKey",
     "AuditRecord",
     "Checkpoint",
+    "DeliveryStatus",
     "Event",
     "IdempotencyRecord",
     "Invitation",
@@ -47,6 +50,7 @@ __all__ = [
     "Store",
     "User",
     "UserStatus",
+    "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookEndpointStatus",
 ]

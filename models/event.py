@@ -22,6 +22,8 @@ class Event(Document):
     created_at: UtcDateTime = Field(default_factory=utcnow)
     data: dict[str, Any]
     expires_at: UtcDateTime
+    # Until the delivery workers have made its deliveries, one per endpoint subscribed to it.
+    to_dispatch: bool = True
 
     class Settings:
         name = "events"
@@ -32,4 +34,9 @@ class Event(Document):
                 name="tenant_feed",
             ),
             IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expires_ttl"),
+            IndexModel(
+                [("created_at", ASCENDING)],
+                partialFilterExpression={"to_dispatch": True},
+                name="to_dispatch",
+            ),
         ]
