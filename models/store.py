@@ -52,4 +52,8 @@ class Store(Document):
             IndexModel(
                 [("gerant_id", ASCENDING), ("created_at", ASCENDING)], name="tenant_created"
             ),
+            # Incremental reads: `GET /stores?updated_since=…`.
+            IndexModel(
+                [("gerant_id", ASCENDING), ("updated_at", ASCENDING)], name="tenant_updated"
+            ),
         ]

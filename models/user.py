@@ -70,6 +70,10 @@ class User(Document):
                 [("gerant_id", ASCENDING), ("store_id", ASCENDING), ("role", ASCENDING)],
                 name="tenant_store_role",
             ),
+            # Incremental reads: `GET /users?updated_since=…`.
+            IndexModel(
+                [("gerant_id", ASCENDING), ("updated_at", ASCENDING)], name="tenant_updated"
+            ),
             IndexModel(
                 [("gerant_id", ASCENDING), ("external_id", ASCENDING)],
                 unique=True,

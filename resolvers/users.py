@@ -15,6 +15,7 @@ from contract.inputs import (
     ExternalId,
     Identifier,
     Input,
+    Instant,
     Name,
     OneLine,
     Phone,
@@ -77,6 +78,10 @@ class UserFilter(Input):
         Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT), OneLine]
         | None
     ) = Field(default=None, description="The user with this email, ignoring case")
+    updated_since: Instant | None = Field(
+        default=None,
+        description="Only the users whose updated_at is at or after this moment (ISO 8601)",
+    )
 
 
 def duplicate_user(exc: DuplicateKeyError) -> BadRequest:
@@ -205,6 +210,9 @@ async def list_users(
         query["external_id"] = filter.external_id
     if filter.email is not None:
         query["email_key"] = email_key(filter.email)
+    if filter.updated_since is not None:
+        # Inclusive, as for stores (resolvers/stores.py says why).
+        query["updated_at"] = {"$gte": filter.updated_since}
     if after is not None:
         query["_id"] = {"$gt": after}
     found = await User.find(query).sort("_id").limit(first + 1).to_list()
@@ -273,6 +281,18 @@ async def get_tenant_user(*, actor: Actor, user_id: str) -> User:
     user = await User.find_one(scopes.users(actor.gerant_id, _id=user_id))
     if user is None:
         raise NotFound(messages.USER_NOT_FOUND)
+    return user
+
+
+async def get_staff_user(*, actor: Actor, user_id: str) -> User:
+    """One manager or seller as `list_users` would list him, deleted or not (permission
+    users:read): 404 if the tenant has no such staff member (the gérant is not one), 403 if
+    his store is outside the caller's, as an update of him answers."""
+    actor.require(Permission.USERS_READ)
+    user = await User.find_one(scopes.staff(actor.gerant_id, _id=user_id))
+    if user is None:
+        raise NotFound(messages.USER_NOT_FOUND)
+    actor.require_store(user.store_id)
     return user
 
 
