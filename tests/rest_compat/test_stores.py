@@ -60,6 +60,7 @@ class TestListStores:
         assert outcome.status == 200
         [listed] = outcome.data["stores"]
         assert ISO_Z.fullmatch(listed.pop("created_at"))
+        assert ISO_Z.fullmatch(listed.pop("updated_at"))
         assert listed == {
             "id": store.id,
             "name": "Magasin Paris Centre",
@@ -91,6 +92,7 @@ class TestCreateStore:
         assert outcome.data["success"] is True
         store = outcome.data["store"]
         assert ISO_Z.fullmatch(store.pop("created_at"))
+        assert ISO_Z.fullmatch(store.pop("updated_at"))
         assert store.pop("id").startswith("store_")
         assert store == {**LYON, "gerant_id": gerant.id, "active": True}
 
@@ -266,6 +268,7 @@ async def update_over(
             assert outcome.data["success"] is True
             store = dict(outcome.data["store"])
             assert ISO_Z.fullmatch(store.pop("created_at"))
+            assert ISO_Z.fullmatch(store.pop("updated_at"))
             return Outcome(200, None, store)
         return outcome
     known = {name: value for name, value in body.items() if name in STORE_KEYS}

@@ -762,7 +762,10 @@ class TestDeleteUser:
 
 USERS = """query($filter: UserFilter, $first: Int, $after: String) {
   users(filter: $filter, first: $first, after: $after) {
-    edges { cursor node { id name email role status phone storeId managerId externalId createdAt } }
+    edges {
+      cursor
+      node { id name email role status phone storeId managerId externalId createdAt updatedAt }
+    }
     pageInfo { hasNextPage endCursor }
   }
 }"""
@@ -771,10 +774,15 @@ REST_NAMES = {"storeId": "store_id", "managerId": "manager_id", "externalId": "e
 
 
 def as_rest(node: dict[str, Any]) -> dict[str, Any]:
-    """A GraphQL User node under the REST names, its timestamp in the REST form."""
+    """A GraphQL User node under the REST names, its timestamps in the REST form."""
     item = {REST_NAMES.get(name, name): value for name, value in rest_values(node).items()}
     created = datetime.fromisoformat(item.pop("createdAt"))
-    return {**item, "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    updated = datetime.fromisoformat(item.pop("updatedAt"))
+    return {
+        **item,
+        "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "updated_at": updated.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
 
 
 async def list_both(
@@ -829,6 +837,7 @@ class TestListUsers:
         assert outcome.status == 200
         [user] = outcome.data["users"]
         assert ISO_Z.fullmatch(user.pop("created_at"))
+        assert ISO_Z.fullmatch(user.pop("updated_at"))
         assert outcome.data["has_more"] is False
         assert user == {
             "id": seller_id,
