@@ -215,10 +215,12 @@ async def list_users(
         query["updated_at"] = {"$gte": filter.updated_since}
     if after is not None:
         query["_id"] = {"$gt": after}
-    # SecantusDB's planner scans the collection for `updated_at` beside other conditions on
-    # indexed fields: name the index (the changed users are the few to read).
-    changed = {"hint": UPDATED_INDEX} if filter.updated_since is not None else {}
-    found = await User.find(query, **changed).sort("_id").limit(first + 1).to_list()
+    cursor = User.get_motor_collection().find(query).sort("_id").limit(first + 1)
+    if filter.updated_since is not None:
+        # SecantusDB's planner scans the collection for `updated_at` beside other conditions
+        # on indexed fields: name the index (the changed users are the few to read).
+        cursor = cursor.hint(UPDATED_INDEX)
+    found = [User.model_validate(document) async for document in cursor]
     return page_of(found, first, user_key)
 
 
