@@ -49,7 +49,9 @@ class StoreFilter(Input):
     )
     updated_since: Instant | None = Field(
         default=None,
-        description="Only the stores whose updated_at is at or after this moment (ISO 8601)",
+        description="Only the stores whose updated_at is at or after this moment (ISO 8601, "
+        "`Z` or an offset): the latest updated_at you have seen",
+        examples=["2024-01-15T10:00:00Z"],
     )
 
 

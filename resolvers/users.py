@@ -80,7 +80,9 @@ class UserFilter(Input):
     ) = Field(default=None, description="The user with this email, ignoring case")
     updated_since: Instant | None = Field(
         default=None,
-        description="Only the users whose updated_at is at or after this moment (ISO 8601)",
+        description="Only the users whose updated_at is at or after this moment (ISO 8601, "
+        "`Z` or an offset): the latest updated_at you have seen",
+        examples=["2024-01-15T10:00:00Z"],
     )
 
 

@@ -136,7 +136,9 @@ class StoreListQuery(stores.StoreFilter):
         default=None, ge=1, le=MAX_PAGE, description="How many stores, 1 to 100 (default 50)"
     )
     starting_after: Identifier | None = Field(
-        default=None, description="The id of the last store of the previous page"
+        default=None,
+        description="The id of the last store of the previous page",
+        examples=["store_65f1a2b3c4d5e6f708192a3b"],
     )
 
 
