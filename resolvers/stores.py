@@ -95,9 +95,9 @@ StoreId = Annotated[Identifier, AfterValidator(_store_id)]
 def _filtered(actor: Actor, filter: StoreFilter | None) -> dict[str, Any]:
     """The query of the stores the caller may read that match `filter`.
 
-    `updated_since` is inclusive: a reader who keeps the latest `updated_at` he saw and asks
-    again from it never misses a store written in that same millisecond, at the price of
-    reading the last one again.
+    `updated_since` is inclusive: a reader who keeps the latest `updated_at` he saw (written
+    to the second) and asks again from it never misses a store written later in that same
+    second, at the price of reading the last ones again.
     """
     actor.require(Permission.STORES_READ)
     query = scopes.readable_stores(actor)
