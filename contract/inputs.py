@@ -1,11 +1,13 @@
 """Field types shared by input models: trimmed, bounded, one-line strings."""
 
 import re
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 from contract import messages
+from models.clock import UtcDateTime
 
 MAX_NAME = 200
 MAX_TEXT = 500
@@ -37,6 +39,24 @@ Identifier = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID), OneLine
 ]
 ExternalId = Identifier
+
+
+def _iso_instant(value: object) -> object:
+    """An ISO 8601 date and time read as GraphQL's DateTime reads it (`Z` or an offset; none
+    means UTC); a datetime already parsed (by GraphQL) passes as it is."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(messages.TIMESTAMP_INVALID)
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(messages.TIMESTAMP_INVALID) from None
+
+
+# A moment a caller names (`updated_since`): never a number, which could be seconds or
+# milliseconds; converted to UTC.
+Instant = Annotated[UtcDateTime, BeforeValidator(_iso_instant)]
 
 
 class Input(BaseModel):

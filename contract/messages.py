@@ -136,6 +136,11 @@ SUMMARIES_BUSY = (
     "This caller's KPI summaries are taking their share of the server: retry in {seconds} s"
 )
 TIME_OUT_OF_RANGE = "Times must be between {earliest} and {latest}"
+TIMESTAMP_INVALID = (
+    "Input should be an ISO 8601 date and time, such as 2024-01-15T10:00:00Z "
+    "(in a query string, write an offset's + as %2B)"
+)
+STARTING_AFTER_UNKNOWN = "starting_after: no store with this id in this list"
 PAGE_SIZE_RANGE = "first: must be between 1 and {maximum}"
 RATE_LIMITED = "Rate limit exceeded: {limit} requests per minute for this API key. Retry later"
 ANONYMOUS_RATE_LIMITED = (

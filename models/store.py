@@ -11,6 +11,7 @@ from models.ids import OPERATION_INDEX, new_id
 
 ACTIVE_NAME_UNIQUE_INDEX = "tenant_active_name_unique"
 EXTERNAL_ID_UNIQUE_INDEX = "tenant_external_id_unique"
+UPDATED_INDEX = "tenant_updated"
 
 
 def name_key(name: str) -> str:
@@ -52,4 +53,9 @@ class Store(Document):
             IndexModel(
                 [("gerant_id", ASCENDING), ("created_at", ASCENDING)], name="tenant_created"
             ),
+            # Incremental reads: `GET /stores?updated_since=…`.
+            IndexModel([("gerant_id", ASCENDING), ("updated_at", ASCENDING)], name=UPDATED_INDEX),
+            # Pages by id (`starting_after`): SecantusDB scans the collection for a tenant and
+            # an `_id` range without it.
+            IndexModel([("gerant_id", ASCENDING), ("_id", ASCENDING)], name="tenant_id"),
         ]

@@ -32,6 +32,7 @@ EMAIL_UNIQUE_INDEX = "email_key_unique"
 # A tenant's users who are not deleted have distinct external ids: deleting frees the id for a
 # newcomer (tills reuse their codes), while the deleted user keeps it for his history.
 EXTERNAL_ID_UNIQUE_INDEX = "tenant_external_id_unique"
+UPDATED_INDEX = "tenant_updated"
 
 
 def email_key(email: str) -> str:
@@ -70,6 +71,8 @@ class User(Document):
                 [("gerant_id", ASCENDING), ("store_id", ASCENDING), ("role", ASCENDING)],
                 name="tenant_store_role",
             ),
+            # Incremental reads: `GET /users?updated_since=…`.
+            IndexModel([("gerant_id", ASCENDING), ("updated_at", ASCENDING)], name=UPDATED_INDEX),
             IndexModel(
                 [("gerant_id", ASCENDING), ("external_id", ASCENDING)],
                 unique=True,

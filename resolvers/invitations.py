@@ -144,5 +144,6 @@ async def accept_invitation(*, data: InvitationAcceptance, signer: TokenSigner) 
         }
     )
     user.password_hash, user.password_stamp = stored.password_hash, stored.password_stamp
+    user.updated_at = now
     logger.info("invitation %s accepted by user %s", invitation.id, user.id)
     return LoginResult(token=signer.issue(user), user=user)

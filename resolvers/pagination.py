@@ -14,6 +14,7 @@ from contract.errors import BadRequest
 T = TypeVar("T")
 
 MAX_PAGE = 100
+DEFAULT_PAGE = 50  # a REST page's size when `limit` is left out
 MAX_CURSOR = 1000
 
 

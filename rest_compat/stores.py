@@ -1,4 +1,4 @@
-"""REST: GET/POST /stores, PUT and DELETE /stores/{store_id}."""
+"""REST: GET/POST /stores, GET, PUT and DELETE /stores/{store_id}."""
 
 from typing import Annotated, Any
 
@@ -6,9 +6,11 @@ from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
 from contract import messages
+from contract.inputs import Identifier
 from contract.permissions import Permission
 from models import Store as StoreDocument
 from resolvers import stores
+from resolvers.pagination import DEFAULT_PAGE, MAX_PAGE
 from rest_compat.auth import CurrentActor
 from rest_compat.responses import AUTH_ERRORS, DeleteResult, Responses, error, forbidden, success
 from rest_compat.serialization import Timestamp, timestamp
@@ -29,8 +31,10 @@ STORE_EXAMPLE_OUT: dict[str, Any] = {
     "active": True,
     "created_at": "2024-01-15T10:00:00Z",
     "external_id": "PARIS-001",
+    "updated_at": "2024-01-15T10:00:00Z",
 }
 LIST_EXAMPLE = {"stores": [STORE_EXAMPLE_OUT]}
+READ_EXAMPLE = {"store": STORE_EXAMPLE_OUT}
 CREATED_EXAMPLE = {
     "success": True,
     "store": {
@@ -44,7 +48,12 @@ CREATED_EXAMPLE = {
 }
 UPDATED_EXAMPLE = {
     "success": True,
-    "store": {**STORE_EXAMPLE_OUT, "name": "Magasin Paris Rivoli", "phone": "0144556677"},
+    "store": {
+        **STORE_EXAMPLE_OUT,
+        "name": "Magasin Paris Rivoli",
+        "phone": "0144556677",
+        "updated_at": "2024-03-02T09:30:00Z",
+    },
 }
 DELETED_EXAMPLE = {
     "success": True,
@@ -64,9 +73,14 @@ UPDATE_EXAMPLES: dict[str, Any] = {
 }
 LIST_ERRORS: Responses = {
     **AUTH_ERRORS,
-    400: error("An invalid external_id", "external_id: String should have at least 1 character"),
+    400: error(
+        "An invalid external_id, updated_since or limit, or a starting_after that is not one "
+        "of the stores the key reads",
+        messages.STARTING_AFTER_UNKNOWN,
+    ),
     **forbidden(Permission.STORES_READ),
 }
+READ_ERRORS: Responses = {**AUTH_ERRORS, **forbidden(Permission.STORES_READ), **NOT_FOUND}
 CREATE_ERRORS: Responses = {
     **AUTH_ERRORS,
     400: error(
@@ -99,10 +113,37 @@ class Store(BaseModel):
     active: bool
     created_at: Timestamp
     external_id: str | None = Field(description="The store's id in the integrator's system")
+    updated_at: Timestamp = Field(
+        description="When the store last changed (creation, update, closing or reopening)"
+    )
 
 
 class StoreList(BaseModel):
     stores: list[Store]
+    # Left out of the answer unless set (the route excludes unset fields): the list without
+    # limit or starting_after keeps the contract's shape.
+    has_more: bool = Field(
+        default=False,
+        description="Given with limit or starting_after: whether more stores follow (ask for "
+        "them with starting_after)",
+    )
+
+
+class StoreListQuery(stores.StoreFilter):
+    """The stores list's query string: filters, then Stripe-style pagination if asked for."""
+
+    limit: int | None = Field(
+        default=None, ge=1, le=MAX_PAGE, description="How many stores, 1 to 100 (default 50)"
+    )
+    starting_after: Identifier | None = Field(
+        default=None,
+        description="The id of the last store of the previous page",
+        examples=["store_65f1a2b3c4d5e6f708192a3b"],
+    )
+
+
+class StoreResult(BaseModel):
+    store: Store
 
 
 class StoreCreateResult(BaseModel):
@@ -127,17 +168,32 @@ def store_out(store: StoreDocument) -> Store:
         active=store.active,
         created_at=timestamp(store.created_at),
         external_id=store.external_id,
+        updated_at=timestamp(store.updated_at),
     )
 
 
-@router.get("/stores", responses={**success(LIST_EXAMPLE), **LIST_ERRORS})
-async def list_stores(
-    actor: CurrentActor, query: Annotated[stores.StoreFilter, Query()]
-) -> StoreList:
+@router.get(
+    "/stores",
+    responses={**success(LIST_EXAMPLE), **LIST_ERRORS},
+    response_model_exclude_unset=True,
+)
+async def list_stores(actor: CurrentActor, query: Annotated[StoreListQuery, Query()]) -> StoreList:
     """List the stores the key may access, deactivated ones with `active: false`; with
-    `external_id`, only the store that has it."""
-    found = await stores.list_stores(actor=actor, filter=query)
-    return StoreList(stores=[store_out(store) for store in found])
+    `external_id`, only the store that has it; with `updated_since`, those changed since then.
+    With `limit` or `starting_after`, one page by id (oldest first) and `has_more`."""
+    if query.limit is None and query.starting_after is None:
+        found = await stores.list_stores(actor=actor, filter=query)
+        return StoreList(stores=[store_out(store) for store in found])
+    page = await stores.page_of_stores(
+        actor=actor, filter=query, first=query.limit or DEFAULT_PAGE, after=query.starting_after
+    )
+    return StoreList(stores=[store_out(store) for store in page.items], has_more=page.has_next_page)
+
+
+@router.get("/stores/{store_id}", responses={**success(READ_EXAMPLE), **READ_ERRORS})
+async def get_store(actor: CurrentActor, store_id: str) -> StoreResult:
+    """One store the key may access (permission stores:read), deactivated or not."""
+    return StoreResult(store=store_out(await stores.get_store(actor=actor, store_id=store_id)))
 
 
 @router.post("/stores", responses={**success(CREATED_EXAMPLE), **CREATE_ERRORS})

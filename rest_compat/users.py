@@ -1,4 +1,4 @@
-"""REST: POST /stores/{store_id}/managers and /sellers, GET /users, PUT and DELETE
+"""REST: POST /stores/{store_id}/managers and /sellers, GET /users, GET, PUT and DELETE
 /users/{user_id}."""
 
 from typing import Annotated, Any
@@ -11,7 +11,7 @@ from contract.inputs import Identifier
 from contract.permissions import Permission
 from models import User as UserDocument
 from resolvers import users
-from resolvers.pagination import MAX_PAGE
+from resolvers.pagination import DEFAULT_PAGE, MAX_PAGE
 from rest_compat.auth import CurrentActor
 from rest_compat.responses import AUTH_ERRORS, DeleteResult, Responses, error, forbidden, success
 from rest_compat.serialization import Timestamp, timestamp
@@ -46,10 +46,15 @@ UPDATE_ERRORS: Responses = {
         messages.NO_FIELDS_TO_UPDATE,
     ),
 }
+READ_ERRORS: Responses = {
+    **AUTH_ERRORS,
+    **forbidden(Permission.USERS_READ),
+    404: error("No manager or seller with this id in the key's tenant", messages.USER_NOT_FOUND),
+}
 LIST_ERRORS: Responses = {
     **AUTH_ERRORS,
     400: error(
-        "An invalid filter, limit or starting_after",
+        "An invalid filter (updated_since included), limit or starting_after",
         "limit: Input should be less than or equal to 100",
     ),
     **forbidden(Permission.USERS_READ),
@@ -96,23 +101,21 @@ USER_UPDATED_EXAMPLE = {
         "external_id": "MANAGER-001-UPDATED",
     },
 }
-USER_LIST_EXAMPLE = {
-    "users": [
-        {
-            "id": "seller-456",
-            "name": "Marie Martin",
-            "email": "marie.martin@example.com",
-            "role": "seller",
-            "status": "active",
-            "phone": "0123456789",
-            "store_id": "store-123",
-            "manager_id": "manager-789",
-            "external_id": "SELLER-001",
-            "created_at": "2024-01-15T10:00:00Z",
-        }
-    ],
-    "has_more": False,
+USER_EXAMPLE: dict[str, Any] = {
+    "id": "seller-456",
+    "name": "Marie Martin",
+    "email": "marie.martin@example.com",
+    "role": "seller",
+    "status": "active",
+    "phone": "0123456789",
+    "store_id": "store-123",
+    "manager_id": "manager-789",
+    "external_id": "SELLER-001",
+    "created_at": "2024-01-15T10:00:00Z",
+    "updated_at": "2024-01-16T08:45:00Z",
 }
+USER_LIST_EXAMPLE = {"users": [USER_EXAMPLE], "has_more": False}
+USER_READ_EXAMPLE = {"user": USER_EXAMPLE}
 USER_DELETED_EXAMPLE = {
     "success": True,
     "message": "Manager supprimé avec succès",
@@ -202,6 +205,14 @@ class User(BaseModel):
     manager_id: str | None = Field(description="A seller's manager; null for managers")
     external_id: str | None = EXTERNAL_ID
     created_at: Timestamp
+    updated_at: Timestamp = Field(
+        description="When the person last changed (update, deletion, suspension with his "
+        "store, password set)"
+    )
+
+
+class UserResult(BaseModel):
+    user: User
 
 
 class UserList(BaseModel):
@@ -212,7 +223,9 @@ class UserList(BaseModel):
 class UserListQuery(users.UserFilter):
     """The staff lookup's query string: filters, then Stripe-style pagination."""
 
-    limit: int = Field(default=50, ge=1, le=MAX_PAGE, description="How many users, 1 to 100")
+    limit: int = Field(
+        default=DEFAULT_PAGE, ge=1, le=MAX_PAGE, description="How many users, 1 to 100"
+    )
     starting_after: Identifier | None = Field(
         default=None, description="The id of the last user of the previous page"
     )
@@ -259,6 +272,7 @@ def user_out(user: UserDocument) -> User:
         manager_id=user.manager_id,
         external_id=user.external_id,
         created_at=timestamp(user.created_at),
+        updated_at=timestamp(user.updated_at),
     )
 
 
@@ -307,11 +321,19 @@ async def create_seller(
 @router.get("/users", responses={**success(USER_LIST_EXAMPLE), **LIST_ERRORS})
 async def list_users(actor: CurrentActor, query: Annotated[UserListQuery, Query()]) -> UserList:
     """Find managers and sellers (permission users:read), oldest first, deleted ones included
-    unless `status` says otherwise; a store-restricted key sees its stores' staff only."""
+    unless `status` says otherwise; with `updated_since`, those changed since then; a
+    store-restricted key sees its stores' staff only."""
     page = await users.list_users(
         actor=actor, filter=query, first=query.limit, after=query.starting_after
     )
     return UserList(users=[user_out(user) for user in page.items], has_more=page.has_next_page)
+
+
+@router.get("/users/{user_id}", responses={**success(USER_READ_EXAMPLE), **READ_ERRORS})
+async def get_user(actor: CurrentActor, user_id: str) -> UserResult:
+    """One manager or seller as `GET /users` lists him (permission users:read), deleted or not;
+    403 if his store is outside the key's store_ids."""
+    return UserResult(user=user_out(await users.get_staff_user(actor=actor, user_id=user_id)))
 
 
 @router.put("/users/{user_id}", responses={**success(USER_UPDATED_EXAMPLE), **UPDATE_ERRORS})

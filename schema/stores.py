@@ -39,6 +39,9 @@ class Store:
     external_id: str | None = strawberry.field(
         description="The store's id in the integrator's system."
     )
+    updated_at: datetime = strawberry.field(
+        description="When the store last changed (creation, update, closing or reopening)."
+    )
 
     @strawberry.field(
         description="Its managers, oldest first, a page at a time (permission users:read; "
@@ -128,6 +131,7 @@ def store_type(store: StoreDocument) -> Store:
         active=store.active,
         created_at=store.created_at,
         external_id=store.external_id,
+        updated_at=store.updated_at,
     )
 
 
@@ -143,11 +147,16 @@ class StoreQuery:
 
     @strawberry.field(
         description="Stores the key may access (permission stores:read); with externalId, "
-        "only the store that has it.",
+        "only the store that has it; with updatedSince, those whose updatedAt is at or after "
+        "it.",
         permission_classes=[Caller],
     )
-    async def stores(self, info: Info, external_id: str | None = None) -> list[Store]:
-        given = parse(stores.StoreFilter, {"external_id": external_id})
+    async def stores(
+        self, info: Info, external_id: str | None = None, updated_since: datetime | None = None
+    ) -> list[Store]:
+        given = parse(
+            stores.StoreFilter, {"external_id": external_id, "updated_since": updated_since}
+        )
         found = await stores.list_stores(actor=info.context.actor(), filter=given)
         return [store_type(store) for store in found]
 

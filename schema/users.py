@@ -39,6 +39,10 @@ class User:
         description="The person's id in the integrator's system."
     )
     created_at: datetime
+    updated_at: datetime = strawberry.field(
+        description="When the person last changed (update, deletion, suspension with his "
+        "store, password set)."
+    )
 
     @strawberry.field(
         description="His store, deactivated or not (permission stores:read); null for the gérant.",
@@ -105,6 +109,9 @@ class UserFilter:
     )
     external_id: str | None = None
     email: str | None = None
+    updated_since: datetime | None = strawberry.field(
+        default=None, description="Only those whose updatedAt is at or after it."
+    )
 
 
 @plain_input
@@ -148,6 +155,7 @@ def user_type(user: UserDocument) -> User:
         manager_id=strawberry.ID(user.manager_id) if user.manager_id else None,
         external_id=user.external_id,
         created_at=user.created_at,
+        updated_at=user.updated_at,
     )
 
 
@@ -186,6 +194,14 @@ class UserQuery:
             after=users.after_cursor(after),
         )
         return connection(page, user_type)
+
+    @strawberry.field(
+        description="One manager or seller as users lists him, deleted or not (permission "
+        "users:read): FORBIDDEN if his store is outside the caller's, NOT_FOUND if unknown.",
+        permission_classes=[Caller],
+    )
+    async def user(self, info: Info, id: strawberry.ID) -> User | None:
+        return user_type(await users.get_staff_user(actor=info.context.actor(), user_id=id))
 
     @strawberry.field(
         description="Sellers, deleted ones excepted, of one store or of every store the caller "

@@ -283,6 +283,17 @@ class TestAccept:
         )
         assert logged_in.user.id == manager.id
 
+    async def test_moves_updated_at_as_stored_and_as_returned(
+        self, sender: InvitationSender, mailbox: Mailbox
+    ) -> None:
+        _, manager = await invited_manager()
+        an_hour_ago = utcnow() - timedelta(hours=1)
+        await User.find_one({"_id": manager.id}).update({"$set": {"updated_at": an_hour_ago}})
+        result = await accept(await sent_token(sender, mailbox), PASSWORD)
+        saved = await User.get(manager.id)
+        assert saved is not None
+        assert result.user.updated_at == saved.updated_at > an_hour_ago
+
     async def test_unknown_token(self) -> None:
         with pytest.raises(BadRequest, match=messages.INVITATION_UNKNOWN):
             await accept("no-such-token", PASSWORD)

@@ -14,7 +14,7 @@ from contract import messages
 from contract.errors import BadRequest
 from contract.validation import parse
 from resolvers.kpi.sync import KpiSync
-from resolvers.stores import StoreCreate, StoreUpdate
+from resolvers.stores import StoreCreate, StoreFilter, StoreUpdate
 from resolvers.users import UserUpdate
 from rest_compat.events import EventListQuery
 from rest_compat.users import UserListQuery
@@ -154,6 +154,12 @@ DOCS = [
         "The signing secret of webhook endpoint we_… is shown only once and is not replayed: "
         "rotate it (rotate_secret) if it was lost",
         messages.WEBHOOK_SECRET_NOT_REPLAYED.format(id="we_…"),
+    ),
+    ("starting_after: no store with this id in this list", messages.STARTING_AFTER_UNKNOWN),
+    (
+        "updated_since: Input should be an ISO 8601 date and time, such as 2024-01-15T10:00:00Z "
+        "(in a query string, write an offset's + as %2B)",
+        refusal(StoreFilter, {"updated_since": "yesterday"}),
     ),
     # Validation answers, as the rules give them.
     ("name: Field required", refusal(StoreCreate, {"location": "Lyon"})),

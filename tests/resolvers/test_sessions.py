@@ -19,6 +19,7 @@ from infra.login_limits import LoginLimits
 from infra.rate_limits import RateLimiter
 from infra.tokens import TokenSigner
 from models import User
+from models.clock import utcnow
 from resolvers import sessions
 from resolvers.sessions import LoginResult, PasswordChange, login, set_password
 from tests.support.factories import make_gerant
@@ -180,6 +181,22 @@ async def stored_user(user_id: str) -> User:
     user = await User.get(user_id)
     assert user is not None
     return user
+
+
+class TestUpdatedAt:
+    async def test_a_rehash_at_login_leaves_it_and_a_new_password_moves_it(self) -> None:
+        """A rehash changes nothing an integrator reads; a password set (CLI) is a change."""
+        gerant = await make_gerant(password=PASSWORD)
+        an_hour_ago = utcnow() - timedelta(hours=1)
+        gerant.updated_at = an_hour_ago
+        former = (await with_former_hash(gerant, stamp=gerant.password_stamp)).password_hash
+        await login(
+            email=gerant.email, password=PASSWORD, signer=SIGNER, limits=limits(), client=OWNER
+        )
+        upgraded = await stored_user(gerant.id)
+        assert (upgraded.password_hash != former, upgraded.updated_at) == (True, an_hour_ago)
+        await set_password(data=PasswordChange(email=gerant.email, password=NEW))
+        assert (await stored_user(gerant.id)).updated_at > an_hour_ago
 
 
 class TestRehashAtLogin:

@@ -21,6 +21,7 @@ from resolvers.users import (
     create_manager,
     create_seller,
     delete_user,
+    get_staff_user,
     list_users,
     update_user,
 )
@@ -423,3 +424,80 @@ class TestListUsers:
     def test_a_bad_cursor_is_400(self) -> None:
         with pytest.raises(BadRequest, match=messages.INVALID_CURSOR):
             after_cursor("not a cursor")
+
+
+class TestUpdatedAt:
+    async def test_an_update_and_a_deletion_move_it(self) -> None:
+        gerant = await make_gerant()
+        an_hour_ago = utcnow() - timedelta(hours=1)
+        store = await make_store(gerant)
+        updated = await make_user(gerant, Role.SELLER, store, updated_at=an_hour_ago)
+        deleted = await make_user(gerant, Role.SELLER, store, updated_at=an_hour_ago)
+        actor = await make_actor(gerant)
+        before = utcnow()
+        returned = await update_user(actor=actor, user_id=updated.id, data=UserUpdate(phone="02"))
+        await delete_user(actor=actor, user_id=deleted.id)
+        assert (await stored(updated.id)).updated_at == returned.updated_at >= before
+        assert (await stored(deleted.id)).updated_at >= before
+
+    async def test_updated_since_is_inclusive_to_the_millisecond(self) -> None:
+        gerant = await make_gerant()
+        store = await make_store(gerant)
+        moment = utcnow() - timedelta(minutes=5)
+        await make_user(gerant, Role.SELLER, store, updated_at=moment - timedelta(milliseconds=1))
+        at = await make_user(gerant, Role.MANAGER, store, updated_at=moment)
+        after = await make_user(
+            gerant, Role.SELLER, store, updated_at=moment + timedelta(milliseconds=1)
+        )
+        await make_user(gerant, Role.SELLER, store, updated_at=moment, status=UserStatus.DELETED)
+        actor = await make_actor(gerant, ["users:read"])
+
+        async def since(**conditions: str) -> list[str]:
+            given = parse(UserFilter, {"updated_since": moment.isoformat(), **conditions})
+            page = await list_users(actor=actor, filter=given, first=10, after=None)
+            return [user.id for user in page.items]
+
+        assert await since(status="active") == [at.id, after.id]
+        assert await since(role="seller", status="active") == [after.id]
+
+    def test_an_invalid_updated_since_is_400(self) -> None:
+        with pytest.raises(BadRequest) as refused:
+            parse(UserFilter, {"updated_since": "2024-01-15 at noon"})
+        assert refused.value.message == f"updated_since: {messages.TIMESTAMP_INVALID}"
+
+
+class TestGetStaffUser:
+    @pytest.mark.parametrize("status", list(UserStatus))
+    async def test_a_manager_or_seller_of_any_status(self, status: UserStatus) -> None:
+        gerant = await make_gerant()
+        user = await make_user(gerant, Role.SELLER, await make_store(gerant), status)
+        found = await get_staff_user(
+            actor=await make_actor(gerant, ["users:read"]), user_id=user.id
+        )
+        assert (found.id, found.status) == (user.id, status)
+
+    async def test_another_tenants_an_unknown_id_and_the_gerant_are_404(self) -> None:
+        gerant, other = await make_gerant(), await make_gerant()
+        theirs = await make_user(other, Role.SELLER, await make_store(other))
+        actor = await make_actor(gerant, ["users:read"])
+        for user_id in (theirs.id, "user_unknown", gerant.id):
+            with pytest.raises(NotFound) as refused:
+                await get_staff_user(actor=actor, user_id=user_id)
+            assert refused.value.message == messages.USER_NOT_FOUND
+
+    async def test_outside_the_keys_stores_it_is_the_403_an_update_gives(self) -> None:
+        gerant = await make_gerant()
+        paris, lyon = await make_store(gerant), await make_store(gerant)
+        lyonnais = await make_user(gerant, Role.SELLER, lyon)
+        actor = await make_actor(gerant, ["users:read", "users:write"], [paris.id])
+        with pytest.raises(Forbidden) as read:
+            await get_staff_user(actor=actor, user_id=lyonnais.id)
+        with pytest.raises(Forbidden) as write:
+            await update_user(actor=actor, user_id=lyonnais.id, data=UserUpdate(phone="02"))
+        assert read.value.message == write.value.message == messages.STORE_NOT_IN_KEY_SCOPE
+
+    async def test_needs_users_read(self) -> None:
+        gerant = await make_gerant()
+        user = await make_user(gerant, Role.SELLER, await make_store(gerant))
+        with pytest.raises(Forbidden, match="Requires 'users:read'"):
+            await get_staff_user(actor=await make_actor(gerant, ["users:write"]), user_id=user.id)

@@ -34,7 +34,7 @@ NULL = {"type": "null"}
 
 
 def test_every_endpoint_documents_security_examples_and_errors() -> None:
-    assert len(OPERATIONS) == 20
+    assert len(OPERATIONS) == 22
     for method, path, operation in OPERATIONS:
         assert operation["security"] == [{"ApiKeyHeader": []}, {"BearerApiKey": []}], path
         example = operation["responses"]["200"]["content"]["application/json"]["example"]
@@ -77,6 +77,7 @@ def test_operation_ids_are_camel_case_names_of_the_operation() -> None:
         ("GET", "/api/integrations/me"): "getMe",
         ("GET", "/api/integrations/stores"): "listStores",
         ("POST", "/api/integrations/stores"): "createStore",
+        ("GET", "/api/integrations/stores/{store_id}"): "getStore",
         ("PUT", "/api/integrations/stores/{store_id}"): "updateStore",
         ("DELETE", "/api/integrations/stores/{store_id}"): "deleteStore",
         ("POST", "/api/integrations/kpi/sync"): "syncKpis",
@@ -84,6 +85,7 @@ def test_operation_ids_are_camel_case_names_of_the_operation() -> None:
         ("POST", "/api/integrations/stores/{store_id}/managers"): "createManager",
         ("POST", "/api/integrations/stores/{store_id}/sellers"): "createSeller",
         ("GET", "/api/integrations/users"): "listUsers",
+        ("GET", "/api/integrations/users/{user_id}"): "getUser",
         ("PUT", "/api/integrations/users/{user_id}"): "updateUser",
         ("DELETE", "/api/integrations/users/{user_id}"): "deleteUser",
         ("GET", "/api/integrations/events"): "listEvents",
@@ -129,11 +131,13 @@ def test_component_names_read_as_the_domain() -> None:
         "StoreCreate",
         "StoreCreateResult",
         "StoreList",
+        "StoreResult",
         "StoreUpdate",
         "StoreUpdateResult",
         "UpdatedUser",
         "User",
         "UserList",
+        "UserResult",
         "UserUpdate",
         "UserUpdateResult",
         "WebhookEndpoint",

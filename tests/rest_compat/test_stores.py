@@ -1,13 +1,15 @@
 """Stores over HTTP against SecantusDB: shapes, uniqueness indexes, and REST/GraphQL parity."""
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from contract import messages
-from models import Role, User, UserStatus
+from models import Role, Store, User, UserStatus
+from models.clock import utcnow
 from tests.support.factories import make_gerant, make_key, make_store, make_user
 from tests.support.transport import Outcome, graphql, graphql_input, rest
 
@@ -60,6 +62,7 @@ class TestListStores:
         assert outcome.status == 200
         [listed] = outcome.data["stores"]
         assert ISO_Z.fullmatch(listed.pop("created_at"))
+        assert ISO_Z.fullmatch(listed.pop("updated_at"))
         assert listed == {
             "id": store.id,
             "name": "Magasin Paris Centre",
@@ -91,6 +94,7 @@ class TestCreateStore:
         assert outcome.data["success"] is True
         store = outcome.data["store"]
         assert ISO_Z.fullmatch(store.pop("created_at"))
+        assert ISO_Z.fullmatch(store.pop("updated_at"))
         assert store.pop("id").startswith("store_")
         assert store == {**LYON, "gerant_id": gerant.id, "active": True}
 
@@ -266,6 +270,7 @@ async def update_over(
             assert outcome.data["success"] is True
             store = dict(outcome.data["store"])
             assert ISO_Z.fullmatch(store.pop("created_at"))
+            assert ISO_Z.fullmatch(store.pop("updated_at"))
             return Outcome(200, None, store)
         return outcome
     known = {name: value for name, value in body.items() if name in STORE_KEYS}
@@ -470,3 +475,201 @@ class TestUpdateStore:
         restricted = await make_key(gerant, ["stores:write"], [mine.id])
         allowed = await update_over(transport, client, restricted, mine.id, {"phone": "02"})
         assert allowed.status == 200
+
+
+def millis_z(moment: datetime) -> str:
+    """`2024-01-15T10:00:00.123Z`: a moment to the millisecond, as a reader may send it."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+STORE_BY_ID = """query($id: ID!) { store(id: $id) {
+  id name location address phone openingHours gerantId active externalId createdAt updatedAt
+} }"""
+STORES_SINCE = "query($since: DateTime) { stores(updatedSince: $since) { id updatedAt } }"
+
+
+class TestIncrementalAndSingleReads:
+    async def test_updated_since_is_inclusive_on_both_transports(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        gerant = await make_gerant()
+        key = await make_key(gerant)
+        moment = utcnow() - timedelta(minutes=5)
+        shifts = (-1, 0, 1)
+        made = [
+            await make_store(gerant, updated_at=moment + timedelta(milliseconds=shift))
+            for shift in shifts
+        ]
+        await make_store(await make_gerant(), updated_at=moment)
+        for since, expected in (
+            (moment, made[1:]),
+            (moment + timedelta(milliseconds=1), made[2:]),
+            (moment - timedelta(days=1), made),
+        ):
+            over_rest = await rest(client, "GET", f"/stores?updated_since={millis_z(since)}", key)
+            assert [s["id"] for s in over_rest.data["stores"]] == [s.id for s in expected]
+            assert "has_more" not in over_rest.data
+            over_graphql = await graphql(client, STORES_SINCE, key, {"since": millis_z(since)})
+            assert [s["id"] for s in over_graphql.data] == [s.id for s in expected]
+
+    @pytest.mark.parametrize("value", ["yesterday", "1700000000", "2024-01-15T10:00:00 02:00"])
+    async def test_an_invalid_updated_since_is_400(
+        self, client: httpx.AsyncClient, value: str
+    ) -> None:
+        key = await make_key(await make_gerant())
+        outcome = await rest(client, "GET", f"/stores?updated_since={value}", key)
+        assert (outcome.status, outcome.data) == (
+            400,
+            {"detail": f"updated_since: {messages.TIMESTAMP_INVALID}"},
+        )
+
+    async def test_each_write_moves_updated_at_as_read_by_id_and_since(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        gerant = await make_gerant()
+        key = await make_key(gerant)
+        an_hour_ago = utcnow() - timedelta(hours=1)
+        store = await make_store(gerant, updated_at=an_hour_ago)
+        seen = an_hour_ago.strftime("%Y-%m-%dT%H:%M:%SZ")
+        for method, body in (("PUT", {"phone": "02"}), ("DELETE", None), ("PUT", {"active": True})):
+            await Store.find_one({"_id": store.id}).update({"$set": {"updated_at": an_hour_ago}})
+            written = await rest(client, method, f"/stores/{store.id}", key, body)
+            assert written.status == 200
+            read = await rest(client, "GET", f"/stores/{store.id}", key)
+            moved = read.data["store"]["updated_at"]
+            assert moved > seen
+            if method == "PUT":
+                assert written.data["store"] == read.data["store"]
+            since = await rest(client, "GET", f"/stores?updated_since={moved}", key)
+            assert since.data == {"stores": [read.data["store"]]}
+
+    async def test_get_one_store_as_the_list_shows_it(self, client: httpx.AsyncClient) -> None:
+        gerant = await make_gerant()
+        key = await make_key(gerant)
+        await make_store(gerant, external_id="PARIS-001", phone="01")
+        await make_store(gerant, active=False)
+        listed = await rest(client, "GET", "/stores", key)
+        for store in listed.data["stores"]:
+            outcome = await rest(client, "GET", f"/stores/{store['id']}", key)
+            assert (outcome.status, outcome.data) == (200, {"store": store})
+            node = (await graphql(client, STORE_BY_ID, key, {"id": store["id"]})).data
+            assert node.pop("updatedAt").startswith(store["updated_at"].removesuffix("Z"))
+            assert node.pop("createdAt").startswith(store["created_at"].removesuffix("Z"))
+            assert {REST_NAMES.get(k, k): v for k, v in node.items()} == {
+                k: v for k, v in store.items() if not k.endswith("_at")
+            }
+
+    async def test_get_one_store_refusals_are_those_of_an_update(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        gerant = await make_gerant()
+        ours, outside = await make_store(gerant), await make_store(gerant)
+        theirs = await make_store(await make_gerant())
+        restricted = await make_key(gerant, ["stores:read", "stores:write"], [ours.id])
+        full = await make_key(gerant)
+        for key, store, expected in (
+            (full, theirs, (404, {"detail": messages.STORE_NOT_FOUND})),
+            (full, "store_000000000000000000000000", (404, {"detail": messages.STORE_NOT_FOUND})),
+            (restricted, outside, (403, {"detail": messages.STORE_NOT_IN_KEY_SCOPE})),
+        ):
+            path = f"/stores/{store if isinstance(store, str) else store.id}"
+            read = await rest(client, "GET", path, key)
+            write = await rest(client, "PUT", path, key, {"phone": "02"})
+            assert (read.status, read.data) == (write.status, write.data) == expected
+        writer = await make_key(gerant, ["stores:write"])
+        refused = await rest(client, "GET", f"/stores/{ours.id}", writer)
+        assert (refused.status, refused.data) == (
+            403,
+            {"detail": "Insufficient permissions. Requires 'stores:read'"},
+        )
+
+    async def test_a_walk_of_25_stores_by_10(self, client: httpx.AsyncClient) -> None:
+        gerant = await make_gerant()
+        key = await make_key(gerant)
+        made = [await make_store(gerant) for _ in range(25)]
+        await make_store(await make_gerant())
+        everything = await rest(client, "GET", "/stores", key)
+        sizes, more, seen = [], [], []
+        query = "limit=10"
+        while True:
+            page = await rest(client, "GET", f"/stores?{query}", key)
+            assert (page.status, list(page.data)) == (200, ["stores", "has_more"])
+            sizes.append(len(page.data["stores"]))
+            more.append(page.data["has_more"])
+            seen += page.data["stores"]
+            if not page.data["has_more"]:
+                break
+            query = f"limit=10&starting_after={page.data['stores'][-1]['id']}"
+        assert (sizes, more) == ([10, 10, 5], [True, True, False])
+        assert [store["id"] for store in seen] == sorted(store.id for store in made)
+        assert seen == everything.data["stores"]
+
+    async def test_without_limit_or_starting_after_the_contracts_shape(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        gerant = await make_gerant()
+        await make_store(gerant)
+        response = await client.get(
+            "/api/integrations/stores", headers={"X-API-Key": await make_key(gerant)}
+        )
+        assert list(response.json()) == ["stores"]
+        assert b"has_more" not in response.content
+
+    async def test_starting_after_alone_pages_by_50(self, client: httpx.AsyncClient) -> None:
+        gerant = await make_gerant()
+        key = await make_key(gerant)
+        first, *others = [await make_store(gerant) for _ in range(3)]
+        page = await rest(client, "GET", f"/stores?starting_after={first.id}", key)
+        assert [s["id"] for s in page.data["stores"]] == [s.id for s in others]
+        assert page.data["has_more"] is False
+
+    async def test_starting_after_another_tenants_or_an_unknown_store_is_the_same_400(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        gerant = await make_gerant()
+        ours, outside = await make_store(gerant), await make_store(gerant)
+        theirs = await make_store(await make_gerant())
+        full = await make_key(gerant)
+        restricted = await make_key(gerant, ["stores:read"], [ours.id])
+        for key, after in (
+            (full, theirs.id),
+            (full, "store_000000000000000000000000"),
+            (full, "not-an-id"),
+            (restricted, outside.id),
+        ):
+            outcome = await rest(client, "GET", f"/stores?limit=10&starting_after={after}", key)
+            assert (outcome.status, outcome.data) == (
+                400,
+                {"detail": messages.STARTING_AFTER_UNKNOWN},
+            )
+
+    @pytest.mark.parametrize(
+        ("query", "detail"),
+        [
+            ("limit=0", "limit: Input should be greater than or equal to 1"),
+            ("limit=101", "limit: Input should be less than or equal to 100"),
+            (
+                f"starting_after={'x' * 201}",
+                "starting_after: String should have at most 200 characters",
+            ),
+        ],
+    )
+    async def test_paging_bounds(self, client: httpx.AsyncClient, query: str, detail: str) -> None:
+        outcome = await rest(client, "GET", f"/stores?{query}", await make_key(await make_gerant()))
+        assert (outcome.status, outcome.data) == (400, {"detail": detail})
+
+    async def test_a_restricted_key_pages_through_its_stores_only(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        gerant = await make_gerant()
+        made = [await make_store(gerant) for _ in range(4)]
+        key = await make_key(gerant, ["stores:read"], [made[0].id, made[2].id, made[3].id])
+        first = await rest(client, "GET", "/stores?limit=2", key)
+        after = first.data["stores"][-1]["id"]
+        second = await rest(client, "GET", f"/stores?limit=2&starting_after={after}", key)
+        assert [s["id"] for s in first.data["stores"] + second.data["stores"]] == [
+            made[0].id,
+            made[2].id,
+            made[3].id,
+        ]
+        assert (first.data["has_more"], second.data["has_more"]) == (True, False)

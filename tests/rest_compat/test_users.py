@@ -762,7 +762,10 @@ class TestDeleteUser:
 
 USERS = """query($filter: UserFilter, $first: Int, $after: String) {
   users(filter: $filter, first: $first, after: $after) {
-    edges { cursor node { id name email role status phone storeId managerId externalId createdAt } }
+    edges {
+      cursor
+      node { id name email role status phone storeId managerId externalId createdAt updatedAt }
+    }
     pageInfo { hasNextPage endCursor }
   }
 }"""
@@ -771,10 +774,15 @@ REST_NAMES = {"storeId": "store_id", "managerId": "manager_id", "externalId": "e
 
 
 def as_rest(node: dict[str, Any]) -> dict[str, Any]:
-    """A GraphQL User node under the REST names, its timestamp in the REST form."""
+    """A GraphQL User node under the REST names, its timestamps in the REST form."""
     item = {REST_NAMES.get(name, name): value for name, value in rest_values(node).items()}
     created = datetime.fromisoformat(item.pop("createdAt"))
-    return {**item, "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    updated = datetime.fromisoformat(item.pop("updatedAt"))
+    return {
+        **item,
+        "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "updated_at": updated.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
 
 
 async def list_both(
@@ -829,6 +837,7 @@ class TestListUsers:
         assert outcome.status == 200
         [user] = outcome.data["users"]
         assert ISO_Z.fullmatch(user.pop("created_at"))
+        assert ISO_Z.fullmatch(user.pop("updated_at"))
         assert outcome.data["has_more"] is False
         assert user == {
             "id": seller_id,
@@ -1166,3 +1175,111 @@ class TestStaffExternalIds:
             token=token,
         )
         assert outcome.data["edges"] == [{"node": {"id": world.seller.id, "externalId": "S-1"}}]
+
+
+def millis_z(moment: datetime) -> str:
+    """`2024-01-15T10:00:00.123Z`: a moment to the millisecond, as a reader may send it."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+USER = """query($id: ID!) { user(id: $id) {
+  id name email role status phone storeId managerId externalId createdAt updatedAt } }"""
+
+
+class TestIncrementalAndSingleReads:
+    async def test_updated_since_is_inclusive_on_both_transports(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        moment = utcnow() - timedelta(minutes=5)
+        await User.find({"gerant_id": world.gerant.id}).update(
+            {"$set": {"updated_at": moment - timedelta(days=1)}}
+        )
+        for user, shift in ((world.manager, 0), (world.seller, 1), (world.outsider, -1)):
+            await User.find_one({"_id": user.id}).update(
+                {"$set": {"updated_at": moment + timedelta(milliseconds=shift)}}
+            )
+        key = world.keys["full"]
+        at = await list_both(client, key, updated_since=millis_z(moment))
+        assert listed_ids(*at) == [world.manager.id, world.seller.id]
+        later = millis_z(moment + timedelta(milliseconds=1))
+        assert listed_ids(*await list_both(client, key, updated_since=later)) == [world.seller.id]
+        paris = (moment + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+02:00"
+        assert listed_ids(*await list_both(client, key, updated_since=paris)) == [
+            world.manager.id,
+            world.seller.id,
+        ]
+
+    @pytest.mark.parametrize("value", ["yesterday", "1700000000", "2024-01-15T10:00:00 02:00"])
+    async def test_an_invalid_updated_since_is_400(
+        self, client: httpx.AsyncClient, world: World, value: str
+    ) -> None:
+        outcome = await rest(client, "GET", f"/users?updated_since={value}", world.keys["full"])
+        assert (outcome.status, outcome.data) == (
+            400,
+            {"detail": f"updated_since: {messages.TIMESTAMP_INVALID}"},
+        )
+
+    async def test_a_put_moves_updated_at_as_read_by_id_and_since(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        key = world.keys["full"]
+        an_hour_ago = utcnow() - timedelta(hours=1)
+        await User.find({"gerant_id": world.gerant.id}).update(
+            {"$set": {"updated_at": an_hour_ago}}
+        )
+        before = await rest(client, "GET", f"/users/{world.seller.id}", key)
+        assert before.data["user"]["updated_at"] == an_hour_ago.strftime("%Y-%m-%dT%H:%M:%SZ")
+        put = await rest(client, "PUT", f"/users/{world.seller.id}", key, json={"phone": "02"})
+        assert put.status == 200
+        after = await rest(client, "GET", f"/users/{world.seller.id}", key)
+        moved = after.data["user"]["updated_at"]
+        assert moved > before.data["user"]["updated_at"]
+        # The reader's next round: from the latest updated_at he saw, as written.
+        since = await rest(client, "GET", f"/users?updated_since={moved}", key)
+        assert since.data == {"users": [after.data["user"]], "has_more": False}
+
+    async def test_get_one_user_as_the_list_shows_him(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        key = world.keys["full"]
+        listed = await rest(client, "GET", "/users", key)
+        for user in listed.data["users"]:
+            outcome = await rest(client, "GET", f"/users/{user['id']}", key)
+            assert (outcome.status, outcome.data) == (200, {"user": user})
+            over_graphql = await graphql(client, USER, key, {"id": user["id"]})
+            assert as_rest(over_graphql.data) == user
+
+    @pytest.mark.parametrize(
+        ("key", "target", "status", "detail"),
+        [
+            ("full", "stranger_user", 404, messages.USER_NOT_FOUND),
+            ("full", "missing", 404, messages.USER_NOT_FOUND),
+            ("full", "gerant", 404, messages.USER_NOT_FOUND),
+            ("restricted", "outsider", 403, messages.STORE_NOT_IN_KEY_SCOPE),
+            ("read_only", "seller", 403, "Insufficient permissions. Requires 'users:read'"),
+            ("none", "seller", 401, messages.MISSING_API_KEY),
+        ],
+    )
+    async def test_get_one_user_refusals_on_both_transports(
+        self,
+        client: httpx.AsyncClient,
+        world: World,
+        key: str,
+        target: str,
+        status: int,
+        detail: str,
+    ) -> None:
+        user_id = world.id_of(target)
+        over_rest = await rest(client, "GET", f"/users/{user_id}", world.keys[key])
+        assert (over_rest.status, over_rest.data) == (status, {"detail": detail})
+        over_graphql = await graphql(client, USER, world.keys[key], {"id": user_id})
+        assert (over_graphql.status, over_graphql.detail) == (status, detail)
+
+    async def test_outside_the_keys_stores_a_get_answers_as_a_put(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        key = world.keys["restricted"]
+        path = f"/users/{world.outsider.id}"
+        read = await rest(client, "GET", path, key)
+        write = await rest(client, "PUT", path, key, json={"phone": "02"})
+        assert (read.status, read.data) == (write.status, write.data)

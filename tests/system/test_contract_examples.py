@@ -1,6 +1,6 @@
 """The contract's own examples (Notice d'utilisation, version 1.0), sent as written, answer byte
 for byte as the contract shows them: its ids and timestamps stand for ours, and version 1.1's
-one addition to these answers, the store's `external_id`, comes last."""
+additions to these answers, the store's `external_id` then its `updated_at`, come last."""
 
 import json
 from typing import Any
@@ -20,7 +20,8 @@ def rendered(body: Any) -> bytes:
 
 
 def spec_store(store: Store, gerant: User, **fields: Any) -> dict[str, Any]:
-    """A store in the contract's shape and key order, with our ids and timestamp."""
+    """A store in the contract's shape and key order, with our ids and timestamps; `fields`
+    (its external_id), then its updated_at, follow."""
     return {
         "id": store.id,
         "name": store.name,
@@ -32,6 +33,7 @@ def spec_store(store: Store, gerant: User, **fields: Any) -> dict[str, Any]:
         "active": store.active,
         "created_at": store.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         **fields,
+        "updated_at": store.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 

@@ -90,11 +90,13 @@ def test_the_generated_code_reads_as_the_api(generated: tuple[ModuleType, str]) 
         "api/me/get_me.py",
         "api/stores/create_store.py",
         "api/stores/delete_store.py",
+        "api/stores/get_store.py",
         "api/stores/list_stores.py",
         "api/stores/update_store.py",
         "api/users/create_manager.py",
         "api/users/create_seller.py",
         "api/users/delete_user.py",
+        "api/users/get_user.py",
         "api/users/list_users.py",
         "api/users/update_user.py",
         "api/webhooks/create_webhook_endpoint.py",
@@ -200,6 +202,20 @@ def run_the_flow(client: Any) -> None:
         client=client, store_id=store.id, body=models.StoreUpdate(name="Magasin Lyon Bellecour")
     )
     assert renamed.store.name == "Magasin Lyon Bellecour"
+
+    # Incremental reads: what changed since the latest updated_at seen, one by id, a page.
+    since = module("api.stores.list_stores").sync(
+        client=client, updated_since=renamed.store.updated_at
+    )
+    assert [s.id for s in since.stores] == [store.id]
+    assert isinstance(since.has_more, module("types").Unset)
+    one = module("api.stores.get_store").sync(client=client, store_id=store.id)
+    assert one.store.to_dict() == renamed.store.to_dict()
+    page = module("api.stores.list_stores").sync(client=client, limit=1)
+    assert ([s.id for s in page.stores], page.has_more) == ([store.id], False)
+    person = module("api.users.get_user").sync(client=client, user_id=seller.seller_id)
+    assert person.user.to_dict() == found.users[0].to_dict()
+    assert isinstance(person.user.updated_at, datetime.datetime)
 
     refused = module("api.stores.create_store").sync_detailed(
         client=client,
