@@ -3,15 +3,14 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from contract import messages
 from contract.permissions import Permission
-from models import Store as StoreDocument
+from contract.representations import Store, store_out
 from resolvers import stores
 from rest_compat.auth import CurrentActor
 from rest_compat.responses import AUTH_ERRORS, DeleteResult, Responses, error, forbidden, success
-from rest_compat.serialization import Timestamp, timestamp
 
 router = APIRouter(tags=["stores"])
 
@@ -86,21 +85,6 @@ UPDATE_ERRORS: Responses = {
 }
 
 
-class Store(BaseModel):
-    """A store; `active: false` once closed (its history is kept)."""
-
-    id: str
-    name: str
-    location: str
-    address: str | None
-    phone: str | None
-    opening_hours: str | None
-    gerant_id: str
-    active: bool
-    created_at: Timestamp
-    external_id: str | None = Field(description="The store's id in the integrator's system")
-
-
 class StoreList(BaseModel):
     stores: list[Store]
 
@@ -113,21 +97,6 @@ class StoreCreateResult(BaseModel):
 class StoreUpdateResult(BaseModel):
     success: bool
     store: Store
-
-
-def store_out(store: StoreDocument) -> Store:
-    return Store(
-        id=store.id,
-        name=store.name,
-        location=store.location,
-        address=store.address,
-        phone=store.phone,
-        opening_hours=store.opening_hours,
-        gerant_id=store.gerant_id,
-        active=store.active,
-        created_at=timestamp(store.created_at),
-        external_id=store.external_id,
-    )
 
 
 @router.get("/stores", responses={**success(LIST_EXAMPLE), **LIST_ERRORS})

@@ -9,12 +9,12 @@ from pydantic import BaseModel, Field
 from contract import messages
 from contract.inputs import Identifier
 from contract.permissions import Permission
+from contract.representations import EXTERNAL_ID, User, user_out
 from models import User as UserDocument
 from resolvers import users
 from resolvers.pagination import MAX_PAGE
 from rest_compat.auth import CurrentActor
 from rest_compat.responses import AUTH_ERRORS, DeleteResult, Responses, error, forbidden, success
-from rest_compat.serialization import Timestamp, timestamp
 
 router = APIRouter(tags=["users"])
 
@@ -141,9 +141,6 @@ UPDATE_EXAMPLE: dict[str, Any] = {
 }
 
 
-EXTERNAL_ID = Field(description="The person's id in the integrator's system")
-
-
 class Manager(BaseModel):
     id: str
     name: str
@@ -189,21 +186,6 @@ class UserUpdateResult(BaseModel):
     user: UpdatedUser
 
 
-class User(BaseModel):
-    """A manager or seller as the staff lookup lists him."""
-
-    id: str
-    name: str
-    email: str
-    role: str = Field(description="`manager` or `seller`")
-    status: str = Field(description="`active`, `suspended` or `deleted`")
-    phone: str | None
-    store_id: str | None
-    manager_id: str | None = Field(description="A seller's manager; null for managers")
-    external_id: str | None = EXTERNAL_ID
-    created_at: Timestamp
-
-
 class UserList(BaseModel):
     users: list[User]
     has_more: bool = Field(description="Whether more users follow: ask with starting_after")
@@ -244,21 +226,6 @@ def seller_created(seller: UserDocument) -> SellerCreateResult:
             manager_id=seller.manager_id,
             external_id=seller.external_id,
         ),
-    )
-
-
-def user_out(user: UserDocument) -> User:
-    return User(
-        id=user.id,
-        name=user.name,
-        email=user.email,
-        role=user.role.value,
-        status=user.status.value,
-        phone=user.phone,
-        store_id=user.store_id,
-        manager_id=user.manager_id,
-        external_id=user.external_id,
-        created_at=timestamp(user.created_at),
     )
 
 
