@@ -10,6 +10,7 @@ from contract.permissions import Permission
 from contract.representations import Store, store_out
 from resolvers import stores
 from rest_compat.auth import CurrentActor
+from rest_compat.event_log import Events
 from rest_compat.responses import AUTH_ERRORS, DeleteResult, Responses, error, forbidden, success
 
 router = APIRouter(tags=["stores"])
@@ -112,22 +113,24 @@ async def list_stores(
 @router.post("/stores", responses={**success(CREATED_EXAMPLE), **CREATE_ERRORS})
 async def create_store(
     actor: CurrentActor,
+    events: Events,
     data: stores.StoreCreate = Body(openapi_examples={"store": {"value": STORE_EXAMPLE}}),  # noqa: B008
 ) -> StoreCreateResult:
     """Create a store; 400 if the name is taken by an active store or the external_id is used."""
-    store = await stores.create_store(actor=actor, data=data)
+    store = await stores.create_store(actor=actor, data=data, events=events)
     return StoreCreateResult(success=True, store=store_out(store))
 
 
 @router.put("/stores/{store_id}", responses={**success(UPDATED_EXAMPLE), **UPDATE_ERRORS})
 async def update_store(
     actor: CurrentActor,
+    events: Events,
     store_id: str,
     data: stores.StoreUpdate = Body(openapi_examples=UPDATE_EXAMPLES),  # noqa: B008
 ) -> StoreUpdateResult:
     """Update the fields given; `active: true` reopens a closed store (its staff stay suspended),
     `active: false` closes it like DELETE."""
-    store = await stores.update_store(actor=actor, store_id=store_id, data=data)
+    store = await stores.update_store(actor=actor, store_id=store_id, data=data, events=events)
     return StoreUpdateResult(success=True, store=store_out(store))
 
 
@@ -140,7 +143,7 @@ async def update_store(
         **NOT_FOUND,
     },
 )
-async def delete_store(actor: CurrentActor, store_id: str) -> DeleteResult:
+async def delete_store(actor: CurrentActor, events: Events, store_id: str) -> DeleteResult:
     """Soft-delete a store (`active=false`) and suspend its staff; history is kept."""
-    message = await stores.delete_store(actor=actor, store_id=store_id)
+    message = await stores.delete_store(actor=actor, store_id=store_id, events=events)
     return DeleteResult(success=True, message=message)

@@ -14,6 +14,7 @@ from models import User as UserDocument
 from resolvers import users
 from resolvers.pagination import MAX_PAGE
 from rest_compat.auth import CurrentActor
+from rest_compat.event_log import Events
 from rest_compat.responses import AUTH_ERRORS, DeleteResult, Responses, error, forbidden, success
 
 router = APIRouter(tags=["users"])
@@ -250,11 +251,12 @@ def user_updated(user: UserDocument) -> UserUpdateResult:
 )
 async def create_manager(
     actor: CurrentActor,
+    events: Events,
     store_id: str,
     data: users.ManagerCreate = Body(openapi_examples={"manager": {"value": MANAGER_EXAMPLE}}),  # noqa: B008
 ) -> ManagerCreateResult:
     """Create a manager in the store of the path (a `store_id` in the body is ignored)."""
-    manager = await users.create_manager(actor=actor, store_id=store_id, data=data)
+    manager = await users.create_manager(actor=actor, store_id=store_id, data=data, events=events)
     return manager_created(manager)
 
 
@@ -263,11 +265,12 @@ async def create_manager(
 )
 async def create_seller(
     actor: CurrentActor,
+    events: Events,
     store_id: str,
     data: users.SellerCreate = Body(openapi_examples={"seller": {"value": SELLER_EXAMPLE}}),  # noqa: B008
 ) -> SellerCreateResult:
     """Create a seller in the store of the path; without `manager_id`, one is assigned."""
-    seller = await users.create_seller(actor=actor, store_id=store_id, data=data)
+    seller = await users.create_seller(actor=actor, store_id=store_id, data=data, events=events)
     return seller_created(seller)
 
 
@@ -284,16 +287,17 @@ async def list_users(actor: CurrentActor, query: Annotated[UserListQuery, Query(
 @router.put("/users/{user_id}", responses={**success(USER_UPDATED_EXAMPLE), **UPDATE_ERRORS})
 async def update_user(
     actor: CurrentActor,
+    events: Events,
     user_id: str,
     data: users.UserUpdate = Body(openapi_examples={"update": {"value": UPDATE_EXAMPLE}}),  # noqa: B008
 ) -> UserUpdateResult:
     """Update the whitelisted `name`, `phone`, `status`, `external_id`; others are ignored."""
-    user = await users.update_user(actor=actor, user_id=user_id, data=data)
+    user = await users.update_user(actor=actor, user_id=user_id, data=data, events=events)
     return user_updated(user)
 
 
 @router.delete("/users/{user_id}", responses={**success(USER_DELETED_EXAMPLE), **DELETE_ERRORS})
-async def delete_user(actor: CurrentActor, user_id: str) -> DeleteResult:
+async def delete_user(actor: CurrentActor, events: Events, user_id: str) -> DeleteResult:
     """Soft-delete a manager or seller (status `deleted`); history is kept."""
-    message = await users.delete_user(actor=actor, user_id=user_id)
+    message = await users.delete_user(actor=actor, user_id=user_id, events=events)
     return DeleteResult(success=True, message=message)
