@@ -124,7 +124,8 @@ async def resend_invitation(
             {"$set": again},
             session=session,
         )
-        if result.modified_count == 0:
+        # Matched, not modified: a resend within the same millisecond changes nothing.
+        if result.matched_count == 0:
             raise BadRequest(messages.INVITATION_ALREADY_ACCEPTED)
         await record_all(session, [_sent(queued, events)])
 
