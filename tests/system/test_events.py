@@ -15,7 +15,7 @@ from edge.idempotency import record_id
 from infra.idempotency_store import LOCK_TIMEOUT
 from models import Event, IdempotencyRecord, Role, Store, User
 from models.clock import utcnow
-from resolvers import stores
+from resolvers import events, stores
 from rpai.settings import Settings
 from tests.support.app import key_known
 from tests.support.factories import make_api_key, make_gerant, make_key, make_store, make_user
@@ -163,7 +163,7 @@ class TestNothingWithoutTheChange:
         gerant, key = await ready(client)
         store = await make_store(gerant)
         manager = await make_user(gerant, Role.MANAGER, store)
-        recorded = stores.record_all
+        recorded = events.record_all
 
         async def record_then_fail(*args: Any, **kwargs: Any) -> None:
             await recorded(*args, **kwargs)
