@@ -131,6 +131,17 @@ class TestNothingWithoutTheChange:
         assert (again.status, again.detail) == (400, messages.STORE_EXTERNAL_ID_TAKEN)
         assert [event["type"] for event in await events_of(gerant)] == ["store.created"]
 
+    async def test_an_update_to_a_taken_external_id_records_nothing(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        gerant, key = await ready(client)
+        await make_store(gerant, external_id="LYON-001")
+        other = await make_store(gerant)
+        body = {"external_id": "LYON-001"}
+        refused = await rest(client, "PUT", f"/stores/{other.id}", key, body)
+        assert (refused.status, refused.detail) == (400, messages.STORE_EXTERNAL_ID_TAKEN)
+        assert await events_of(gerant) == []
+
     async def test_a_taken_email_records_nothing(self, client: httpx.AsyncClient) -> None:
         gerant, key = await ready(client)
         store = await make_store(gerant)
