@@ -36,6 +36,7 @@ from models import Role, Store, User
 from resolvers.api_keys import ApiKeyCreate, create_api_key
 from resolvers.gerants import GerantCreate, create_gerant
 from resolvers.kpi import sync as kpi_sync
+from resolvers.kpi.rollup_writes import RollupWrites
 from resolvers.kpi.sync import KpiSync, sync_kpis
 from rpai.database import connected, embedded_url, free_port
 from rpai.settings import Settings
@@ -168,8 +169,8 @@ async def load(chain: Chain, progress: Callable[[str], None]) -> float:
 async def sync_rate(chain: Chain, store: Store, days: list[str], rollups: bool) -> float:
     """Entries a second of 100-entry syncs on `days`, with or without rollup maintenance."""
 
-    async def no_rollups(**_: Any) -> list[Any]:
-        return []
+    async def no_rollups(**_: Any) -> RollupWrites:
+        return RollupWrites(writes=[], checksum="")
 
     team = chain.sellers[store.id]
     started = time.perf_counter()

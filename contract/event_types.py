@@ -2,24 +2,30 @@
 what the event log writes (issue 22)."""
 
 from collections.abc import Iterable
+from enum import StrEnum
 
 from contract import messages
 
-EVENT_TYPES: tuple[str, ...] = (
-    "store.created",
-    "store.updated",
-    "store.deleted",
-    "user.created",
-    "user.updated",
-    "user.deleted",
-    "invitation.sent",
-    "invitation.accepted",
-    "kpi.synced",
-    "api_key.created",
-    "api_key.rotated",
-    "api_key.deactivated",
-    "api_key.expiring",
-)
+
+class EventType(StrEnum):
+    STORE_CREATED = "store.created"
+    STORE_UPDATED = "store.updated"
+    STORE_DELETED = "store.deleted"
+    USER_CREATED = "user.created"
+    USER_UPDATED = "user.updated"
+    USER_DELETED = "user.deleted"
+    INVITATION_SENT = "invitation.sent"
+    INVITATION_ACCEPTED = "invitation.accepted"
+    KPI_SYNCED = "kpi.synced"
+    API_KEY_CREATED = "api_key.created"
+    API_KEY_ROTATED = "api_key.rotated"
+    API_KEY_DEACTIVATED = "api_key.deactivated"
+    # Part of the contract (an endpoint may subscribe to it) but not recorded yet: the job that
+    # finds keys 7 days before their expiry is still to come.
+    API_KEY_EXPIRING = "api_key.expiring"
+
+
+EVENT_TYPES: tuple[str, ...] = tuple(event_type.value for event_type in EventType)
 # An endpoint subscribed to every type, those added later included.
 ALL_EVENTS = "*"
 

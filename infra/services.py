@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from infra.audit_buffer import AuditBuffer
 from infra.cost_buckets import CostBuckets
+from infra.event_log import EventLog
 from infra.idempotency_store import IdempotencyStore
 from infra.introspection_prices import IntrospectionPrices
 from infra.key_directory import KeyDirectory
@@ -28,6 +29,7 @@ class Services:
     key_usage: KeyUsageRecorder
     rate_limits: RateLimits
     audit: AuditBuffer
+    events: EventLog
     login_limits: LoginLimits
     idempotency: IdempotencyStore
     persisted_queries: PersistedQueries

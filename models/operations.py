@@ -12,18 +12,21 @@ request run again (same Idempotency-Key, same body) makes the same ids. Without 
 (no Idempotency-Key), each create gets a random id: only the driver's own retry can repeat it.
 """
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TypeVar
 from uuid import uuid4
 
+from beanie import Document
+from motor.motor_asyncio import AsyncIOMotorClientSession
 from pymongo.errors import DuplicateKeyError
 
 from models.api_key import ApiKey
 from models.invitation import Invitation
 from models.store import Store
+from models.transactions import run_in_transaction
 from models.user import User
 from models.webhook_endpoint import WebhookEndpoint
 
@@ -68,13 +71,36 @@ def take_operation_id() -> str:
     return f"{sequence.base}.{sequence.count}"
 
 
-async def insert_once(document: Created) -> Created:
+Then = Callable[[AsyncIOMotorClientSession], Awaitable[object]]
+
+
+async def insert_once(
+    document: Created, *, companions: Sequence[Document] = (), then: Then | None = None
+) -> Created:
     """Insert `document` under the operation's next id; if an earlier attempt of the operation
     wrote it already, the document that attempt wrote. A duplicate key that is not ours (a name
-    taken by another store) is raised."""
+    taken by another store) is raised.
+
+    `companions` (under the ids that follow) and `then(session)` (the change's events) are
+    written in the same transaction: all of it or nothing, so an earlier attempt's document
+    comes back with its companions and events already written, and nothing is written again.
+    """
     document.operation_id = take_operation_id()
+    for companion in companions:
+        companion.operation_id = take_operation_id()
+
+    async def insert_all(session: AsyncIOMotorClientSession) -> None:
+        written: list[Document] = [document, *companions]
+        for each in written:
+            await each.insert(session=session)
+        if then is not None:
+            await then(session)
+
     try:
-        await document.insert()
+        if companions or then is not None:
+            await run_in_transaction(type(document), insert_all)
+        else:
+            await document.insert()
     except DuplicateKeyError:
         # Within the tenant too: the id is unguessable, but nothing should leave its tenant.
         earlier = await type(document).find_one(

@@ -3,9 +3,10 @@
 import asyncio
 import contextvars
 import logging
-from collections.abc import AsyncIterator, Coroutine
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from beanie import Document
 from motor.motor_asyncio import AsyncIOMotorClientSession, AsyncIOMotorCollection
@@ -14,6 +15,14 @@ from pymongo.errors import OperationFailure, PyMongoError
 logger = logging.getLogger(__name__)
 
 Collection = AsyncIOMotorCollection[dict[str, Any]]
+Result = TypeVar("Result")
+
+# A concurrent transaction writing the same document aborts ours with a write conflict: the
+# server labels it TransientTransactionError, and the whole transaction may be run again.
+TRANSIENT_TRANSACTION_ERROR = "TransientTransactionError"
+WRITE_CONFLICT = 112
+MAX_ATTEMPTS = 5
+RETRY_PAUSE_SECONDS = 0.01
 
 
 async def _outside_the_budget(work: Coroutine[Any, Any, None]) -> None:
@@ -73,3 +82,26 @@ async def transaction(document: type[Document]) -> AsyncIterator[AsyncIOMotorCli
         except BaseException as exc:
             await _outside_the_budget(_end(session, collection, exc))
             raise
+
+
+def _transient(exc: PyMongoError) -> bool:
+    code = exc.code if isinstance(exc, OperationFailure) else None
+    return exc.has_error_label(TRANSIENT_TRANSACTION_ERROR) or code == WRITE_CONFLICT
+
+
+async def run_in_transaction(
+    document: type[Document], work: Callable[[AsyncIOMotorClientSession], Awaitable[Result]]
+) -> Result:
+    """`work(session)` in a transaction on `document`'s database, run again whole (after a
+    short random pause) while a concurrent transaction's write conflict aborts it; a commit
+    whose outcome is unknown is never run again."""
+    attempt = 1
+    while True:
+        try:
+            async with transaction(document) as session:
+                return await work(session)
+        except PyMongoError as exc:
+            if attempt >= MAX_ATTEMPTS or not _transient(exc):
+                raise
+        await asyncio.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * 2**attempt))
+        attempt += 1

@@ -4,20 +4,27 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
+from motor.motor_asyncio import AsyncIOMotorClientSession
 from pydantic import Field, field_validator
+from pymongo import ReturnDocument
 
 from contract import messages
 from contract.actor import Actor
 from contract.errors import BadRequest, Forbidden, NotFound
+from contract.event_types import EventType
 from contract.inputs import MAX_ID, Input, Name
 from contract.permissions import ALL_PERMISSIONS, ALL_STORES
+from contract.representations import api_key_out, previous_attributes
 from infra.api_key_format import display_prefix, generate_key, hash_key
+from infra.event_log import DEFAULT_EVENT_LOG, EventLog
 from infra.key_directory import KeyDirectory
 from models import ApiKey, Store, User
 from models.clock import utcnow
-from models.operations import insert_once, next_operation_id
+from models.operations import Then, insert_once, next_operation_id
 from models.reading import find_one_trusted
+from models.transactions import run_in_transaction
 from resolvers import scopes
+from resolvers.events import new_event, record, record_all
 
 MAX_EXPIRY_DAYS = 3650
 MAX_GRACE_DAYS = 90
@@ -66,11 +73,13 @@ async def _check_tenant_stores(gerant_id: str, store_ids: list[str]) -> None:
         raise BadRequest(messages.UNKNOWN_STORE_IDS.format(ids=", ".join(missing)))
 
 
-async def create_api_key(*, gerant: User, spec: ApiKeyCreate) -> CreatedApiKey:
+async def create_api_key(
+    *, gerant: User, spec: ApiKeyCreate, events: EventLog = DEFAULT_EVENT_LOG
+) -> CreatedApiKey:
     """Create a key for the gérant's tenant; only its hash and display prefix are stored."""
     if spec.store_ids:
         await _check_tenant_stores(gerant.gerant_id, spec.store_ids)
-    return await _insert_key(
+    new = _new_key(
         gerant_id=gerant.gerant_id,
         name=spec.name,
         permissions=spec.permissions,
@@ -78,13 +87,26 @@ async def create_api_key(*, gerant: User, spec: ApiKeyCreate) -> CreatedApiKey:
         lifetime_days=spec.expires_in_days,
     )
 
+    async def created(session: AsyncIOMotorClientSession) -> None:
+        await record(
+            session,
+            log=events,
+            gerant_id=new.api_key.gerant_id,
+            type=EventType.API_KEY_CREATED,
+            resource=api_key_out(new.api_key),
+        )
 
-async def create_session_api_key(*, actor: Actor, spec: ApiKeyCreate) -> CreatedApiKey:
+    return await _insert_key(new, then=created)
+
+
+async def create_session_api_key(
+    *, actor: Actor, spec: ApiKeyCreate, events: EventLog = DEFAULT_EVENT_LOG
+) -> CreatedApiKey:
     """Create a key from the console or GraphiQL: a logged-in gérant only."""
-    return await create_api_key(gerant=actor.require_gerant_session(), spec=spec)
+    return await create_api_key(gerant=actor.require_gerant_session(), spec=spec, events=events)
 
 
-async def _insert_key(
+def _new_key(
     *,
     gerant_id: str,
     name: str,
@@ -92,7 +114,7 @@ async def _insert_key(
     store_ids: list[str] | None,
     lifetime_days: int | None,
 ) -> CreatedApiKey:
-    """A new key living `lifetime_days` from now (None: until deactivated)."""
+    """A new key (not yet stored) living `lifetime_days` from now (None: until deactivated)."""
     key = generate_key()
     expires_at = utcnow() + timedelta(days=lifetime_days) if lifetime_days else None
     api_key = ApiKey(
@@ -105,10 +127,15 @@ async def _insert_key(
         expires_at=expires_at,
         lifetime_days=lifetime_days,
     )
-    stored = await insert_once(api_key)
-    if stored.key_hash != api_key.key_hash:
-        await _rekey(stored, api_key)
-    return CreatedApiKey(key=key, api_key=stored)
+    return CreatedApiKey(key=key, api_key=api_key)
+
+
+async def _insert_key(new: CreatedApiKey, *, then: Then) -> CreatedApiKey:
+    """Store a new key, `then` (its events) in the same transaction."""
+    stored = await insert_once(new.api_key, then=then)
+    if stored.key_hash != new.api_key.key_hash:
+        await _rekey(stored, new.api_key)
+    return CreatedApiKey(key=new.key, api_key=stored)
 
 
 async def _rekey(earlier: ApiKey, new: ApiKey) -> None:
@@ -123,18 +150,35 @@ async def _rekey(earlier: ApiKey, new: ApiKey) -> None:
     earlier.key_hash, earlier.prefix = new.key_hash, new.prefix
 
 
-async def revoke_api_key(*, key_id: str, keys: KeyDirectory) -> ApiKey:
+async def revoke_api_key(
+    *, key_id: str, keys: KeyDirectory, events: EventLog = DEFAULT_EVENT_LOG
+) -> ApiKey:
     """Deactivate any key by id (operator action from the CLI)."""
     api_key = await ApiKey.get(key_id)
     if api_key is None:
         raise NotFound(messages.API_KEY_NOT_FOUND)
-    return await _deactivate(api_key, keys)
+    return await _deactivate(api_key, keys, events)
 
 
-async def _deactivate(api_key: ApiKey, keys: KeyDirectory) -> ApiKey:
-    await ApiKey.find_one(scopes.api_keys(api_key.gerant_id, _id=api_key.id)).update(
-        {"$set": {"active": False}}
-    )
+async def _deactivate(api_key: ApiKey, keys: KeyDirectory, events: EventLog) -> ApiKey:
+    """Deactivate the key, with its `api_key.deactivated` event unless it was inactive already."""
+
+    async def deactivate(session: AsyncIOMotorClientSession) -> None:
+        changed = await ApiKey.get_motor_collection().update_one(
+            scopes.api_keys(api_key.gerant_id, _id=api_key.id, active=True),
+            {"$set": {"active": False}},
+            session=session,
+        )
+        if changed.modified_count:
+            await record(
+                session,
+                log=events,
+                gerant_id=api_key.gerant_id,
+                type=EventType.API_KEY_DEACTIVATED,
+                resource=api_key_out(api_key),
+            )
+
+    await run_in_transaction(ApiKey, deactivate)
     keys.drop(api_key.id)
     api_key.active = False
     return api_key
@@ -155,9 +199,11 @@ async def list_api_keys(*, actor: Actor) -> list[ApiKey]:
     return await found.to_list()
 
 
-async def deactivate_api_key(*, actor: Actor, key_id: str, keys: KeyDirectory) -> ApiKey:
+async def deactivate_api_key(
+    *, actor: Actor, key_id: str, keys: KeyDirectory, events: EventLog = DEFAULT_EVENT_LOG
+) -> ApiKey:
     """Deactivate one of the gérant's keys; it is refused from then on."""
-    return await _deactivate(await _tenant_key(actor, key_id), keys)
+    return await _deactivate(await _tenant_key(actor, key_id), keys, events)
 
 
 def lifetime_days(api_key: ApiKey) -> int | None:
@@ -178,10 +224,16 @@ async def _replaced_by_this_operation(old: ApiKey) -> bool:
 
 
 async def rotate_api_key(
-    *, actor: Actor, key_id: str, grace_days: int, keys: KeyDirectory
+    *,
+    actor: Actor,
+    key_id: str,
+    grace_days: int,
+    keys: KeyDirectory,
+    events: EventLog = DEFAULT_EVENT_LOG,
 ) -> CreatedApiKey:
     """A new key with the same settings and a full lifetime from now; the old one keeps working
-    for `grace_days`, then 401."""
+    for `grace_days`, then 401. Records `api_key.created` for the new key and `api_key.rotated`
+    for the old one (its new expiry in `previous_attributes`)."""
     if not 0 <= grace_days <= MAX_GRACE_DAYS:
         raise BadRequest(messages.GRACE_DAYS_RANGE.format(maximum=MAX_GRACE_DAYS))
     old = await _tenant_key(actor, key_id)
@@ -189,7 +241,7 @@ async def rotate_api_key(
         raise BadRequest(messages.API_KEY_INACTIVE_CANNOT_ROTATE)
     if old.replaced_by is not None and not await _replaced_by_this_operation(old):
         raise BadRequest(messages.API_KEY_ALREADY_ROTATED)
-    created = await _insert_key(
+    new = _new_key(
         gerant_id=old.gerant_id,
         name=old.name,
         permissions=old.permissions,
@@ -198,17 +250,41 @@ async def rotate_api_key(
     )
     now = utcnow()
     grace_end = now + timedelta(days=grace_days)
-    replaced: dict[str, object] = {"replaced_by": created.api_key.id, "replaced_at": now}
+    replaced: dict[str, object] = {"replaced_by": new.api_key.id, "replaced_at": now}
     if old.expires_at is None or old.expires_at > grace_end:
         replaced["expires_at"] = grace_end
-    # Conditional, so that of two rotations of one key at the same time only one wins.
-    result = await ApiKey.get_motor_collection().update_one(
-        scopes.api_keys(old.gerant_id, _id=old.id, replaced_by={"$in": [None, created.api_key.id]}),
-        {"$set": replaced},
-    )
-    if result.matched_count == 0:
-        await ApiKey.find_one(scopes.api_keys(old.gerant_id, _id=created.api_key.id)).delete()
-        raise BadRequest(messages.API_KEY_ALREADY_ROTATED)
+
+    async def replace_old(session: AsyncIOMotorClientSession) -> None:
+        # Conditional, so that of two rotations of one key at the same time only one wins (the
+        # loser's transaction, its new key with it, is aborted).
+        before = await ApiKey.get_motor_collection().find_one_and_update(
+            scopes.api_keys(old.gerant_id, _id=old.id, replaced_by={"$in": [None, new.api_key.id]}),
+            {"$set": replaced},
+            return_document=ReturnDocument.BEFORE,
+            session=session,
+        )
+        if before is None:
+            raise BadRequest(messages.API_KEY_ALREADY_ROTATED)
+        was = api_key_out(ApiKey.model_validate(before))
+        rotated = api_key_out(ApiKey.model_validate({**before, **replaced}))
+        recorded = [
+            new_event(
+                log=events,
+                gerant_id=old.gerant_id,
+                type=EventType.API_KEY_CREATED,
+                resource=api_key_out(new.api_key),
+            ),
+            new_event(
+                log=events,
+                gerant_id=old.gerant_id,
+                type=EventType.API_KEY_ROTATED,
+                resource=rotated,
+                previous_attributes=previous_attributes(was, rotated),
+            ),
+        ]
+        await record_all(session, recorded)
+
+    created = await _insert_key(new, then=replace_old)
     keys.drop(old.id)
     return created
 

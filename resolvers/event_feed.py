@@ -1,7 +1,7 @@
 """The events feed: a tenant's event log read oldest first, a page at a time, and one event by
 its id (permission events:read, for callers that see the whole tenant)."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from beanie import SortDirection
 from pydantic import Field, StringConstraints, field_validator
@@ -11,7 +11,6 @@ from contract.actor import Actor
 from contract.errors import BadRequest, Forbidden, NotFound
 from contract.inputs import MAX_ID, Input, OneLine
 from contract.permissions import Permission
-from models.clock import timestamp_text
 from models.event import Event
 from resolvers import scopes
 from resolvers.pagination import MAX_PAGE, Page, check_page_size, page_of
@@ -93,17 +92,3 @@ async def get_event(*, actor: Actor, event_id: str) -> Event:
     if event is None:
         raise NotFound(messages.EVENT_NOT_FOUND)
     return event
-
-
-def event_json(event: Event) -> dict[str, Any]:
-    """An event as both transports and webhooks carry it: `data.previous_attributes` only for
-    the events that stored it (updates)."""
-    data: dict[str, Any] = {"object": event.data["object"]}
-    if "previous_attributes" in event.data:
-        data["previous_attributes"] = event.data["previous_attributes"]
-    return {
-        "id": event.id,
-        "type": event.type,
-        "created_at": timestamp_text(event.created_at),
-        "data": data,
-    }

@@ -2,18 +2,25 @@
 
 import logging
 
+from motor.motor_asyncio import AsyncIOMotorClientSession
 from pydantic import Field
+from pymongo import ReturnDocument
 
 from contract import messages
 from contract.actor import Actor
 from contract.errors import BadRequest, NotFound
+from contract.event_types import EventType
 from contract.inputs import NewPassword
+from contract.representations import invitation_out
+from infra.event_log import DEFAULT_EVENT_LOG, EventLog
 from infra.passwords import new_password
 from infra.tokens import TokenSigner, hash_invitation_token
-from models import Invitation, InvitationStatus, Role, User, UserStatus
+from models import Event, Invitation, InvitationStatus, Role, User, UserStatus
 from models.clock import utcnow
 from models.operations import insert_once
+from models.transactions import run_in_transaction
 from resolvers import scopes
+from resolvers.events import new_event, record_all
 from resolvers.pagination import (
     Page,
     check_page_size,
@@ -34,11 +41,28 @@ class InvitationAcceptance(NewPassword):
     token: str = Field(max_length=MAX_TOKEN)
 
 
-async def queue_invitation(user: User) -> Invitation:
-    """Put a new manager's or seller's invitation in the outbox; the sender emails it later."""
-    invitation = await insert_once(
-        Invitation(gerant_id=user.gerant_id, user_id=user.id, email=user.email)
+def new_invitation(user: User) -> Invitation:
+    """A manager's or seller's invitation, for the outbox; the sender emails it later."""
+    return Invitation(gerant_id=user.gerant_id, user_id=user.id, email=user.email)
+
+
+def _sent(invitation: Invitation, events: EventLog) -> Event:
+    return new_event(
+        log=events,
+        gerant_id=invitation.gerant_id,
+        type=EventType.INVITATION_SENT,
+        resource=invitation_out(invitation),
     )
+
+
+async def queue_invitation(user: User, events: EventLog = DEFAULT_EVENT_LOG) -> Invitation:
+    """Put a user's first invitation in the outbox, with its `invitation.sent` event."""
+    invitation = new_invitation(user)
+
+    async def sent(session: AsyncIOMotorClientSession) -> None:
+        await record_all(session, [_sent(invitation, events)])
+
+    invitation = await insert_once(invitation, then=sent)
     logger.info("invitation %s for user %s <%s> queued", invitation.id, user.id, user.email)
     return invitation
 
@@ -63,7 +87,9 @@ async def list_invitations(
     return page_of(found, first, sort_key)
 
 
-async def resend_invitation(*, actor: Actor, user_id: str) -> Invitation:
+async def resend_invitation(
+    *, actor: Actor, user_id: str, events: EventLog = DEFAULT_EVENT_LOG
+) -> Invitation:
     """Queue the user's invitation again, now; the link sent before stops working."""
     gerant = actor.require_gerant_session()
     user = await User.find_one(scopes.users(gerant.gerant_id, _id=user_id))
@@ -75,7 +101,7 @@ async def resend_invitation(*, actor: Actor, user_id: str) -> Invitation:
         raise BadRequest(messages.INVITATION_USER_INACTIVE)
     invitation = await Invitation.find_one(scopes.invitations(user.gerant_id, user_id=user.id))
     if invitation is None:
-        return await queue_invitation(user)
+        return await queue_invitation(user, events)
     if invitation.status is InvitationStatus.ACCEPTED:
         raise BadRequest(messages.INVITATION_ALREADY_ACCEPTED)
     again = {
@@ -88,20 +114,28 @@ async def resend_invitation(*, actor: Actor, user_id: str) -> Invitation:
         "token_expires_at": None,
         "sent_at": None,
     }
-    result = await Invitation.get_motor_collection().update_one(
-        scopes.invitations(
-            invitation.gerant_id, _id=invitation.id, status={"$ne": InvitationStatus.ACCEPTED}
-        ),
-        {"$set": again},
-    )
-    if result.modified_count == 0:
-        raise BadRequest(messages.INVITATION_ALREADY_ACCEPTED)
-    for field, value in again.items():
-        setattr(invitation, field, value)
-    return invitation
+    queued: Invitation = invitation.model_copy(update=again)
+
+    async def queue_again(session: AsyncIOMotorClientSession) -> None:
+        result = await Invitation.get_motor_collection().update_one(
+            scopes.invitations(
+                invitation.gerant_id, _id=invitation.id, status={"$ne": InvitationStatus.ACCEPTED}
+            ),
+            {"$set": again},
+            session=session,
+        )
+        # Matched, not modified: a resend within the same millisecond changes nothing.
+        if result.matched_count == 0:
+            raise BadRequest(messages.INVITATION_ALREADY_ACCEPTED)
+        await record_all(session, [_sent(queued, events)])
+
+    await run_in_transaction(Invitation, queue_again)
+    return queued
 
 
-async def accept_invitation(*, data: InvitationAcceptance, signer: TokenSigner) -> LoginResult:
+async def accept_invitation(
+    *, data: InvitationAcceptance, signer: TokenSigner, events: EventLog = DEFAULT_EVENT_LOG
+) -> LoginResult:
     """Set the invited user's password and log him in; the link works once, for 7 days after
     it was sent."""
     token_hash = hash_invitation_token(data.token)
@@ -117,32 +151,47 @@ async def accept_invitation(*, data: InvitationAcceptance, signer: TokenSigner) 
     if user is None or user.status is not UserStatus.ACTIVE:
         raise BadRequest(messages.INVITATION_USER_INACTIVE)
     stored = await new_password(data.password)
-    consumed = await Invitation.get_motor_collection().update_one(
-        scopes.invitations(
-            invitation.gerant_id,
-            _id=invitation.id,
-            token_hash=token_hash,
-            status={"$ne": InvitationStatus.ACCEPTED},
-        ),
-        {
-            "$set": {
-                "status": InvitationStatus.ACCEPTED,
-                "accepted_at": now,
-                "lease_owner": None,
-            }
-        },
-    )
-    if consumed.modified_count == 0:
-        raise BadRequest(messages.INVITATION_USED)
-    await User.find_one(scopes.users(user.gerant_id, _id=user.id)).update(
-        {
-            "$set": {
-                "password_hash": stored.password_hash,
-                "password_stamp": stored.password_stamp,
-                "updated_at": now,
-            }
-        }
-    )
+
+    async def accept(session: AsyncIOMotorClientSession) -> None:
+        consumed = await Invitation.get_motor_collection().find_one_and_update(
+            scopes.invitations(
+                invitation.gerant_id,
+                _id=invitation.id,
+                token_hash=token_hash,
+                status={"$ne": InvitationStatus.ACCEPTED},
+            ),
+            {
+                "$set": {
+                    "status": InvitationStatus.ACCEPTED,
+                    "accepted_at": now,
+                    "lease_owner": None,
+                }
+            },
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        if consumed is None:
+            raise BadRequest(messages.INVITATION_USED)
+        await User.get_motor_collection().update_one(
+            scopes.users(user.gerant_id, _id=user.id),
+            {
+                "$set": {
+                    "password_hash": stored.password_hash,
+                    "password_stamp": stored.password_stamp,
+                    "updated_at": now,
+                }
+            },
+            session=session,
+        )
+        accepted = new_event(
+            log=events,
+            gerant_id=invitation.gerant_id,
+            type=EventType.INVITATION_ACCEPTED,
+            resource=invitation_out(Invitation.model_validate(consumed)),
+        )
+        await record_all(session, [accepted])
+
+    await run_in_transaction(Invitation, accept)
     user.password_hash, user.password_stamp = stored.password_hash, stored.password_stamp
     user.updated_at = now
     logger.info("invitation %s accepted by user %s", invitation.id, user.id)

@@ -4,12 +4,15 @@ suspension, and reopening."""
 from datetime import datetime
 from typing import Annotated, Any
 
+from motor.motor_asyncio import AsyncIOMotorClientSession
 from pydantic import AfterValidator, Field, field_validator
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from contract import messages
 from contract.actor import Actor
 from contract.errors import BadRequest, Forbidden, NotFound, duplicate_key_fields
+from contract.event_types import EventType
 from contract.inputs import (
     ExternalId,
     Identifier,
@@ -21,13 +24,17 @@ from contract.inputs import (
     omittable,
 )
 from contract.permissions import Permission
-from models import Store, User, UserStatus
+from contract.representations import previous_attributes, store_out, user_out
+from infra.event_log import DEFAULT_EVENT_LOG, EventLog
+from models import Event, Store, User, UserStatus
 from models.clock import utcnow
 from models.ids import is_id
 from models.operations import insert_once
 from models.reading import find_trusted
 from models.store import UPDATED_INDEX, name_key
+from models.transactions import run_in_transaction
 from resolvers import scopes
+from resolvers.events import new_event, record, record_all
 from resolvers.pagination import Page, check_page_size, page_of
 
 
@@ -172,7 +179,9 @@ async def require_readable(*, actor: Actor, store_ids: list[str]) -> None:
         raise NotFound(messages.STORE_NOT_FOUND)
 
 
-async def create_store(*, actor: Actor, data: StoreCreate) -> Store:
+async def create_store(
+    *, actor: Actor, data: StoreCreate, events: EventLog = DEFAULT_EVENT_LOG
+) -> Store:
     """Create a store in the tenant; names are unique among active stores, external ids always."""
     actor.require(Permission.STORES_WRITE)
     if actor.is_store_restricted:
@@ -187,8 +196,18 @@ async def create_store(*, actor: Actor, data: StoreCreate) -> Store:
         opening_hours=data.opening_hours,
         external_id=data.external_id,
     )
+
+    async def created(session: AsyncIOMotorClientSession) -> None:
+        await record(
+            session,
+            log=events,
+            gerant_id=store.gerant_id,
+            type=EventType.STORE_CREATED,
+            resource=store_out(store),
+        )
+
     try:
-        return await insert_once(store)
+        return await insert_once(store, then=created)
     except DuplicateKeyError as exc:
         raise taken(exc) from None
 
@@ -223,7 +242,9 @@ async def get_active_store(*, actor: Actor, store_id: str) -> Store:
     return require_active(await get_tenant_store(actor=actor, store_id=store_id))
 
 
-async def update_store(*, actor: Actor, store_id: str, data: StoreUpdate) -> Store:
+async def update_store(
+    *, actor: Actor, store_id: str, data: StoreUpdate, events: EventLog = DEFAULT_EVENT_LOG
+) -> Store:
     """Apply the fields present in `data`; names and external ids stay unique as at creation.
 
     `active: false` closes the store as a deletion does (its active staff are suspended);
@@ -237,32 +258,99 @@ async def update_store(*, actor: Actor, store_id: str, data: StoreUpdate) -> Sto
     if data.name is not None:
         changes["name_key"] = name_key(data.name)
     changes["updated_at"] = utcnow()
+
+    async def apply(session: AsyncIOMotorClientSession) -> Store:
+        before = await _change(session, actor, {"_id": store.id}, changes)
+        if before is None:
+            raise NotFound(messages.STORE_NOT_FOUND)
+        after: Store = before.model_copy(update=changes)
+        updated = new_event(
+            log=events,
+            gerant_id=actor.gerant_id,
+            type=EventType.STORE_UPDATED,
+            resource=store_out(after),
+            previous_attributes=previous_attributes(store_out(before), store_out(after)),
+        )
+        suspended = []
+        if data.active is False:
+            suspended = await suspend_staff(
+                session, actor=actor, store=after, now=changes["updated_at"], events=events
+            )
+        await record_all(session, [updated, *suspended])
+        return after
+
     try:
-        await Store.find_one(scopes.stores(actor.gerant_id, _id=store.id)).update({"$set": changes})
+        return await run_in_transaction(Store, apply)
     except DuplicateKeyError as exc:
         raise taken(exc) from None
-    if data.active is False:
-        await suspend_staff(actor=actor, store=store, now=changes["updated_at"])
-    for field, value in changes.items():
-        setattr(store, field, value)
-    return store
 
 
-async def delete_store(*, actor: Actor, store_id: str) -> str:
-    """Soft-delete a store and suspend its active staff; history is kept; repeating is harmless."""
+async def _change(
+    session: AsyncIOMotorClientSession, actor: Actor, which: dict[str, Any], changes: dict[str, Any]
+) -> Store | None:
+    """Apply `changes` to the tenant's store matching `which`; the store as it was before."""
+    before = await Store.get_motor_collection().find_one_and_update(
+        scopes.stores(actor.gerant_id, **which),
+        {"$set": changes},
+        return_document=ReturnDocument.BEFORE,
+        session=session,
+    )
+    return None if before is None else Store.model_validate(before)
+
+
+async def delete_store(*, actor: Actor, store_id: str, events: EventLog = DEFAULT_EVENT_LOG) -> str:
+    """Soft-delete a store and suspend its active staff; history is kept; repeating is harmless
+    (a closed store is left as it is, and records no second event)."""
     actor.require(Permission.STORES_WRITE)
     store = await get_tenant_store(actor=actor, store_id=store_id)
     now = utcnow()
-    await Store.find_one(scopes.stores(actor.gerant_id, _id=store.id)).update(
-        {"$set": {"active": False, "updated_at": now}}
-    )
-    await suspend_staff(actor=actor, store=store, now=now)
+    changes = {"active": False, "updated_at": now}
+
+    async def close(session: AsyncIOMotorClientSession) -> None:
+        before = await _change(session, actor, {"_id": store.id, "active": True}, changes)
+        if before is None:
+            return
+        closed = before.model_copy(update=changes)
+        deleted = new_event(
+            log=events,
+            gerant_id=actor.gerant_id,
+            type=EventType.STORE_DELETED,
+            resource=store_out(closed),
+        )
+        suspended = await suspend_staff(session, actor=actor, store=closed, now=now, events=events)
+        await record_all(session, [deleted, *suspended])
+
+    await run_in_transaction(Store, close)
     return messages.STORE_DELETED
 
 
-async def suspend_staff(*, actor: Actor, store: Store, now: datetime) -> None:
-    """Suspend the active managers and sellers of a store being closed."""
+async def suspend_staff(
+    session: AsyncIOMotorClientSession,
+    *,
+    actor: Actor,
+    store: Store,
+    now: datetime,
+    events: EventLog,
+) -> list[Event]:
+    """Suspend the active managers and sellers of a store being closed, in the closing's
+    transaction; a `user.updated` event for each, for the caller to record."""
     active = scopes.staff(actor.gerant_id, store_id=store.id, status=UserStatus.ACTIVE.value)
-    await User.find(active).update(
-        {"$set": {"status": UserStatus.SUSPENDED.value, "updated_at": now}}
+    users = User.get_motor_collection()
+    found = [User.model_validate(raw) async for raw in users.find(active, session=session)]
+    if not found:
+        return []
+    changes = {"status": UserStatus.SUSPENDED, "updated_at": now}
+    await users.update_many(
+        active, {"$set": {**changes, "status": UserStatus.SUSPENDED.value}}, session=session
     )
+    return [
+        new_event(
+            log=events,
+            gerant_id=actor.gerant_id,
+            type=EventType.USER_UPDATED,
+            resource=user_out(suspended),
+            previous_attributes=previous_attributes(user_out(user), user_out(suspended)),
+        )
+        for user in found
+        for suspended in [user.model_copy(update=changes)]
+    ]

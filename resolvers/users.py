@@ -3,12 +3,15 @@ updating and soft-deleting users."""
 
 from typing import Annotated, Any, Literal
 
+from motor.motor_asyncio import AsyncIOMotorClientSession
 from pydantic import AfterValidator, EmailStr, Field, StringConstraints, field_validator
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from contract import messages
 from contract.actor import Actor
 from contract.errors import BadRequest, Forbidden, NotFound, duplicate_key_fields
+from contract.event_types import EventType
 from contract.inputs import (
     MAX_ID,
     MAX_TEXT,
@@ -22,12 +25,17 @@ from contract.inputs import (
     omittable,
 )
 from contract.permissions import Permission
+from contract.representations import invitation_out, previous_attributes, user_out
+from infra.event_log import DEFAULT_EVENT_LOG, EventLog
 from models import Role, Store, User, UserStatus
 from models.clock import utcnow
 from models.operations import insert_once
+from models.transactions import run_in_transaction
 from models.user import NOT_DELETED, UPDATED_INDEX, email_key
 from resolvers import scopes
-from resolvers.invitations import queue_invitation
+from resolvers.events import new_event, record, record_all
+from resolvers.invitations import logger as invitation_logger
+from resolvers.invitations import new_invitation
 from resolvers.pagination import Page, check_page_size, decode_cursor, page_of
 from resolvers.stores import get_active_store, get_tenant_store
 
@@ -96,19 +104,45 @@ def duplicate_user(exc: DuplicateKeyError) -> BadRequest:
     raise exc
 
 
-async def insert_user(user: User) -> User:
+async def insert_user(user: User, events: EventLog = DEFAULT_EVENT_LOG) -> User:
     """Insert a new user; the unique indexes turn a taken email or external id into a 400.
 
-    With `send_invitation`, the invitation is queued right after, in the outbox (the email is
-    sent in the background, never during the request).
+    With `send_invitation`, the invitation is queued in the outbox in the same transaction (the
+    email is sent in the background, never during the request), with its `invitation.sent`
+    event beside the user's `user.created`.
     """
+    invitation = new_invitation(user) if user.send_invitation else None
+
+    async def created(session: AsyncIOMotorClientSession) -> None:
+        recorded = [
+            new_event(
+                log=events,
+                gerant_id=user.gerant_id,
+                type=EventType.USER_CREATED,
+                resource=user_out(user),
+            )
+        ]
+        if invitation is not None:
+            recorded.append(
+                new_event(
+                    log=events,
+                    gerant_id=user.gerant_id,
+                    type=EventType.INVITATION_SENT,
+                    resource=invitation_out(invitation),
+                )
+            )
+        await record_all(session, recorded)
+
+    companions = [] if invitation is None else [invitation]
     try:
-        user = await insert_once(user)
+        stored = await insert_once(user, companions=companions, then=created)
     except DuplicateKeyError as exc:
         raise duplicate_user(exc) from None
-    if user.send_invitation:
-        await queue_invitation(user)
-    return user
+    if invitation is not None and stored is user:
+        invitation_logger.info(
+            "invitation %s for user %s <%s> queued", invitation.id, user.id, user.email
+        )
+    return stored
 
 
 def new_staff(actor: Actor, role: Role, store: Store, data: ManagerCreate) -> User:
@@ -135,11 +169,13 @@ def active_managers(actor: Actor, store: Store) -> dict[str, Any]:
     )
 
 
-async def create_manager(*, actor: Actor, store_id: str, data: ManagerCreate) -> User:
+async def create_manager(
+    *, actor: Actor, store_id: str, data: ManagerCreate, events: EventLog = DEFAULT_EVENT_LOG
+) -> User:
     """Create a manager in an active store of the tenant; emails are unique across all users."""
     actor.require(Permission.USERS_WRITE)
     store = await get_active_store(actor=actor, store_id=store_id)
-    return await insert_user(new_staff(actor, Role.MANAGER, store, data))
+    return await insert_user(new_staff(actor, Role.MANAGER, store, data), events)
 
 
 async def store_manager_id(*, actor: Actor, store: Store, manager_id: str | None) -> str | None:
@@ -155,13 +191,15 @@ async def store_manager_id(*, actor: Actor, store: Store, manager_id: str | None
     return earliest.id if earliest else None
 
 
-async def create_seller(*, actor: Actor, store_id: str, data: SellerCreate) -> User:
+async def create_seller(
+    *, actor: Actor, store_id: str, data: SellerCreate, events: EventLog = DEFAULT_EVENT_LOG
+) -> User:
     """Create a seller in an active store, under the given or an automatically chosen manager."""
     actor.require(Permission.USERS_WRITE)
     store = await get_active_store(actor=actor, store_id=store_id)
     seller = new_staff(actor, Role.SELLER, store, data)
     seller.manager_id = await store_manager_id(actor=actor, store=store, manager_id=data.manager_id)
-    return await insert_user(seller)
+    return await insert_user(seller, events)
 
 
 async def list_sellers(
@@ -321,7 +359,19 @@ async def require_open_store(actor: Actor, store_id: str) -> None:
         raise BadRequest(messages.STORE_INACTIVE)
 
 
-async def update_user(*, actor: Actor, user_id: str, data: UserUpdate) -> User:
+async def _change_user(
+    session: AsyncIOMotorClientSession, which: dict[str, Any], changes: dict[str, Any]
+) -> User | None:
+    """Apply `changes` to the user matching `which` (a tenant's scope); the user as it was."""
+    before = await User.get_motor_collection().find_one_and_update(
+        which, {"$set": changes}, return_document=ReturnDocument.BEFORE, session=session
+    )
+    return None if before is None else User.model_validate(before)
+
+
+async def update_user(
+    *, actor: Actor, user_id: str, data: UserUpdate, events: EventLog = DEFAULT_EVENT_LOG
+) -> User:
     """Apply the whitelisted fields present in `data`; returns the updated user."""
     actor.require(Permission.USERS_WRITE)
     if not data.model_fields_set:
@@ -335,16 +385,30 @@ async def update_user(*, actor: Actor, user_id: str, data: UserUpdate) -> User:
     if data.status == UserStatus.ACTIVE.value and user.store_id is not None:
         await require_open_store(actor, user.store_id)
     changes = {**data.model_dump(include=data.model_fields_set), "updated_at": utcnow()}
+
+    async def apply(session: AsyncIOMotorClientSession) -> User:
+        before = await _change_user(session, scopes.users(actor.gerant_id, _id=user.id), changes)
+        if before is None:
+            raise NotFound(messages.USER_NOT_FOUND)
+        after: User = before.model_copy(update=changes)
+        after.status = UserStatus(after.status)
+        await record(
+            session,
+            log=events,
+            gerant_id=actor.gerant_id,
+            type=EventType.USER_UPDATED,
+            resource=user_out(after),
+            previous_attributes=previous_attributes(user_out(before), user_out(after)),
+        )
+        return after
+
     try:
-        await User.find_one(scopes.users(actor.gerant_id, _id=user.id)).update({"$set": changes})
+        return await run_in_transaction(User, apply)
     except DuplicateKeyError as exc:
         raise duplicate_user(exc) from None
-    for field, value in changes.items():
-        setattr(user, field, value)
-    return user
 
 
-async def delete_user(*, actor: Actor, user_id: str) -> str:
+async def delete_user(*, actor: Actor, user_id: str, events: EventLog = DEFAULT_EVENT_LOG) -> str:
     """Soft-delete a manager or seller (status `deleted`); a gérant cannot be deleted."""
     actor.require(Permission.USERS_WRITE)
     user = await get_tenant_user(actor=actor, user_id=user_id)
@@ -353,7 +417,22 @@ async def delete_user(*, actor: Actor, user_id: str) -> str:
     require_user_in_scope(actor, user)
     if user.status is UserStatus.DELETED:
         raise BadRequest(messages.USER_ALREADY_DELETED)
-    await User.find_one(scopes.users(actor.gerant_id, _id=user.id)).update(
-        {"$set": {"status": UserStatus.DELETED.value, "updated_at": utcnow()}}
-    )
+    changes = {"status": UserStatus.DELETED.value, "updated_at": utcnow()}
+
+    async def apply(session: AsyncIOMotorClientSession) -> None:
+        # Conditional: of two deletions at the same time, one deletes (and records the event).
+        which = scopes.users(actor.gerant_id, _id=user.id, status={"$ne": UserStatus.DELETED.value})
+        before = await _change_user(session, which, changes)
+        if before is None:
+            raise BadRequest(messages.USER_ALREADY_DELETED)
+        after = before.model_copy(update={**changes, "status": UserStatus.DELETED})
+        await record(
+            session,
+            log=events,
+            gerant_id=actor.gerant_id,
+            type=EventType.USER_DELETED,
+            resource=user_out(after),
+        )
+
+    await run_in_transaction(User, apply)
     return messages.MANAGER_DELETED if user.role is Role.MANAGER else messages.SELLER_DELETED

@@ -8,12 +8,12 @@ from pydantic import BaseModel, Field
 from contract import messages
 from contract.inputs import Identifier, omittable
 from contract.permissions import Permission
+from contract.representations import Timestamp, event_json
 from models import Event as EventDocument
 from resolvers import event_feed
 from resolvers.pagination import MAX_PAGE
 from rest_compat.auth import CurrentActor
 from rest_compat.responses import AUTH_ERRORS, Responses, error, success
-from rest_compat.serialization import Timestamp
 from rest_compat.stores import STORE_EXAMPLE_OUT
 
 router = APIRouter(tags=["events"])
@@ -90,7 +90,7 @@ class EventListQuery(event_feed.EventFilter):
 
 def event_out(event: EventDocument) -> Event:
     """The event as `event_json` renders it; fields it leaves out stay out (unset)."""
-    return Event.model_validate(event_feed.event_json(event))
+    return Event.model_validate(event_json(event))
 
 
 @router.get(

@@ -9,6 +9,7 @@ from contract import messages
 from contract.permissions import Permission
 from resolvers.kpi import sync
 from rest_compat.auth import CurrentActor
+from rest_compat.event_log import Events
 from rest_compat.responses import AUTH_ERRORS, Responses, error, forbidden, success
 
 router = APIRouter(tags=["kpi"])
@@ -91,6 +92,7 @@ def kpi_sync_out(counts: sync.KpiSyncCounts) -> KpiSyncResult:
 )
 async def sync_kpis(
     actor: CurrentActor,
+    events: Events,
     data: sync.KpiSync = Body(  # noqa: B008
         openapi_examples={
             "kpi": {"value": SYNC_EXAMPLE},
@@ -100,4 +102,4 @@ async def sync_kpis(
 ) -> KpiSyncResult:
     """Create or update up to 100 entries, one per seller and date; a bad batch writes nothing.
     The store and each seller are named by our id or by their external_id."""
-    return kpi_sync_out(await sync.sync_kpis(actor=actor, data=data))
+    return kpi_sync_out(await sync.sync_kpis(actor=actor, data=data, events=events))

@@ -7,12 +7,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contract import messages
 from contract.permissions import Permission
+from contract.representations import Day
 from resolvers.kpi import queries as kpi_queries
 from resolvers.kpi import reconciliation as kpi_reconciliation
 from resolvers.kpi.figures import money_text
 from rest_compat.auth import CurrentActor
 from rest_compat.responses import AUTH_ERRORS, Responses, error, forbidden, success
-from rest_compat.serialization import Day
 
 router = APIRouter(tags=["kpi"])
 

@@ -3,10 +3,10 @@
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from contract.representations import ApiKeyInfo, api_key_out
 from resolvers.api_keys import KeyDescription, describe_key
 from rest_compat.auth import CurrentActor
 from rest_compat.responses import AUTH_ERRORS, success
-from rest_compat.serialization import Timestamp, iso_utc, timestamp
 
 router = APIRouter(tags=["me"])
 
@@ -26,17 +26,6 @@ ME_EXAMPLE = {
 }
 
 
-class ApiKeyInfo(BaseModel):
-    id: str
-    name: str
-    prefix: str
-    permissions: list[str]
-    store_ids: list[str] | None
-    expires_at: Timestamp | None
-    created_at: Timestamp
-    last_used_at: Timestamp | None
-
-
 class Gerant(BaseModel):
     id: str
     name: str
@@ -48,18 +37,8 @@ class Me(BaseModel):
 
 
 def me_out(description: KeyDescription) -> Me:
-    key = description.api_key
     return Me(
-        key=ApiKeyInfo(
-            id=key.id,
-            name=key.name,
-            prefix=key.prefix,
-            permissions=key.permissions,
-            store_ids=key.store_ids,
-            expires_at=iso_utc(key.expires_at),
-            created_at=timestamp(key.created_at),
-            last_used_at=iso_utc(key.last_used_at),
-        ),
+        key=api_key_out(description.api_key),
         gerant=Gerant(id=description.gerant.id, name=description.gerant.name),
     )
 

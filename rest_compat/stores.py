@@ -8,12 +8,12 @@ from pydantic import BaseModel, Field
 from contract import messages
 from contract.inputs import Identifier
 from contract.permissions import Permission
-from models import Store as StoreDocument
+from contract.representations import Store, store_out
 from resolvers import stores
 from resolvers.pagination import DEFAULT_PAGE, MAX_PAGE
 from rest_compat.auth import CurrentActor
+from rest_compat.event_log import Events
 from rest_compat.responses import AUTH_ERRORS, DeleteResult, Responses, error, forbidden, success
-from rest_compat.serialization import Timestamp, timestamp
 
 router = APIRouter(tags=["stores"])
 
@@ -100,24 +100,6 @@ UPDATE_ERRORS: Responses = {
 }
 
 
-class Store(BaseModel):
-    """A store; `active: false` once closed (its history is kept)."""
-
-    id: str
-    name: str
-    location: str
-    address: str | None
-    phone: str | None
-    opening_hours: str | None
-    gerant_id: str
-    active: bool
-    created_at: Timestamp
-    external_id: str | None = Field(description="The store's id in the integrator's system")
-    updated_at: Timestamp = Field(
-        description="When the store last changed (creation, update, closing or reopening)"
-    )
-
-
 class StoreList(BaseModel):
     stores: list[Store]
     # Left out of the answer unless set (the route excludes unset fields): the list without
@@ -156,22 +138,6 @@ class StoreUpdateResult(BaseModel):
     store: Store
 
 
-def store_out(store: StoreDocument) -> Store:
-    return Store(
-        id=store.id,
-        name=store.name,
-        location=store.location,
-        address=store.address,
-        phone=store.phone,
-        opening_hours=store.opening_hours,
-        gerant_id=store.gerant_id,
-        active=store.active,
-        created_at=timestamp(store.created_at),
-        external_id=store.external_id,
-        updated_at=timestamp(store.updated_at),
-    )
-
-
 @router.get(
     "/stores",
     responses={**success(LIST_EXAMPLE), **LIST_ERRORS},
@@ -199,22 +165,24 @@ async def get_store(actor: CurrentActor, store_id: str) -> StoreResult:
 @router.post("/stores", responses={**success(CREATED_EXAMPLE), **CREATE_ERRORS})
 async def create_store(
     actor: CurrentActor,
+    events: Events,
     data: stores.StoreCreate = Body(openapi_examples={"store": {"value": STORE_EXAMPLE}}),  # noqa: B008
 ) -> StoreCreateResult:
     """Create a store; 400 if the name is taken by an active store or the external_id is used."""
-    store = await stores.create_store(actor=actor, data=data)
+    store = await stores.create_store(actor=actor, data=data, events=events)
     return StoreCreateResult(success=True, store=store_out(store))
 
 
 @router.put("/stores/{store_id}", responses={**success(UPDATED_EXAMPLE), **UPDATE_ERRORS})
 async def update_store(
     actor: CurrentActor,
+    events: Events,
     store_id: str,
     data: stores.StoreUpdate = Body(openapi_examples=UPDATE_EXAMPLES),  # noqa: B008
 ) -> StoreUpdateResult:
     """Update the fields given; `active: true` reopens a closed store (its staff stay suspended),
     `active: false` closes it like DELETE."""
-    store = await stores.update_store(actor=actor, store_id=store_id, data=data)
+    store = await stores.update_store(actor=actor, store_id=store_id, data=data, events=events)
     return StoreUpdateResult(success=True, store=store_out(store))
 
 
@@ -227,7 +195,7 @@ async def update_store(
         **NOT_FOUND,
     },
 )
-async def delete_store(actor: CurrentActor, store_id: str) -> DeleteResult:
+async def delete_store(actor: CurrentActor, events: Events, store_id: str) -> DeleteResult:
     """Soft-delete a store (`active=false`) and suspend its staff; history is kept."""
-    message = await stores.delete_store(actor=actor, store_id=store_id)
+    message = await stores.delete_store(actor=actor, store_id=store_id, events=events)
     return DeleteResult(success=True, message=message)

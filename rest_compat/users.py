@@ -9,12 +9,13 @@ from pydantic import BaseModel, Field
 from contract import messages
 from contract.inputs import Identifier
 from contract.permissions import Permission
+from contract.representations import EXTERNAL_ID, User, user_out
 from models import User as UserDocument
 from resolvers import users
 from resolvers.pagination import DEFAULT_PAGE, MAX_PAGE
 from rest_compat.auth import CurrentActor
+from rest_compat.event_log import Events
 from rest_compat.responses import AUTH_ERRORS, DeleteResult, Responses, error, forbidden, success
-from rest_compat.serialization import Timestamp, timestamp
 
 router = APIRouter(tags=["users"])
 
@@ -144,9 +145,6 @@ UPDATE_EXAMPLE: dict[str, Any] = {
 }
 
 
-EXTERNAL_ID = Field(description="The person's id in the integrator's system")
-
-
 class Manager(BaseModel):
     id: str
     name: str
@@ -190,25 +188,6 @@ class UserUpdateResult(BaseModel):
     success: bool
     user_id: str
     user: UpdatedUser
-
-
-class User(BaseModel):
-    """A manager or seller as the staff lookup lists him."""
-
-    id: str
-    name: str
-    email: str
-    role: str = Field(description="`manager` or `seller`")
-    status: str = Field(description="`active`, `suspended` or `deleted`")
-    phone: str | None
-    store_id: str | None
-    manager_id: str | None = Field(description="A seller's manager; null for managers")
-    external_id: str | None = EXTERNAL_ID
-    created_at: Timestamp
-    updated_at: Timestamp = Field(
-        description="When the person last changed (update, deletion, suspension with his "
-        "store, password set)"
-    )
 
 
 class UserResult(BaseModel):
@@ -260,22 +239,6 @@ def seller_created(seller: UserDocument) -> SellerCreateResult:
     )
 
 
-def user_out(user: UserDocument) -> User:
-    return User(
-        id=user.id,
-        name=user.name,
-        email=user.email,
-        role=user.role.value,
-        status=user.status.value,
-        phone=user.phone,
-        store_id=user.store_id,
-        manager_id=user.manager_id,
-        external_id=user.external_id,
-        created_at=timestamp(user.created_at),
-        updated_at=timestamp(user.updated_at),
-    )
-
-
 def user_updated(user: UserDocument) -> UserUpdateResult:
     return UserUpdateResult(
         success=True,
@@ -297,11 +260,12 @@ def user_updated(user: UserDocument) -> UserUpdateResult:
 )
 async def create_manager(
     actor: CurrentActor,
+    events: Events,
     store_id: str,
     data: users.ManagerCreate = Body(openapi_examples={"manager": {"value": MANAGER_EXAMPLE}}),  # noqa: B008
 ) -> ManagerCreateResult:
     """Create a manager in the store of the path (a `store_id` in the body is ignored)."""
-    manager = await users.create_manager(actor=actor, store_id=store_id, data=data)
+    manager = await users.create_manager(actor=actor, store_id=store_id, data=data, events=events)
     return manager_created(manager)
 
 
@@ -310,11 +274,12 @@ async def create_manager(
 )
 async def create_seller(
     actor: CurrentActor,
+    events: Events,
     store_id: str,
     data: users.SellerCreate = Body(openapi_examples={"seller": {"value": SELLER_EXAMPLE}}),  # noqa: B008
 ) -> SellerCreateResult:
     """Create a seller in the store of the path; without `manager_id`, one is assigned."""
-    seller = await users.create_seller(actor=actor, store_id=store_id, data=data)
+    seller = await users.create_seller(actor=actor, store_id=store_id, data=data, events=events)
     return seller_created(seller)
 
 
@@ -339,16 +304,17 @@ async def get_user(actor: CurrentActor, user_id: str) -> UserResult:
 @router.put("/users/{user_id}", responses={**success(USER_UPDATED_EXAMPLE), **UPDATE_ERRORS})
 async def update_user(
     actor: CurrentActor,
+    events: Events,
     user_id: str,
     data: users.UserUpdate = Body(openapi_examples={"update": {"value": UPDATE_EXAMPLE}}),  # noqa: B008
 ) -> UserUpdateResult:
     """Update the whitelisted `name`, `phone`, `status`, `external_id`; others are ignored."""
-    user = await users.update_user(actor=actor, user_id=user_id, data=data)
+    user = await users.update_user(actor=actor, user_id=user_id, data=data, events=events)
     return user_updated(user)
 
 
 @router.delete("/users/{user_id}", responses={**success(USER_DELETED_EXAMPLE), **DELETE_ERRORS})
-async def delete_user(actor: CurrentActor, user_id: str) -> DeleteResult:
+async def delete_user(actor: CurrentActor, events: Events, user_id: str) -> DeleteResult:
     """Soft-delete a manager or seller (status `deleted`); history is kept."""
-    message = await users.delete_user(actor=actor, user_id=user_id)
+    message = await users.delete_user(actor=actor, user_id=user_id, events=events)
     return DeleteResult(success=True, message=message)

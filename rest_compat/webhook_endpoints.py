@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from contract import messages
 from contract.permissions import Permission
+from contract.representations import Timestamp, timestamp
 from edge.context import services
 from edge.outcome import SecretNote, request_outcome
 from models import WebhookEndpoint as WebhookEndpointDocument
@@ -14,7 +15,6 @@ from models import WebhookEndpointStatus
 from resolvers import webhooks
 from rest_compat.auth import CurrentActor
 from rest_compat.responses import AUTH_ERRORS, DeleteResult, Responses, error, forbidden, success
-from rest_compat.serialization import Timestamp, timestamp
 
 router = APIRouter(tags=["webhooks"])
 

@@ -22,6 +22,7 @@ from edge.rate_limits import RateLimitGuard
 from infra.audit_buffer import AuditBuffer
 from infra.background import periodically, running
 from infra.cost_buckets import CostBuckets
+from infra.event_log import EventLog
 from infra.idempotency_store import IdempotencyStore
 from infra.introspection_prices import IntrospectionPrices
 from infra.key_directory import KeyDirectory
@@ -83,6 +84,7 @@ def build_services(settings: Settings) -> Services:
             anonymous=settings.anonymous_rate_limit_per_minute,
         ),
         audit=AuditBuffer(retention=timedelta(days=settings.audit_retention_days)),
+        events=EventLog(retention=timedelta(days=settings.event_retention_days)),
         login_limits=LoginLimits.build(
             per_address=settings.login_failures_per_address,
             per_email_and_address=settings.login_failures_per_email_and_address,

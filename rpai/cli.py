@@ -11,11 +11,13 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from types import FrameType
 from typing import Any
 
 from contract.errors import AppError
 from contract.validation import parse
+from infra.event_log import EventLog
 from infra.key_directory import KeyDirectory
 from models.clock import as_utc
 from resolvers.api_keys import ApiKeyCreate, create_api_key, revoke_api_key
@@ -83,6 +85,11 @@ async def _set_password(args: argparse.Namespace) -> dict[str, Any]:
     return {"id": user.id, "email": user.email, "password_set": True}
 
 
+def _event_log() -> EventLog:
+    """The event log as the server keeps it: the same settings (RPAI_EVENT_RETENTION_DAYS)."""
+    return EventLog(retention=timedelta(days=get_settings().event_retention_days))
+
+
 async def _create_api_key(args: argparse.Namespace) -> dict[str, Any]:
     spec = parse(
         ApiKeyCreate,
@@ -94,7 +101,7 @@ async def _create_api_key(args: argparse.Namespace) -> dict[str, Any]:
         },
     )
     gerant = await get_gerant_by_email(email=args.gerant_email)
-    created = await create_api_key(gerant=gerant, spec=spec)
+    created = await create_api_key(gerant=gerant, spec=spec, events=_event_log())
     key = created.api_key
     return {
         "id": key.id,
@@ -107,7 +114,7 @@ async def _create_api_key(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def _revoke_api_key(args: argparse.Namespace) -> dict[str, Any]:
-    key = await revoke_api_key(key_id=args.key_id, keys=KeyDirectory())
+    key = await revoke_api_key(key_id=args.key_id, keys=KeyDirectory(), events=_event_log())
     return {"id": key.id, "active": key.active}
 
 

@@ -8,6 +8,8 @@ from typing import Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from infra.event_log import DEFAULT_RETENTION_DAYS
+
 DEFAULT_DATABASE_NAME = "retail_performer"
 JWT_SECRET_FILE = "jwt-secret"
 # Where links point when neither RPAI_PUBLIC_URL nor `rpai serve` says otherwise (plain uvicorn).
@@ -35,6 +37,7 @@ class Settings(BaseSettings):
     rate_limit_sync_seconds: float = Field(default=1.0, gt=0)
     audit_flush_seconds: float = Field(default=1.0, gt=0)
     audit_retention_days: int = Field(default=90, ge=1)
+    event_retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=1)
     jwt_secret: SecretStr | None = None
     jwt_ttl_minutes: int = Field(default=720, ge=1)
     idempotency_ttl_hours: int = Field(default=24, ge=1)

@@ -90,7 +90,9 @@ class ApiKeyMutation:
     )
     async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreatedApiKey:
         spec = parse(api_keys.ApiKeyCreate, input)
-        created = await api_keys.create_session_api_key(actor=info.context.actor(), spec=spec)
+        created = await api_keys.create_session_api_key(
+            actor=info.context.actor(), spec=spec, events=info.context.services.events
+        )
         return created_type(created)
 
     @strawberry.mutation(
@@ -99,7 +101,10 @@ class ApiKeyMutation:
     )
     async def deactivate_api_key(self, info: Info, id: strawberry.ID) -> ApiKey:
         key = await api_keys.deactivate_api_key(
-            actor=info.context.actor(), key_id=id, keys=info.context.services.keys
+            actor=info.context.actor(),
+            key_id=id,
+            keys=info.context.services.keys,
+            events=info.context.services.events,
         )
         return api_key_type(key)
 
@@ -115,5 +120,6 @@ class ApiKeyMutation:
             key_id=id,
             grace_days=grace_days,
             keys=info.context.services.keys,
+            events=info.context.services.events,
         )
         return created_type(created)

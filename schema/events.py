@@ -5,6 +5,7 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
+from contract.representations import event_json
 from contract.validation import parse
 from models import Event as EventDocument
 from resolvers import event_feed
@@ -31,7 +32,7 @@ class EventFilter:
 
 
 def event_type(event: EventDocument) -> Event:
-    rendered = event_feed.event_json(event)
+    rendered = event_json(event)
     return Event(
         id=strawberry.ID(event.id),
         type=event.type,

@@ -81,7 +81,7 @@ class InvitationMutation:
     )
     async def resend_invitation(self, info: Info, user_id: strawberry.ID) -> Invitation:
         invitation = await invitations.resend_invitation(
-            actor=info.context.actor(), user_id=user_id
+            actor=info.context.actor(), user_id=user_id, events=info.context.services.events
         )
         return invitation_type(invitation)
 
@@ -92,5 +92,7 @@ class InvitationMutation:
     )
     async def accept_invitation(self, info: Info, token: str, password: str) -> LoginResult:
         data = parse(invitations.InvitationAcceptance, {"token": token, "password": password})
-        result = await invitations.accept_invitation(data=data, signer=info.context.services.signer)
+        result = await invitations.accept_invitation(
+            data=data, signer=info.context.services.signer, events=info.context.services.events
+        )
         return login_result(result)

@@ -68,4 +68,6 @@ class KpiMutation:
     async def sync_kpis(self, info: Info, input: KpiSyncInput) -> KpiSyncResult:
         actor = info.context.actor()
         data = parse(sync.KpiSync, input)
-        return kpi_sync_result(await sync.sync_kpis(actor=actor, data=data))
+        return kpi_sync_result(
+            await sync.sync_kpis(actor=actor, data=data, events=info.context.services.events)
+        )

@@ -170,7 +170,9 @@ class StoreMutation:
     async def create_store(self, info: Info, input: CreateStoreInput) -> Store:
         actor = info.context.actor()
         data = parse(stores.StoreCreate, input)
-        return store_type(await stores.create_store(actor=actor, data=data))
+        return store_type(
+            await stores.create_store(actor=actor, data=data, events=info.context.services.events)
+        )
 
     @strawberry.mutation(
         description="Update a store (permission stores:write); active: true reopens it.",
@@ -181,12 +183,18 @@ class StoreMutation:
     ) -> Store:
         actor = info.context.actor()
         data = parse(stores.StoreUpdate, input)
-        return store_type(await stores.update_store(actor=actor, store_id=store_id, data=data))
+        return store_type(
+            await stores.update_store(
+                actor=actor, store_id=store_id, data=data, events=info.context.services.events
+            )
+        )
 
     @strawberry.mutation(
         description="Soft-delete a store and suspend its staff.",
         permission_classes=[Caller],
     )
     async def delete_store(self, info: Info, store_id: strawberry.ID) -> DeleteResult:
-        message = await stores.delete_store(actor=info.context.actor(), store_id=store_id)
+        message = await stores.delete_store(
+            actor=info.context.actor(), store_id=store_id, events=info.context.services.events
+        )
         return DeleteResult(success=True, message=message)

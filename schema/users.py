@@ -235,7 +235,11 @@ class UserMutation:
     ) -> Manager:
         actor = info.context.actor()
         data = parse(users.ManagerCreate, input)
-        return manager_type(await users.create_manager(actor=actor, store_id=store_id, data=data))
+        return manager_type(
+            await users.create_manager(
+                actor=actor, store_id=store_id, data=data, events=info.context.services.events
+            )
+        )
 
     @strawberry.mutation(
         description="Create a seller; without managerId, one is assigned.",
@@ -246,7 +250,11 @@ class UserMutation:
     ) -> Seller:
         actor = info.context.actor()
         data = parse(users.SellerCreate, input)
-        return seller_type(await users.create_seller(actor=actor, store_id=store_id, data=data))
+        return seller_type(
+            await users.create_seller(
+                actor=actor, store_id=store_id, data=data, events=info.context.services.events
+            )
+        )
 
     @strawberry.mutation(
         description="Update name, phone, status or externalId of a user.",
@@ -255,12 +263,18 @@ class UserMutation:
     async def update_user(self, info: Info, user_id: strawberry.ID, input: UpdateUserInput) -> User:
         actor = info.context.actor()
         data = parse(users.UserUpdate, input)
-        return user_type(await users.update_user(actor=actor, user_id=user_id, data=data))
+        return user_type(
+            await users.update_user(
+                actor=actor, user_id=user_id, data=data, events=info.context.services.events
+            )
+        )
 
     @strawberry.mutation(
         description="Soft-delete a manager or seller (status deleted).",
         permission_classes=[Caller],
     )
     async def delete_user(self, info: Info, user_id: strawberry.ID) -> DeleteResult:
-        message = await users.delete_user(actor=info.context.actor(), user_id=user_id)
+        message = await users.delete_user(
+            actor=info.context.actor(), user_id=user_id, events=info.context.services.events
+        )
         return DeleteResult(success=True, message=message)

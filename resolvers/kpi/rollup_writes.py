@@ -2,6 +2,7 @@
 and the arithmetic of `rollups` applied to them."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorClientSession
@@ -14,6 +15,14 @@ from resolvers.kpi.rollups import month_of, next_month_document, store_day_docum
 from resolvers.kpi.scope import KpiTenant
 
 Write = ReplaceOne[dict[str, Any]] | DeleteOne
+
+
+@dataclass(frozen=True)
+class RollupWrites:
+    """A sync's rollup writes, and the checksum of the synced store's day they leave."""
+
+    writes: list[Write]
+    checksum: str
 
 
 def set_store_day(document: dict[str, Any]) -> Write:
@@ -29,7 +38,7 @@ async def rollup_writes(
     day: str,
     new: Mapping[str, DayLine],
     session: AsyncIOMotorClientSession | None,
-) -> list[Write]:
+) -> RollupWrites:
     """The rollup writes of a sync of `new` lines (by seller) for one store and day, from the
     entries as they stand before it: the store's day, and the sellers' former entries."""
     entries = KpiEntry.get_motor_collection()
@@ -68,11 +77,14 @@ async def rollup_writes(
         async for document in KpiRollup.get_motor_collection().find(query, session=session)
     }
     writes: list[Write] = []
+    checksum = ""
     for store, lines in days.items():
         document = store_day_document(tenant, store, day, lines)
+        if store == store_id:
+            checksum = document["checksum"]
         writes.append(set_store_day(document))
         month = next_month_document(
             tenant, store, day, months.get(store), Figures.of_sums(document), change[store]
         )
         writes.append(ReplaceOne({"_id": month["_id"]}, month, upsert=True))
-    return writes
+    return RollupWrites(writes=writes, checksum=checksum)

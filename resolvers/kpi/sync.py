@@ -26,12 +26,16 @@ from pymongo.errors import BulkWriteError, PyMongoError
 from contract import messages
 from contract.actor import Actor
 from contract.errors import AppError, BadRequest, ServiceUnavailable, as_app_error
+from contract.event_types import EventType
 from contract.inputs import ExternalId, Identifier, Input, OneLine
 from contract.permissions import Permission
+from contract.representations import KpiSyncedDay
+from infra.event_log import DEFAULT_EVENT_LOG, EventLog
 from infra.metrics import KPI_ENTRIES_WRITTEN
 from models import KpiEntry, KpiRollup, Store, User, transactions
 from models.clock import UtcDateTime, utcnow
 from models.kpi_entry import new_entry_id
+from resolvers.events import record
 from resolvers.kpi.figures import DayLine
 from resolvers.kpi.rollup_writes import rollup_writes
 from resolvers.kpi.scope import KpiTenant, tenant_of
@@ -415,10 +419,12 @@ class Batch:
     day: str
     upserts: list[UpdateOne]
     new: dict[str, DayLine]
+    events: EventLog
 
 
 async def _apply(batch: Batch) -> KpiSyncCounts:
-    """Every upsert and the rollups they change in one transaction: all applied, or none."""
+    """Every upsert, the rollups they change and the `kpi.synced` event in one transaction:
+    all applied, or none."""
     async with transactions.transaction(KpiEntry) as session:
         rollups = await rollup_writes(
             tenant=batch.tenant,
@@ -428,9 +434,23 @@ async def _apply(batch: Batch) -> KpiSyncCounts:
             session=session,
         )
         result = await KpiEntry.get_motor_collection().bulk_write(batch.upserts, session=session)
-        if rollups:
-            await KpiRollup.get_motor_collection().bulk_write(rollups, session=session)
-    counts = KpiSyncCounts(created=result.upserted_count, updated=result.matched_count)
+        if rollups.writes:
+            await KpiRollup.get_motor_collection().bulk_write(rollups.writes, session=session)
+        counts = KpiSyncCounts(created=result.upserted_count, updated=result.matched_count)
+        synced = KpiSyncedDay(
+            store_id=batch.store_id,
+            date=batch.day,
+            created=counts.created,
+            updated=counts.updated,
+            checksum=rollups.checksum,
+        )
+        await record(
+            session,
+            log=batch.events,
+            gerant_id=batch.tenant.gerant_id,
+            type=EventType.KPI_SYNCED,
+            resource=synced,
+        )
     KPI_ENTRIES_WRITTEN.labels("created").inc(counts.created)
     KPI_ENTRIES_WRITTEN.labels("updated").inc(counts.updated)
     return counts
@@ -459,7 +479,9 @@ async def _store_of(actor: Actor, data: KpiSync) -> Store:
     return require_active(await get_store_by_external_id(actor=actor, external_id=external_id))
 
 
-async def sync_kpis(*, actor: Actor, data: KpiSync) -> KpiSyncCounts:
+async def sync_kpis(
+    *, actor: Actor, data: KpiSync, events: EventLog = DEFAULT_EVENT_LOG
+) -> KpiSyncCounts:
     """Create or update one entry per seller for the date; any wrong seller: nothing written."""
     actor.require(Permission.KPI_WRITE)
     store = await _store_of(actor, data)
@@ -480,5 +502,6 @@ async def sync_kpis(*, actor: Actor, data: KpiSync) -> KpiSyncCounts:
                 for line, given in lines
             ],
             new={line.seller_id: line for line, _ in lines},
+            events=events,
         )
     )

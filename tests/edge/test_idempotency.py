@@ -13,6 +13,7 @@ from pymongo.errors import AutoReconnect
 from contract import messages
 from contract.actor import Actor
 from edge.idempotency import is_final, record_id
+from infra.event_log import EventLog
 from infra.idempotency_store import LOCK_TIMEOUT, fingerprint
 from infra.tokens import TokenSigner
 from models import ApiKey, IdempotencyRecord, KpiEntry, Role, Store, User, UserStatus
@@ -288,10 +289,12 @@ class TestInProgress:
         entered, go_on = asyncio.Event(), asyncio.Event()
         create_store = stores.create_store
 
-        async def slow_create_store(*, actor: Actor, data: stores.StoreCreate) -> Store:
+        async def slow_create_store(
+            *, actor: Actor, data: stores.StoreCreate, events: EventLog
+        ) -> Store:
             entered.set()
             await go_on.wait()
-            return await create_store(actor=actor, data=data)
+            return await create_store(actor=actor, data=data, events=events)
 
         monkeypatch.setattr(stores, "create_store", slow_create_store)
         key = await make_key(await make_gerant())
@@ -390,11 +393,13 @@ class TestServerErrors:
         create_store = stores.create_store
         failures = iter([RuntimeError("boom")])
 
-        async def flaky_create_store(*, actor: Actor, data: stores.StoreCreate) -> Store:
+        async def flaky_create_store(
+            *, actor: Actor, data: stores.StoreCreate, events: EventLog
+        ) -> Store:
             failure = next(failures, None)
             if failure:
                 raise failure
-            return await create_store(actor=actor, data=data)
+            return await create_store(actor=actor, data=data, events=events)
 
         monkeypatch.setattr(stores, "create_store", flaky_create_store)
         key = await make_key(await make_gerant())
@@ -507,11 +512,13 @@ class TestGraphQL:
         create_store = stores.create_store
         failures = iter([AutoReconnect("down")])
 
-        async def flaky_create_store(*, actor: Actor, data: stores.StoreCreate) -> Store:
+        async def flaky_create_store(
+            *, actor: Actor, data: stores.StoreCreate, events: EventLog
+        ) -> Store:
             failure = next(failures, None)
             if failure:
                 raise failure
-            return await create_store(actor=actor, data=data)
+            return await create_store(actor=actor, data=data, events=events)
 
         monkeypatch.setattr(stores, "create_store", flaky_create_store)
         key = await make_key(await make_gerant())

@@ -9,11 +9,12 @@ import pytest
 from contract import messages
 from contract.actor import Actor
 from contract.errors import BadRequest, Forbidden, NotFound
+from contract.representations import event_json
 from contract.validation import parse
 from models import Event, User
 from models.clock import utcnow
 from models.ids import new_id
-from resolvers.event_feed import EventFilter, event_json, get_event, list_events
+from resolvers.event_feed import EventFilter, get_event, list_events
 from tests.support.events import record_event
 from tests.support.factories import make_actor, make_gerant, make_store
 

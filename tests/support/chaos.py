@@ -1,8 +1,10 @@
 """Crash rounds: `rpai serve` on the embedded database, killed with SIGKILL (server and database
 together) at a random moment of a stream of writes, restarted; every acknowledged write must be
-found whole, and no KPI batch half applied. Every write carries an Idempotency-Key; after the
-restart each one left without an answer (or answered 5xx) is sent again with its key, as a client
-would, and must be answered 200 with what it created (never 400 "already exists").
+found whole, and no KPI batch half applied; every acknowledged write must have its event, and no
+event may exist without its write (they commit together). Every write carries an
+Idempotency-Key; after the restart each one left without an answer (or answered 5xx) is sent
+again with its key, as a client would, and must be answered 200 with what it created (never 400
+"already exists").
 
 `make chaos` runs it many times and prints what was acknowledged against what was found;
 tests/system/test_crash.py runs it a few times in CI.
@@ -22,6 +24,7 @@ from typing import Any
 
 import httpx
 from pymongo import MongoClient
+from pymongo.database import Database
 
 from rpai.database import free_port
 from tests.support.provisioned import provision
@@ -88,6 +91,8 @@ class RoundResult:
     found: int
     half_batches: int
     retries: Retries = Retries()
+    without_event: int = 0  # acknowledged writes whose event is missing
+    orphan_events: int = 0  # events (of the whole log so far) whose write is missing
 
     @property
     def lost(self) -> int:
@@ -204,6 +209,35 @@ async def stream_until_killed(
         await asyncio.gather(*workers)
 
 
+def check_events(db: Database[dict[str, Any]], ledger: Ledger) -> tuple[int, int]:
+    """Acknowledged writes without their event, and events without their write (the whole
+    log: a round's killed writes must not have left an event behind either)."""
+    objects: dict[str, set[Any]] = {"store.created": set(), "user.created": set()}
+    synced: set[tuple[str, str]] = set()
+    for event in db.events.find({"type": {"$in": [*objects, "kpi.synced"]}}):
+        data = event["data"]["object"]
+        if event["type"] == "kpi.synced":
+            synced.add((data["store_id"], data["date"]))
+        else:
+            objects[event["type"]].add(data["id"])
+    without = len(ledger.stores - objects["store.created"])
+    without += len(ledger.sellers - objects["user.created"])
+    without += sum(
+        (batch["store_id"], batch["date"]) not in synced for batch in ledger.acknowledged_batches
+    )
+    stores = {d["_id"] for d in db.stores.find({"_id": {"$in": list(objects["store.created"])}})}
+    users = {d["_id"] for d in db.users.find({"_id": {"$in": list(objects["user.created"])}})}
+    days = {
+        (d["_id"]["store_id"], d["_id"]["date"])
+        for d in db.kpi_entries.aggregate(
+            [{"$group": {"_id": {"store_id": "$store_id", "date": "$date"}}}]
+        )
+    }
+    orphans = len(objects["store.created"] - stores) + len(objects["user.created"] - users)
+    orphans += len(synced - days)
+    return without, orphans
+
+
 def check(data_dir: Path, ledger: Ledger) -> RoundResult:
     """Count the acknowledged writes found in the database, and the batches half applied."""
     login = json.loads((data_dir / "db-credentials.json").read_text())
@@ -230,11 +264,18 @@ def check(data_dir: Path, ledger: Ledger) -> RoundResult:
                 for entry in batch["kpi_entries"]
             ):
                 found_batches += 1
+        without_event, orphan_events = check_events(db, ledger)
     finally:
         client.close()
     acknowledged = len(ledger.stores) + len(ledger.sellers) + len(ledger.acknowledged_batches)
     found = len(stores) + len(sellers) + found_batches
-    return RoundResult(acknowledged=acknowledged, found=found, half_batches=half)
+    return RoundResult(
+        acknowledged=acknowledged,
+        found=found,
+        half_batches=half,
+        without_event=without_event,
+        orphan_events=orphan_events,
+    )
 
 
 def run_rounds(rounds: int, data_dir: Path) -> list[RoundResult]:
@@ -272,7 +313,8 @@ def main() -> None:
             f"round {n:3}: acknowledged {result.acknowledged:5}  found {result.found:5}  "
             f"lost {result.lost}  half-applied batches {result.half_batches}  "
             f"retried {retries.sent} answered {retries.answered} "
-            f"already-exists {retries.already_exists} other {retries.other}"
+            f"already-exists {retries.already_exists} other {retries.other}  "
+            f"without event {result.without_event} orphan events {result.orphan_events}"
         )
     acknowledged = sum(r.acknowledged for r in results)
     found = sum(r.found for r in results)
@@ -280,13 +322,18 @@ def main() -> None:
     retried = sum(r.retries.sent for r in results)
     failed = sum(r.retries.failed for r in results)
     existing = sum(r.retries.already_exists for r in results)
+    without_event = sum(r.without_event for r in results)
+    orphans = sum(r.orphan_events for r in results)
     print(  # noqa: T201
         f"total: {acknowledged} acknowledged writes, {found} found, "
         f"{acknowledged - found} lost, {half} half-applied batches; {retried} unanswered writes "
         f"retried with their Idempotency-Key, {retried - failed} answered 200, "
-        f"{existing} 'already exists', {failed - existing} other"
+        f"{existing} 'already exists', {failed - existing} other; "
+        f"{without_event} acknowledged writes without their event, "
+        f"{orphans} events without their write"
     )
-    raise SystemExit(0 if found == acknowledged and half == 0 and failed == 0 else 1)
+    whole = found == acknowledged and half == 0 and failed == 0
+    raise SystemExit(0 if whole and without_event == 0 and orphans == 0 else 1)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,8 @@ def test_every_acknowledged_write_survives_sigkill(tmp_path: Path) -> None:
     results = run_rounds(CI_ROUNDS, tmp_path / "data")
     assert sum(result.acknowledged for result in results) > 0
     assert [(r.lost, r.half_batches) for r in results] == [(0, 0)] * CI_ROUNDS
+    # Every acknowledged write has its event, and no event is left without its write.
+    assert [(r.without_event, r.orphan_events) for r in results] == [(0, 0)] * CI_ROUNDS
     # Writes left unanswered by the kill, sent again with their Idempotency-Key: each answered
     # 200 with what it created, none "already exists".
     assert [r.retries.failed for r in results] == [0] * CI_ROUNDS

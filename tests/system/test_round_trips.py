@@ -127,7 +127,7 @@ class TestBudgets:
         assert outcome.status == 200
         assert len(seen) <= 3, seen
 
-    async def test_delete_store_within_4(
+    async def test_delete_store_within_5(
         self, client: httpx.AsyncClient, settings: Settings, transport: str
     ) -> None:
         gerant = await make_gerant()
@@ -147,7 +147,10 @@ class TestBudgets:
         }
         outcome, seen = await count(settings, call[transport])
         assert outcome.status == 200
-        assert len(seen) <= 4, seen
+        # Events (issue 22): startTransaction rides on the first write and commitTransaction goes to
+        # the admin database (not counted here); new: the staff read before suspending (one
+        # user.updated each) and the one insert of the events.
+        assert len(seen) <= 5, seen
 
     async def test_get_me_within_1(
         self, client: httpx.AsyncClient, settings: Settings, transport: str
@@ -184,7 +187,7 @@ class TestBudgets:
         assert outcome.status == 200
         assert len(seen) <= 4, seen
 
-    async def test_create_seller_within_4(
+    async def test_create_seller_within_5(
         self, client: httpx.AsyncClient, settings: Settings, transport: str
     ) -> None:
         gerant = await make_gerant()
@@ -205,7 +208,10 @@ class TestBudgets:
         }
         outcome, seen = await count(settings, call[transport])
         assert outcome.status == 200
-        assert len(seen) <= 4, seen
+        # Events (issue 22): startTransaction rides on the first write and commitTransaction goes to
+        # the admin database (not counted here); new: the one insert of user.created and
+        # invitation.sent.
+        assert len(seen) <= 5, seen
 
     async def test_put_user_within_3(
         self, client: httpx.AsyncClient, settings: Settings, transport: str
@@ -247,7 +253,7 @@ class TestBudgets:
         assert outcome.status == 200
         assert len(seen) <= 3, seen
 
-    async def test_kpi_sync_of_100_entries_within_7(
+    async def test_kpi_sync_of_100_entries_within_8(
         self, client: httpx.AsyncClient, settings: Settings, transport: str
     ) -> None:
         gerant = await make_gerant()
@@ -266,7 +272,8 @@ class TestBudgets:
             }
             outcome, seen = await count(settings, sync_call(client, transport, key, body))
             assert outcome.status == 200
-            assert len(seen) <= 7, seen  # + the rollups: two reads, one write
+            # + the rollups: two reads, one write; + the kpi.synced event's insert (issue 22).
+            assert len(seen) <= 8, seen
 
 
 @pytest.mark.parametrize("transport", ["rest", "graphql"])
@@ -293,7 +300,7 @@ class TestBudgetsOfTheLookupsAndUpdates:
             assert outcome.status == 200
             assert len(seen) <= budget, seen
 
-    async def test_put_store_within_2(
+    async def test_put_store_within_3(
         self, client: httpx.AsyncClient, settings: Settings, transport: str
     ) -> None:
         gerant = await make_gerant()
@@ -311,9 +318,12 @@ class TestBudgetsOfTheLookupsAndUpdates:
         }
         outcome, seen = await count(settings, call[transport])
         assert outcome.status == 200
-        assert len(seen) <= 2, seen
+        # Events (issue 22): startTransaction rides on the first write and commitTransaction goes to
+        # the admin database (not counted here); new: the store.updated event's insert
+        # (the update itself is now a findAndModify, for the previous attributes).
+        assert len(seen) <= 3, seen
 
-    async def test_kpi_sync_by_external_ids_within_7(
+    async def test_kpi_sync_by_external_ids_within_8(
         self, client: httpx.AsyncClient, settings: Settings, transport: str
     ) -> None:
         gerant = await make_gerant()
@@ -343,7 +353,8 @@ class TestBudgetsOfTheLookupsAndUpdates:
             200,
             100,
         )
-        assert len(seen) <= 7, seen  # + the rollups: two reads, one write
+        # + the rollups: two reads, one write; + the kpi.synced event's insert (issue 22).
+        assert len(seen) <= 8, seen
 
 
 @pytest.mark.parametrize("transport", ["rest", "graphql"])

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from motor.motor_asyncio import AsyncIOMotorCollection
+from motor.motor_asyncio import AsyncIOMotorClientSession, AsyncIOMotorCollection
 from pymongo.errors import AutoReconnect
 
 from contract import messages
@@ -28,25 +28,41 @@ ROTATE_KEY = "mutation($id: ID!) { rotateApiKey(id: $id, graceDays: 0) { key api
 UNAVAILABLE = {"detail": messages.SERVICE_UNAVAILABLE}
 
 
-def lose_the_answer(
-    monkeypatch: pytest.MonkeyPatch, collection: str, *, retried: bool, method: str = "insert_one"
-) -> None:
-    """The next `method` on `collection` commits and its answer is lost. With `retried`, the
+def lose_the_answer(monkeypatch: pytest.MonkeyPatch, collection: str, *, retried: bool) -> None:
+    """The next insert on `collection` commits and its answer is lost. With `retried`, the
     driver sends it again to a database that no longer knows the first (restarted), and what
-    that answers surfaces; without, the connection error surfaces."""
-    original: Callable[..., Awaitable[Any]] = getattr(AsyncIOMotorCollection, method)
+    that answers surfaces; without, the connection error surfaces.
+
+    A write in a transaction (with its event) commits with the transaction: the driver never
+    retries a statement inside one, and it is the commit's answer that is lost. Retried, the
+    commit is answered by the record the server keeps of it (the write is answered as if
+    nothing happened); not retried, the connection error surfaces."""
+    original: Callable[..., Awaitable[Any]] = AsyncIOMotorCollection.insert_one
+    commit: Callable[..., Awaitable[Any]] = AsyncIOMotorClientSession.commit_transaction
     pending = [True]
+    armed: list[AsyncIOMotorClientSession] = []
 
     async def faulty(self: AsyncIOMotorCollection[Any], *args: Any, **kwargs: Any) -> Any:
         if not pending or self.name != collection:
             return await original(self, *args, **kwargs)
         pending.clear()
+        session = kwargs.get("session")
+        if session is not None and session.delegate.in_transaction:
+            armed.append(session)
+            return await original(self, *args, **kwargs)
         await original(self, *args, **kwargs)
         if retried:
             return await original(self, *args, **kwargs)
         raise AutoReconnect("connection closed")
 
-    monkeypatch.setattr(AsyncIOMotorCollection, method, faulty)
+    async def committed_unanswered(self: AsyncIOMotorClientSession) -> None:
+        await commit(self)
+        if self in armed and not retried:
+            armed.clear()
+            raise AutoReconnect("connection closed")
+
+    monkeypatch.setattr(AsyncIOMotorCollection, "insert_one", faulty)
+    monkeypatch.setattr(AsyncIOMotorClientSession, "commit_transaction", committed_unanswered)
 
 
 def session_headers(gerant: User, idempotency_key: str | None = None) -> dict[str, str]:
@@ -165,7 +181,7 @@ class TestTheClientsRetry:
         old_id = created.json()["data"]["createApiKey"]["apiKey"]["id"]
         payload = {"query": ROTATE_KEY, "variables": {"id": old_id}}
         headers["Idempotency-Key"] = "rotate-2"
-        lose_the_answer(monkeypatch, "api_keys", retried=False, method="update_one")
+        lose_the_answer(monkeypatch, "api_keys", retried=False)
         first = await client.post("/graphql", json=payload, headers=headers)
         again = await client.post("/graphql", json=payload, headers=headers)
 
