@@ -15,8 +15,8 @@ from models import Event, User
 from models.clock import utcnow
 from models.ids import new_id
 from resolvers.event_feed import EventFilter, get_event, list_events
-from tests.support.events import record_event
-from tests.support.factories import make_actor, make_gerant, make_store
+from tests.support.events import feed_actor, record_event
+from tests.support.factories import make_gerant, make_store
 
 pytestmark = pytest.mark.usefixtures("mock_db")
 
@@ -44,13 +44,13 @@ class TestOrder:
         tie_b = await record(gerant, event_id="evt_b")
         tie_a = await record(gerant, event_id="evt_a")
         early = await record(gerant, at=T0 - timedelta(days=1))
-        actor = await make_actor(gerant)
+        actor = await feed_actor(gerant)
         assert await ids(actor) == [early.id, tie_a.id, tie_b.id, late.id]
 
     async def test_pages_follow_one_another_with_has_more(self) -> None:
         gerant = await make_gerant()
         events = [await record(gerant, at=T0 + timedelta(seconds=i)) for i in range(5)]
-        actor = await make_actor(gerant)
+        actor = await feed_actor(gerant)
         seen: list[str] = []
         pages: list[bool] = []
         after = None
@@ -69,7 +69,7 @@ class TestOrder:
         for i in range(3):
             await record(gerant, at=T0 + timedelta(seconds=i))
         page = await list_events(
-            actor=await make_actor(gerant), filter=EVERY, limit=3, starting_after=None
+            actor=await feed_actor(gerant), filter=EVERY, limit=3, starting_after=None
         )
         assert (len(page.items), page.has_next_page) == (3, False)
 
@@ -78,7 +78,7 @@ class TestOrder:
         first = await record(gerant, event_id="evt_a")
         second = await record(gerant, event_id="evt_b")
         later = await record(gerant, at=T0 + timedelta(seconds=1), event_id="evt_0")
-        actor = await make_actor(gerant)
+        actor = await feed_actor(gerant)
         assert await ids(actor, after=first.id) == [second.id, later.id]
         assert await ids(actor, after=later.id) == []
 
@@ -89,7 +89,7 @@ class TestTypes:
         store = await record(gerant, "store.created")
         await record(gerant, "user.created", at=T0 + timedelta(seconds=1))
         sync = await record(gerant, "kpi.synced", at=T0 + timedelta(seconds=2))
-        actor = await make_actor(gerant)
+        actor = await feed_actor(gerant)
         assert await ids(actor, types="kpi.synced, store.created") == [store.id, sync.id]
         assert await ids(actor, types=["kpi.synced", "store.created"]) == [store.id, sync.id]
         assert await ids(actor, types="user.deleted") == []
@@ -98,7 +98,7 @@ class TestTypes:
         gerant = await make_gerant()
         user = await record(gerant, "user.created")
         store = await record(gerant, "store.created", at=T0 + timedelta(seconds=1))
-        actor = await make_actor(gerant)
+        actor = await feed_actor(gerant)
         assert await ids(actor, types="store.created", after=user.id) == [store.id]
 
     async def test_no_type_or_blanks_mean_every_type(self) -> None:
@@ -120,7 +120,7 @@ class TestTypes:
 class TestLimits:
     @pytest.mark.parametrize("limit", [0, 101])
     async def test_a_limit_out_of_range_is_a_400(self, limit: int) -> None:
-        actor = await make_actor(await make_gerant())
+        actor = await feed_actor(await make_gerant())
         with pytest.raises(BadRequest) as refused:
             await list_events(actor=actor, filter=EVERY, limit=limit, starting_after=None)
         assert refused.value.message == messages.PAGE_SIZE_RANGE.format(maximum=100)
@@ -130,7 +130,7 @@ class TestLimits:
         for i in range(101):
             await record(gerant, at=T0 + timedelta(seconds=i))
         page = await list_events(
-            actor=await make_actor(gerant), filter=EVERY, limit=100, starting_after=None
+            actor=await feed_actor(gerant), filter=EVERY, limit=100, starting_after=None
         )
         assert (len(page.items), page.has_next_page) == (100, True)
 
@@ -140,13 +140,13 @@ class TestTenant:
         gerant, other = await make_gerant(), await make_gerant()
         own = await record(gerant)
         await record(other)
-        assert await ids(await make_actor(gerant)) == [own.id]
+        assert await ids(await feed_actor(gerant)) == [own.id]
 
     async def test_another_tenants_id_to_start_after_is_refused_as_an_unknown_one(self) -> None:
         gerant, other = await make_gerant(), await make_gerant()
         await record(gerant)
         foreign = await record(other)
-        actor = await make_actor(gerant)
+        actor = await feed_actor(gerant)
         answers = []
         for after in (foreign.id, new_id("evt"), "evt_nothing"):
             with pytest.raises(BadRequest) as refused:
@@ -157,7 +157,7 @@ class TestTenant:
     async def test_another_tenants_event_is_not_found_as_an_unknown_one(self) -> None:
         gerant, other = await make_gerant(), await make_gerant()
         foreign = await record(other)
-        actor = await make_actor(gerant)
+        actor = await feed_actor(gerant)
         answers = []
         for event_id in (foreign.id, new_id("evt")):
             with pytest.raises(NotFound) as refused:
@@ -168,7 +168,7 @@ class TestTenant:
     async def test_an_own_event_is_found(self) -> None:
         gerant = await make_gerant()
         own = await record(gerant)
-        found = await get_event(actor=await make_actor(gerant), event_id=own.id)
+        found = await get_event(actor=await feed_actor(gerant), event_id=own.id)
         assert found.id == own.id
 
 
@@ -176,7 +176,7 @@ class TestWhoReads:
     async def test_events_read_is_required(self) -> None:
         gerant = await make_gerant()
         own = await record(gerant)
-        actor = await make_actor(gerant, ["stores:read", "users:read", "kpi:read"])
+        actor = await feed_actor(gerant, ["stores:read", "users:read", "kpi:read"])
         expected = messages.INSUFFICIENT_PERMISSIONS.format(permission="events:read")
         with pytest.raises(Forbidden) as listing:
             await ids(actor)
@@ -188,7 +188,7 @@ class TestWhoReads:
         gerant = await make_gerant()
         store = await make_store(gerant)
         own = await record(gerant)
-        actor = await make_actor(gerant, ["events:read"], [store.id])
+        actor = await feed_actor(gerant, ["events:read"], [store.id])
         with pytest.raises(Forbidden) as listing:
             await ids(actor)
         with pytest.raises(Forbidden) as getting:
@@ -200,7 +200,7 @@ class TestWhoReads:
     async def test_a_key_on_every_store_reads_them(self) -> None:
         gerant = await make_gerant()
         own = await record(gerant)
-        assert await ids(await make_actor(gerant, ["events:read"], ["*"])) == [own.id]
+        assert await ids(await feed_actor(gerant, ["events:read"], ["*"])) == [own.id]
 
 
 class TestJson:

@@ -10,8 +10,8 @@ import pytest
 from contract import messages
 from models import Event, User
 from models.ids import new_id
-from tests.support.events import STORE_OBJECT, record_event
-from tests.support.factories import make_gerant, make_key, make_store
+from tests.support.events import STORE_OBJECT, feed_key, record_event
+from tests.support.factories import make_gerant, make_store
 from tests.support.transport import rest
 
 pytestmark = pytest.mark.usefixtures("client")
@@ -46,7 +46,7 @@ class TestRest:
             gerant, "store.updated", 61, previous_attributes={"phone": "0102030405"}
         )
         synced = await record(gerant, "kpi.synced", 3600)
-        key = await make_key(gerant, ["events:read"])
+        key = await feed_key(gerant, ["events:read"])
         first = await feed(client, "?limit=2", key)
         assert (first.status_code, first.json()) == (
             200,
@@ -74,7 +74,7 @@ class TestRest:
         created = await record(gerant, "store.created", 0)
         await record(gerant, "user.created", 1)
         synced = await record(gerant, "kpi.synced", 2)
-        key = await make_key(gerant, ["events:read"])
+        key = await feed_key(gerant, ["events:read"])
         for query in ("?types=kpi.synced,store.created", "?types=kpi.synced&types=store.created"):
             listed = (await feed(client, query, key)).json()
             assert [e["id"] for e in listed["events"]] == [created.id, synced.id], query
@@ -82,7 +82,7 @@ class TestRest:
     async def test_one_event(self, client: httpx.AsyncClient) -> None:
         gerant = await make_gerant()
         updated = await record(gerant, "store.updated", 0, previous_attributes={"phone": None})
-        key = await make_key(gerant, ["events:read"])
+        key = await feed_key(gerant, ["events:read"])
         got = await rest(client, "GET", f"/events/{updated.id}", key)
         assert (got.status, got.data) == (
             200,
@@ -109,7 +109,7 @@ class TestRest:
     async def test_bad_query_parameters_are_400s(
         self, client: httpx.AsyncClient, query: str, detail: str
     ) -> None:
-        key = await make_key(await make_gerant(), ["events:read"])
+        key = await feed_key(await make_gerant(), ["events:read"])
         response = await feed(client, query, key)
         assert (response.status_code, response.json()) == (400, {"detail": detail})
 
@@ -118,7 +118,7 @@ class TestRest:
     ) -> None:
         gerant, other = await make_gerant(), await make_gerant()
         foreign = await record(other, "store.created", 0)
-        key = await make_key(gerant, ["events:read"])
+        key = await feed_key(gerant, ["events:read"])
         answers = [
             (r.status, r.detail)
             for event_id in (foreign.id, new_id("evt"))
@@ -137,8 +137,8 @@ class TestRest:
         gerant = await make_gerant()
         store = await make_store(gerant)
         event = await record(gerant, "store.created", 0)
-        without = await make_key(gerant, ["stores:read", "users:read", "kpi:read"])
-        restricted = await make_key(gerant, ["events:read"], [store.id])
+        without = await feed_key(gerant, ["stores:read", "users:read", "kpi:read"])
+        restricted = await feed_key(gerant, ["events:read"], [store.id])
         expected = [
             (without, 403, EVENTS_READ_MISSING),
             (restricted, 403, messages.EVENTS_STORE_RESTRICTED),

@@ -11,8 +11,8 @@ from contract import messages
 from models import Event, User
 from models.ids import new_id
 from resolvers.pagination import encode_cursor
-from tests.support.events import STORE_OBJECT, record_event
-from tests.support.factories import make_gerant, make_key, make_store
+from tests.support.events import STORE_OBJECT, feed_key, record_event
+from tests.support.factories import make_gerant, make_store
 from tests.support.transport import graphql
 
 pytestmark = pytest.mark.usefixtures("client")
@@ -37,7 +37,7 @@ class TestGraphql:
         created = await record(gerant, "store.created", 0)
         updated = await record(gerant, "store.updated", 1, previous_attributes={"phone": None})
         synced = await record(gerant, "kpi.synced", 2)
-        key = await make_key(gerant, ["events:read"])
+        key = await feed_key(gerant, ["events:read"])
         first = await graphql(client, EVENTS, key, {"first": 2})
         assert first.status == 200
         assert first.data == {
@@ -77,7 +77,7 @@ class TestGraphql:
         gerant, other = await make_gerant(), await make_gerant()
         own = await record(gerant, "store.created", 0)
         foreign = await record(other, "store.created", 0)
-        key = await make_key(gerant, ["events:read"])
+        key = await feed_key(gerant, ["events:read"])
         got = await graphql(client, EVENT, key, {"id": own.id})
         assert got.data == {
             "id": own.id,
@@ -106,7 +106,7 @@ class TestGraphql:
     async def test_bad_arguments_are_400s(
         self, client: httpx.AsyncClient, variables: dict[str, Any], detail: str
     ) -> None:
-        key = await make_key(await make_gerant(), ["events:read"])
+        key = await feed_key(await make_gerant(), ["events:read"])
         answer = await graphql(client, EVENTS, key, variables)
         assert (answer.status, answer.detail) == (400, detail)
 
@@ -114,8 +114,8 @@ class TestGraphql:
         gerant = await make_gerant()
         store = await make_store(gerant)
         event = await record(gerant, "store.created", 0)
-        without = await make_key(gerant, ["stores:read"])
-        restricted = await make_key(gerant, ["events:read"], [store.id])
+        without = await feed_key(gerant, ["stores:read"])
+        restricted = await feed_key(gerant, ["events:read"], [store.id])
         for key, detail in (
             (without, EVENTS_READ_MISSING),
             (restricted, messages.EVENTS_STORE_RESTRICTED),

@@ -3,8 +3,11 @@
 from datetime import datetime, timedelta
 from typing import Any
 
-from models import Event
+from contract.actor import Actor
+from models import Event, User
+from models.clock import utcnow
 from models.ids import new_id
+from tests.support.factories import make_actor, make_key
 
 # What a `store.*` event carries as its object in these tests: a store as REST renders it.
 STORE_OBJECT: dict[str, Any] = {
@@ -39,3 +42,32 @@ async def record_event(
     )
     await event.insert()
     return event
+
+
+async def _forget_key_events(gerant: User, since: datetime) -> None:
+    """Drop what the setup recorded (a key's own `api_key.created`): a test of the feed reads
+    only the events it stores itself."""
+    await Event.get_motor_collection().delete_many(
+        {"gerant_id": gerant.id, "type": "api_key.created", "created_at": {"$gte": since}}
+    )
+
+
+async def feed_key(
+    gerant: User, permissions: list[str] | None = None, store_ids: list[str] | None = None
+) -> str:
+    """A key of the gérant's (`make_key`), its creation's event forgotten."""
+    since = utcnow()
+    key = await make_key(gerant, permissions, store_ids)
+    await _forget_key_events(gerant, since)
+    return key
+
+
+async def feed_actor(
+    gerant: User, permissions: list[str] | None = None, store_ids: list[str] | None = None
+) -> Actor:
+    """The caller a new key of the gérant's stands for (`make_actor`), its creation's event
+    forgotten."""
+    since = utcnow()
+    actor = await make_actor(gerant, permissions, store_ids)
+    await _forget_key_events(gerant, since)
+    return actor
