@@ -1,6 +1,6 @@
 """The static pages people open: the staff space with its dashboards, the gérant's console (API
-keys and webhooks) and the invitation landing page, with their shared scripts and the vendored chart library; the
-API reference (Swagger UI and ReDoc); and GraphiQL, from vendored files too.
+keys and webhooks) and the invitation landing page, with their shared scripts and the vendored
+chart library; the API reference (Swagger UI and ReDoc); and GraphiQL, from vendored files too.
 
 Each page is one head (`page.html`, filled from its `Page` below) around its folder's
 `body.html`. Every page and asset is served with security headers: scripts and styles only from

@@ -156,8 +156,7 @@ DOCS = [
         messages.WEBHOOK_SECRET_NOT_REPLAYED.format(id="we_…"),
     ),
     (
-        "No delivery of this event to this endpoint, and no event of a type it receives to "
-        "deliver",
+        "No delivery of this event to this endpoint, and no event of a type it receives to deliver",
         messages.WEBHOOK_DELIVERY_NOT_FOUND,
     ),
     (

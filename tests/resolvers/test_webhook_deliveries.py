@@ -59,7 +59,7 @@ async def delivery_of(
         event_id=event.id,
         event_type=event.type,
         expires_at=event.expires_at,
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
     await delivery.insert()
     # As plain documents: Beanie 1.30's encoder reads `model_fields` on a nested model's
