@@ -28,6 +28,9 @@ class EventType(StrEnum):
 EVENT_TYPES: tuple[str, ...] = tuple(event_type.value for event_type in EventType)
 # An endpoint subscribed to every type, those added later included.
 ALL_EVENTS = "*"
+# The test event a gérant sends to one endpoint: not one of EVENT_TYPES, so never in the feed and
+# never subscribed to, only delivered where it was asked for.
+PING = "ping"
 
 
 def known(names: Iterable[str]) -> list[str]:
@@ -38,3 +41,9 @@ def known(names: Iterable[str]) -> list[str]:
     if unknown:
         raise ValueError(messages.UNKNOWN_EVENT_TYPES.format(names=", ".join(unknown)))
     return sorted(chosen, key=EVENT_TYPES.index)
+
+
+def receives(subscribed: list[str], event_type: str) -> bool:
+    """Whether an endpoint subscribed to `subscribed` receives events of `event_type` (a ping
+    only where it was sent)."""
+    return event_type in EVENT_TYPES and (ALL_EVENTS in subscribed or event_type in subscribed)

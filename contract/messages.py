@@ -184,3 +184,15 @@ WEBHOOK_SECRET_ROTATING = (
     "This endpoint's secret was rotated by another request at the same time: "
     "rotate again if you need a secret you have seen"
 )
+# One answer for an event never issued, expired, another tenant's, or one the endpoint does not
+# receive: a caller cannot probe which event ids exist elsewhere.
+WEBHOOK_DELIVERY_NOT_FOUND = (
+    "No delivery of this event to this endpoint, and no event of a type it receives to deliver"
+)
+WEBHOOK_DELIVERY_SENDING = (
+    "This delivery is being sent right now: retry once this attempt has finished"
+)
+WEBHOOK_DELIVERY_CURSOR_UNKNOWN = "No such delivery of this endpoint to start after"
+WEBHOOK_ENDPOINT_DISABLED = (
+    "This webhook endpoint is disabled: enable it (status enabled) before sending to it"
+)

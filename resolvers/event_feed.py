@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints, field_validator
 from contract import event_types, messages
 from contract.actor import Actor
 from contract.errors import BadRequest, Forbidden, NotFound
+from contract.event_types import EVENT_TYPES
 from contract.inputs import MAX_ID, Input, OneLine
 from contract.permissions import Permission
 from models.event import Event
@@ -69,9 +70,8 @@ async def list_events(
     an unknown, expired or other tenant's id is the same 400, which tells none apart."""
     require_feed_reader(actor)
     check_page_size(limit)
-    query = scopes.events(actor.gerant_id)
-    if filter.types is not None:
-        query["type"] = {"$in": filter.types}
+    # The contract's types only: a ping (sent to one endpoint by its gérant) is not the log's.
+    query = scopes.events(actor.gerant_id, type={"$in": filter.types or list(EVENT_TYPES)})
     if starting_after is not None:
         anchor = await Event.find_one(scopes.events(actor.gerant_id, _id=starting_after))
         if anchor is None:
@@ -88,7 +88,9 @@ async def get_event(*, actor: Actor, event_id: str) -> Event:
     """One of the tenant's events; 404 if unknown, expired or another tenant's (one answer:
     a distinct one would tell which ids exist elsewhere)."""
     require_feed_reader(actor)
-    event = await Event.find_one(scopes.events(actor.gerant_id, _id=event_id))
+    event = await Event.find_one(
+        scopes.events(actor.gerant_id, _id=event_id, type={"$in": list(EVENT_TYPES)})
+    )
     if event is None:
         raise NotFound(messages.EVENT_NOT_FOUND)
     return event

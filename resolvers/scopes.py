@@ -80,3 +80,8 @@ def events(tenant: str, **match: Any) -> dict[str, Any]:
 def webhook_endpoints(tenant: str, **match: Any) -> dict[str, Any]:
     """The filter of the tenant's webhook endpoints matching `match`."""
     return _tenant(tenant, match)
+
+
+def webhook_deliveries(tenant: str, **match: Any) -> dict[str, Any]:
+    """The filter of the tenant's webhook deliveries matching `match`."""
+    return _tenant(tenant, match)

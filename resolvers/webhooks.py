@@ -1,12 +1,16 @@
 """Webhook endpoints: where a tenant's events are sent. Creation, reading, updates, deletion and
 the rotation of the signing secret; URLs must be https and reach public addresses only (no
-server-side request forgery), checked at creation and at each change of URL."""
+server-side request forgery), checked at creation and at each change of URL. Their deliveries:
+the list, a retry and a test ping, which only make or reset WebhookDelivery documents (the
+delivery workers send them)."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any
 
+from beanie import SortDirection
 from pydantic import AfterValidator, Field, StringConstraints, field_validator
+from pymongo.errors import DuplicateKeyError
 
 from contract import event_types, messages
 from contract.actor import Actor
@@ -16,10 +20,11 @@ from contract.inputs import Input, OneLine, Text, omittable
 from contract.permissions import Permission
 from infra.public_addresses import EndpointUrlPolicy, Refusal, UnsafeUrl
 from infra.webhook_sender import generate_secret
-from models import WebhookEndpoint, WebhookEndpointStatus
+from models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint, WebhookEndpointStatus
 from models.clock import utcnow
 from models.operations import insert_once, next_operation_id, take_operation_id
 from resolvers import scopes
+from resolvers.pagination import Page, check_page_size, page_of
 
 MAX_URL = 2048
 MAX_EVENT_TYPE = 100
@@ -27,6 +32,10 @@ MAX_ENDPOINTS_PER_TENANT = 20
 # After a rotation the former secret signs beside the new one this long, so that receivers can
 # switch without losing a delivery.
 SECRET_OVERLAP = timedelta(hours=24)
+# A ping is kept, with its delivery, as long as the event log keeps events by default: its
+# retries follow the same schedule as any delivery's.
+PING_KEPT = timedelta(days=30)
+DELIVERIES_ORDER = [("created_at", SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)]
 URL_REFUSALS: dict[Refusal, str] = {
     "malformed": messages.WEBHOOK_URL_MALFORMED,
     "not_https": messages.WEBHOOK_URL_NOT_HTTPS,
@@ -209,3 +218,130 @@ async def rotate_webhook_secret(*, actor: Actor, endpoint_id: str) -> EndpointWi
     for name, value in changes.items():
         setattr(endpoint, name, value)
     return EndpointWithSecret(endpoint=endpoint, secret=endpoint.secret)
+
+
+# --- Deliveries ------------------------------------------------------------------------------
+
+
+def delivery_key(delivery: WebhookDelivery) -> tuple[str]:
+    """Where a delivery stands in a page: its id, from which its place in the list is read."""
+    return (delivery.id,)
+
+
+async def list_webhook_deliveries(
+    *, actor: Actor, endpoint_id: str, limit: int, starting_after: str | None
+) -> Page[WebhookDelivery]:
+    """An endpoint's deliveries, newest first (created_at, then id), `limit` at a time after the
+    delivery `starting_after` (one of this endpoint's, else a 400)."""
+    _require(actor, Permission.WEBHOOKS_READ)
+    check_page_size(limit)
+    endpoint = await _tenant_endpoint(actor, endpoint_id)
+    query = scopes.webhook_deliveries(actor.gerant_id, endpoint_id=endpoint.id)
+    if starting_after is not None:
+        anchor = await WebhookDelivery.find_one(
+            scopes.webhook_deliveries(actor.gerant_id, endpoint_id=endpoint.id, _id=starting_after)
+        )
+        if anchor is None:
+            raise BadRequest(messages.WEBHOOK_DELIVERY_CURSOR_UNKNOWN)
+        query["$or"] = [
+            {"created_at": {"$lt": anchor.created_at}},
+            {"created_at": anchor.created_at, "_id": {"$lt": anchor.id}},
+        ]
+    found = await WebhookDelivery.find(query).sort(DELIVERIES_ORDER).limit(limit + 1).to_list()
+    return page_of(found, limit, delivery_key)
+
+
+async def _enabled_endpoint(actor: Actor, endpoint_id: str) -> WebhookEndpoint:
+    """The tenant's endpoint, which must be enabled for anything to be sent to it."""
+    endpoint = await _tenant_endpoint(actor, endpoint_id)
+    if endpoint.status is not WebhookEndpointStatus.ENABLED:
+        raise Conflict(messages.WEBHOOK_ENDPOINT_DISABLED)
+    return endpoint
+
+
+async def retry_webhook_delivery(
+    *, actor: Actor, endpoint_id: str, event_id: str
+) -> WebhookDelivery:
+    """Send an event to an endpoint again: its delivery goes back to pending, due now (its
+    attempts are kept; the workers add the next). An event of a type the endpoint receives but
+    never delivered to it (it was disabled, or created later) gets its delivery now. A delivery
+    whose attempt is under way (a live lease) is a 409."""
+    _require(actor, Permission.WEBHOOKS_WRITE)
+    endpoint = await _enabled_endpoint(actor, endpoint_id)
+    now = utcnow()
+    this_one = scopes.webhook_deliveries(
+        actor.gerant_id, endpoint_id=endpoint.id, event_id=event_id
+    )
+    # Conditional, so that a worker's claim and this reset never both hold: a lease still live
+    # (a `sending` delivery due later) is left alone.
+    reset = await WebhookDelivery.get_motor_collection().update_one(
+        {
+            **this_one,
+            "$or": [
+                {"status": {"$ne": DeliveryStatus.SENDING.value}},
+                {"next_attempt_at": {"$lte": now}},
+            ],
+        },
+        {
+            "$set": {
+                "status": DeliveryStatus.PENDING.value,
+                "next_attempt_at": now,
+                "lease_owner": None,
+            }
+        },
+    )
+    found = await WebhookDelivery.find_one(this_one)
+    if found is not None:
+        # Not reset yet found: under way, unless the fan-out made it just now (pending, due).
+        if reset.matched_count == 0 and found.status is DeliveryStatus.SENDING:
+            raise Conflict(messages.WEBHOOK_DELIVERY_SENDING)
+        return found
+    event = await Event.find_one(scopes.events(actor.gerant_id, _id=event_id))
+    if event is None or not event_types.receives(endpoint.events, event.type):
+        raise NotFound(messages.WEBHOOK_DELIVERY_NOT_FOUND)
+    delivery = WebhookDelivery(
+        gerant_id=actor.gerant_id,
+        endpoint_id=endpoint.id,
+        event_id=event.id,
+        event_type=event.type,
+        next_attempt_at=now,
+        expires_at=event.expires_at,
+    )
+    try:
+        await delivery.insert()
+    except DuplicateKeyError:
+        # The workers' fan-out made it meanwhile: pending, due now, as this retry would.
+        made = await WebhookDelivery.find_one(this_one)
+        if made is None:  # and it expired in between: nothing left to send
+            raise NotFound(messages.WEBHOOK_DELIVERY_NOT_FOUND) from None
+        return made
+    return delivery
+
+
+async def send_test_ping(*, actor: Actor, endpoint_id: str) -> WebhookDelivery:
+    """A `ping` event for this endpoint alone, and its delivery, due now. The event is out of
+    the feed (not one of the contract's types) and never fanned out (`to_dispatch` false)."""
+    _require(actor, Permission.WEBHOOKS_WRITE)
+    endpoint = await _enabled_endpoint(actor, endpoint_id)
+    now = utcnow()
+    event = Event(
+        gerant_id=actor.gerant_id,
+        type=event_types.PING,
+        created_at=now,
+        data={"object": {"webhook_endpoint_id": endpoint.id}},
+        expires_at=now + PING_KEPT,
+        to_dispatch=False,
+    )
+    delivery = WebhookDelivery(
+        gerant_id=actor.gerant_id,
+        endpoint_id=endpoint.id,
+        event_id=event.id,
+        event_type=event.type,
+        next_attempt_at=now,
+        created_at=now,
+        expires_at=event.expires_at,
+    )
+    # The event first: a delivery is sent from its event, which must be there when it is due.
+    await event.insert()
+    await delivery.insert()
+    return delivery

@@ -12,6 +12,7 @@ from edge.paths import INTEGRATIONS_PREFIX
 from rest_compat import ROUTERS
 from rest_compat.auth import SECURITY_SCHEMES
 from rest_compat.responses import VALIDATION_ERROR, documented_error
+from rest_compat.webhook_events import WEBHOOKS
 
 JSON = "application/json"
 WRITE_METHODS = frozenset({"post", "put", "delete"})
@@ -88,8 +89,17 @@ def integrations_openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(
-        title=app.title, version=app.version, description=app.description, routes=app.routes
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        webhooks=WEBHOOKS.routes,
     )
+    for operations in schema["webhooks"].values():
+        for operation in operations.values():
+            # FastAPI's own answers of a route: a receiver answers any 2xx (or fails).
+            for status in ("200", "422"):
+                operation["responses"].pop(status, None)
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})

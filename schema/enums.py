@@ -2,7 +2,7 @@
 
 import strawberry
 
-from models import Role, UserStatus, WebhookEndpointStatus
+from models import DeliveryStatus, Role, UserStatus, WebhookEndpointStatus
 
 strawberry.enum(Role, description="GERANT: the chain's owner; MANAGER: a store's manager; SELLER.")
 strawberry.enum(
@@ -15,4 +15,10 @@ strawberry.enum(
     WebhookEndpointStatus, description="ENABLED: events are sent to it; DISABLED: none are."
 )
 
-__all__ = ["Role", "UserStatus", "WebhookEndpointStatus"]
+strawberry.enum(
+    DeliveryStatus,
+    description="PENDING: its next attempt is due at nextAttemptAt; SENDING: an attempt is under "
+    "way; DELIVERED: a 2xx answered; FAILED: the retry schedule is spent.",
+)
+
+__all__ = ["DeliveryStatus", "Role", "UserStatus", "WebhookEndpointStatus"]

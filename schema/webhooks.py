@@ -1,4 +1,5 @@
-"""GraphQL: webhook endpoints (where a tenant's events are sent) and their signing secrets."""
+"""GraphQL: webhook endpoints (where a tenant's events are sent), their signing secrets and their
+deliveries."""
 
 from datetime import datetime
 
@@ -6,14 +7,60 @@ import strawberry
 
 from contract import messages
 from contract.validation import parse
+from models import WebhookDelivery as WebhookDeliveryDocument
 from models import WebhookEndpoint as WebhookEndpointDocument
 from resolvers import webhooks
+from resolvers.pagination import decode_cursor
 from schema.access import Caller
-from schema.common import DeleteResult
+from schema.common import Connection, DeleteResult, connection
 from schema.context import Info
-from schema.enums import WebhookEndpointStatus
+from schema.enums import DeliveryStatus, WebhookEndpointStatus
 from schema.inputs import plain_input
 from schema.secrets import Secret
+
+
+@strawberry.type(description="One attempt to send a delivery.")
+class WebhookDeliveryAttempt:
+    attempt: int = strawberry.field(description="1 for the first attempt, then 2, 3, …")
+    at: datetime
+    status_code: int | None = strawberry.field(description="The receiver's HTTP status.")
+    duration_ms: int
+    error: str | None = strawberry.field(description="Why it failed; null when delivered.")
+
+
+@strawberry.type(description="One event sent to one endpoint, with each attempt made.")
+class WebhookDelivery:
+    id: strawberry.ID
+    event_id: strawberry.ID = strawberry.field(
+        description="The event's id: the webhook-id header of each attempt."
+    )
+    event_type: str
+    status: DeliveryStatus
+    attempts: list[WebhookDeliveryAttempt] = strawberry.field(description="Oldest first.")
+    next_attempt_at: datetime | None = strawberry.field(description="When PENDING: when it is due.")
+    created_at: datetime
+
+
+def delivery_type(delivery: WebhookDeliveryDocument) -> WebhookDelivery:
+    pending = delivery.status is DeliveryStatus.PENDING
+    return WebhookDelivery(
+        id=strawberry.ID(delivery.id),
+        event_id=strawberry.ID(delivery.event_id),
+        event_type=delivery.event_type,
+        status=delivery.status,
+        attempts=[
+            WebhookDeliveryAttempt(
+                attempt=attempt.attempt,
+                at=attempt.at,
+                status_code=attempt.status_code,
+                duration_ms=attempt.duration_ms,
+                error=attempt.error,
+            )
+            for attempt in delivery.attempts
+        ],
+        next_attempt_at=delivery.next_attempt_at if pending else None,
+        created_at=delivery.created_at,
+    )
 
 
 @strawberry.type
@@ -26,6 +73,22 @@ class WebhookEndpoint:
     description: str | None
     status: WebhookEndpointStatus
     created_at: datetime
+
+    @strawberry.field(
+        description="Its deliveries, newest first, a page at a time (permission webhooks:read; "
+        "`first` from 1 to 100).",
+        permission_classes=[Caller],
+    )
+    async def deliveries(
+        self, info: Info, first: int = 10, after: str | None = None
+    ) -> Connection[WebhookDelivery]:
+        page = await webhooks.list_webhook_deliveries(
+            actor=info.context.actor(),
+            endpoint_id=self.id,
+            limit=first,
+            starting_after=None if after is None else decode_cursor(after, 1)[0],
+        )
+        return connection(page, delivery_type)
 
 
 @strawberry.type
@@ -149,3 +212,26 @@ class WebhookMutation:
     ) -> WebhookEndpointWithSecret:
         rotated = await webhooks.rotate_webhook_secret(actor=info.context.actor(), endpoint_id=id)
         return with_secret_type(rotated)
+
+    @strawberry.mutation(
+        description="Send an event to the endpoint again, now (its attempts are kept); creates "
+        "the delivery of an event of a type it receives that was never delivered to it "
+        "(permission webhooks:write).",
+        permission_classes=[Caller],
+    )
+    async def retry_webhook_delivery(
+        self, info: Info, endpoint_id: strawberry.ID, event_id: strawberry.ID
+    ) -> WebhookDelivery:
+        delivery = await webhooks.retry_webhook_delivery(
+            actor=info.context.actor(), endpoint_id=endpoint_id, event_id=event_id
+        )
+        return delivery_type(delivery)
+
+    @strawberry.mutation(
+        description="Send a ping event to this endpoint alone; it is not in the events feed "
+        "(permission webhooks:write).",
+        permission_classes=[Caller],
+    )
+    async def test_webhook_endpoint(self, info: Info, id: strawberry.ID) -> WebhookDelivery:
+        delivery = await webhooks.send_test_ping(actor=info.context.actor(), endpoint_id=id)
+        return delivery_type(delivery)

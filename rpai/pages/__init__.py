@@ -1,6 +1,6 @@
-"""The static pages people open: the staff space with its dashboards, the gérant's key console
-and the invitation landing page, with their shared scripts and the vendored chart library; the
-API reference (Swagger UI and ReDoc); and GraphiQL, from vendored files too.
+"""The static pages people open: the staff space with its dashboards, the gérant's console (API
+keys and webhooks) and the invitation landing page, with their shared scripts and the vendored
+chart library; the API reference (Swagger UI and ReDoc); and GraphiQL, from vendored files too.
 
 Each page is one head (`page.html`, filled from its `Page` below) around its folder's
 `body.html`. Every page and asset is served with security headers: scripts and styles only from
@@ -80,8 +80,11 @@ class Page:
         )
 
 
-def staff_page(folder: str, title: str, *, libraries: tuple[str, ...] = ()) -> Page:
-    """A page of ours in French: the shared style and scripts, then the folder's own."""
+def staff_page(
+    folder: str, title: str, *, libraries: tuple[str, ...] = (), parts: tuple[str, ...] = ()
+) -> Page:
+    """A page of ours in French: the shared style and scripts, then the folder's own (`parts`,
+    its further scripts, before its main one, which starts them)."""
     return Page(
         folder=folder,
         title=f"{title} — Retail Performer AI",
@@ -90,13 +93,14 @@ def staff_page(folder: str, title: str, *, libraries: tuple[str, ...] = ()) -> P
             *libraries,
             "/common/documents.js",
             "/common/rpai.js",
+            *(f"/{folder}/{part}" for part in parts),
             f"/{folder}/{folder}.js",
         ),
     )
 
 
 ESPACE = staff_page("espace", "Mon espace", libraries=("/vendor/chart.js/chart.umd.min.js",))
-CONSOLE = staff_page("console", "Clés API")
+CONSOLE = staff_page("console", "Clés API et webhooks", parts=("webhooks.js",))
 INVITATION = staff_page("invitation", "Activer votre compte")
 GRAPHIQL = Page(
     folder="graphiql",

@@ -161,6 +161,19 @@ DOCS = [
         "(in a query string, write an offset's + as %2B)",
         refusal(StoreFilter, {"updated_since": "yesterday"}),
     ),
+    (
+        "No delivery of this event to this endpoint, and no event of a type it receives to deliver",
+        messages.WEBHOOK_DELIVERY_NOT_FOUND,
+    ),
+    (
+        "This delivery is being sent right now: retry once this attempt has finished",
+        messages.WEBHOOK_DELIVERY_SENDING,
+    ),
+    ("No such delivery of this endpoint to start after", messages.WEBHOOK_DELIVERY_CURSOR_UNKNOWN),
+    (
+        "This webhook endpoint is disabled: enable it (status enabled) before sending to it",
+        messages.WEBHOOK_ENDPOINT_DISABLED,
+    ),
     # Validation answers, as the rules give them.
     ("name: Field required", refusal(StoreCreate, {"location": "Lyon"})),
     ("name: Field required; location: Field required", refusal(StoreCreate, {})),

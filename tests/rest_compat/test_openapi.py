@@ -3,6 +3,7 @@ its error responses, every example is valid against the document's own schemas, 
 formats and nullability are what a generated client needs."""
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import jsonschema_rs
@@ -10,8 +11,12 @@ import pytest
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter
 
+from contract.event_types import EVENT_TYPES, PING
+from contract.representations import event_json
 from edge.paths import INTEGRATIONS_PREFIX
+from models import Event
 from rest_compat import ROUTERS
+from rest_compat.stores import STORE_EXAMPLE_OUT
 from rpai.app import create_app
 
 app = create_app()
@@ -34,7 +39,7 @@ NULL = {"type": "null"}
 
 
 def test_every_endpoint_documents_security_examples_and_errors() -> None:
-    assert len(OPERATIONS) == 22
+    assert len(OPERATIONS) == 25
     for method, path, operation in OPERATIONS:
         assert operation["security"] == [{"ApiKeyHeader": []}, {"BearerApiKey": []}], path
         example = operation["responses"]["200"]["content"]["application/json"]["example"]
@@ -99,6 +104,15 @@ def test_operation_ids_are_camel_case_names_of_the_operation() -> None:
             "POST",
             "/api/integrations/webhook_endpoints/{endpoint_id}/rotate_secret",
         ): "rotateWebhookEndpointSecret",
+        (
+            "GET",
+            "/api/integrations/webhook_endpoints/{endpoint_id}/deliveries",
+        ): "listWebhookDeliveries",
+        (
+            "POST",
+            "/api/integrations/webhook_endpoints/{endpoint_id}/deliveries/{event_id}/retry",
+        ): "retryWebhookDelivery",
+        ("POST", "/api/integrations/webhook_endpoints/{endpoint_id}/test"): "testWebhookEndpoint",
         ("GET", "/healthz"): "checkHealth",
         ("GET", "/readyz"): "checkReadiness",
     }
@@ -106,23 +120,36 @@ def test_operation_ids_are_camel_case_names_of_the_operation() -> None:
 
 def test_component_names_read_as_the_domain() -> None:
     assert sorted(SCHEMAS) == [
+        "ApiKeyEvent",
+        "ApiKeyEventData",
         "ApiKeyInfo",
         "DeleteResult",
+        "DeliveryAttempt",
+        "DeliveryStatus",
         "Error",
         "Event",
         "EventData",
         "EventList",
         "Gerant",
         "Health",
+        "Invitation",
+        "InvitationEvent",
+        "InvitationEventData",
         "KpiDay",
         "KpiEntryData",
         "KpiReconciliation",
         "KpiSync",
         "KpiSyncResult",
+        "KpiSyncedDay",
+        "KpiSyncedEvent",
+        "KpiSyncedEventData",
         "Manager",
         "ManagerCreate",
         "ManagerCreateResult",
         "Me",
+        "PingEvent",
+        "PingEventData",
+        "PingObject",
         "Readiness",
         "Seller",
         "SellerCreate",
@@ -130,16 +157,23 @@ def test_component_names_read_as_the_domain() -> None:
         "Store",
         "StoreCreate",
         "StoreCreateResult",
+        "StoreEvent",
+        "StoreEventData",
         "StoreList",
         "StoreResult",
         "StoreUpdate",
         "StoreUpdateResult",
         "UpdatedUser",
         "User",
+        "UserEvent",
+        "UserEventData",
         "UserList",
         "UserResult",
         "UserUpdate",
         "UserUpdateResult",
+        "WebhookDelivery",
+        "WebhookDeliveryList",
+        "WebhookDeliveryResult",
         "WebhookEndpoint",
         "WebhookEndpointCreate",
         "WebhookEndpointList",
@@ -264,3 +298,56 @@ def test_examples_are_valid_against_the_document() -> None:
 def test_the_check_refuses_an_invalid_example() -> None:
     store = {"$ref": "#/components/schemas/Store"}
     assert not validator(store).is_valid({"id": "store-1"})
+
+
+def test_the_webhooks_section_describes_every_event_type_and_the_ping() -> None:
+    webhooks = DOCUMENT["webhooks"]
+    assert list(webhooks) == [*EVENT_TYPES, PING]
+    bodies = {}
+    for event_type, operations in webhooks.items():
+        [(method, operation)] = operations.items()
+        assert method == "post"
+        assert [p["name"] for p in operation["parameters"]] == [
+            "webhook-id",
+            "webhook-timestamp",
+            "webhook-signature",
+        ]
+        assert set(operation["responses"]) == {"2XX", "default"}
+        bodies[event_type] = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert bodies["store.updated"] == {"$ref": "#/components/schemas/StoreEvent"}
+    assert bodies["kpi.synced"] == {"$ref": "#/components/schemas/KpiSyncedEvent"}
+    assert bodies["api_key.expiring"] == {"$ref": "#/components/schemas/ApiKeyEvent"}
+    assert bodies[PING] == {"$ref": "#/components/schemas/PingEvent"}
+    assert SCHEMAS["StoreEventData"]["properties"]["object"] == {
+        "$ref": "#/components/schemas/Store"
+    }
+    assert SCHEMAS["UserEventData"]["properties"]["object"] == {"$ref": "#/components/schemas/User"}
+
+
+def test_the_events_sent_are_valid_against_their_webhook_schema() -> None:
+    at = datetime(2024, 1, 16, 8, 30, tzinfo=UTC)
+    # Built without a database: the documents as event_json reads them.
+    store_updated = Event.model_construct(
+        id="evt_1",
+        gerant_id="g",
+        type="store.updated",
+        created_at=at,
+        data={
+            "object": {**STORE_EXAMPLE_OUT, "phone": "0144556677"},
+            "previous_attributes": {"phone": "0123456789"},
+        },
+        expires_at=at,
+    )
+    ping = Event.model_construct(
+        id="evt_2",
+        gerant_id="g",
+        type=PING,
+        created_at=at,
+        data={"object": {"webhook_endpoint_id": "we_1"}},
+        expires_at=at,
+    )
+    for event in (store_updated, ping):
+        schema = DOCUMENT["webhooks"][event.type]["post"]["requestBody"]["content"]
+        check = validator(schema["application/json"]["schema"])
+        assert check.is_valid(event_json(event)), event.type
+    assert not validator({"$ref": "#/components/schemas/StoreEvent"}).is_valid(event_json(ping))

@@ -11,6 +11,7 @@ import graphql
 import httpx
 import pytest
 
+from contract.event_types import EVENT_TYPES
 from contract.permissions import ALL_PERMISSIONS
 from rpai.pages import PAGES_DIR
 from schema import schema
@@ -25,6 +26,7 @@ ASSETS = [
     "/espace/espace.css",
     "/console/console.js",
     "/console/console.css",
+    "/console/webhooks.js",
     "/invitation/invitation.js",
     "/invitation/invitation.css",
     "/vendor/chart.js/chart.umd.min.js",
@@ -254,3 +256,9 @@ def test_the_console_offers_every_permission_with_its_french_label() -> None:
     body = (PAGES_DIR / "console" / "body.html").read_text()
     offered = re.findall(r'name="permission" value="([a-z:]+)">\s*<span>\1 — [^<]+</span>', body)
     assert offered == list(ALL_PERMISSIONS)
+
+
+def test_the_console_offers_every_event_type_with_its_french_label() -> None:
+    body = (PAGES_DIR / "console" / "body.html").read_text()
+    offered = re.findall(r'name="event-type"\s+value="([a-z_.]+)">\s*<span>\1 — [^<]+</span>', body)
+    assert offered == list(EVENT_TYPES)

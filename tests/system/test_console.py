@@ -15,6 +15,7 @@ from contract import errors, messages
 from contract.inputs import NewPassword
 from resolvers.api_keys import ApiKeyCreate
 from resolvers.kpi.queries import KpiPeriod
+from resolvers.webhooks import WebhookEndpointCreate
 from tests.support.browser import (
     DESKTOP,
     PHONE,
@@ -148,6 +149,7 @@ def assert_every_error_has_a_french_sentence(driver: WebDriver) -> None:
     for prefix in table["prefixes"]:
         assert any(template.startswith(prefix) for template in constants), prefix
     fields = {"from", "to"} | set(ApiKeyCreate.model_fields) | set(NewPassword.model_fields)
+    fields |= set(WebhookEndpointCreate.model_fields)
     assert set(KpiPeriod.model_fields) == {"from_", "to"}
     assert set(table["fields"]) <= fields
     english = driver.execute_script(

@@ -102,8 +102,11 @@ def test_the_generated_code_reads_as_the_api(generated: tuple[ModuleType, str]) 
         "api/webhooks/create_webhook_endpoint.py",
         "api/webhooks/delete_webhook_endpoint.py",
         "api/webhooks/get_webhook_endpoint.py",
+        "api/webhooks/list_webhook_deliveries.py",
         "api/webhooks/list_webhook_endpoints.py",
+        "api/webhooks/retry_webhook_delivery.py",
         "api/webhooks/rotate_webhook_endpoint_secret.py",
+        "api/webhooks/test_webhook_endpoint.py",
         "api/webhooks/update_webhook_endpoint.py",
     }
     models = {name.removeprefix("models/") for name in files if name.startswith("models/")}

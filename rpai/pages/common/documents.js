@@ -29,6 +29,37 @@ window.RPAI_DOCUMENTS = Object.freeze({
     rotateApiKey(id: $id, graceDays: $grace) { key apiKey { id name prefix } }
   }`,
 
+  // The console's Webhooks tab.
+  webhookEndpoints: `{ webhookEndpoints { id url events description status createdAt } }`,
+  createWebhookEndpoint: `mutation($input: CreateWebhookEndpointInput!) {
+    createWebhookEndpoint(input: $input) { secret webhookEndpoint { id url description } }
+  }`,
+  updateWebhookEndpoint: `mutation($id: ID!, $input: UpdateWebhookEndpointInput!) {
+    updateWebhookEndpoint(id: $id, input: $input) { id status }
+  }`,
+  deleteWebhookEndpoint: `mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { success } }`,
+  rotateWebhookEndpointSecret: `mutation($id: ID!) {
+    rotateWebhookEndpointSecret(id: $id) { secret webhookEndpoint { id url description } }
+  }`,
+  webhookDeliveries: `query($id: ID!) {
+    webhookEndpoint(id: $id) {
+      id
+      deliveries(first: 20) {
+        edges {
+          node {
+            id eventId eventType status nextAttemptAt createdAt
+            attempts { attempt at statusCode durationMs error }
+          }
+        }
+        pageInfo { hasNextPage }
+      }
+    }
+  }`,
+  testWebhookEndpoint: `mutation($id: ID!) { testWebhookEndpoint(id: $id) { id eventId status } }`,
+  retryWebhookDelivery: `mutation($endpointId: ID!, $eventId: ID!) {
+    retryWebhookDelivery(endpointId: $endpointId, eventId: $eventId) { id status }
+  }`,
+
   // The staff space.
   kpiSummary: `query($f: KpiFilter!, $g: KpiGroupBy!, $stores: Boolean!, $sellers: Boolean!) {
     total: kpiSummary(filter: $f, groupBy: TOTAL) { ...Row }

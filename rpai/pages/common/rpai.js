@@ -72,6 +72,18 @@
     'Too many failed logins from this address. Retry later':
       'Trop de tentatives de connexion échouées depuis cette adresse : patientez quelques ' +
       'minutes puis réessayez.',
+    'Webhook endpoint not found': "Ce webhook n'existe plus : rechargez la page.",
+    'url: webhook endpoints must use https': "L'adresse du webhook doit être en https.",
+    'url: the host must resolve to public internet addresses only':
+      "L'adresse du webhook doit être joignable sur internet (pas d'adresse locale ou privée).",
+    "This endpoint's secret was rotated by another request at the same time: rotate again if you need a secret you have seen":
+      "Le secret vient aussi d'être renouvelé par une autre demande : renouvelez-le de nouveau.",
+    'This webhook endpoint is disabled: enable it (status enabled) before sending to it':
+      'Ce webhook est désactivé : réactivez-le avant de lui envoyer quoi que ce soit.',
+    'This delivery is being sent right now: retry once this attempt has finished':
+      "Cette livraison est en cours d'envoi : réessayez dans quelques secondes.",
+    'No delivery of this event to this endpoint, and no event of a type it receives to deliver':
+      "Cet événement n'est plus disponible pour ce webhook : rechargez la page.",
   };
 
   // Messages of contract/messages.py that carry values: matched on their fixed beginning.
@@ -87,6 +99,10 @@
     ],
     ['Unknown permissions: ', 'Permission inconnue : rechargez la page.'],
     ['The period is too long: ', 'La période est trop longue : 366 jours au plus.'],
+    [
+      'A tenant has at most ',
+      "Vous avez atteint le nombre maximal de webhooks : supprimez-en un d'abord.",
+    ],
   ];
 
   // Input fields named by validation messages (`name: String should have at most …`).
@@ -98,6 +114,12 @@
     password: 'Le mot de passe doit contenir de 10 à 256 caractères.',
     from: "La date de début n'est pas valide.",
     to: "La date de fin n'est pas valide.",
+    // `url: not a valid URL (give https…` among them.
+    url:
+      "L'adresse du webhook n'est pas valide : donnez une adresse complète en https, sur une " +
+      'ligne, de 2048 caractères au plus.',
+    events: "La liste des types d'événements n'est pas valide : rechargez la page.",
+    description: 'La description doit tenir sur une ligne, en 500 caractères au plus.',
   };
 
   const UNREACHABLE = 'Le serveur est injoignable : vérifiez votre connexion et réessayez.';

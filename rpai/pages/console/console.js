@@ -1,4 +1,5 @@
-// Key console: a gérant logs in and manages the tenant's integration API keys over /graphql.
+// Key console: a gérant logs in and manages the tenant's integration API keys over /graphql,
+// and in its Webhooks tab (webhooks.js) the tenant's webhook endpoints.
 // Managers and sellers who log in here are sent to their space: the keys are the gérant's.
 // Every piece of data goes into the DOM through textContent, never as HTML.
 'use strict';
@@ -11,6 +12,7 @@
     // A key that cannot be acted on stays disabled whatever happened.
     settle: renderKeys,
   });
+  const hooks = window.RPAI_WEBHOOKS({ run });
 
   const storeNames = new Map();
   let keys = [];
@@ -43,6 +45,7 @@
 
   /** What the console showed of the session that ended. */
   function forget() {
+    hooks.forget();
     hideNewKey();
     storeNames.clear();
     keys = [];
@@ -57,6 +60,23 @@
     const data = await graphql('stores');
     renderStores(data.stores);
     await loadKeys();
+    await hooks.load();
+  }
+
+  /** The tab the address names: the keys, or the webhooks (`#webhooks`). */
+  function showTab() {
+    const onWebhooks = window.location.hash === '#webhooks';
+    $('keys-panel').hidden = onWebhooks;
+    $('webhooks-panel').hidden = !onWebhooks;
+    $('tab-keys').classList.toggle('current', !onWebhooks);
+    $('tab-webhooks').classList.toggle('current', onWebhooks);
+    if (onWebhooks) {
+      $('tab-webhooks').setAttribute('aria-current', 'page');
+      $('tab-keys').removeAttribute('aria-current');
+    } else {
+      $('tab-keys').setAttribute('aria-current', 'page');
+      $('tab-webhooks').removeAttribute('aria-current');
+    }
   }
 
   function renderStores(stores) {
@@ -369,6 +389,8 @@
       radio.addEventListener('change', syncStoreChoices);
     }
     syncStoreChoices();
+    window.addEventListener('hashchange', showTab);
+    showTab();
     showView(null);
     if (session.token()) {
       $('login-section').hidden = true;
