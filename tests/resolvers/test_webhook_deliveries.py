@@ -18,6 +18,7 @@ from models.clock import utcnow
 from models.webhook_delivery import DeliveryAttemptRecord
 from resolvers import event_feed, webhooks
 from resolvers.webhooks import WebhookEndpointCreate, WebhookEndpointUpdate
+from tests.support.events import feed_actor
 from tests.support.factories import make_actor, make_gerant, make_store
 
 pytestmark = pytest.mark.usefixtures("mock_db")
@@ -269,7 +270,7 @@ async def disable(actor: Actor, endpoint: WebhookEndpoint) -> None:
 
 class TestPing:
     async def test_one_pending_delivery_to_this_endpoint_alone(self) -> None:
-        actor = await make_actor(await make_gerant())
+        actor = await feed_actor(await make_gerant())
         endpoint = await endpoint_of(actor, ["*"])
         await endpoint_of(actor, ["*"])  # another endpoint, which receives every type
         delivery = await webhooks.send_test_ping(actor=actor, endpoint_id=endpoint.id)
@@ -287,7 +288,7 @@ class TestPing:
         assert event_json(event)["data"] == event.data
 
     async def test_a_ping_stays_out_of_the_feed(self) -> None:
-        actor = await make_actor(await make_gerant())
+        actor = await feed_actor(await make_gerant())
         endpoint = await endpoint_of(actor)
         logged = await event_of(actor)
         ping = await webhooks.send_test_ping(actor=actor, endpoint_id=endpoint.id)
@@ -299,7 +300,7 @@ class TestPing:
             await event_feed.get_event(actor=actor, event_id=ping.event_id)
 
     async def test_a_disabled_endpoint_is_409_for_a_ping_and_a_retry(self) -> None:
-        actor = await make_actor(await make_gerant())
+        actor = await feed_actor(await make_gerant())
         endpoint = await endpoint_of(actor)
         event = await event_of(actor)
         await disable(actor, endpoint)

@@ -16,6 +16,7 @@ from infra.public_addresses import EndpointUrlPolicy
 from models import DeliveryStatus, Event, WebhookDelivery
 from models.clock import utcnow
 from tests.support.app import app_of
+from tests.support.events import feed_key
 from tests.support.factories import make_gerant, make_key
 
 API = "/api/integrations/webhook_endpoints"
@@ -79,7 +80,7 @@ def delivery_shape(answer: dict[str, Any], **expected: Any) -> None:
 
 async def test_ping_then_list_then_retry(http: httpx.AsyncClient) -> None:
     gerant = await make_gerant()
-    key = await make_key(gerant)
+    key = await feed_key(gerant)
     hook = await endpoint_id(http, key)
     pinged = await http.post(f"{API}/{hook}/test", headers=headers(key))
     assert pinged.status_code == 200, pinged.text
