@@ -27,6 +27,8 @@ class ApiKey(Document):
     replaced_by: str | None = None
     replaced_at: UtcDateTime | None = None
     operation_id: str | None = None  # the operation that created it (models/operations.py)
+    # When its `api_key.expiring` event was recorded (once, resolvers/api_key_expiry.py).
+    expiring_recorded_at: UtcDateTime | None = None
 
     class Settings:
         name = "api_keys"
@@ -36,4 +38,5 @@ class ApiKey(Document):
             IndexModel(
                 [("gerant_id", ASCENDING), ("created_at", ASCENDING)], name="tenant_created"
             ),
+            IndexModel([("expires_at", ASCENDING)], name="expiry"),
         ]

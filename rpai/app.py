@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
 from typing import Any, Literal
 
 from fastapi import FastAPI
@@ -37,6 +38,7 @@ from infra.read_slots import ReadSlots
 from infra.rechecks import Rechecks
 from infra.services import Services
 from infra.tokens import TokenSigner
+from resolvers.api_key_expiry import record_expiring_keys
 from resolvers.invitation_outbox import invitation_outbox
 from resolvers.kpi.feed import KpiFeed
 from rest_compat import ROUTERS
@@ -145,6 +147,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 periodically(settings.rate_limit_sync_seconds, services.rate_limits.sync),
                 periodically(settings.rate_limit_sync_seconds, services.login_limits.sync),
                 periodically(settings.audit_flush_seconds, services.audit.flush),
+                periodically(
+                    settings.key_expiry_check_seconds,
+                    partial(record_expiring_keys, services.events),
+                ),
                 invitation_outbox(
                     smtp_server(settings),
                     public_url=public_url(settings),

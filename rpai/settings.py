@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     smtp_from: str = "Retail Performer AI <no-reply@retailperformerai.com>"
     outbox_poll_seconds: float = Field(default=5.0, gt=0)
+    key_expiry_check_seconds: float = Field(default=300.0, gt=0)
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9464, ge=0, le=65535)
     # Addresses of the proxies whose X-Forwarded-For `rpai serve` believes; none by default.
