@@ -167,9 +167,14 @@ class KpiSyncedDay(BaseModel):
 
 
 def previous_attributes(before: BaseModel, after: BaseModel) -> dict[str, Any]:
-    """The fields `after` changed, with their values in `before` (REST form)."""
+    """The fields `after` changed, with their values in `before` (REST form); `updated_at`
+    aside, which every change moves (to the second: some changes would list it, some not)."""
     old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
-    return {name: value for name, value in old.items() if new.get(name) != value}
+    return {
+        name: value
+        for name, value in old.items()
+        if name != "updated_at" and new.get(name) != value
+    }
 
 
 def event_json(event: EventDocument) -> dict[str, Any]:

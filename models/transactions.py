@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from beanie import Document
 from motor.motor_asyncio import AsyncIOMotorClientSession, AsyncIOMotorCollection
-from pymongo.errors import OperationFailure, PyMongoError
+from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +85,11 @@ async def transaction(document: type[Document]) -> AsyncIterator[AsyncIOMotorCli
 
 
 def _transient(exc: PyMongoError) -> bool:
+    """A conflict with a concurrent transaction, which running again resolves; not a database
+    out of reach or out of time (labelled transient too): a rerun would only wait as long
+    again before the same 503."""
+    if isinstance(exc, ConnectionFailure) or exc.timeout:
+        return False
     code = exc.code if isinstance(exc, OperationFailure) else None
     return exc.has_error_label(TRANSIENT_TRANSACTION_ERROR) or code == WRITE_CONFLICT
 

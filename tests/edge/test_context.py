@@ -18,7 +18,8 @@ PACKAGES = ("infra", "contract", "resolvers", "edge", "schema", "rest_compat", "
 OUTCOME_WRITERS = {
     "operation": {"schema/audit.py"},
     "refusal": {"rest_compat/errors.py", "schema/errors.py"},
-    "secrets": {"schema/secrets.py"},
+    # One writer a transport: GraphQL's Secret extension, REST's webhook-secret answers.
+    "secrets": {"schema/secrets.py", "rest_compat/webhook_endpoints.py"},
 }
 
 

@@ -61,6 +61,7 @@ def store_json(store: Store, **changes: Any) -> dict[str, Any]:
         "active": store.active,
         "created_at": stamp(store),
         "external_id": store.external_id,
+        "updated_at": timestamp_text(store.updated_at),
         **changes,
     }
 
@@ -77,8 +78,16 @@ def user_json(user: User, **changes: Any) -> dict[str, Any]:
         "manager_id": user.manager_id,
         "external_id": user.external_id,
         "created_at": stamp(user),
+        "updated_at": timestamp_text(user.updated_at),
         **changes,
     }
+
+
+async def updated_stamp(document: Store | User) -> str:
+    """The stored document's `updated_at`, as REST renders it, once a write has moved it."""
+    stored = await type(document).get(document.id)
+    assert stored is not None
+    return timestamp_text(stored.updated_at)
 
 
 async def gerant_and_actor() -> tuple[User, Actor]:
@@ -107,6 +116,7 @@ class TestStores:
                     "active": True,
                     "created_at": stamp(store),
                     "external_id": "LYON-1",
+                    "updated_at": timestamp_text(store.updated_at),
                 }
             },
         )
@@ -121,7 +131,12 @@ class TestStores:
             event,
             "store.updated",
             {
-                "object": store_json(store, name="Lyon Rivoli", phone="0472000000"),
+                "object": store_json(
+                    store,
+                    name="Lyon Rivoli",
+                    phone="0472000000",
+                    updated_at=await updated_stamp(store),
+                ),
                 "previous_attributes": {"name": store.name, "phone": "0100000000"},
             },
         )
@@ -141,14 +156,24 @@ class TestStores:
         await stores.delete_store(actor=actor, store_id=store.id)
         deleted, *suspended = await events_of(gerant)
         assert deleted == envelope(
-            deleted, "store.deleted", {"object": store_json(store, active=False)}
+            deleted,
+            "store.deleted",
+            {
+                "object": store_json(
+                    store,
+                    active=False,
+                    updated_at=await updated_stamp(store),
+                )
+            },
         )
         assert sorted(suspended, key=lambda event: event["data"]["object"]["id"]) == [
             envelope(
                 event,
                 "user.updated",
                 {
-                    "object": user_json(user, status="suspended"),
+                    "object": user_json(
+                        user, status="suspended", updated_at=await updated_stamp(user)
+                    ),
                     "previous_attributes": {"status": "active"},
                 },
             )
@@ -177,7 +202,11 @@ class TestStores:
             closed,
             "store.updated",
             {
-                "object": store_json(store, active=False),
+                "object": store_json(
+                    store,
+                    active=False,
+                    updated_at=await updated_stamp(store),
+                ),
                 "previous_attributes": {"active": True},
             },
         )
@@ -185,7 +214,9 @@ class TestStores:
             suspended,
             "user.updated",
             {
-                "object": user_json(manager, status="suspended"),
+                "object": user_json(
+                    manager, status="suspended", updated_at=await updated_stamp(manager)
+                ),
                 "previous_attributes": {"status": "active"},
             },
         )
@@ -240,7 +271,12 @@ class TestUsers:
             event,
             "user.updated",
             {
-                "object": user_json(seller, phone="0600000000", status="suspended"),
+                "object": user_json(
+                    seller,
+                    phone="0600000000",
+                    status="suspended",
+                    updated_at=await updated_stamp(seller),
+                ),
                 "previous_attributes": {"phone": None, "status": "active"},
             },
         )
@@ -253,7 +289,15 @@ class TestUsers:
             await users.delete_user(actor=actor, user_id=seller.id)
         [event] = await events_of(gerant)
         assert event == envelope(
-            event, "user.deleted", {"object": user_json(seller, status="deleted")}
+            event,
+            "user.deleted",
+            {
+                "object": user_json(
+                    seller,
+                    status="deleted",
+                    updated_at=await updated_stamp(seller),
+                )
+            },
         )
 
 

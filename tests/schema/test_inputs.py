@@ -169,6 +169,8 @@ async def test_wrong_typed_and_oversized_values(
 REACH = {
     "Store": "store(id: $id) {{ {field} }}",
     "Seller": "store(id: $id) {{ sellers {{ edges {{ node {{ {field} }} }} }} }}",
+    # Refused before anything runs, so the endpoint need not exist (the id is a store's).
+    "WebhookEndpoint": "webhookEndpoint(id: $id) {{ {field} }}",
 }
 
 
@@ -213,7 +215,13 @@ async def store_id(client: httpx.AsyncClient, token: str) -> str:
 
 def test_the_walk_sees_the_nested_fields_with_input() -> None:
     names = {f"{owner}.{name}" for owner, name, _ in NESTED}
-    assert names == {"Store.managers", "Store.sellers", "Store.kpiSummary", "Seller.kpiSummary"}
+    assert names == {
+        "Store.managers",
+        "Store.sellers",
+        "Store.kpiSummary",
+        "Seller.kpiSummary",
+        "WebhookEndpoint.deliveries",
+    }
     assert {owner for owner, _, _ in NESTED} <= set(REACH)
 
 
