@@ -10,9 +10,12 @@ from datetime import timedelta
 import pytest
 from standardwebhooks import Webhook
 
+from contract.validation import parse
+from infra.public_addresses import EndpointUrlPolicy
 from infra.webhook_sender import WebhookSender, generate_secret
 from models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint, WebhookEndpointStatus
 from models.clock import utcnow
+from resolvers import webhooks
 from resolvers.event_feed import event_json
 from resolvers.webhook_delivery import (
     ENDPOINT_DELETED,
@@ -24,13 +27,17 @@ from resolvers.webhook_delivery import (
     fan_out,
     settle,
 )
+from resolvers.webhooks import WebhookEndpointCreate, WebhookEndpointUpdate
 from tests.support.events import record_event
+from tests.support.factories import make_actor, make_gerant
 from tests.support.webhook_receiver import Receiver, receiving
 
 pytestmark = pytest.mark.usefixtures("mock_db")
 
 TENANT, OTHER = "usr_a", "usr_b"
 LEASE = timedelta(seconds=30)
+HOOK = "http://127.0.0.1:9/hook"
+ANY_ADDRESS = EndpointUrlPolicy(allow_private=True)
 POLICY = DeliveryPolicy(schedule=(5, 60), lease=LEASE, disable_after=timedelta(days=5))
 
 
@@ -302,9 +309,10 @@ class TestLeases:
         assert alive is not None
         assert alive.delivery.id == dead.delivery.id
         assert alive.owner != dead.owner
+        # The worker thought dead comes back: its outcome is not recorded over the new claim.
+        assert not await settle(dead, {"status": DeliveryStatus.FAILED})
         await deliverer().deliver(alive)
 
-        assert not await settle(dead, {"status": DeliveryStatus.FAILED})
         stored = await WebhookDelivery.get(alive.delivery.id)
         assert stored is not None
         assert (stored.status, summary(stored)) == (DeliveryStatus.DELIVERED, [(1, 200, None)])
@@ -348,3 +356,32 @@ async def test_claims_at_once_take_each_delivery_once() -> None:
     claims = await asyncio.gather(*(claim_due(LEASE) for _ in range(20)))
     taken = [claim.delivery.id for claim in claims if isinstance(claim, Claim)]
     assert len(taken) == len(set(taken)) == 15 == len(hooks) * 5
+
+
+@pytest.mark.parametrize(
+    ("change", "period_kept"),
+    [({"status": "enabled"}, False), ({"url": HOOK}, False), ({"description": "ERP"}, True)],
+)
+async def test_enabled_again_or_moved_an_endpoint_starts_a_new_failing_period(
+    change: dict[str, str], period_kept: bool
+) -> None:
+    actor = await make_actor(await make_gerant())
+    body = {"url": HOOK, "events": ["*"]}
+    created = await webhooks.create_webhook_endpoint(
+        actor=actor, data=parse(WebhookEndpointCreate, body), urls=ANY_ADDRESS
+    )
+    since = utcnow() - timedelta(days=6)
+    await WebhookEndpoint.get_motor_collection().update_one(
+        {"_id": created.endpoint.id}, {"$set": {"status": "disabled", "failing_since": since}}
+    )
+
+    await webhooks.update_webhook_endpoint(
+        actor=actor,
+        endpoint_id=created.endpoint.id,
+        data=parse(WebhookEndpointUpdate, change),
+        urls=ANY_ADDRESS,
+    )
+
+    stored = await WebhookEndpoint.get(created.endpoint.id)
+    assert stored is not None
+    assert (stored.failing_since is not None) is period_kept

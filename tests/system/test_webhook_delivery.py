@@ -20,6 +20,7 @@ from standardwebhooks import Webhook
 from infra.webhook_sender import generate_secret
 from models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint
 from models.clock import utcnow
+from models.ids import new_id
 from resolvers.webhook_delivery import fan_out
 from rpai.database import free_port
 from rpai.settings import Settings
@@ -34,25 +35,38 @@ WAIT_SECONDS = 60.0
 Database = Any  # a pymongo database of raw documents
 
 
-def endpoint(url: str) -> WebhookEndpoint:
-    return WebhookEndpoint(
-        gerant_id=TENANT,
-        url=url,
-        events=["*"],
-        secret=generate_secret(),
-        created_at=utcnow() - timedelta(minutes=1),
-    )
+def endpoint_document(url: str) -> dict[str, Any]:
+    """An endpoint of every event type as the endpoints API stores it."""
+    return {
+        "_id": new_id("we"),
+        "gerant_id": TENANT,
+        "url": url,
+        "events": ["*"],
+        "status": "enabled",
+        "secret": generate_secret(),
+        "created_at": utcnow() - timedelta(minutes=1),
+        "updated_at": utcnow(),
+    }
 
 
-def event() -> Event:
+def event_document() -> dict[str, Any]:
+    """An update event as the recorder stores it, still to dispatch."""
     now = utcnow()
-    return Event(
-        gerant_id=TENANT,
-        type="store.updated",
-        created_at=now,
-        data={"object": STORE_OBJECT, "previous_attributes": {"name": "Lyon"}},
-        expires_at=now + timedelta(days=30),
-    )
+    return {
+        "_id": new_id("evt"),
+        "gerant_id": TENANT,
+        "type": "store.updated",
+        "created_at": now,
+        "data": {"object": STORE_OBJECT, "previous_attributes": {"name": "Lyon"}},
+        "expires_at": now + timedelta(days=30),
+        "to_dispatch": True,
+    }
+
+
+async def insert_endpoint(url: str) -> WebhookEndpoint:
+    endpoint: WebhookEndpoint = WebhookEndpoint.model_validate(endpoint_document(url))
+    await endpoint.insert()
+    return endpoint
 
 
 def wait_until_settled(database: Database, count: int) -> list[dict[str, Any]]:
@@ -97,8 +111,7 @@ async def test_the_app_delivers_a_committed_event_signed(fast_settings: Settings
     receiver = Receiver()
     with receiving(receiver) as base:
         async with in_process_client(fast_settings):
-            hook = endpoint(f"{base}/hook")
-            await hook.insert()
+            hook = await insert_endpoint(f"{base}/hook")
             happened = await record_event(TENANT, "store.created", utcnow())
             [request] = await receiver.received_at_least(1)
             [delivery] = await WebhookDelivery.find_all().to_list()
@@ -111,9 +124,7 @@ async def test_the_app_delivers_a_committed_event_signed(fast_settings: Settings
 @pytest.mark.usefixtures("client")
 async def test_a_fan_out_made_again_after_a_crash_adds_no_delivery() -> None:
     """The deliveries were inserted and the process died before marking the events."""
-    hooks = [endpoint("https://hooks.example.com/a"), endpoint("https://hooks.example.com/b")]
-    for hook in hooks:
-        await hook.insert()
+    hooks = [await insert_endpoint(f"https://hooks.example.com/{n}") for n in range(2)]
     events = [await record_event(TENANT, "store.created", utcnow()) for _ in range(3)]
     assert await fan_out() == 3
     await Event.get_motor_collection().update_many({}, {"$set": {"to_dispatch": True}})
@@ -135,17 +146,17 @@ def test_two_servers_deliver_each_event_once(tmp_path: Path, secantus_uri: str) 
             server(tmp_path / "a", tmp_path / "a.log", env),
             server(tmp_path / "b", tmp_path / "b.log", env),
         ):
-            hook = endpoint(f"{base}/hook")
-            database.webhook_endpoints.insert_one(hook.model_dump(by_alias=True))
-            events = [event() for _ in range(30)]
-            database.events.insert_many([e.model_dump(by_alias=True) for e in events])
+            hook = endpoint_document(f"{base}/hook")
+            database.webhook_endpoints.insert_one(hook)
+            events = [event_document() for _ in range(30)]
+            database.events.insert_many(events)
             deliveries = wait_until_settled(database, 30)
         requests = receiver.wait_for(30)
-    assert Counter(r.webhook_id for r in requests) == Counter(e.id for e in events)
+    assert Counter(r.webhook_id for r in requests) == Counter(e["_id"] for e in events)
     assert {d["status"] for d in deliveries} == {DeliveryStatus.DELIVERED}
     assert [len(d["attempts"]) for d in deliveries] == [1] * 30
     for request in requests:
-        Webhook(hook.secret).verify(request.body, request.headers)
+        Webhook(hook["secret"]).verify(request.body, request.headers)
 
 
 def test_a_delivery_of_a_killed_server_is_completed_by_another(
@@ -156,10 +167,9 @@ def test_a_delivery_of_a_killed_server_is_completed_by_another(
         env = server_env(url, RPAI_WEBHOOK_TIMEOUT_SECONDS="5", RPAI_WEBHOOK_LEASE_SECONDS="6")
         killed = start_subprocess_server(tmp_path / "a", free_port(), tmp_path / "a.log", env)
         try:
-            hook = endpoint(f"{base}/hook")
-            database.webhook_endpoints.insert_one(hook.model_dump(by_alias=True))
-            happened = event()
-            database.events.insert_one(happened.model_dump(by_alias=True))
+            database.webhook_endpoints.insert_one(endpoint_document(f"{base}/hook"))
+            happened = event_document()
+            database.events.insert_one(happened)
             receiver.wait_for(1)  # the killed server's attempt, held open
         finally:
             kill_everything(killed)
@@ -171,6 +181,6 @@ def test_a_delivery_of_a_killed_server_is_completed_by_another(
         with server(tmp_path / "b", tmp_path / "b.log", env):
             [delivery] = wait_until_settled(database, 1)
         requests = receiver.wait_for(2)
-    assert [r.webhook_id for r in requests] == [happened.id, happened.id]
+    assert [r.webhook_id for r in requests] == [happened["_id"], happened["_id"]]
     assert delivery["status"] == DeliveryStatus.DELIVERED
     assert [(a["attempt"], a["status_code"]) for a in delivery["attempts"]] == [(1, 200)]
