@@ -12,7 +12,7 @@ duplicates by `webhook-id`, which is the event's id on every attempt.
 
 import asyncio
 import logging
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 FAN_OUT_BATCH = 100
 FAN_OUT_BATCHES_PER_RUN = 10  # a backlog is fanned out over several runs, not in one long one
 CONCURRENCY = 16  # deliveries in flight in one process
+CANDIDATES = 100  # due deliveries looked up at once
 PER_ENDPOINT = 4  # of which to one endpoint: a slow endpoint leaves room for the others
 SHUTDOWN_GRACE_SECONDS = 2.0
 DUPLICATE_KEY = 11000
@@ -123,19 +124,45 @@ async def _insert_new(deliveries: list[WebhookDelivery]) -> None:
             raise
 
 
-async def claim_due(lease: timedelta, *, busy: Collection[str] = ()) -> Claim | None:
-    """Lease the most overdue delivery, pending or with an expired lease, to an endpoint not
-    in `busy`."""
-    now = utcnow()
-    owner = uuid4().hex
-    query: dict[str, Any] = {
+@dataclass(frozen=True)
+class Candidate:
+    """A delivery that was due when looked up: `claim` tells whether it still is."""
+
+    delivery_id: str
+    endpoint_id: str
+
+
+def _due(now: datetime) -> dict[str, Any]:
+    """Pending and due, or sending with its lease over (its worker died)."""
+    return {
         "status": {"$in": [DeliveryStatus.PENDING, DeliveryStatus.SENDING]},
         "next_attempt_at": {"$lte": now},
     }
+
+
+async def due_candidates(limit: int, *, busy: Collection[str] = ()) -> list[Candidate]:
+    """Up to `limit` due deliveries, most overdue first, to endpoints not in `busy`.
+
+    One query for many claims: a database may read every due delivery to answer it (the
+    embedded one does), whatever the limit, so workers take candidates in batches and claim
+    each by its id."""
+    query = _due(utcnow())
     if busy:
         query["endpoint_id"] = {"$nin": sorted(busy)}
+    found = WebhookDelivery.get_motor_collection().find(query, {"endpoint_id": 1})
+    return [
+        Candidate(delivery_id=row["_id"], endpoint_id=row["endpoint_id"])
+        async for row in found.sort("next_attempt_at", ASCENDING).limit(limit)
+    ]
+
+
+async def claim(delivery_id: str, lease: timedelta) -> Claim | None:
+    """Lease the delivery if it is still due (one atomic conditional update: of workers
+    claiming it at once, one gets it)."""
+    now = utcnow()
+    owner = uuid4().hex
     found = await WebhookDelivery.get_motor_collection().find_one_and_update(
-        query,
+        {"_id": delivery_id, **_due(now)},
         {
             "$set": {
                 "status": DeliveryStatus.SENDING,
@@ -143,12 +170,21 @@ async def claim_due(lease: timedelta, *, busy: Collection[str] = ()) -> Claim | 
                 "lease_owner": owner,
             }
         },
-        sort=[("next_attempt_at", ASCENDING)],
         return_document=ReturnDocument.AFTER,
     )
     if found is None:
         return None
     return Claim(delivery=WebhookDelivery.model_validate(found), owner=owner)
+
+
+async def claim_due(lease: timedelta, *, busy: Collection[str] = ()) -> Claim | None:
+    """Lease the most overdue delivery, pending or with an expired lease, to an endpoint not
+    in `busy`."""
+    for candidate in await due_candidates(CONCURRENCY, busy=busy):
+        claimed = await claim(candidate.delivery_id, lease)
+        if claimed is not None:
+            return claimed
+    return None
 
 
 async def settle(
@@ -206,6 +242,8 @@ class WebhookDeliverer:
     closing: bool = False
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _in_flight: Counter[str] = field(default_factory=Counter)
+    _candidates: deque[Candidate] = field(default_factory=deque)
+    _looking: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def run_once(self) -> int:
         """Fan out the events to dispatch, then start the due deliveries there is room for;
@@ -215,7 +253,7 @@ class WebhookDeliverer:
                 break
         started = 0
         while not self.closing and len(self._tasks) < self.concurrency:
-            claim = await claim_due(self.policy.lease, busy=self._busy())
+            claim = await self._next_claim()
             if claim is None:
                 break
             task = asyncio.create_task(self._work(claim))
@@ -248,7 +286,28 @@ class WebhookDeliverer:
                     del self._in_flight[endpoint_id]
             if self.closing:
                 return
-            claim = await claim_due(self.policy.lease, busy=self._busy())
+            claim = await self._next_claim()
+
+    async def _next_claim(self) -> Claim | None:
+        """Claim the next candidate to an endpoint with room; the candidates are looked up
+        again once spent (at most once a call: none due then means none for now)."""
+        async with self._looking:
+            for fresh in (False, True):
+                if fresh:
+                    found = await due_candidates(CANDIDATES, busy=self._busy())
+                    self._candidates = deque(found)
+                skipped = []
+                claimed = None
+                while self._candidates and claimed is None:
+                    candidate = self._candidates.popleft()
+                    if candidate.endpoint_id in self._busy():
+                        skipped.append(candidate)
+                    else:
+                        claimed = await claim(candidate.delivery_id, self.policy.lease)
+                self._candidates.extendleft(reversed(skipped))
+                if claimed is not None:
+                    return claimed
+            return None
 
     async def deliver(self, claim: Claim) -> None:
         """Send one claimed delivery and record the attempt: delivered on a 2xx, else retried

@@ -21,6 +21,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    at: float = field(default_factory=time.time)  # when it came, for the benchmarks
 
     @property
     def webhook_id(self) -> str:
