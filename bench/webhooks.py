@@ -104,10 +104,9 @@ def report() -> str:
     """Run the scenario; a Markdown table."""
     with tempfile.TemporaryDirectory(prefix="rpai-bench-webhooks-") as tmp:
         port = free_port()
-        database_process = subprocess.Popen(
-            [sys.executable, "-m", "secantus", "--host", "127.0.0.1", "--port", str(port)]
-            + ["--storage-path", f"{tmp}/db", "--sync-on-commit", "--log-level", "WARNING"],
-        )
+        command = [sys.executable, "-m", "secantus", "--host", "127.0.0.1", "--port", str(port)]
+        command += ["--storage-path", f"{tmp}/db", "--sync-on-commit", "--log-level", "WARNING"]
+        database_process = subprocess.Popen(command)
         url = f"mongodb://127.0.0.1:{port}/bench_webhooks"
         client: MongoClient[dict[str, Any]] = MongoClient(url, tz_aware=True)
         receiver = Receiver()
