@@ -317,6 +317,26 @@ class TestLeases:
         assert stored is not None
         assert (stored.status, summary(stored)) == (DeliveryStatus.DELIVERED, [(1, 200, None)])
 
+    async def test_a_stopping_worker_gives_back_what_it_could_not_finish(
+        self, base: str, receiver: Receiver
+    ) -> None:
+        receiver.gate = threading.Event()  # the attempt outlasts the shutdown's grace
+        hook = await endpoint(f"{base}/hang")
+        await delivery_for(hook, await event())
+        worker = deliverer()
+        assert await worker.run_once() == 1
+        await receiver.received_at_least(1)
+
+        await worker.stop()
+
+        [given_back] = await WebhookDelivery.find_all().to_list()
+        assert (given_back.status, given_back.lease_owner, given_back.attempts) == (
+            DeliveryStatus.PENDING,
+            None,
+            [],
+        )
+        assert await claim_due(LEASE) is not None  # due at once, for another process
+
     async def test_a_slow_endpoint_does_not_hold_the_others(
         self, base: str, receiver: Receiver
     ) -> None:
