@@ -418,6 +418,11 @@ def main() -> None:
     print(costs)  # noqa: T201
     chain = chain_year.report()
     print(chain)  # noqa: T201
+    # As a module of the repository: it borrows the tests' servers and receiver.
+    webhooks = subprocess.run(
+        [PYTHON, "-m", "bench.webhooks"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    print(webhooks)  # noqa: T201
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     notes = (ROOT / "bench" / "PROFILE.md").read_text()
     (ROOT / "bench" / "RESULTS.md").write_text(
@@ -429,7 +434,10 @@ def main() -> None:
         f"## What durability costs\n\n`bench/durability.py`: the embedded database as shipped "
         f"(the log synced at every commit, writes with j: true) against the same without, "
         f"same writes, one client.\n\n{costs}\n\n"
-        f"## Chain year\n\n`bench/chain_year.py`: {chain_year.SCENARIO}\n\n{chain}\n\n{notes}"
+        f"## Chain year\n\n`bench/chain_year.py`: {chain_year.SCENARIO}\n\n{chain}\n\n"
+        f"## Webhooks\n\n`bench/webhooks.py`: commit to first delivery attempt on an idle "
+        f"server, and 1,000 events delivered at once to one local receiver.\n\n{webhooks}\n\n"
+        f"{notes}"
     )
 
 

@@ -38,6 +38,9 @@ class WebhookEndpoint(Document):
     created_at: UtcDateTime = Field(default_factory=utcnow)
     updated_at: UtcDateTime = Field(default_factory=utcnow)
     operation_id: str | None = None  # the operation that created it (models/operations.py)
+    # Since when every attempt to it failed (none since its last success): past
+    # RPAI_WEBHOOK_DISABLE_AFTER_DAYS the delivery workers disable it.
+    failing_since: UtcDateTime | None = None
 
     def signing_secrets(self, now: datetime) -> list[str]:
         """The secrets a delivery made at `now` is signed with: the current one, and the

@@ -6,8 +6,9 @@ and the further conditions as keywords, and returns the filter with the tenant f
 `readable_*` helpers take the actor and narrow it to the stores of a restricted key or of a
 manager's session. `tests/resolvers/test_tenant_scope.py` fails on a tenant filter built
 anywhere else. Lookups that find the tenant rather than start from it (a key by its hash, a
-user by his email or his session's id, an invitation by its token) and the operator's
-commands (a key revoked from the CLI) read across tenants by design.
+user by his email or his session's id, an invitation by its token), the operator's
+commands (a key revoked from the CLI) and the background workers' claims (the invitation
+outbox, webhook fan-out and delivery) read across tenants by design.
 """
 
 from typing import Any

@@ -168,6 +168,10 @@ async def update_webhook_endpoint(
         await _check_url(data.url, urls)
     changes: dict[str, Any] = {**data.model_dump(include=data.model_fields_set)}
     changes["updated_at"] = utcnow()
+    if {"url", "status"} & data.model_fields_set:
+        # A new address, or enabled again: its failures so far no longer count towards
+        # disabling it (see resolvers/webhook_delivery.py).
+        changes["failing_since"] = None
     await WebhookEndpoint.find_one(
         scopes.webhook_endpoints(actor.gerant_id, _id=endpoint.id)
     ).update({"$set": changes})

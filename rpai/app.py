@@ -38,9 +38,12 @@ from infra.read_slots import ReadSlots
 from infra.rechecks import Rechecks
 from infra.services import Services
 from infra.tokens import TokenSigner
+from infra.webhook_schedule import parse_retry_schedule
+from infra.webhook_sender import WebhookSender
 from resolvers.api_key_expiry import record_expiring_keys
 from resolvers.invitation_outbox import invitation_outbox
 from resolvers.kpi.feed import KpiFeed
+from resolvers.webhook_delivery import DeliveryPolicy, webhook_delivery
 from rest_compat import ROUTERS
 from rest_compat.errors import install_error_handlers
 from rest_compat.openapi import integrations_openapi, operation_id
@@ -117,6 +120,21 @@ def build_services(settings: Settings) -> Services:
     )
 
 
+def webhook_sender(settings: Settings) -> WebhookSender:
+    return WebhookSender(
+        timeout_seconds=settings.webhook_timeout_seconds,
+        allow_private=settings.webhook_allow_private,
+    )
+
+
+def delivery_policy(settings: Settings) -> DeliveryPolicy:
+    return DeliveryPolicy(
+        schedule=parse_retry_schedule(settings.webhook_retry_schedule),
+        lease=timedelta(seconds=settings.webhook_lease_seconds),
+        disable_after=timedelta(days=settings.webhook_disable_after_days),
+    )
+
+
 def smtp_server(settings: Settings) -> SmtpServer | None:
     if settings.smtp_host is None:
         return None
@@ -156,6 +174,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     public_url=public_url(settings),
                     from_address=settings.smtp_from,
                     poll_seconds=settings.outbox_poll_seconds,
+                ),
+                webhook_delivery(
+                    webhook_sender(settings),
+                    delivery_policy(settings),
+                    poll_seconds=settings.webhook_poll_seconds,
                 ),
             ):
                 app.state.services = services

@@ -5,10 +5,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from infra.event_log import DEFAULT_RETENTION_DAYS
+from infra.webhook_schedule import DEFAULT_RETRY_SCHEDULE, parse_retry_schedule
 
 DEFAULT_DATABASE_NAME = "retail_performer"
 JWT_SECRET_FILE = "jwt-secret"
@@ -53,6 +54,15 @@ class Settings(BaseSettings):
     subscriptions_per_principal: int = Field(default=50, ge=1)
     # Webhook endpoints on http or at private addresses: for development and tests only.
     webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Seconds to wait after each failed attempt, comma-separated; spent, the delivery fails.
+    webhook_retry_schedule: str = DEFAULT_RETRY_SCHEDULE
+    webhook_disable_after_days: float = Field(default=5.0, gt=0)
+    # How often each process looks for events to fan out and deliveries due: commit to first
+    # attempt is at most about this on an idle server.
+    webhook_poll_seconds: float = Field(default=0.5, gt=0)
+    # How long a claimed delivery stays its worker's: past it, another process takes it over.
+    webhook_lease_seconds: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"
     public_url: str | None = None
     smtp_host: str | None = None
@@ -67,6 +77,23 @@ class Settings(BaseSettings):
     metrics_port: int = Field(default=9464, ge=0, le=65535)
     # Addresses of the proxies whose X-Forwarded-For `rpai serve` believes; none by default.
     forwarded_allow_ips: str = Field(default="", validation_alias="FORWARDED_ALLOW_IPS")
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def retry_schedule(cls, value: str) -> str:
+        """Comma-separated positive seconds, checked at start-up rather than at a failure."""
+        parse_retry_schedule(value)
+        return value
+
+    @model_validator(mode="after")
+    def lease_outlasts_an_attempt(self) -> Self:
+        """A live worker never loses its delivery mid-attempt to another process."""
+        if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
+            raise ValueError(
+                "RPAI_WEBHOOK_LEASE_SECONDS must be over RPAI_WEBHOOK_TIMEOUT_SECONDS "
+                "(a delivery would be taken over while its attempt still runs)"
+            )
+        return self
 
     @model_validator(mode="after")
     def anonymous_within_authenticated(self) -> Self:

@@ -254,6 +254,7 @@ class TestScopes:
             scopes.audit_records,
             scopes.events,
             scopes.webhook_endpoints,
+            scopes.webhook_deliveries,
         ],
     )
     def test_a_tenant_and_conditions(self, helper: Callable[..., dict[str, Any]]) -> None:

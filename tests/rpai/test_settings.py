@@ -54,3 +54,16 @@ def test_anonymous_callers_may_not_do_more_than_authenticated_ones(
         ValidationError, match=f"RPAI_{anonymous} must not be over RPAI_{authenticated}"
     ):
         Settings()
+
+
+def test_a_webhook_retry_schedule_is_checked_at_start_up() -> None:
+    assert Settings().webhook_retry_schedule == "5,300,1800,7200,18000,36000,36000"
+    assert Settings(webhook_retry_schedule="1, 2").webhook_retry_schedule == "1, 2"
+    with pytest.raises(ValidationError, match=r"item 2 \('0'\) is not a positive number"):
+        Settings(webhook_retry_schedule="5,0")
+
+
+def test_a_webhook_lease_outlasts_an_attempt() -> None:
+    with pytest.raises(ValidationError, match="RPAI_WEBHOOK_LEASE_SECONDS must be over"):
+        Settings(webhook_timeout_seconds=10, webhook_lease_seconds=10)
+    assert Settings(webhook_timeout_seconds=1, webhook_lease_seconds=2).webhook_lease_seconds == 2

@@ -19,6 +19,7 @@ def settings_for(mongodb_url: str, **overrides: Any) -> Settings:
         key_usage_flush_seconds=3600,
         rate_limit_sync_seconds=3600,
         audit_flush_seconds=3600,
+        webhook_poll_seconds=3600,
         # Tests run many queries as one caller in a moment: the query-cost tests set their own.
         graphql_cost_restore_rate=1_000_000,
         **overrides,
