@@ -10,6 +10,7 @@ from contract.event_types import EventType
 from infra.event_log import EventLog
 from models import Event
 from models.clock import utcnow
+from models.ids import new_id
 
 
 def new_event(
@@ -22,17 +23,21 @@ def new_event(
 ) -> Event:
     """An event of the tenant `gerant_id` about `resource` (its REST representation);
     `previous_attributes` for updates only."""
-    data: dict[str, Any] = {"object": resource.model_dump(mode="json")}
-    if previous_attributes is not None:
-        data["previous_attributes"] = previous_attributes
     now = utcnow()
     return Event(
         gerant_id=gerant_id,
         type=type.value,
         created_at=now,
-        data=data,
+        data=_data(resource, previous_attributes),
         expires_at=log.expiry(now),
     )
+
+
+def _data(resource: BaseModel, previous_attributes: dict[str, Any] | None) -> dict[str, Any]:
+    data: dict[str, Any] = {"object": resource.model_dump(mode="json")}
+    if previous_attributes is not None:
+        data["previous_attributes"] = previous_attributes
+    return data
 
 
 async def record(
@@ -43,17 +48,21 @@ async def record(
     type: EventType,
     resource: BaseModel,
     previous_attributes: dict[str, Any] | None = None,
-) -> Event:
-    """Record one event in the transaction of `session`."""
-    event = new_event(
-        log=log,
-        gerant_id=gerant_id,
-        type=type,
-        resource=resource,
-        previous_attributes=previous_attributes,
-    )
-    await event.insert(session=session)
-    return event
+) -> None:
+    """Record one event in the transaction of `session`, written as the driver's own document:
+    the Event model and Beanie's insert added a third to the event's CPU on a sync (measured
+    with bench/event_cost.py); the model reads it back (its fields are these)."""
+    now = utcnow()
+    document = {
+        "_id": new_id("evt"),
+        "gerant_id": gerant_id,
+        "type": type.value,
+        "created_at": now,
+        "data": _data(resource, previous_attributes),
+        "expires_at": log.expiry(now),
+        "to_dispatch": True,
+    }
+    await Event.get_motor_collection().insert_one(document, session=session)
 
 
 async def record_all(session: AsyncIOMotorClientSession, events: list[Event]) -> None:

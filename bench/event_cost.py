@@ -1,0 +1,113 @@
+"""Benchmark: what recording its `kpi.synced` event adds to a 100-entry sync, in the app's CPU.
+
+100-entry syncs of new days run through the sync rule on the embedded database (its own
+process, so its work is not counted); the app process's CPU (time.process_time) is summed over
+each whole sync and over its event's recording alone (built, encoded, sent and answered), and
+the share is their ratio, median of ROUNDS. Measured inside each sync rather than as the
+difference of two runs, which the machine's noise (±10 %) would swamp.
+Not a test: figures depend on the machine. Run: `python -m bench.event_cost`.
+"""
+
+import asyncio
+import statistics
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from contract.actor import Actor
+from contract.credentials import actor_for_user
+from models import Event, Role, Store, User
+from resolvers.events import record
+from resolvers.gerants import GerantCreate, create_gerant
+from resolvers.kpi import sync as kpi_sync
+from resolvers.kpi.sync import KpiSync, sync_kpis
+from rpai.database import connected, database_url
+from rpai.settings import Settings
+
+SELLERS = 100
+SYNCS = 60  # a round: this many syncs of different days
+ROUNDS = 5
+
+
+class EventTimer:
+    """`record` as the sync calls it, its CPU summed."""
+
+    def __init__(self) -> None:
+        self.cpu = 0.0
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Event:
+        started = time.process_time()
+        event = await record(*args, **kwargs)
+        self.cpu += time.process_time() - started
+        return event
+
+
+def _body(store_id: str, day: str) -> KpiSync:
+    entries = [
+        {
+            "seller_id": f"seller-{n}",
+            "ca_journalier": 1250.5 + n,
+            "nb_ventes": 12,
+            "nb_articles": 20,
+        }
+        for n in range(SELLERS)
+    ]
+    return KpiSync.model_validate({"store_id": store_id, "date": day, "kpi_entries": entries})
+
+
+async def _round(actor: Actor, store_id: str, first_day: date) -> tuple[float, float]:
+    """App CPU ms per sync, and of its event alone, over SYNCS syncs of new days."""
+    bodies = [_body(store_id, (first_day + timedelta(days=n)).isoformat()) for n in range(SYNCS)]
+    timer = EventTimer()
+    with mock.patch.object(kpi_sync, "record", timer):
+        started = time.process_time()
+        for body in bodies:
+            await sync_kpis(actor=actor, data=body)
+        whole = time.process_time() - started
+    return whole / SYNCS * 1000, timer.cpu / SYNCS * 1000
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(data_dir=Path(folder), db_timeout_seconds=60)
+        with database_url(settings) as url:
+            settings = Settings(
+                mongodb_url=url.replace("/?", "/bench_events?"), data_dir=Path(folder)
+            )
+            async with connected(str(settings.mongodb_url), settings):
+                gerant = await create_gerant(
+                    data=GerantCreate(name="Bench", email="bench@example.com")
+                )
+                store = Store(gerant_id=gerant.id, name="Bench", name_key="bench", location="x")
+                await store.insert()
+                for n in range(SELLERS):
+                    await User(
+                        id=f"seller-{n}",
+                        gerant_id=gerant.id,
+                        name=f"Seller {n}",
+                        email=f"s{n}@example.com",
+                        email_key=f"s{n}@example.com",
+                        role=Role.SELLER,
+                        store_id=store.id,
+                    ).insert()
+                actor = actor_for_user(gerant)
+                day = date(2025, 1, 1)
+                await _round(actor, store.id, day)  # warm-up
+                rounds = []
+                for _ in range(ROUNDS):
+                    day += timedelta(days=SYNCS)
+                    rounds.append(await _round(actor, store.id, day))
+    whole = statistics.median(sync for sync, _ in rounds)
+    event = statistics.median(event for _, event in rounds)
+    share = statistics.median(event / sync for sync, event in rounds) * 100
+    print(  # noqa: T201 - the benchmark's output
+        f"100-entry sync, app CPU per sync: {whole:.2f} ms, of which its event {event:.2f} ms: "
+        f"{share:.1f} % (target ≤ 5 %)"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
