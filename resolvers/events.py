@@ -11,6 +11,7 @@ from infra.event_log import EventLog
 from models import Event
 from models.clock import utcnow
 from models.ids import new_id
+from resolvers import scopes
 
 
 def new_event(
@@ -53,15 +54,15 @@ async def record(
     the Event model and Beanie's insert added a third to the event's CPU on a sync (measured
     with bench/event_cost.py); the model reads it back (its fields are these)."""
     now = utcnow()
-    document = {
-        "_id": new_id("evt"),
-        "gerant_id": gerant_id,
-        "type": type.value,
-        "created_at": now,
-        "data": _data(resource, previous_attributes),
-        "expires_at": log.expiry(now),
-        "to_dispatch": True,
-    }
+    document = scopes.new_document(
+        gerant_id,
+        _id=new_id("evt"),
+        type=type.value,
+        created_at=now,
+        data=_data(resource, previous_attributes),
+        expires_at=log.expiry(now),
+        to_dispatch=True,
+    )
     await Event.get_motor_collection().insert_one(document, session=session)
 
 

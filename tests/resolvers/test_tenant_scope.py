@@ -255,6 +255,7 @@ class TestScopes:
             scopes.events,
             scopes.webhook_endpoints,
             scopes.webhook_deliveries,
+            scopes.new_document,
         ],
     )
     def test_a_tenant_and_conditions(self, helper: Callable[..., dict[str, Any]]) -> None:
