@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from beanie import SortDirection
+from motor.motor_asyncio import AsyncIOMotorClientSession
 from pydantic import AfterValidator, Field, StringConstraints, field_validator
 from pymongo.errors import DuplicateKeyError
 
@@ -18,11 +19,13 @@ from contract.errors import BadRequest, Conflict, Forbidden, NotFound
 from contract.event_types import ALL_EVENTS, EVENT_TYPES
 from contract.inputs import Input, OneLine, Text, omittable
 from contract.permissions import Permission
+from infra.event_log import DEFAULT_EVENT_LOG, EventLog
 from infra.public_addresses import EndpointUrlPolicy, Refusal, UnsafeUrl
 from infra.webhook_sender import generate_secret
 from models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint, WebhookEndpointStatus
 from models.clock import utcnow
 from models.operations import insert_once, next_operation_id, take_operation_id
+from models.transactions import run_in_transaction
 from resolvers import scopes
 from resolvers.pagination import Page, check_page_size, page_of
 
@@ -34,7 +37,6 @@ MAX_ENDPOINTS_PER_TENANT = 20
 SECRET_OVERLAP = timedelta(hours=24)
 # A ping is kept, with its delivery, as long as the event log keeps events by default: its
 # retries follow the same schedule as any delivery's.
-PING_KEPT = timedelta(days=30)
 DELIVERIES_ORDER = [("created_at", SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)]
 URL_REFUSALS: dict[Refusal, str] = {
     "malformed": messages.WEBHOOK_URL_MALFORMED,
@@ -322,7 +324,9 @@ async def retry_webhook_delivery(
     return delivery
 
 
-async def send_test_ping(*, actor: Actor, endpoint_id: str) -> WebhookDelivery:
+async def send_test_ping(
+    *, actor: Actor, endpoint_id: str, events: EventLog = DEFAULT_EVENT_LOG
+) -> WebhookDelivery:
     """A `ping` event for this endpoint alone, and its delivery, due now. The event is out of
     the feed (not one of the contract's types) and never fanned out (`to_dispatch` false)."""
     _require(actor, Permission.WEBHOOKS_WRITE)
@@ -333,7 +337,7 @@ async def send_test_ping(*, actor: Actor, endpoint_id: str) -> WebhookDelivery:
         type=event_types.PING,
         created_at=now,
         data={"object": {"webhook_endpoint_id": endpoint.id}},
-        expires_at=now + PING_KEPT,
+        expires_at=events.expiry(now),
         to_dispatch=False,
     )
     delivery = WebhookDelivery(
@@ -345,7 +349,11 @@ async def send_test_ping(*, actor: Actor, endpoint_id: str) -> WebhookDelivery:
         created_at=now,
         expires_at=event.expires_at,
     )
-    # The event first: a delivery is sent from its event, which must be there when it is due.
-    await event.insert()
-    await delivery.insert()
+
+    async def insert_both(session: AsyncIOMotorClientSession) -> None:
+        """Together: a delivery is sent from its event, and an event alone would be kept idle."""
+        await event.insert(session=session)
+        await delivery.insert(session=session)
+
+    await run_in_transaction(Event, insert_both)
     return delivery

@@ -18,6 +18,7 @@ from models import WebhookEndpoint as WebhookEndpointDocument
 from resolvers import webhooks
 from resolvers.pagination import MAX_PAGE
 from rest_compat.auth import CurrentActor
+from rest_compat.event_log import Events
 from rest_compat.responses import AUTH_ERRORS, DeleteResult, Responses, error, forbidden, success
 
 router = APIRouter(tags=["webhooks"])
@@ -382,7 +383,9 @@ async def retry_webhook_delivery(
         **DISABLED,
     },
 )
-async def test_webhook_endpoint(actor: CurrentActor, endpoint_id: str) -> WebhookDeliveryResult:
+async def test_webhook_endpoint(
+    actor: CurrentActor, endpoint_id: str, events: Events
+) -> WebhookDeliveryResult:
     """Send a `ping` event to this endpoint alone (it is not in the events feed)."""
-    delivery = await webhooks.send_test_ping(actor=actor, endpoint_id=endpoint_id)
+    delivery = await webhooks.send_test_ping(actor=actor, endpoint_id=endpoint_id, events=events)
     return WebhookDeliveryResult(delivery=delivery_out(delivery))

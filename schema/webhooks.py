@@ -233,5 +233,7 @@ class WebhookMutation:
         permission_classes=[Caller],
     )
     async def test_webhook_endpoint(self, info: Info, id: strawberry.ID) -> WebhookDelivery:
-        delivery = await webhooks.send_test_ping(actor=info.context.actor(), endpoint_id=id)
+        delivery = await webhooks.send_test_ping(
+            actor=info.context.actor(), endpoint_id=id, events=info.context.services.events
+        )
         return delivery_type(delivery)

@@ -12,6 +12,7 @@ from contract.errors import BadRequest, Conflict, Forbidden, NotFound
 from contract.event_types import PING
 from contract.representations import event_json
 from contract.validation import parse
+from infra.event_log import EventLog
 from infra.public_addresses import EndpointUrlPolicy
 from models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint
 from models.clock import utcnow
@@ -286,6 +287,15 @@ class TestPing:
         assert (event.gerant_id, event.type, event.to_dispatch) == (actor.gerant_id, PING, False)
         assert event.data == {"object": {"webhook_endpoint_id": endpoint.id}}
         assert event_json(event)["data"] == event.data
+
+    async def test_a_ping_is_kept_as_long_as_the_events(self) -> None:
+        actor = await feed_actor(await make_gerant())
+        endpoint = await endpoint_of(actor)
+        log = EventLog(retention=timedelta(days=3))
+        delivery = await webhooks.send_test_ping(actor=actor, endpoint_id=endpoint.id, events=log)
+        event = await Event.get(delivery.event_id)
+        assert event is not None
+        assert event.expires_at - event.created_at == timedelta(days=3)
 
     async def test_a_ping_stays_out_of_the_feed(self) -> None:
         actor = await feed_actor(await make_gerant())
