@@ -10,6 +10,7 @@ from models.invitation import Invitation, InvitationStatus
 from models.kpi_entry import KpiEntry
 from models.kpi_rollup import KpiRollup, RollupKind
 from models.maintenance import Checkpoint
+from models.outbox_mail import OutboxMail
 from models.rate_limit_counter import RateLimitCounter
 from models.store import Store
 from models.user import Role, User, UserStatus
@@ -27,6 +28,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     RateLimitCounter,
     IdempotencyRecord,
     Invitation,
+    OutboxMail,
     Event,
     WebhookEndpoint,
     WebhookDelivery,
@@ -44,6 +46,7 @@ __all__ = [
     "InvitationStatus",
     "KpiEntry",
     "KpiRollup",
+    "OutboxMail",
     "RateLimitCounter",
     "Role",
     "RollupKind",

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+from motor.motor_asyncio import AsyncIOMotorClientSession
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError
 
@@ -36,8 +37,11 @@ from models import (
     WebhookEndpointStatus,
 )
 from models.clock import utcnow
+from models.transactions import run_in_transaction
 from models.webhook_delivery import DeliveryAttemptRecord
 from resolvers import scopes
+from resolvers.mail_outbox import MailKind, enqueue
+from resolvers.webhook_alerts import disabled_data
 
 logger = logging.getLogger(__name__)
 
@@ -377,23 +381,36 @@ class WebhookDeliverer:
             scopes.webhook_endpoints(tenant, _id=endpoint.id, failing_since=None),
             {"$set": {"failing_since": now}},
         )
-        disabled = await endpoints.update_one(
-            scopes.webhook_endpoints(
-                tenant,
-                _id=endpoint.id,
-                status=WebhookEndpointStatus.ENABLED,
-                failing_since={"$lte": now - self.policy.disable_after},
-            ),
-            {"$set": {"status": WebhookEndpointStatus.DISABLED, "updated_at": now}},
-        )
-        if disabled.modified_count:
-            # No notification email exists yet (the outbox sends invitations only).
+        days = self.policy.disable_after / timedelta(days=1)
+
+        async def disable(session: AsyncIOMotorClientSession) -> bool:
+            """Disable the endpoint if it failed long enough, and queue the gérant's email."""
+            disabled = await endpoints.update_one(
+                scopes.webhook_endpoints(
+                    tenant,
+                    _id=endpoint.id,
+                    status=WebhookEndpointStatus.ENABLED,
+                    failing_since={"$lte": now - self.policy.disable_after},
+                ),
+                {"$set": {"status": WebhookEndpointStatus.DISABLED, "updated_at": now}},
+                session=session,
+            )
+            if disabled.modified_count == 0:
+                return False
+            await enqueue(
+                session,
+                kind=MailKind.WEBHOOK_ENDPOINT_DISABLED,
+                gerant_id=tenant,
+                data=disabled_data(endpoint.id, days),
+            )
+            return True
+
+        if await run_in_transaction(WebhookEndpoint, disable):
             logger.warning(
-                "webhook endpoint %s of gérant %s disabled: every delivery failed for %g days; "
-                "the gérant is not emailed",
+                "webhook endpoint %s of gérant %s disabled: every delivery failed for %g days",
                 endpoint.id,
                 tenant,
-                self.policy.disable_after / timedelta(days=1),
+                days,
             )
 
     async def stop(self) -> None:

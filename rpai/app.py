@@ -43,6 +43,8 @@ from infra.webhook_sender import WebhookSender
 from resolvers.api_key_expiry import record_expiring_keys
 from resolvers.invitation_outbox import invitation_outbox
 from resolvers.kpi.feed import KpiFeed
+from resolvers.mail_composers import COMPOSERS
+from resolvers.mail_outbox import mail_outbox
 from resolvers.webhook_delivery import DeliveryPolicy, webhook_delivery
 from rest_compat import ROUTERS
 from rest_compat.errors import install_error_handlers
@@ -171,6 +173,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 ),
                 invitation_outbox(
                     smtp_server(settings),
+                    public_url=public_url(settings),
+                    from_address=settings.smtp_from,
+                    poll_seconds=settings.outbox_poll_seconds,
+                ),
+                mail_outbox(
+                    smtp_server(settings),
+                    composers=COMPOSERS,
                     public_url=public_url(settings),
                     from_address=settings.smtp_from,
                     poll_seconds=settings.outbox_poll_seconds,

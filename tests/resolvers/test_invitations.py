@@ -15,12 +15,13 @@ from contract.permissions import ALL_PERMISSIONS
 from contract.validation import parse
 from infra.login_limits import LoginLimits
 from infra.mail import DeliveryFailed
+from infra.outbox import MAX_ATTEMPTS, retry_delay
 from infra.passwords import verify_password
 from infra.tokens import TokenSigner, hash_invitation_token
 from models import Invitation, InvitationStatus, Role, Store, User, UserStatus
 from models.clock import utcnow
 from resolvers import invitation_outbox as outbox
-from resolvers.invitation_outbox import InvitationSender, claim_next, retry_delay
+from resolvers.invitation_outbox import InvitationSender, claim_next
 from resolvers.invitations import (
     InvitationAcceptance,
     accept_invitation,
@@ -172,7 +173,7 @@ class TestSender:
         assert invitation.last_error == "SMTPConnectError: connection refused"
         assert invitation.next_attempt_at >= before + timedelta(seconds=30)
         assert await sender.run_once() == 0  # not due before the backoff has passed
-        for attempt in range(2, outbox.MAX_ATTEMPTS + 1):
+        for attempt in range(2, MAX_ATTEMPTS + 1):
             await Invitation.find_one({"_id": invitation.id}).update(
                 {"$set": {"next_attempt_at": utcnow()}}
             )

@@ -14,7 +14,14 @@ from contract.representations import event_json
 from contract.validation import parse
 from infra.public_addresses import EndpointUrlPolicy
 from infra.webhook_sender import WebhookSender, generate_secret
-from models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint, WebhookEndpointStatus
+from models import (
+    DeliveryStatus,
+    Event,
+    OutboxMail,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEndpointStatus,
+)
 from models.clock import utcnow
 from resolvers import webhooks
 from resolvers.webhook_delivery import (
@@ -274,6 +281,12 @@ class TestAutoDisable:
         disabled = await WebhookEndpoint.get(hook.id)
         assert disabled is not None
         assert disabled.status is WebhookEndpointStatus.DISABLED
+        [mail] = await OutboxMail.find_all().to_list()  # the gérant's email, queued with it
+        assert (mail.gerant_id, mail.kind, mail.data) == (
+            TENANT,
+            "webhook_endpoint.disabled",
+            {"endpoint_id": hook.id, "days": 5.0},
+        )
 
     async def test_a_success_ends_the_failing_period(self, base: str, receiver: Receiver) -> None:
         receiver.answers["/flaky"] = [500]
