@@ -8,12 +8,11 @@ import pytest
 
 from infra import outbox
 from infra.mail import DeliveryFailed
-from infra.webhook_sender import generate_secret
-from models import OutboxMail, User, WebhookEndpoint, WebhookEndpointStatus
+from models import OutboxMail, WebhookEndpointStatus
 from models.clock import utcnow
 from resolvers.mail_composers import COMPOSERS
 from resolvers.mail_outbox import Composer, Letter, Mail, MailKind, MailSender, enqueue
-from tests.support.factories import make_gerant
+from tests.support.factories import make_disabled_endpoint, make_gerant
 
 pytestmark = pytest.mark.usefixtures("mock_db")
 
@@ -127,22 +126,10 @@ class TestMailOutbox:
         assert (mail.status, mail.attempts, len(outgoing.sent)) == ("sent", 2, 1)
 
 
-async def disabled_endpoint(gerant: User) -> WebhookEndpoint:
-    made = WebhookEndpoint(
-        gerant_id=gerant.id,
-        url="https://erp.example.com/rpai?x=<1>",
-        events=["*"],
-        status=WebhookEndpointStatus.DISABLED,
-        secret=generate_secret(),
-    )
-    await made.insert()
-    return made
-
-
 class TestEndpointDisabledEmail:
     async def test_the_gerant_is_told_which_endpoint_and_how_to_enable_it_again(self) -> None:
         gerant = await make_gerant()
-        hook = await disabled_endpoint(gerant)
+        hook = await make_disabled_endpoint(gerant, "https://erp.example.com/rpai?x=<1>")
         data = {"endpoint_id": hook.id, "days": 5.0}
         await enqueue(None, kind=MailKind.WEBHOOK_ENDPOINT_DISABLED, gerant_id=gerant.id, data=data)
         outgoing = Outgoing()
@@ -163,7 +150,7 @@ class TestEndpointDisabledEmail:
 
     async def test_an_endpoint_enabled_again_or_deleted_meanwhile_is_not_told(self) -> None:
         gerant = await make_gerant()
-        hook = await disabled_endpoint(gerant)
+        hook = await make_disabled_endpoint(gerant, "https://erp.example.com/rpai?x=<1>")
         data = {"endpoint_id": hook.id, "days": 5.0}
         await enqueue(None, kind=MailKind.WEBHOOK_ENDPOINT_DISABLED, gerant_id=gerant.id, data=data)
         await hook.set({"status": WebhookEndpointStatus.ENABLED})

@@ -6,7 +6,8 @@ from typing import Any
 from contract.actor import Actor
 from contract.credentials import actor_for_key
 from contract.permissions import ALL_PERMISSIONS
-from models import Role, Store, User, UserStatus
+from infra.webhook_sender import generate_secret
+from models import Role, Store, User, UserStatus, WebhookEndpoint, WebhookEndpointStatus
 from models.store import name_key
 from models.user import email_key
 from resolvers.api_keys import ApiKeyCreate, CreatedApiKey, create_api_key
@@ -83,6 +84,21 @@ async def make_user(
     )
     await user.insert()
     return user
+
+
+async def make_disabled_endpoint(
+    gerant: User, url: str = "https://erp.example.com/rpai"
+) -> WebhookEndpoint:
+    """A webhook endpoint of `gerant`, disabled (as after days of failed deliveries)."""
+    made = WebhookEndpoint(
+        gerant_id=gerant.id,
+        url=url,
+        events=["*"],
+        status=WebhookEndpointStatus.DISABLED,
+        secret=generate_secret(),
+    )
+    await made.insert()
+    return made
 
 
 def headers(key: str) -> dict[str, str]:

@@ -2,12 +2,11 @@
 
 import asyncio
 
-from infra.webhook_sender import generate_secret
-from models import OutboxMail, WebhookEndpoint, WebhookEndpointStatus
+from models import OutboxMail
 from resolvers.mail_outbox import MailKind, enqueue
 from rpai.database import free_port
 from rpai.settings import Settings
-from tests.support.factories import make_gerant
+from tests.support.factories import make_disabled_endpoint, make_gerant
 from tests.support.servers import in_process_client
 from tests.support.smtp import smtp_server
 
@@ -26,14 +25,7 @@ async def test_a_disabled_endpoints_email_reaches_its_gerant(settings: Settings)
     with smtp_server(port) as inbox:
         async with in_process_client(served):
             gerant = await make_gerant()
-            hook = WebhookEndpoint(
-                gerant_id=gerant.id,
-                url="https://erp.example.com/rpai",
-                events=["*"],
-                status=WebhookEndpointStatus.DISABLED,
-                secret=generate_secret(),
-            )
-            await hook.insert()
+            hook = await make_disabled_endpoint(gerant)
             data = {"endpoint_id": hook.id, "days": 5.0}
             kind = MailKind.WEBHOOK_ENDPOINT_DISABLED
             await enqueue(None, kind=kind, gerant_id=gerant.id, data=data)
