@@ -1,5 +1,6 @@
-"""KPI rollups: sums of the daily entries kept per store and day, and per store and month (with
-a map of its days and one of its sellers), written in the same transaction as the entries.
+"""KPI rollups: sums of the daily entries kept per store and day (written in the same
+transaction as the entries), and per store and month (with a map of its days and one of its
+sellers, folded from the store days by the projector).
 
 Amounts are whole cents (exact, and summable everywhere as integers).
 """
@@ -10,6 +11,8 @@ from beanie import Document
 from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 
+from models.clock import UtcDateTime
+
 
 class RollupKind(StrEnum):
     STORE_DAY = "store_day"  # period YYYY-MM-DD, with the day's reconciliation checksum
@@ -19,6 +22,7 @@ class RollupKind(StrEnum):
 # Reads by tenant and period (whole tenant), and by store.
 PERIOD_INDEX = "tenant_kind_period"
 STORE_INDEX = "tenant_kind_store_period"
+UNFOLDED_INDEX = "unfolded"
 
 
 def rollup_id(
@@ -44,7 +48,14 @@ class KpiRollup(Document):
     # Store months only: each day's and each seller's sums, as JSON text (read as one value):
     # {"2025-03-04": [ca_cents, nb_ventes, nb_articles, prospects, entries], ...}.
     days: str = "{}"
-    sellers: str = "{}"
+    sellers: str = "{}"  # store days too: each seller's line of the day
+    # Store days written by a sync and not yet folded into their month (resolvers/kpi/projector),
+    # with the revision the fold checks before marking them folded.
+    unfolded: bool | None = None
+    rev: str | None = None
+    # Store months: the projector holding the month's fold, until when.
+    fold_owner: str | None = None
+    fold_until: UtcDateTime | None = None
 
     class Settings:
         name = "kpi_rollups"
@@ -61,5 +72,10 @@ class KpiRollup(Document):
                     ("period", ASCENDING),
                 ],
                 name=STORE_INDEX,
+            ),
+            IndexModel(
+                [("unfolded", ASCENDING)],
+                partialFilterExpression={"unfolded": True},
+                name=UNFOLDED_INDEX,
             ),
         ]

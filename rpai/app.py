@@ -43,6 +43,7 @@ from infra.webhook_sender import WebhookSender
 from resolvers.api_key_expiry import record_expiring_keys
 from resolvers.invitation_outbox import invitation_outbox
 from resolvers.kpi.feed import KpiFeed
+from resolvers.kpi.projector import fold_pending
 from resolvers.mail_composers import COMPOSERS
 from resolvers.mail_outbox import mail_outbox
 from resolvers.webhook_delivery import DeliveryPolicy, webhook_delivery
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 connected(url, settings) as database,
                 running(services.keys.follow),
                 running(kpi_feed.follow),
+                periodically(settings.kpi_fold_seconds, fold_pending),
                 periodically(settings.key_usage_flush_seconds, services.key_usage.flush),
                 periodically(settings.rate_limit_sync_seconds, services.rate_limits.sync),
                 periodically(settings.rate_limit_sync_seconds, services.login_limits.sync),

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     # How often each process looks for events to fan out and deliveries due: commit to first
     # attempt is at most about this on an idle server.
     webhook_poll_seconds: float = Field(default=0.5, gt=0)
+    # How often each process folds the store days syncs wrote into their month rollups.
+    kpi_fold_seconds: float = Field(default=0.5, gt=0)
     # How long a claimed delivery stays its worker's: past it, another process takes it over.
     webhook_lease_seconds: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"

@@ -12,11 +12,14 @@ from models import KpiEntry
 from models.kpi_rollup import KpiRollup, RollupKind
 from models.maintenance import Checkpoint
 from resolvers.kpi.figures import DayLine
+from resolvers.kpi.projector import fold_pending
 from resolvers.kpi.rollup_writes import Write
 from resolvers.kpi.rollups import expected_for_store
 from resolvers.kpi.scope import KpiTenant
 
 TenantStore = tuple[str, str]  # store_id, gerant_id
+# The projector's own bookkeeping, not figures: left out of comparisons.
+PROJECTOR_FIELDS = {"unfolded": 0, "rev": 0, "fold_owner": 0, "fold_until": 0}
 REBUILD = "rebuild-rollups"
 
 
@@ -38,7 +41,7 @@ async def _stored(store: TenantStore) -> dict[str, dict[str, Any]]:
     stored: dict[str, dict[str, Any]] = {}
     for kind in RollupKind:
         query = tenant.rollups(kind=kind.value, store_id=store_id)
-        found = KpiRollup.get_motor_collection().find(query)
+        found = KpiRollup.get_motor_collection().find(query, PROJECTOR_FIELDS)
         stored |= {document["_id"]: document async for document in found if document["entries"]}
     return stored
 
@@ -107,7 +110,10 @@ async def rebuild_rollups(*, progress: Callable[[str], None], restart: bool = Fa
 
 
 async def check_rollups() -> list[Difference]:
-    """Every rollup that differs from the sums of the raw entries (missing or extra included)."""
+    """Every rollup that differs from the sums of the raw entries (missing or extra included),
+    once the store days pending are folded."""
+    while await fold_pending():
+        pass
     stores = await _stores()
     differences: list[Difference] = []
     for store in stores:

@@ -19,6 +19,7 @@ from contract.permissions import Permission
 from models import KpiEntry, KpiRollup, RollupKind, Store, User
 from resolvers.french_calendar import MONTHS, WEEKDAYS
 from resolvers.kpi.figures import CENT, Figures, packed_sums, to_cents
+from resolvers.kpi.month_reads import with_unfolded_days
 from resolvers.kpi.queries import KpiFilter, aggregate, entry_stages, named, rollup_stages
 from resolvers.kpi.scope import ReadingScope, reading_scope
 
@@ -238,6 +239,7 @@ class Piece:
 
     collection: type[KpiEntry] | type[KpiRollup]
     stages: list[dict[str, Any]]
+    months: dict[str, str] | None = None  # the range of months a rollup piece reads
 
 
 def _by_seller(scope: ReadingScope, group_by: KpiGroupBy) -> bool:
@@ -261,14 +263,15 @@ def summary_pieces(
     month_kind = RollupKind.STORE_MONTH.value
     if not _by_seller(scope, group_by):
         touched = _month_range(start.strftime("%Y-%m"), end.strftime("%Y-%m"))
-        return [Piece(KpiRollup, rollup_stages(scope.tenant, month_kind, touched, stores))]
+        return [Piece(KpiRollup, rollup_stages(scope.tenant, month_kind, touched, stores), touched)]
     if _by_day(group_by, shifted):
         return [Piece(KpiEntry, entry_stages(scope, start.isoformat(), end.isoformat()))]
     months, edges = _split(start, end)
     pieces = [Piece(KpiEntry, entry_stages(scope, a, b)) for a, b in edges]
     if months:
         whole = _month_range(months[0], months[-1])
-        pieces.append(Piece(KpiRollup, rollup_stages(scope.tenant, month_kind, whole, stores)))
+        stages = rollup_stages(scope.tenant, month_kind, whole, stores)
+        pieces.append(Piece(KpiRollup, stages, whole))
     return pieces
 
 
@@ -318,7 +321,8 @@ async def _sums(
         if piece.collection is KpiEntry:
             await _add_entries(sums, piece.stages)
             continue
-        for month in await aggregate(KpiRollup, piece.stages):
+        months = await aggregate(KpiRollup, piece.stages)
+        for month in await with_unfolded_days(scope.tenant, months, piece.months, scope.stores):
             if _by_seller(scope, group_by):
                 how = "sellers"
             else:

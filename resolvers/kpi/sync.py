@@ -5,12 +5,14 @@ import logging
 import random
 import re
 from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
 from bson import Decimal128
+from motor.motor_asyncio import AsyncIOMotorClientSession
 from pydantic import (
     AfterValidator,
     BeforeValidator,
@@ -422,46 +424,61 @@ class Batch:
     events: EventLog
 
 
-async def _apply(batch: Batch) -> KpiSyncCounts:
-    """Every upsert, the rollups they change and the `kpi.synced` event in one transaction:
-    all applied, or none."""
-    async with transactions.transaction(KpiEntry) as session:
-        rollups = await rollup_writes(
-            tenant=batch.tenant,
-            store_id=batch.store_id,
-            day=batch.day,
-            new=batch.new,
-            session=session,
-        )
-        result = await KpiEntry.get_motor_collection().bulk_write(batch.upserts, session=session)
-        if rollups.writes:
-            await KpiRollup.get_motor_collection().bulk_write(rollups.writes, session=session)
-        counts = KpiSyncCounts(created=result.upserted_count, updated=result.matched_count)
-        synced = KpiSyncedDay(
-            store_id=batch.store_id,
-            date=batch.day,
-            created=counts.created,
-            updated=counts.updated,
-            checksum=rollups.checksum,
-        )
-        await record(
-            session,
-            log=batch.events,
-            gerant_id=batch.tenant.gerant_id,
-            type=EventType.KPI_SYNCED,
-            resource=synced,
-        )
-    KPI_ENTRIES_WRITTEN.labels("created").inc(counts.created)
-    KPI_ENTRIES_WRITTEN.labels("updated").inc(counts.updated)
+Then = Callable[[AsyncIOMotorClientSession], Awaitable[None]]
+
+
+async def _write(batch: Batch, session: AsyncIOMotorClientSession) -> KpiSyncCounts:
+    """One store-day's upserts, the store days they change and its `kpi.synced` event, in the
+    transaction of `session`."""
+    rollups = await rollup_writes(
+        tenant=batch.tenant,
+        store_id=batch.store_id,
+        day=batch.day,
+        new=batch.new,
+        session=session,
+    )
+    result = await KpiEntry.get_motor_collection().bulk_write(batch.upserts, session=session)
+    await KpiRollup.get_motor_collection().bulk_write(rollups.writes, session=session)
+    counts = KpiSyncCounts(created=result.upserted_count, updated=result.matched_count)
+    synced = KpiSyncedDay(
+        store_id=batch.store_id,
+        date=batch.day,
+        created=counts.created,
+        updated=counts.updated,
+        checksum=rollups.checksum,
+    )
+    await record(
+        session,
+        log=batch.events,
+        gerant_id=batch.tenant.gerant_id,
+        type=EventType.KPI_SYNCED,
+        resource=synced,
+    )
     return counts
 
 
-async def _upsert_all(batch: Batch) -> KpiSyncCounts:
-    """The batch, retried whole after a short random pause while concurrent syncs conflict."""
+async def _apply(batches: Sequence[Batch], then: Then | None) -> list[KpiSyncCounts]:
+    """Every batch's writes and events, then `then`, in one transaction: all applied, or none."""
+    async with transactions.transaction(KpiEntry) as session:
+        counts = [await _write(batch, session) for batch in batches]
+        if then is not None:
+            await then(session)
+    for done in counts:
+        KPI_ENTRIES_WRITTEN.labels("created").inc(done.created)
+        KPI_ENTRIES_WRITTEN.labels("updated").inc(done.updated)
+    return counts
+
+
+async def write_store_days(
+    batches: Sequence[Batch], *, then: Then | None = None
+) -> list[KpiSyncCounts]:
+    """Several validated store-days written in one transaction (all or nothing), each with its
+    `kpi.synced` event, and `then` (an import's checkpoint) after them; retried whole after a
+    short random pause while concurrent syncs of the same store-days conflict."""
     attempt = 1
     while True:
         try:
-            return await _apply(batch)
+            return await _apply(batches, then)
         except PyMongoError as exc:
             if as_app_error(exc) is not None:
                 raise
@@ -492,16 +509,19 @@ async def sync_kpis(
         (_line(seller_id, given), given)
         for seller_id, given in zip(seller_ids, data.kpi_entries, strict=True)
     ]
-    return await _upsert_all(
-        Batch(
-            tenant=tenant,
-            store_id=store.id,
-            day=data.date,
-            upserts=[
-                _upsert(tenant=tenant, store=store, data=data, line=line, given=given, now=now)
-                for line, given in lines
-            ],
-            new={line.seller_id: line for line, _ in lines},
-            events=events,
-        )
+    [counts] = await write_store_days(
+        [
+            Batch(
+                tenant=tenant,
+                store_id=store.id,
+                day=data.date,
+                upserts=[
+                    _upsert(tenant=tenant, store=store, data=data, line=line, given=given, now=now)
+                    for line, given in lines
+                ],
+                new={line.seller_id: line for line, _ in lines},
+                events=events,
+            )
+        ]
     )
+    return counts

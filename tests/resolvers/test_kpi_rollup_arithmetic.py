@@ -1,5 +1,5 @@
-"""The rollups' arithmetic alone, without a database: a sync's change folded from its lines,
-the change applied to a store's month, and the rollups a store's entries make."""
+"""The rollups' arithmetic alone, without a database: a store's day from its lines, a month
+folded from its store days, and the rollups a store's entries make."""
 
 import json
 from decimal import Decimal
@@ -9,12 +9,7 @@ from hypothesis import strategies as st
 
 from models.kpi_rollup import RollupKind
 from resolvers.kpi.figures import DayLine, Figures, day_checksum
-from resolvers.kpi.rollups import (
-    expected_for_store,
-    next_month_document,
-    store_day_document,
-    sync_change,
-)
+from resolvers.kpi.rollups import expected_for_store, month_document, store_day_document
 from resolvers.kpi.scope import KpiTenant
 
 TENANT = KpiTenant("g")
@@ -25,25 +20,6 @@ def line(
     seller_id: str, cents: int, ventes: int = 1, articles: int = 1, prospects: int = 1
 ) -> DayLine:
     return DayLine(seller_id, Decimal(cents) / 100, ventes, articles, prospects)
-
-
-class TestSyncChange:
-    def test_new_sellers_add_their_figures_to_the_store(self) -> None:
-        change = sync_change("s1", {"a": line("a", 1250), "b": line("b", 99, 2, 3, 4)}, {})
-        assert change == {
-            "s1": {"a": Figures(1250, 1, 1, 1, 1), "b": Figures(99, 2, 3, 4, 1)},
-        }
-
-    def test_a_resynced_seller_moves_by_the_difference(self) -> None:
-        change = sync_change("s1", {"a": line("a", 1000, 4, 5, 6)}, {"a": ("s1", line("a", 1250))})
-        assert change == {"s1": {"a": Figures(-250, 3, 4, 5, 0)}}
-
-    def test_a_seller_come_from_another_store_leaves_it(self) -> None:
-        change = sync_change("s2", {"a": line("a", 300, 3, 3, 3)}, {"a": ("s1", line("a", 700))})
-        assert change == {
-            "s2": {"a": Figures(300, 3, 3, 3, 1)},
-            "s1": {"a": Figures(-700, -1, -1, -1, -1)},
-        }
 
 
 class TestStoreDay:
@@ -62,6 +38,9 @@ class TestStoreDay:
             "prospects": 7,
             "entries": 2,
             "checksum": day_checksum(lines),
+            "sellers": json.dumps({"a": [1000, 4, 5, 6, 1], "b": [99, 1, 1, 1, 1]}).replace(
+                " ", ""
+            ),
         }
 
     def test_a_day_without_lines_is_zeros_and_the_empty_checksum(self) -> None:
@@ -69,42 +48,34 @@ class TestStoreDay:
         assert (document["entries"], document["checksum"]) == (0, day_checksum([]))
 
 
-class TestNextMonth:
-    def test_a_first_sync_makes_the_month(self) -> None:
-        change = {"a": Figures(1250, 1, 2, 3, 1)}
-        month = next_month_document(TENANT, "s1", DAY, None, Figures(1250, 1, 2, 3, 1), change)
+class TestMonthDocument:
+    def test_the_month_of_its_store_days(self) -> None:
+        days = [
+            store_day_document(TENANT, "s1", "2024-01-30", [line("a", 500, 5, 5, 5)]),
+            store_day_document(TENANT, "s1", DAY, [line("a", 100), line("b", 200, 2, 3, 4)]),
+        ]
+        month = month_document(TENANT, "s1", "2024-01", days)
+        assert month is not None
         assert month["_id"] == "store_month:g:2024-01:s1:"
         assert (month["kind"], month["period"], month["checksum"]) == (
             "store_month",
             "2024-01",
             None,
         )
-        assert Figures.of_sums(month) == Figures(1250, 1, 2, 3, 1)
-        assert json.loads(month["days"]) == {DAY: [1250, 1, 2, 3, 1]}
-        assert json.loads(month["sellers"]) == {"a": [1250, 1, 2, 3, 1]}
-
-    def test_a_change_moves_the_totals_and_sellers_and_sets_the_day(self) -> None:
-        stored = next_month_document(
-            TENANT,
-            "s1",
-            "2024-01-30",
-            None,
-            Figures(500, 5, 5, 5, 1),
-            {"a": Figures(500, 5, 5, 5, 1)},
-        )
-        stored = {
-            **stored,
-            **next_month_document(
-                TENANT, "s1", DAY, stored, Figures(100, 1, 1, 1, 1), {"b": Figures(100, 1, 1, 1, 1)}
-            ),
+        assert Figures.of_sums(month) == Figures(800, 8, 9, 10, 3)
+        assert json.loads(month["days"]) == {
+            "2024-01-30": [500, 5, 5, 5, 1],
+            DAY: [300, 3, 4, 5, 2],
         }
-        month = next_month_document(
-            TENANT, "s1", DAY, stored, Figures(0, 0, 0, 0, 0), {"b": Figures(-100, -1, -1, -1, -1)}
-        )
-        assert Figures.of_sums(month) == Figures(500, 5, 5, 5, 1)
-        # A day left without entries, and a seller whose entries all left, are dropped.
+        assert json.loads(month["sellers"]) == {"a": [600, 6, 6, 6, 2], "b": [200, 2, 3, 4, 1]}
+
+    def test_a_day_left_without_entries_is_dropped_and_an_empty_month_is_none(self) -> None:
+        kept = store_day_document(TENANT, "s1", "2024-01-30", [line("a", 500, 5, 5, 5)])
+        emptied = store_day_document(TENANT, "s1", DAY, [])
+        month = month_document(TENANT, "s1", "2024-01", [kept, emptied])
+        assert month is not None
         assert json.loads(month["days"]) == {"2024-01-30": [500, 5, 5, 5, 1]}
-        assert json.loads(month["sellers"]) == {"a": [500, 5, 5, 5, 1]}
+        assert month_document(TENANT, "s1", "2024-01", [emptied]) is None
 
 
 class TestExpectedForStore:
@@ -136,20 +107,20 @@ lines_by_seller = st.dictionaries(
 ).map(lambda found: {seller: line(seller, *figures) for seller, figures in found.items()})
 
 
-@given(before=lines_by_seller, synced=lines_by_seller)
-def test_a_change_applied_to_the_month_equals_the_month_recomputed(
-    before: dict[str, DayLine], synced: dict[str, DayLine]
+@given(syncs=st.lists(st.tuples(st.sampled_from([DAY, "2024-01-30"]), lines_by_seller)))
+def test_the_month_folded_from_synced_days_equals_the_month_recomputed(
+    syncs: list[tuple[str, dict[str, DayLine]]],
 ) -> None:
-    """Folding a sync into its change and applying it to the month gives the month its day's
-    lines make afresh: the incremental writes and the rebuild agree."""
-    month_before = expected_for_store(TENANT, "s1", {DAY: list(before.values())} if before else {})
-    stored = month_before.get(TENANT.rollup_id(RollupKind.STORE_MONTH, "2024-01", "s1"))
-    after = {**before, **synced}
-    former = {seller_id: ("s1", before[seller_id]) for seller_id in synced if seller_id in before}
-    change = sync_change("s1", synced, former)
-    day = store_day_document(TENANT, "s1", DAY, after.values())
-    month = next_month_document(
-        TENANT, "s1", DAY, stored, Figures.of_sums(day), change.get("s1", {})
-    )
-    expected = expected_for_store(TENANT, "s1", {DAY: list(after.values())})
-    assert month == expected[month["_id"]]
+    """Syncs applied one after another to their store days, then the month folded from them,
+    give the rollups the final entries make afresh: the projector and the rebuild agree."""
+    days: dict[str, dict[str, DayLine]] = {}
+    for day, synced in syncs:
+        days[day] = {**days.get(day, {}), **synced}
+    documents = [
+        store_day_document(TENANT, "s1", day, lines.values()) for day, lines in days.items()
+    ]
+    month = month_document(TENANT, "s1", "2024-01", documents)
+    entries = {day: list(lines.values()) for day, lines in days.items() if lines}
+    expected = expected_for_store(TENANT, "s1", entries)
+    month_id = TENANT.rollup_id(RollupKind.STORE_MONTH, "2024-01", "s1")
+    assert month == expected.get(month_id)

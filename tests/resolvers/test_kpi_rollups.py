@@ -35,7 +35,7 @@ from resolvers.kpi.rollup_admin import Difference, check_rollups, rebuild_rollup
 from resolvers.kpi.sync import KpiSync, sync_kpis
 from resolvers.users import delete_user
 from tests.support.factories import make_gerant, make_store, make_user
-from tests.support.kpi_history import AWKWARD_DAYS, make_awkward_amounts
+from tests.support.kpi_history import AWKWARD_DAYS, fold_all, make_awkward_amounts
 
 DAYS = ["2024-01-30", "2024-01-31", "2024-02-01", "2024-02-29", "2024-03-01"]
 SELLERS_PER_STORE = (3, 2)
@@ -184,6 +184,7 @@ async def apply(steps: list[Sync | Delete | Move]) -> Tenant:
     tenant = await make_tenant()
     for step in steps:
         await apply_step(tenant, step)
+    await fold_all()
     return tenant
 
 
@@ -265,6 +266,7 @@ async def test_awkward_amounts_are_rolled_up_to_the_exact_cent() -> None:
     """Fixed totals, not sums recomputed the same way: a conversion through binary floats
     would lose a cent on 0.29, 0.57, 1.13 and 19.99."""
     awkward = await make_awkward_amounts()
+    await fold_all()
     first, second, third = (seller.id for seller in awkward.sellers)
     found = {
         (document["kind"], document["period"]): document
@@ -342,13 +344,18 @@ class TestDocuments:
             document["_id"]: document
             for document in [
                 expected(
-                    "store_day", "2024-01-31", [1099, 5, 6, 7, 2], checksum=day_checksum(lines)
+                    "store_day",
+                    "2024-01-31",
+                    [1099, 5, 6, 7, 2],
+                    checksum=day_checksum(lines),
+                    sellers=f'{{"{first}":[1000,4,5,6,1],"{second}":[99,1,1,1,1]}}',
                 ),
                 expected(
                     "store_day",
                     "2024-02-01",
                     [5, 0, 0, 7, 1],
                     checksum=day_checksum([DayLine(first, Decimal("0.05"), 0, 0, 7)]),
+                    sellers=f'{{"{first}":[5,0,0,7,1]}}',
                 ),
                 expected(
                     "store_month",

@@ -13,6 +13,7 @@ from contract.actor import Actor
 from contract.credentials import actor_for_user
 from contract.validation import parse
 from models import Role, Store, User
+from resolvers.kpi.projector import fold_pending
 from resolvers.kpi.queries import KpiFilter
 from resolvers.kpi.sync import KpiSync, sync_kpis
 from resolvers.stores import delete_store
@@ -121,3 +122,10 @@ async def make_awkward_amounts() -> Awkward:
     await record(actor, store, day1, (third, 1.13, 1, 2, 3))
     await record(actor, store, day2, (first, 19.99, 1, 2, 3), (second, 1250.05, 1, 2, 3))
     return Awkward(gerant, store, [first, second, third])
+
+
+async def fold_all() -> None:
+    """What the projector does in the background: every pending store day folded into its
+    month."""
+    while await fold_pending():
+        pass

@@ -20,6 +20,7 @@ def settings_for(mongodb_url: str, **overrides: Any) -> Settings:
         rate_limit_sync_seconds=3600,
         audit_flush_seconds=3600,
         webhook_poll_seconds=3600,
+        kpi_fold_seconds=3600,  # tests fold when they mean to (tests/support/kpi_history.py)
         # Tests run many queries as one caller in a moment: the query-cost tests set their own.
         graphql_cost_restore_rate=1_000_000,
         **overrides,
