@@ -254,8 +254,36 @@ def test_a_document_written_otherwise_is_not_skipped() -> None:
 
 def test_the_console_offers_every_permission_with_its_french_label() -> None:
     body = (PAGES_DIR / "console" / "body.html").read_text()
-    offered = re.findall(r'name="permission" value="([a-z:]+)">\s*<span>\1 — [^<]+</span>', body)
+    offered = re.findall(
+        r'name="permission" value="([a-z:]+)">\s*<span>[A-Z][^<]+ <code class="muted">\1</code>',
+        body,
+    )
     assert offered == list(ALL_PERMISSIONS)
+
+
+def test_the_key_table_names_every_permission_in_words() -> None:
+    script = (PAGES_DIR / "console" / "console.js").read_text()
+    table = script[script.index("const PERMISSION_WORDS = {") :]
+    words = dict(re.findall(r"'([a-z]+:[a-z]+)': '([^']+)'", table[: table.index("};")]))
+    assert list(words) == list(ALL_PERMISSIONS)
+    assert all(re.fullmatch(r"[a-zéè ]+", word) for word in words.values()), words
+
+
+def page_scripts() -> dict[str, str]:
+    """Every script and page body of this service's own (the vendored libraries left out)."""
+    return {
+        str(path.relative_to(PAGES_DIR)): path.read_text()
+        for path in sorted(PAGES_DIR.rglob("*"))
+        if path.suffix in (".js", ".html") and VENDOR_DIR not in path.parents
+    }
+
+
+def test_no_page_asks_through_the_browsers_own_boxes() -> None:
+    """Questions go in the pages' dialogs: prompt(), confirm() and alert() cannot be styled,
+    translated or driven by the tests, and a browser may block them."""
+    native = re.compile(r"\b(?:window\.)?(prompt|confirm|alert)\s*\(")
+    found = {name: native.findall(text) for name, text in page_scripts().items()}
+    assert {name: calls for name, calls in found.items() if calls} == {}
 
 
 def test_the_console_offers_every_event_type_with_its_french_label() -> None:

@@ -25,8 +25,8 @@ window.RPAI_DOCUMENTS = Object.freeze({
     createApiKey(input: $input) { key apiKey { id name prefix } }
   }`,
   deactivateApiKey: `mutation($id: ID!) { deactivateApiKey(id: $id) { id name active } }`,
-  rotateApiKey: `mutation($id: ID!, $grace: Int!) {
-    rotateApiKey(id: $id, graceDays: $grace) { key apiKey { id name prefix } }
+  rotateApiKey: `mutation($id: ID!, $hours: Int!) {
+    rotateApiKey(id: $id, graceHours: $hours) { key apiKey { id name prefix } }
   }`,
 
   // The console's Webhooks tab.

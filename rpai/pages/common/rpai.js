@@ -53,6 +53,8 @@
       'Cette clé est désactivée : elle ne peut plus être renouvelée.',
     'API key was already replaced by a rotation: rotate its replacement':
       'Cette clé a déjà été remplacée : renouvelez plutôt la clé qui la remplace.',
+    'graceDays, graceHours: give one or the other, not both':
+      "Choisissez quand l'ancienne clé cesse de fonctionner, une seule fois.",
     'to: must not be before from':
       'La date de fin doit être le même jour que la date de début, ou après.',
     'Too many failed authentications from this address. Retry later':
@@ -91,6 +93,10 @@
     ['Insufficient permissions. Requires ', "Votre compte n'a pas le droit de faire cela."],
     [
       'graceDays: must be between 0 and ',
+      'La période de grâce doit être comprise entre 0 et 90 jours.',
+    ],
+    [
+      'graceHours: must be between 0 and ',
       'La période de grâce doit être comprise entre 0 et 90 jours.',
     ],
     [
@@ -134,9 +140,9 @@
         return sentence;
       }
     }
-    const field = message ? /^([a-z_]+)(\[\d+\])?(\.[a-z_]+)*: /.exec(message) : null;
-    if (code === 'BAD_REQUEST' && field && BY_FIELD[field[1]]) {
-      return BY_FIELD[field[1]];
+    const field = fieldOf(code, message);
+    if (field) {
+      return BY_FIELD[field];
     }
     let sentence = BY_CODE[code] || BY_CODE.INTERNAL_SERVER_ERROR;
     if (code === 'INTERNAL_SERVER_ERROR' && extensions && extensions.requestId) {
@@ -145,10 +151,18 @@
     return sentence;
   }
 
+  /** The input field a validation message names (`name: …`), when the pages know it. */
+  function fieldOf(code, message) {
+    const field = message ? /^([a-z_]+)(\[\d+\])?(\.[a-z_]+)*: /.exec(message) : null;
+    return code === 'BAD_REQUEST' && field && BY_FIELD[field[1]] ? field[1] : null;
+  }
+
+  /** An error the API answered, in French; `field` the input it concerns, if one. */
   class ApiError extends Error {
-    constructor(message, code) {
+    constructor(message, code, field = null) {
       super(message);
       this.code = code;
+      this.field = field;
     }
   }
 
@@ -204,7 +218,11 @@
     if (body && Array.isArray(body.errors) && body.errors.length > 0) {
       const first = body.errors[0];
       const extensions = first.extensions || {};
-      throw new ApiError(frenchError(extensions.code, first.message, extensions), extensions.code);
+      throw new ApiError(
+        frenchError(extensions.code, first.message, extensions),
+        extensions.code,
+        fieldOf(extensions.code, first.message),
+      );
     }
     if (!response.ok || !body?.data) {
       throw new ApiError(

@@ -351,7 +351,8 @@
     $('confirm-no').addEventListener('click', () => $('confirm-dialog').close('no'));
     syncEventChoices();
 
-    return { load, forget };
+    // The console's keys ask their questions in the same dialog.
+    return { load, forget, confirmed };
   }
 
   window.RPAI_WEBHOOKS = webhooks;
