@@ -11,6 +11,7 @@ from models import KpiEntry as KpiEntryDocument
 from resolvers.kpi import entries as kpi_entries
 from resolvers.kpi import queries as kpi_queries
 from resolvers.kpi import summaries as kpi_summaries
+from resolvers.kpi.comparison import KpiComparison
 from schema.access import Caller
 from schema.common import Connection, connection
 from schema.context import Info, SummaryKey
@@ -21,6 +22,13 @@ strawberry.enum(
     kpi_summaries.KpiGroupBy,
     description="SELLER and STORE rows are keyed by id, DAY by `2025-03-04`, WEEK by ISO week "
     "`2025-W10`, MONTH by `2025-03`; TOTAL has one row keyed `total`.",
+)
+
+strawberry.enum(
+    KpiComparison,
+    description="What `previous` is: PREVIOUS_PERIOD the days just before; PREVIOUS_WEEKS the "
+    "days just before moved back to whole weeks (each day faces the same weekday); "
+    "LAST_YEAR_WEEKDAYS 52 weeks earlier; LAST_YEAR the same dates a year earlier.",
 )
 
 
@@ -112,8 +120,9 @@ class KpiSummaryRow(KpiMetrics):
     key: str
     label: str
     previous: KpiMetrics = strawberry.field(
-        description="The same over the period of the same length just before `from`; a DAY, "
-        "WEEK or MONTH row compares with the days one period length before its own."
+        description="The same over the comparison period (`compareTo`, by default the period "
+        "of the same length just before `from`); a DAY, WEEK or MONTH row compares with the "
+        "days that lie as far back as the comparison period."
     )
     change: KpiChange
 
@@ -215,10 +224,14 @@ class KpiReportQuery:
         permission_classes=[Caller],
     )
     async def kpi_summary(
-        self, info: Info, filter: KpiFilter, group_by: kpi_summaries.KpiGroupBy
+        self,
+        info: Info,
+        filter: KpiFilter,
+        group_by: kpi_summaries.KpiGroupBy,
+        compare_to: KpiComparison = KpiComparison.PREVIOUS_PERIOD,
     ) -> list[KpiSummaryRow]:
         actor = info.context.actor()
         rows = await kpi_summaries.kpi_summary(
-            actor=actor, kpi_filter=kpi_filter(filter), group_by=group_by
+            actor=actor, kpi_filter=kpi_filter(filter), group_by=group_by, compare=compare_to
         )
         return [summary_row(row) for row in rows]

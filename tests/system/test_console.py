@@ -295,6 +295,8 @@ def test_gerant_creates_rotates_and_deactivates_a_key(
 
         # The replaced key, still working, is ended from the console; a rotation in an hour
         # keeps the old key an hour; words of the table stay whole at a desktop's width.
+        browser.find_element(By.ID, "hide-inactive").click()
+        wait(browser).until(lambda d: len(key_rows(d)) == 3)
         confirm_in_dialog(
             browser,
             key_row(browser, first).find_element(By.CSS_SELECTOR, "[data-testid='deactivate']"),
