@@ -9,6 +9,7 @@ import strawberry
 from contract.validation import parse
 from models import KpiEntry as KpiEntryDocument
 from resolvers.kpi import entries as kpi_entries
+from resolvers.kpi import exports as kpi_exports
 from resolvers.kpi import queries as kpi_queries
 from resolvers.kpi import summaries as kpi_summaries
 from resolvers.kpi.comparison import KpiComparison
@@ -30,6 +31,15 @@ strawberry.enum(
     "days just before moved back to whole weeks (each day faces the same weekday); "
     "LAST_YEAR_WEEKDAYS 52 weeks earlier; LAST_YEAR the same dates a year earlier.",
 )
+
+strawberry.enum(kpi_exports.KpiExportFormat, description="CSV (semicolons) or XLSX.")
+
+
+@strawberry.type(description="A file to download, its bytes in base64.")
+class KpiExportFile:
+    filename: str
+    content_type: str
+    base64: str
 
 
 @strawberry.input(description="Entries of a period; `from` and `to` inclusive, 366 days at most.")
@@ -235,3 +245,29 @@ class KpiReportQuery:
             actor=actor, kpi_filter=kpi_filter(filter), group_by=group_by, compare=compare_to
         )
         return [summary_row(row) for row in rows]
+
+    @strawberry.field(
+        description="kpiSummary's rows as a file (French headers and dates, numbers as numbers), "
+        "as the staff space's tables show them (permission kpi:read).",
+        permission_classes=[Caller],
+    )
+    async def kpi_export(
+        self,
+        info: Info,
+        filter: KpiFilter,
+        group_by: kpi_summaries.KpiGroupBy,
+        format: kpi_exports.KpiExportFormat,
+        compare_to: KpiComparison = KpiComparison.PREVIOUS_PERIOD,
+    ) -> KpiExportFile:
+        exported = await kpi_exports.kpi_export(
+            actor=info.context.actor(),
+            kpi_filter=kpi_filter(filter),
+            group_by=group_by,
+            compare=compare_to,
+            file_format=format,
+        )
+        return KpiExportFile(
+            filename=exported.filename,
+            content_type=exported.content_type,
+            base64=exported.base64,
+        )

@@ -302,7 +302,10 @@ def test_gerant_creates_rotates_and_deactivates_a_key(
             key_row(browser, first).find_element(By.CSS_SELECTOR, "[data-testid='deactivate']"),
             "Désactiver la clé « Caisse Paris » ?",
         )
-        wait(browser).until(lambda _: cell(key_row(browser, first), "key-state") == "Désactivée")
+        wait(browser).until(
+            lambda _: cell(key_row(browser, first), "key-state").startswith("Désactivée\n")
+        )
+        assert buttons_enabled(key_row(browser, first)) == [False, False]
         assert store_names(base, first) == 401
         fill_key_form(browser, "Caisse Lyon", ["kpi:read"])
         browser.find_element(By.ID, "create-submit").click()
