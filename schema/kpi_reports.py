@@ -42,6 +42,12 @@ class KpiExportFile:
     base64: str
 
 
+@strawberry.type(description="Days from `from` to `to`, inclusive (YYYY-MM-DD).")
+class KpiPeriod:
+    from_: str = strawberry.field(name="from")
+    to: str
+
+
 @strawberry.input(description="Entries of a period; `from` and `to` inclusive, 366 days at most.")
 class KpiFilter:
     from_: str = strawberry.field(name="from", description="YYYY-MM-DD.")
@@ -271,3 +277,13 @@ class KpiReportQuery:
             content_type=exported.content_type,
             base64=exported.base64,
         )
+
+    @strawberry.field(
+        description="The days kpiSummary compares the filter's period with (`compareTo`).",
+        permission_classes=[Caller],
+    )
+    def kpi_comparison_period(
+        self, filter: KpiFilter, compare_to: KpiComparison = KpiComparison.PREVIOUS_PERIOD
+    ) -> KpiPeriod:
+        start, end = kpi_summaries.compared_period(kpi_filter(filter), compare_to)
+        return KpiPeriod(from_=start, to=end)

@@ -5,7 +5,7 @@ same weekday: the comparisons other than the plain previous period move back by 
 except "last year", which keeps the calendar dates (for months and seasons).
 """
 
-from datetime import date
+from datetime import date, timedelta
 from enum import Enum
 
 DAYS_A_WEEK = 7
@@ -43,3 +43,9 @@ def comparison_shift(start: date, end: date, compare: KpiComparison) -> int:
     if compare is KpiComparison.LAST_YEAR_WEEKDAYS:
         return WEEKS_A_YEAR * DAYS_A_WEEK
     return (start - year_before(start)).days
+
+
+def comparison_period(start: date, end: date, compare: KpiComparison) -> tuple[date, date]:
+    """The first and last days [start, end] is compared with."""
+    back = timedelta(days=comparison_shift(start, end, compare))
+    return start - back, end - back

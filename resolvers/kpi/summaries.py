@@ -18,7 +18,7 @@ from contract.actor import Actor
 from contract.permissions import Permission
 from models import KpiEntry, KpiRollup, RollupKind, Store, User
 from resolvers.french_calendar import MONTHS, WEEKDAYS
-from resolvers.kpi.comparison import KpiComparison, comparison_shift
+from resolvers.kpi.comparison import KpiComparison, comparison_period, comparison_shift
 from resolvers.kpi.figures import CENT, Figures, packed_sums, to_cents
 from resolvers.kpi.queries import KpiFilter, aggregate, entry_stages, named, rollup_stages
 from resolvers.kpi.scope import ReadingScope, reading_scope
@@ -334,9 +334,11 @@ def _periods(
     """The filter's period, the one of the same length it is compared with, and how many days
     separate them."""
     start, end = date.fromisoformat(kpi_filter.from_), date.fromisoformat(kpi_filter.to)
-    shift = comparison_shift(start, end, compare)
-    back = timedelta(days=shift)
-    return (start, end), (start - back, end - back), shift
+    return (
+        (start, end),
+        comparison_period(start, end, compare),
+        comparison_shift(start, end, compare),
+    )
 
 
 def _rows(
@@ -457,3 +459,9 @@ async def seller_summaries(
     return await _summaries_by(
         "seller_ids", actor=actor, kpi_filter=kpi_filter, group_by=group_by, ids=seller_ids
     )
+
+
+def compared_period(kpi_filter: KpiFilter, compare: KpiComparison) -> tuple[str, str]:
+    """The days (YYYY-MM-DD) `kpi_summary` compares the filter's period with."""
+    _, (start, end), _ = _periods(kpi_filter, compare)
+    return start.isoformat(), end.isoformat()

@@ -8,7 +8,12 @@ import pytest
 
 from contract.credentials import actor_for_user
 from models import Role
-from resolvers.kpi.comparison import KpiComparison, comparison_shift, year_before
+from resolvers.kpi.comparison import (
+    KpiComparison,
+    comparison_period,
+    comparison_shift,
+    year_before,
+)
 from resolvers.kpi.summaries import KpiGroupBy, kpi_summary
 from tests.support.factories import make_gerant, make_store, make_user
 from tests.support.kpi_history import period, record
@@ -36,7 +41,9 @@ def test_the_comparison_lies_so_many_days_back(
     assert found == shift
 
 
-@pytest.mark.parametrize("compare", [KpiComparison.PREVIOUS_WEEKS, KpiComparison.LAST_YEAR_WEEKDAYS])
+@pytest.mark.parametrize(
+    "compare", [KpiComparison.PREVIOUS_WEEKS, KpiComparison.LAST_YEAR_WEEKDAYS]
+)
 @pytest.mark.parametrize("days", range(1, 40))
 def test_weekday_comparisons_keep_the_weekday(compare: KpiComparison, days: int) -> None:
     start = date(2026, 11, 2)
@@ -44,6 +51,18 @@ def test_weekday_comparisons_keep_the_weekday(compare: KpiComparison, days: int)
     shift = comparison_shift(start, end, compare)
     assert shift % 7 == 0
     assert shift >= days, "the comparison period ends before this one starts"
+
+
+def test_the_comparison_period_has_the_same_length() -> None:
+    start, end = date(2026, 11, 5), date(2026, 12, 4)
+    assert comparison_period(start, end, KpiComparison.PREVIOUS_WEEKS) == (
+        date(2026, 10, 1),
+        date(2026, 10, 30),
+    )
+    assert comparison_period(start, end, KpiComparison.LAST_YEAR) == (
+        date(2025, 11, 5),
+        date(2025, 12, 4),
+    )
 
 
 def test_a_year_before_29_february_is_28_february() -> None:
