@@ -15,6 +15,7 @@ from contract.event_types import EVENT_TYPES
 from contract.permissions import ALL_PERMISSIONS
 from rpai.pages import PAGES_DIR
 from schema import schema
+from tests.support.french_text import breakable_spots, html_texts, js_strings
 
 PAGES = ["/espace/", "/console/", "/invitation?token=abc"]
 ASSETS = [
@@ -290,3 +291,39 @@ def test_the_console_offers_every_event_type_with_its_french_label() -> None:
     body = (PAGES_DIR / "console" / "body.html").read_text()
     offered = re.findall(r'name="event-type"\s+value="([a-z_.]+)">\s*<span>\1 — [^<]+</span>', body)
     assert offered == list(EVENT_TYPES)
+
+
+def french_texts() -> dict[str, list[str]]:
+    """What people read in each page file: HTML text and attributes, JS string literals (the
+    GraphQL documents and the English GraphiQL and API reference pages left out)."""
+    found = {}
+    for name, source in page_scripts().items():
+        if name == "common/documents.js" or name.startswith(("graphiql/", "reference/")):
+            continue
+        if name.endswith(".js"):
+            found[name] = [text.value for text in js_strings(source)]
+        else:
+            found[name] = html_texts(source)
+    return found
+
+
+def test_no_line_of_french_text_can_start_with_a_colon_or_a_question_mark() -> None:
+    """French sets `:`, `;`, `?` and `!` apart with a narrow no-break space (U+202F), never an
+    ordinary space a line could break at."""
+    spots = {
+        name: [spot for text in texts for spot in breakable_spots(text)]
+        for name, texts in french_texts().items()
+    }
+    assert {name: found for name, found in spots.items() if found} == {}
+    assert any("\u202f:" in text for text in french_texts()["console/console.js"])
+
+
+def test_the_scan_reads_strings_and_text_but_not_code_or_keys() -> None:
+    script = (
+        "const a = x ? 'Oui ?' : `Valeur : ${b ? 1 : 2}`; // Note : pas lue\n"
+        "const m = { 'Ce lien a expiré : demandez': 'Lien expiré\u202f: redemandez' };"
+    )
+    texts = [text.value for text in js_strings(script)]
+    assert texts == ["Oui ?", "Valeur : ", "Lien expiré\u202f: redemandez"]
+    assert [spot for text in texts for spot in breakable_spots(text)] == ["Oui ?", "Valeur : "]
+    assert html_texts('<p title="Aide : ici">Oui ?<b>x</b></p>') == ["Aide : ici", "Oui ?", "x"]

@@ -22,6 +22,7 @@ from tests.support.browser import (
     WIDTHS,
     assert_fits,
     at_width,
+    plain,
     policy_refusals,
     screenshot,
     stored_anywhere,
@@ -174,7 +175,7 @@ def assert_every_error_has_a_french_sentence(driver: WebDriver) -> None:
         " ['INTERNAL_SERVER_ERROR', 'Internal server error', {requestId: 'req-1'}]]"
         ".map(([code, message, extensions]) => RPAI.frenchError(code, message, extensions))"
     )
-    assert english == [
+    assert [plain(sentence) for sentence in english] == [
         "Votre compte n'a pas le droit de faire cela.",
         "Votre session a expiré : reconnectez-vous.",
         "Le nom doit contenir de 1 à 200 caractères.",

@@ -50,10 +50,21 @@ def open_filters(driver: WebDriver, width: int) -> None:
 
 
 def sort_by(driver: WebDriver, table_id: str, title: str) -> None:
-    button = f"button[starts-with(normalize-space(), '{title}')]"
-    driver.find_element(By.XPATH, f"//table[@id='{table_id}']//thead//{button}").click()
+    """Sort by the column `title`: its header on a computer, the "Trier par" list on a phone
+    (whose cards have no headers)."""
+    choice = driver.find_element(By.ID, f"{table_id}-sort")
+    if choice.is_displayed():
+        select = Select(choice)
+        option = next(o for o in select.options if o.text.startswith(title))
+        select.select_by_visible_text(option.text)
+    else:
+        button = f"button[starts-with(normalize-space(), '{title}')]"
+        driver.find_element(By.XPATH, f"//table[@id='{table_id}']//thead//{button}").click()
     wait(driver).until(
-        lambda d: d.find_elements(By.XPATH, f"//table[@id='{table_id}']//th[@aria-sort]//{button}")
+        lambda d: d.find_elements(
+            By.XPATH,
+            f"//table[@id='{table_id}']//th[@aria-sort]//button[starts-with(., '{title}')]",
+        )
     )
 
 
@@ -82,8 +93,7 @@ def assert_comparison_drawn(driver: WebDriver, chain: Chain, entries: list[Entry
 def assert_phone_layout(driver: WebDriver, width: int) -> None:
     """Two tiles a row on a phone; every button, select and summary at least 24 px."""
     lefts = {
-        round(tile.rect["x"])
-        for tile in driver.find_elements(By.CSS_SELECTOR, "#tiles [data-testid^='tile-']")
+        round(tile.rect["x"]) for tile in driver.find_elements(By.CSS_SELECTOR, "#tiles > .tile")
     }
     assert len(lefts) == (2 if width == PHONE else 5), lefts
     small = driver.execute_script(
@@ -357,3 +367,27 @@ def test_a_seller_sees_only_himself(chain: Chain, browser: WebDriver, width: int
     assert not browser.find_element(By.ID, "stores-card").is_displayed()
     assert not browser.find_element(By.ID, "to-console").is_displayed()
     assert_seen_on_any_screen(browser, f"espace-seller-{width}")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_an_empty_period_is_said_plainly_not_as_a_success(
+    chain: Chain, browser: WebDriver, width: int
+) -> None:
+    name, email, password = GERANT
+    del name
+    open_space(browser, chain, width, email, password)
+    open_filters(browser, width)
+    browser.execute_script(
+        "for (const [id, day] of [['from', '2020-01-06'], ['to', '2020-01-12']]) {"
+        "  const field = document.getElementById(id); field.value = day;"
+        "  field.dispatchEvent(new Event('change')); }"
+    )
+    browser.find_element(By.ID, "show").click()
+    wait(browser).until(lambda _: text_of(browser, "empty").startswith("Aucune vente"))
+    empty = browser.find_element(By.ID, "empty")
+    assert "info" in (empty.get_attribute("class") or "").split()
+    assert "notice" not in (empty.get_attribute("class") or "").split()
+    assert tile(browser, "ca") == ("0,00 €", "aucune vente vs période précédente")
+    assert browser.find_elements(By.CSS_SELECTOR, "#periods-table td.down") == []
+    assert_fits(browser)
+    shoot(browser, "espace-vide")

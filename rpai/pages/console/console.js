@@ -351,7 +351,7 @@
     showNewKey(data.createApiKey);
     say(
       'notice',
-      `Clé « ${data.createApiKey.apiKey.name} » créée. Copiez-la maintenant : elle ne sera ` +
+      `Clé « ${data.createApiKey.apiKey.name} » créée. Copiez-la maintenant : elle ne sera ` +
         'plus affichée.',
     );
     await loadKeys();
@@ -359,7 +359,7 @@
 
   async function deactivateKey(key) {
     const sure = await hooks.confirmed(
-      `Désactiver la clé « ${key.name} » ?`,
+      `Désactiver la clé « ${key.name} » ?`,
       `La clé ${key.prefix}… sera refusée immédiatement, par tous les logiciels qui l'utilisent.`,
       'Désactiver la clé',
     );
@@ -370,7 +370,7 @@
     await loadKeys();
     say(
       'notice',
-      `Clé « ${key.name} » (${key.prefix}…) désactivée : elle est refusée dès maintenant.`,
+      `Clé « ${key.name} » (${key.prefix}…) désactivée : elle est refusée dès maintenant.`,
     );
   }
 
@@ -409,7 +409,7 @@
       hours === 0 || !old
         ? "l'ancienne est refusée dès maintenant"
         : `l'ancienne (${key.prefix}…) reste valable jusqu'au ${format.dateAt(old.expiresAt)}`;
-    say('notice', `Clé « ${key.name} » renouvelée : ${until}. Copiez la nouvelle clé maintenant.`);
+    say('notice', `Clé « ${key.name} » renouvelée : ${until}. Copiez la nouvelle clé maintenant.`);
   }
 
   // --- The key shown once --------------------------------------------------------------------
@@ -442,7 +442,7 @@
       $('copy-status').textContent = 'Clé copiée.';
     } catch {
       selectKeyText();
-      $('copy-status').textContent = 'Clé sélectionnée : appuyez sur Ctrl+C pour la copier.';
+      $('copy-status').textContent = 'Clé sélectionnée : appuyez sur Ctrl+C pour la copier.';
     }
   }
 

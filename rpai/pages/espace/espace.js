@@ -234,10 +234,10 @@
     });
     $('scope-title').textContent = scopeTitle();
     $('period-caption').textContent =
-      `Du ${shortDate(from)} au ${shortDate(to)} ; évolutions comparées à ${words} ` +
+      `Du ${shortDate(from)} au ${shortDate(to)} ; évolutions comparées à ${words} ` +
       `(du ${shortDate(data.compared.from)} au ${shortDate(data.compared.to)}).`;
     $('filters-summary').textContent =
-      `Filtres : ${$('preset').selectedOptions[0].textContent}, ` +
+      `Filtres : ${$('preset').selectedOptions[0].textContent}, ` +
       `${GROUPS[group].title.toLowerCase()}`;
     const [total] = data.total;
     $('empty').hidden = !idle(total);
@@ -248,7 +248,7 @@
     say(
       'partial-note',
       partial > 0
-        ? 'En clair sur les graphiques et marquées « partiel » : les périodes que vos dates ' +
+        ? 'En clair sur les graphiques et marquées « partiel » : les périodes que vos dates ' +
             'coupent, dont les chiffres ne couvrent pas tous les jours.'
         : '',
     );
@@ -468,7 +468,7 @@
           tooltip: {
             callbacks: {
               label: (context) =>
-                `${context.dataset.label} — ${label} : ${formatter(context.parsed.y)}`,
+                `${context.dataset.label} — ${label} : ${formatter(context.parsed.y)}`,
             },
           },
         },
@@ -561,6 +561,32 @@
     return th;
   }
 
+  /** A phone shows rows as cards, without the headers: a list chooses the order there. */
+  function sortChoice(id, first, rows, onRow) {
+    let select = $(`${id}-sort`);
+    if (!select) {
+      const label = document.createElement('label');
+      label.className = 'sort-choice';
+      label.textContent = 'Trier par ';
+      select = document.createElement('select');
+      select.id = `${id}-sort`;
+      label.append(select);
+      $(id).before(label);
+    }
+    const keyColumn = id === 'periods-table' ? 'key' : 'label';
+    const choices = [
+      [keyColumn, first],
+      ...COLUMNS.map(([title], index) => [String(index), `${title} (du plus grand)`]),
+    ];
+    select.replaceChildren(...choices.map(([value, text]) => new Option(text, value)));
+    select.value = String(sorting.get(id).column);
+    select.onchange = () => {
+      const column = select.value === keyColumn ? keyColumn : Number(select.value);
+      sorting.set(id, { column, descending: typeof column === 'number' });
+      renderTable(id, first, rows, null, onRow);
+    };
+  }
+
   function renderTable(id, first, rows, defaultSort, onRow) {
     if (defaultSort) {
       sorting.set(
@@ -571,6 +597,7 @@
       );
     }
     const table = $(id);
+    sortChoice(id, first, rows, onRow);
     const head = document.createElement('thead');
     const headRow = document.createElement('tr');
     headRow.append(
