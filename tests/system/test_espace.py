@@ -250,6 +250,7 @@ def test_the_gerant_sees_his_chain_by_store_seller_and_day(
     ).click()
     wait(browser).until(lambda _: text_of(browser, "scope-title") == "Magasin Lyon Centre")
     assert row_names(browser, "sellers-table") == ["Sophie Bernard"]
+    open_filters(browser, width)
     Select(browser.find_element(By.ID, "store")).select_by_visible_text("Tous les magasins")
     wait(browser).until(lambda _: text_of(browser, "scope-title") == "Toute l'enseigne")
 
