@@ -73,6 +73,7 @@ def test_a_year_before_29_february_is_28_february() -> None:
 async def test_daily_rows_face_the_same_weekday_and_a_closed_sunday_faces_a_closed_sunday(
     client: object,
 ) -> None:
+    del client  # Beanie is bound to the app's database once its lifespan runs
     gerant = await make_gerant()
     store = await make_store(gerant, "Paris")
     seller = await make_user(gerant, Role.SELLER, store)
