@@ -190,3 +190,14 @@ def words_broken(driver: WebDriver, element_id: str) -> list[str]:
         element_id,
     )
     return broken
+
+
+def small_targets(driver: WebDriver) -> list[Any]:
+    """The visible buttons, fields, lists and summaries lower than 24 px (WCAG 2.5.8)."""
+    small: list[Any] = driver.execute_script(
+        "return [...document.querySelectorAll('button, select, summary, input')]"
+        ".filter((e) => e.offsetParent !== null)"
+        ".map((e) => [e.id || e.textContent.trim(), e.getBoundingClientRect().height])"
+        ".filter(([, height]) => height < 24)"
+    )
+    return small

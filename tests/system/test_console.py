@@ -25,6 +25,7 @@ from tests.support.browser import (
     plain,
     policy_refusals,
     screenshot,
+    small_targets,
     stored_anywhere,
     text_of,
     visible,
@@ -317,6 +318,12 @@ def test_gerant_creates_rotates_and_deactivates_a_key(
         assert KEY.fullmatch(fourth)
         if width == DESKTOP:
             assert words_broken(browser, "keys-table") == []
+            assert browser.execute_script(
+                "const table = document.getElementById('keys-table');"
+                "return table.getBoundingClientRect().right"
+                " <= table.closest('.card').getBoundingClientRect().right"
+            ), "the key table stays within its card"
+        assert small_targets(browser) == []
 
         browser.find_element(By.ID, "logout").click()
         visible(browser, "login-form")

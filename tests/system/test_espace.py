@@ -22,6 +22,7 @@ from tests.support.browser import (
     policy_refusals,
     screen,
     screenshot,
+    small_targets,
     text_of,
     visible,
     wait,
@@ -96,13 +97,7 @@ def assert_phone_layout(driver: WebDriver, width: int) -> None:
         round(tile.rect["x"]) for tile in driver.find_elements(By.CSS_SELECTOR, "#tiles > .tile")
     }
     assert len(lefts) == (2 if width == PHONE else 5), lefts
-    small = driver.execute_script(
-        "return [...document.querySelectorAll('button, select, summary, input')]"
-        ".filter((e) => e.offsetParent !== null)"
-        ".map((e) => [e.id || e.textContent.trim(), e.getBoundingClientRect().height])"
-        ".filter(([, height]) => height < 24)"
-    )
-    assert small == []
+    assert small_targets(driver) == []
 
 
 @pytest.fixture(scope="module")

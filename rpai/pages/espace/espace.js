@@ -313,8 +313,9 @@
     return value === null || value === undefined ? 'sans comparaison' : format.change(value);
   }
 
+  /** Green or red for a change that shows as one: "0,0 %" stays neutral. */
   function changeClass(value) {
-    if (!value) {
+    if (!value || Math.abs(value) < 0.0005) {
       return '';
     }
     return value > 0 ? 'up' : 'down';
