@@ -4,7 +4,7 @@ BIN = $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser run test lint fmt check bench chaos lock attack mutation vendor
+.PHONY: install browser run test lint fmt check bench chaos lock attack mutation vendor screenshots
 
 install: $(VENV)/.installed
 
@@ -43,6 +43,14 @@ fmt: install node_modules/.installed
 	$(BIOME) check --write rpai/pages
 
 check: lint test
+
+# Every page in every state, at 1280 and 390 px, as PNG files in screenshots/ for a person to
+# look at all at once: the browser tests (those of tests/system that drive Chromium) save them.
+BROWSER_TESTS = $(shell grep -l "WebDriver" tests/system/test_*.py)
+screenshots: install browser
+	rm -rf screenshots
+	RPAI_SCREENSHOTS_DIR=screenshots $(BIN)/pytest -q -n 0 -p no:randomly $(BROWSER_TESTS)
+	@echo "Screenshots in screenshots/ ($$(ls screenshots | wc -l) files)"
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -28,6 +28,7 @@ from resolvers.events import new_event, record, record_all
 
 MAX_EXPIRY_DAYS = 3650
 MAX_GRACE_DAYS = 90
+DEFAULT_GRACE_DAYS = 7
 MAX_PERMISSION = 50
 MAX_STORES_PER_KEY = 1000
 
@@ -223,19 +224,34 @@ async def _replaced_by_this_operation(old: ApiKey) -> bool:
     return replacement is not None
 
 
+def grace_period(grace_days: int | None, grace_hours: int | None) -> timedelta:
+    """How long a replaced key keeps working: `grace_days` or `grace_hours` (one of them, up to
+    90 days either way; hours let the console end it in an hour), 7 days when neither is given."""
+    if grace_days is not None and grace_hours is not None:
+        raise BadRequest(messages.GRACE_DAYS_OR_HOURS)
+    if grace_hours is not None:
+        if not 0 <= grace_hours <= MAX_GRACE_DAYS * 24:
+            raise BadRequest(messages.GRACE_HOURS_RANGE.format(maximum=MAX_GRACE_DAYS * 24))
+        return timedelta(hours=grace_hours)
+    days = DEFAULT_GRACE_DAYS if grace_days is None else grace_days
+    if not 0 <= days <= MAX_GRACE_DAYS:
+        raise BadRequest(messages.GRACE_DAYS_RANGE.format(maximum=MAX_GRACE_DAYS))
+    return timedelta(days=days)
+
+
 async def rotate_api_key(
     *,
     actor: Actor,
     key_id: str,
-    grace_days: int,
+    grace_days: int | None,
     keys: KeyDirectory,
+    grace_hours: int | None = None,
     events: EventLog = DEFAULT_EVENT_LOG,
 ) -> CreatedApiKey:
     """A new key with the same settings and a full lifetime from now; the old one keeps working
-    for `grace_days`, then 401. Records `api_key.created` for the new key and `api_key.rotated`
-    for the old one (its new expiry in `previous_attributes`)."""
-    if not 0 <= grace_days <= MAX_GRACE_DAYS:
-        raise BadRequest(messages.GRACE_DAYS_RANGE.format(maximum=MAX_GRACE_DAYS))
+    for the grace period (`grace_period`), then 401. Records `api_key.created` for the new key
+    and `api_key.rotated` for the old one (its new expiry in `previous_attributes`)."""
+    grace = grace_period(grace_days, grace_hours)
     old = await _tenant_key(actor, key_id)
     if not old.active:
         raise BadRequest(messages.API_KEY_INACTIVE_CANNOT_ROTATE)
@@ -249,7 +265,7 @@ async def rotate_api_key(
         lifetime_days=lifetime_days(old),
     )
     now = utcnow()
-    grace_end = now + timedelta(days=grace_days)
+    grace_end = now + grace
     replaced: dict[str, object] = {"replaced_by": new.api_key.id, "replaced_at": now}
     if old.expires_at is None or old.expires_at > grace_end:
         replaced["expires_at"] = grace_end

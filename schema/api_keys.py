@@ -109,16 +109,22 @@ class ApiKeyMutation:
         return api_key_type(key)
 
     @strawberry.mutation(
-        description="New key with the same settings; the old one works for graceDays more.",
+        description="New key with the same settings; the old one works for graceDays (0 to 90) "
+        "or graceHours (0 to 2160) more: one of them, 7 days when neither is given.",
         permission_classes=[GerantSession],
     )
     async def rotate_api_key(
-        self, info: Info, id: strawberry.ID, grace_days: int = 7
+        self,
+        info: Info,
+        id: strawberry.ID,
+        grace_days: int | None = None,
+        grace_hours: int | None = None,
     ) -> CreatedApiKey:
         created = await api_keys.rotate_api_key(
             actor=info.context.actor(),
             key_id=id,
             grace_days=grace_days,
+            grace_hours=grace_hours,
             keys=info.context.services.keys,
             events=info.context.services.events,
         )

@@ -71,6 +71,7 @@ SUMMARY_COST = 5  # reading rollups, on top of its rows
 LIST_SIZE = 50  # a list without a size of its own: stores, sellers, keys, ...
 PAGE_SIZE = 50  # a connection asked without `first`
 SUMMARY_FIELD = "kpiSummary"
+EXPORT_FIELD = "kpiExport"  # a summary's rows written into a file: priced as the summary
 # Parts of an object computed with it, no read of their own: they cost nothing more.
 VALUE_TYPES = frozenset({"KpiMetrics", "KpiChange", "PageInfo"})
 # What a selection is made on: an object, or an interface (its fragments name the objects).
@@ -238,7 +239,11 @@ def price(
         if named.name in VALUE_TYPES:
             continue
         base = MUTATION_COST if mutation else OBJECT_COST
-        base += SUMMARY_COST if name == SUMMARY_FIELD else 0
+        if name == SUMMARY_FIELD:
+            base += SUMMARY_COST
+        elif name == EXPORT_FIELD:
+            arguments = get_argument_values(field, node, document.variables)
+            base += SUMMARY_COST + summary_rows(arguments)
         inner = node.selection_set
         if named.name.endswith("Connection") and inner is not None:
             items = len(value.get("edges") or []) if isinstance(value, dict) else 0
@@ -341,7 +346,7 @@ def reads_summary(
 ) -> bool:
     """Whether a selection asks for a KPI summary anywhere: its caller's costly reads."""
     for node, on in _fields(selection_set, parent, document):
-        if node.name.value == SUMMARY_FIELD:
+        if node.name.value in (SUMMARY_FIELD, EXPORT_FIELD):
             return True
         field = on.fields.get(node.name.value)
         named = get_named_type(field.type) if field is not None else None

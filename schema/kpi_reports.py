@@ -9,8 +9,10 @@ import strawberry
 from contract.validation import parse
 from models import KpiEntry as KpiEntryDocument
 from resolvers.kpi import entries as kpi_entries
+from resolvers.kpi import exports as kpi_exports
 from resolvers.kpi import queries as kpi_queries
 from resolvers.kpi import summaries as kpi_summaries
+from resolvers.kpi.comparison import KpiComparison
 from schema.access import Caller
 from schema.common import Connection, connection
 from schema.context import Info, SummaryKey
@@ -22,6 +24,28 @@ strawberry.enum(
     description="SELLER and STORE rows are keyed by id, DAY by `2025-03-04`, WEEK by ISO week "
     "`2025-W10`, MONTH by `2025-03`; TOTAL has one row keyed `total`.",
 )
+
+strawberry.enum(
+    KpiComparison,
+    description="What `previous` is: PREVIOUS_PERIOD the days just before; PREVIOUS_WEEKS the "
+    "days just before moved back to whole weeks (each day faces the same weekday); "
+    "LAST_YEAR_WEEKDAYS 52 weeks earlier; LAST_YEAR the same dates a year earlier.",
+)
+
+strawberry.enum(kpi_exports.KpiExportFormat, description="CSV (semicolons) or XLSX.")
+
+
+@strawberry.type(description="A file to download, its bytes in base64.")
+class KpiExportFile:
+    filename: str
+    content_type: str
+    base64: str
+
+
+@strawberry.type(description="Days from `from` to `to`, inclusive (YYYY-MM-DD).")
+class KpiPeriod:
+    from_: str = strawberry.field(name="from")
+    to: str
 
 
 @strawberry.input(description="Entries of a period; `from` and `to` inclusive, 366 days at most.")
@@ -112,8 +136,9 @@ class KpiSummaryRow(KpiMetrics):
     key: str
     label: str
     previous: KpiMetrics = strawberry.field(
-        description="The same over the period of the same length just before `from`; a DAY, "
-        "WEEK or MONTH row compares with the days one period length before its own."
+        description="The same over the comparison period (`compareTo`, by default the period "
+        "of the same length just before `from`); a DAY, WEEK or MONTH row compares with the "
+        "days that lie as far back as the comparison period."
     )
     change: KpiChange
 
@@ -215,10 +240,50 @@ class KpiReportQuery:
         permission_classes=[Caller],
     )
     async def kpi_summary(
-        self, info: Info, filter: KpiFilter, group_by: kpi_summaries.KpiGroupBy
+        self,
+        info: Info,
+        filter: KpiFilter,
+        group_by: kpi_summaries.KpiGroupBy,
+        compare_to: KpiComparison = KpiComparison.PREVIOUS_PERIOD,
     ) -> list[KpiSummaryRow]:
         actor = info.context.actor()
         rows = await kpi_summaries.kpi_summary(
-            actor=actor, kpi_filter=kpi_filter(filter), group_by=group_by
+            actor=actor, kpi_filter=kpi_filter(filter), group_by=group_by, compare=compare_to
         )
         return [summary_row(row) for row in rows]
+
+    @strawberry.field(
+        description="kpiSummary's rows as a file (French headers and dates, numbers as numbers), "
+        "as the staff space's tables show them (permission kpi:read).",
+        permission_classes=[Caller],
+    )
+    async def kpi_export(
+        self,
+        info: Info,
+        filter: KpiFilter,
+        group_by: kpi_summaries.KpiGroupBy,
+        format: kpi_exports.KpiExportFormat,
+        compare_to: KpiComparison = KpiComparison.PREVIOUS_PERIOD,
+    ) -> KpiExportFile:
+        exported = await kpi_exports.kpi_export(
+            actor=info.context.actor(),
+            kpi_filter=kpi_filter(filter),
+            group_by=group_by,
+            compare=compare_to,
+            file_format=format,
+        )
+        return KpiExportFile(
+            filename=exported.filename,
+            content_type=exported.content_type,
+            base64=exported.base64,
+        )
+
+    @strawberry.field(
+        description="The days kpiSummary compares the filter's period with (`compareTo`).",
+        permission_classes=[Caller],
+    )
+    def kpi_comparison_period(
+        self, filter: KpiFilter, compare_to: KpiComparison = KpiComparison.PREVIOUS_PERIOD
+    ) -> KpiPeriod:
+        start, end = kpi_summaries.compared_period(kpi_filter(filter), compare_to)
+        return KpiPeriod(from_=start, to=end)

@@ -18,6 +18,7 @@ from contract.actor import Actor
 from contract.permissions import Permission
 from models import KpiEntry, KpiRollup, RollupKind, Store, User
 from resolvers.french_calendar import MONTHS, WEEKDAYS
+from resolvers.kpi.comparison import KpiComparison, comparison_period, comparison_shift
 from resolvers.kpi.figures import CENT, Figures, packed_sums, to_cents
 from resolvers.kpi.month_reads import with_unfolded_days
 from resolvers.kpi.queries import KpiFilter, aggregate, entry_stages, named, rollup_stages
@@ -331,11 +332,17 @@ async def _sums(
     return sums.rows
 
 
-def _periods(kpi_filter: KpiFilter) -> tuple[tuple[date, date], tuple[date, date]]:
-    """The filter's period, and the one of the same length just before it."""
+def _periods(
+    kpi_filter: KpiFilter, compare: KpiComparison
+) -> tuple[tuple[date, date], tuple[date, date], int]:
+    """The filter's period, the one of the same length it is compared with, and how many days
+    separate them."""
     start, end = date.fromisoformat(kpi_filter.from_), date.fromisoformat(kpi_filter.to)
-    before = start - timedelta(days=kpi_filter.days)
-    return (start, end), (before, start - timedelta(days=1))
+    return (
+        (start, end),
+        comparison_period(start, end, compare),
+        comparison_shift(start, end, compare),
+    )
 
 
 def _rows(
@@ -395,18 +402,23 @@ async def _labels(actor: Actor, group_by: KpiGroupBy, keys: list[str]) -> dict[s
 
 
 async def kpi_summary(
-    *, actor: Actor, kpi_filter: KpiFilter, group_by: KpiGroupBy
+    *,
+    actor: Actor,
+    kpi_filter: KpiFilter,
+    group_by: KpiGroupBy,
+    compare: KpiComparison = KpiComparison.PREVIOUS_PERIOD,
 ) -> list[KpiSummaryRow]:
-    """Totals and ratios per group, each with the previous period's and the relative change.
+    """Totals and ratios per group, each with the comparison period's (`comparison_shift`;
+    by default the period just before) and the relative change.
 
     Rows are sorted by key (chronological, or creation order of sellers and stores); a group
     with entries in either period has a row; TOTAL always has its one row.
     """
     actor.require(Permission.KPI_READ)
     scope = reading_scope(actor, kpi_filter.store_ids, kpi_filter.seller_ids)
-    now, before = _periods(kpi_filter)
+    now, before, shift = _periods(kpi_filter, compare)
     current = (await _sums(scope, group_by, now, 0)).get("", {})
-    previous = (await _sums(scope, group_by, before, kpi_filter.days)).get("", {})
+    previous = (await _sums(scope, group_by, before, shift)).get("", {})
     labels = await _labels(actor, group_by, _keys(group_by, current, previous))
     return _rows(group_by, current, previous, labels)
 
@@ -423,9 +435,9 @@ async def _summaries_by(
     narrowed = kpi_filter.model_copy(update={field: wanted})
     scope = reading_scope(actor, narrowed.store_ids, narrowed.seller_ids)
     owner = "store_id" if field == "store_ids" else "seller_id"
-    now, before = _periods(kpi_filter)
+    now, before, shift = _periods(kpi_filter, KpiComparison.PREVIOUS_PERIOD)
     current = await _sums(scope, group_by, now, 0, owner)
-    previous = await _sums(scope, group_by, before, kpi_filter.days, owner)
+    previous = await _sums(scope, group_by, before, shift, owner)
     keys = {of: _keys(group_by, current.get(of, {}), previous.get(of, {})) for of in wanted}
     labels = await _labels(
         actor, group_by, sorted({key for found in keys.values() for key in found})
@@ -451,3 +463,9 @@ async def seller_summaries(
     return await _summaries_by(
         "seller_ids", actor=actor, kpi_filter=kpi_filter, group_by=group_by, ids=seller_ids
     )
+
+
+def compared_period(kpi_filter: KpiFilter, compare: KpiComparison) -> tuple[str, str]:
+    """The days (YYYY-MM-DD) `kpi_summary` compares the filter's period with."""
+    _, (start, end), _ = _periods(kpi_filter, compare)
+    return start.isoformat(), end.isoformat()

@@ -15,6 +15,7 @@ from contract.event_types import EVENT_TYPES
 from contract.permissions import ALL_PERMISSIONS
 from rpai.pages import PAGES_DIR
 from schema import schema
+from tests.support.french_text import breakable_spots, html_texts, js_strings
 
 PAGES = ["/espace/", "/console/", "/invitation?token=abc"]
 ASSETS = [
@@ -254,11 +255,75 @@ def test_a_document_written_otherwise_is_not_skipped() -> None:
 
 def test_the_console_offers_every_permission_with_its_french_label() -> None:
     body = (PAGES_DIR / "console" / "body.html").read_text()
-    offered = re.findall(r'name="permission" value="([a-z:]+)">\s*<span>\1 — [^<]+</span>', body)
+    offered = re.findall(
+        r'name="permission" value="([a-z:]+)">\s*<span>[A-Z][^<]+ <code class="muted">\1</code>',
+        body,
+    )
     assert offered == list(ALL_PERMISSIONS)
+
+
+def test_the_key_table_names_every_permission_in_words() -> None:
+    script = (PAGES_DIR / "console" / "console.js").read_text()
+    table = script[script.index("const PERMISSION_WORDS = {") :]
+    words = dict(re.findall(r"'([a-z]+:[a-z]+)': '([^']+)'", table[: table.index("};")]))
+    assert list(words) == list(ALL_PERMISSIONS)
+    assert all(re.fullmatch(r"[a-zéè ]+", word) for word in words.values()), words
+
+
+def page_scripts() -> dict[str, str]:
+    """Every script and page body of this service's own (the vendored libraries left out)."""
+    return {
+        str(path.relative_to(PAGES_DIR)): path.read_text()
+        for path in sorted(PAGES_DIR.rglob("*"))
+        if path.suffix in (".js", ".html") and VENDOR_DIR not in path.parents
+    }
+
+
+def test_no_page_asks_through_the_browsers_own_boxes() -> None:
+    """Questions go in the pages' dialogs: prompt(), confirm() and alert() cannot be styled,
+    translated or driven by the tests, and a browser may block them."""
+    native = re.compile(r"\b(?:window\.)?(prompt|confirm|alert)\s*\(")
+    found = {name: native.findall(text) for name, text in page_scripts().items()}
+    assert {name: calls for name, calls in found.items() if calls} == {}
 
 
 def test_the_console_offers_every_event_type_with_its_french_label() -> None:
     body = (PAGES_DIR / "console" / "body.html").read_text()
     offered = re.findall(r'name="event-type"\s+value="([a-z_.]+)">\s*<span>\1 — [^<]+</span>', body)
     assert offered == list(EVENT_TYPES)
+
+
+def french_texts() -> dict[str, list[str]]:
+    """What people read in each page file: HTML text and attributes, JS string literals (the
+    GraphQL documents and the English GraphiQL and API reference pages left out)."""
+    found = {}
+    for name, source in page_scripts().items():
+        if name == "common/documents.js" or name.startswith(("graphiql/", "reference/")):
+            continue
+        if name.endswith(".js"):
+            found[name] = [text.value for text in js_strings(source)]
+        else:
+            found[name] = html_texts(source)
+    return found
+
+
+def test_no_line_of_french_text_can_start_with_a_colon_or_a_question_mark() -> None:
+    """French sets `:`, `;`, `?` and `!` apart with a narrow no-break space (U+202F), never an
+    ordinary space a line could break at."""
+    spots = {
+        name: [spot for text in texts for spot in breakable_spots(text)]
+        for name, texts in french_texts().items()
+    }
+    assert {name: found for name, found in spots.items() if found} == {}
+    assert any("\u202f:" in text for text in french_texts()["console/console.js"])
+
+
+def test_the_scan_reads_strings_and_text_but_not_code_or_keys() -> None:
+    script = (
+        "const a = x ? 'Oui ?' : `Valeur : ${b ? 1 : 2}`; // Note : pas lue\n"
+        "const m = { 'Ce lien a expiré : demandez': 'Lien expiré\u202f: redemandez' };"
+    )
+    texts = [text.value for text in js_strings(script)]
+    assert texts == ["Oui ?", "Valeur : ", "Lien expiré\u202f: redemandez"]
+    assert [spot for text in texts for spot in breakable_spots(text)] == ["Oui ?", "Valeur : "]
+    assert html_texts('<p title="Aide : ici">Oui ?<b>x</b></p>') == ["Aide : ici", "Oui ?", "x"]

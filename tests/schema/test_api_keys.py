@@ -253,6 +253,59 @@ class TestKeyLifecycle:
         await gql(client, ROTATE, {"id": old_id, "grace": 0}, token=token)
         assert await stores_status(client, old_key) == 401
 
+    async def test_rotation_in_hours_ends_the_old_key_in_that_many_hours(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        _, token = await gerant_session(client)
+        created = await gql(
+            client, CREATE, {"input": {"name": "k", "permissions": ["stores:read"]}}, token=token
+        )
+        old_key = created["data"]["createApiKey"]["key"]
+        old_id = created["data"]["createApiKey"]["apiKey"]["id"]
+        hourly = "mutation($id: ID!) { rotateApiKey(id: $id, graceHours: 1) { key } }"
+        assert "errors" not in await gql(client, hourly, {"id": old_id}, token=token)
+        old = await ApiKey.get(old_id)
+        assert old is not None
+        assert old.expires_at is not None
+        assert timedelta(minutes=59) < old.expires_at - utcnow() <= timedelta(hours=1)
+        assert await stores_status(client, old_key) == 200
+
+    @pytest.mark.parametrize(
+        ("arguments", "message"),
+        [
+            ("graceHours: 2161", messages.GRACE_HOURS_RANGE.format(maximum=2160)),
+            ("graceHours: -1", messages.GRACE_HOURS_RANGE.format(maximum=2160)),
+            ("graceDays: 1, graceHours: 1", messages.GRACE_DAYS_OR_HOURS),
+        ],
+    )
+    async def test_a_grace_out_of_range_or_given_twice_is_400(
+        self, client: httpx.AsyncClient, arguments: str, message: str
+    ) -> None:
+        _, token = await gerant_session(client)
+        created = await gql(
+            client, CREATE, {"input": {"name": "k", "permissions": ["stores:read"]}}, token=token
+        )
+        old_id = created["data"]["createApiKey"]["apiKey"]["id"]
+        rotate = f"mutation($id: ID!) {{ rotateApiKey(id: $id, {arguments}) {{ key }} }}"
+        refused = await gql(client, rotate, {"id": old_id}, token=token)
+        assert error_of(refused) == ("BAD_REQUEST", message)
+        assert await ApiKey.find({"replaced_by": {"$ne": None}}).count() == 0
+
+    async def test_rotation_without_a_grace_keeps_the_old_key_7_days(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        _, token = await gerant_session(client)
+        created = await gql(
+            client, CREATE, {"input": {"name": "k", "permissions": ["stores:read"]}}, token=token
+        )
+        old_id = created["data"]["createApiKey"]["apiKey"]["id"]
+        plain = "mutation($id: ID!) { rotateApiKey(id: $id) { key } }"
+        assert "errors" not in await gql(client, plain, {"id": old_id}, token=token)
+        old = await ApiKey.get(old_id)
+        assert old is not None
+        assert old.expires_at is not None
+        assert timedelta(days=6.99) < old.expires_at - utcnow() <= timedelta(days=7)
+
     async def test_a_rotated_key_names_its_replacement_and_cannot_be_rotated_again(
         self, client: httpx.AsyncClient
     ) -> None:

@@ -405,6 +405,15 @@ class TestPricing:
     def test_a_summary_costs_its_rows(self, query: str, cost: int) -> None:
         assert requested(query) == cost
 
+    def test_an_export_costs_the_summary_it_writes(self) -> None:
+        query = (
+            '{ kpiExport(filter: {from: "2024-01-01", to: "2024-12-31"}, groupBy: DAY, '
+            "format: XLSX) { filename base64 } }"
+        )
+        assert requested(query) == 6 + 366
+        found = priced_query(query)
+        assert reads_summary(found.operation, found.root, found.document)
+
     def test_a_summary_period_given_in_variables(self) -> None:
         query = (
             "query Year($filter: KpiFilter!, $by: KpiGroupBy!) "

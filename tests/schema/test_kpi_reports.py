@@ -213,6 +213,21 @@ class TestSummary:
             "prixMoyenArticle": None,
         }
 
+    async def test_compared_with_the_same_weekdays_and_the_days_named(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        query = """query($f: KpiFilter!) {
+          compared: kpiComparisonPeriod(filter: $f, compareTo: PREVIOUS_WEEKS) { from to }
+          kpiSummary(filter: $f, groupBy: TOTAL, compareTo: PREVIOUS_WEEKS) {
+            ca previous { ca }
+          }
+        }"""
+        # 2025-03-03 (a Monday) to 2025-03-05: the Monday to Wednesday a week earlier, whose
+        # 2025-02-24 has Alice's 50.00 (2025-03-02, a Sunday, is not one of them).
+        _, body = await as_gerant(client, query, {"f": {"from": "2025-03-03", "to": "2025-03-05"}})
+        assert body["data"]["compared"] == {"from": "2025-02-24", "to": "2025-02-26"}
+        assert body["data"]["kpiSummary"] == [{"ca": "155.81", "previous": {"ca": "50.00"}}]
+
     async def test_requires_kpi_read(self, client: httpx.AsyncClient, history: History) -> None:
         key = await make_key(history.gerant, ["kpi:write"])
         outcome = await graphql(client, SUMMARY, key, {"f": PERIOD, "g": "TOTAL"})

@@ -167,3 +167,37 @@ def close_to(a: float | None, b: float | None) -> bool:
     if a is None or b is None:
         return a is b
     return math.isclose(a, b, abs_tol=1e-6)
+
+
+def words_broken(driver: WebDriver, element_id: str) -> list[str]:
+    """The words inside `element_id` that the browser split across two lines."""
+    broken: list[str] = driver.execute_script(
+        """
+        const found = [];
+        const walker = document.createTreeWalker(document.getElementById(arguments[0]),
+                                                 NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          for (const match of node.data.matchAll(/\\S+/g)) {
+            const range = document.createRange();
+            range.setStart(node, match.index);
+            range.setEnd(node, match.index + match[0].length);
+            const tops = new Set([...range.getClientRects()].map((box) => Math.round(box.top)));
+            if (tops.size > 1) { found.push(match[0]); }
+          }
+        }
+        return found;
+        """,
+        element_id,
+    )
+    return broken
+
+
+def small_targets(driver: WebDriver) -> list[Any]:
+    """The visible buttons, fields, lists and summaries lower than 24 px (WCAG 2.5.8)."""
+    small: list[Any] = driver.execute_script(
+        "return [...document.querySelectorAll('button, select, summary, input')]"
+        ".filter((e) => e.offsetParent !== null)"
+        ".map((e) => [e.id || e.textContent.trim(), e.getBoundingClientRect().height])"
+        ".filter(([, height]) => height < 24)"
+    )
+    return small

@@ -47,8 +47,9 @@ class Chain:
         return today - timedelta(days=29), today
 
     def previous(self) -> tuple[date, date]:
-        start, _ = self.current()
-        return start - timedelta(days=30), start - timedelta(days=1)
+        """What the dashboard compares with: the 30 days 5 whole weeks earlier (same weekdays)."""
+        start, end = self.current()
+        return start - timedelta(days=35), end - timedelta(days=35)
 
     def select(
         self, period: tuple[date, date], store: str | None = None, seller: str | None = None

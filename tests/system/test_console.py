@@ -22,14 +22,18 @@ from tests.support.browser import (
     WIDTHS,
     assert_fits,
     at_width,
+    plain,
     policy_refusals,
     screenshot,
+    small_targets,
     stored_anywhere,
     text_of,
     visible,
     wait,
+    words_broken,
 )
 from tests.support.provisioned import create_gerant, create_key
+from tests.support.screens import shoot
 from tests.support.servers import subprocess_server
 
 KEY = re.compile(r"sk_live_[0-9A-Za-z]{38}")
@@ -92,9 +96,22 @@ def shown_key(driver: WebDriver, previous: str = "") -> str:
     return text
 
 
-def accept_dialog(driver: WebDriver) -> None:
-    wait(driver).until(ec.alert_is_present())
-    driver.switch_to.alert.accept()
+def rotate_in_dialog(driver: WebDriver, row: WebElement, hours: str, name: str) -> None:
+    """Rotate the key of `row`, its old key ending in `hours` as the dialog offers."""
+    row.find_element(By.CSS_SELECTOR, "[data-testid='rotate']").click()
+    dialog = visible(driver, "rotate-dialog")
+    assert "L'ancienne clé cesse de fonctionner" in dialog.text
+    choice = dialog.find_element(By.CSS_SELECTOR, f"input[name='grace'][value='{hours}']")
+    assert choice.is_selected() is (hours == "168"), "7 days is the default"
+    choice.click()
+    shoot(driver, name)
+    driver.find_element(By.ID, "rotate-yes").click()
+
+
+def confirm_in_dialog(driver: WebDriver, button: WebElement, title: str) -> None:
+    button.click()
+    assert text_of(driver, "confirm-title") == title
+    driver.find_element(By.CSS_SELECTOR, "[data-testid='confirm-yes']").click()
 
 
 def log_in(driver: WebDriver, password: str) -> None:
@@ -159,7 +176,7 @@ def assert_every_error_has_a_french_sentence(driver: WebDriver) -> None:
         " ['INTERNAL_SERVER_ERROR', 'Internal server error', {requestId: 'req-1'}]]"
         ".map(([code, message, extensions]) => RPAI.frenchError(code, message, extensions))"
     )
-    assert english == [
+    assert [plain(sentence) for sentence in english] == [
         "Votre compte n'a pas le droit de faire cela.",
         "Votre session a expiré : reconnectez-vous.",
         "Le nom doit contenir de 1 à 200 caractères.",
@@ -192,9 +209,11 @@ def test_gerant_creates_rotates_and_deactivates_a_key(
         fill_key_form(browser, "Caisse Paris", ["stores:read", "kpi:write"])
         browser.find_element(By.ID, "scope-some").click()
         browser.find_element(By.ID, "create-submit").click()
-        assert text_of(browser, "error") == (
+        assert text_of(browser, "stores-error") == (
             "Cochez au moins un magasin, ou choisissez « Tous les magasins »."
         )
+        assert not browser.find_element(By.ID, "error").is_displayed(), "the error is at its field"
+        shoot(browser, "console-form-error")
         check_store(browser, "Paris Rivoli")
         browser.find_element(By.ID, "create-submit").click()
         first = shown_key(browser)
@@ -204,7 +223,8 @@ def test_gerant_creates_rotates_and_deactivates_a_key(
         )
         row = key_row(browser, first)
         assert cell(row, "key-name") == "Caisse Paris"
-        assert cell(row, "key-permissions") == "stores:read, kpi:write"
+        assert cell(row, "key-permissions") == "Lire les magasins, envoyer les chiffres"
+        assert not browser.find_element(By.ID, "stores-error").is_displayed()
         assert cell(row, "key-stores") == "Paris Rivoli"
         assert cell(row, "key-expires") == "jamais"
         assert cell(row, "key-last-used") == "jamais"
@@ -221,9 +241,9 @@ def test_gerant_creates_rotates_and_deactivates_a_key(
         assert not browser.find_element(By.ID, "new-key-box").is_displayed()
         assert first not in stored_anywhere(browser)
 
-        # Rotation: the old key is shown as replaced, right under its replacement, inert.
-        key_row(browser, first).find_element(By.CSS_SELECTOR, "[data-testid='rotate']").click()
-        accept_dialog(browser)
+        # Rotation in the page's dialog: the old key is shown as replaced, right under its
+        # replacement; it cannot be renewed again, but it can be ended at once.
+        rotate_in_dialog(browser, key_row(browser, first), "168", "console-rotation-dialog")
         second = shown_key(browser, previous=first)
         assert KEY.fullmatch(second)
         assert re.fullmatch(
@@ -238,13 +258,16 @@ def test_gerant_creates_rotates_and_deactivates_a_key(
             f"Remplacée le {AT}, valable jusqu'au {AT}\npar la clé {second[:14]}…",
             cell(old_row, "key-state"),
         )
-        assert buttons_enabled(old_row) == [False, False]
+        assert buttons_enabled(old_row) == [True, False]
         assert buttons_enabled(new_row) == [True, True]
         assert cell(new_row, "key-state") == "Active"
         assert cell(new_row, "key-stores") == "Paris Rivoli"
 
-        new_row.find_element(By.CSS_SELECTOR, "[data-testid='deactivate']").click()
-        accept_dialog(browser)
+        confirm_in_dialog(
+            browser,
+            new_row.find_element(By.CSS_SELECTOR, "[data-testid='deactivate']"),
+            "Désactiver la clé « Caisse Paris » ?",
+        )
         wait(browser).until(lambda _: cell(key_row(browser, second), "key-state") == "Désactivée")
         assert text_of(browser, "notice") == (
             f"Clé « Caisse Paris » ({second[:14]}…) désactivée : elle est refusée dès maintenant."
@@ -270,6 +293,37 @@ def test_gerant_creates_rotates_and_deactivates_a_key(
         assert_fits(browser)
         assert policy_refusals(browser) == []
         screenshot(browser, f"console-gerant-{width}")
+        shoot(browser, "console-keys")
+
+        # The replaced key, still working, is ended from the console; a rotation in an hour
+        # keeps the old key an hour; words of the table stay whole at a desktop's width.
+        browser.find_element(By.ID, "hide-inactive").click()
+        wait(browser).until(lambda d: len(key_rows(d)) == 3)
+        confirm_in_dialog(
+            browser,
+            key_row(browser, first).find_element(By.CSS_SELECTOR, "[data-testid='deactivate']"),
+            "Désactiver la clé « Caisse Paris » ?",
+        )
+        wait(browser).until(
+            lambda _: cell(key_row(browser, first), "key-state").startswith("Désactivée\n")
+        )
+        assert buttons_enabled(key_row(browser, first)) == [False, False]
+        assert store_names(base, first) == 401
+        fill_key_form(browser, "Caisse Lyon", ["kpi:read"])
+        browser.find_element(By.ID, "create-submit").click()
+        third = shown_key(browser, previous=second)
+        rotate_in_dialog(browser, key_row(browser, third), "1", "console-rotation-hour")
+        fourth = shown_key(browser, previous=third)
+        assert store_names(base, third) == 403, "authenticated for its hour, without stores:read"
+        assert KEY.fullmatch(fourth)
+        if width == DESKTOP:
+            assert words_broken(browser, "keys-table") == []
+            assert browser.execute_script(
+                "const table = document.getElementById('keys-table');"
+                "return table.getBoundingClientRect().right"
+                " <= table.closest('.card').getBoundingClientRect().right"
+            ), "the key table stays within its card"
+        assert small_targets(browser) == []
 
         browser.find_element(By.ID, "logout").click()
         visible(browser, "login-form")

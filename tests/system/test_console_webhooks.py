@@ -27,6 +27,7 @@ from tests.support.browser import (
     wait,
 )
 from tests.support.provisioned import create_gerant, create_key
+from tests.support.screens import shoot
 from tests.support.servers import subprocess_server
 
 SECRET = re.compile(r"whsec_[A-Za-z0-9+/]{43}=")
@@ -166,6 +167,7 @@ def test_gerant_manages_a_webhook_endpoint(tmp_path: Path, browser: WebDriver, w
 
         assert_fits(browser)
         screenshot(browser, f"console-webhooks-{width}")
+        shoot(browser, "console-webhooks")
 
         # A new secret, asked in the page's dialog; the former one is not shown again.
         click(endpoint_row(browser), "rotate-secret")

@@ -13,8 +13,18 @@ from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.support.browser import policy_refusals, screenshot, visible, wait
+from tests.support.browser import (
+    PHONE,
+    WIDTHS,
+    assert_fits,
+    at_width,
+    policy_refusals,
+    screenshot,
+    visible,
+    wait,
+)
 from tests.support.provisioned import provisioned_server
+from tests.support.screens import shoot
 
 # The visible editor of the tools pane: the Headers one, which the page opens.
 RESULT = ".result-window"
@@ -113,3 +123,26 @@ def test_graphiql_runs_a_query_offline_with_the_key_from_its_field(
             "data": {"kpiUpdates": {"storeId": store["id"], "caJournalier": "12.50"}}
         }
         assert policy_refusals(browser) == []
+
+
+def test_on_a_phone_graphiql_gives_way_to_a_french_note_and_the_docs(
+    tmp_path: Path, browser: WebDriver
+) -> None:
+    with provisioned_server(tmp_path, name="Alice", key_name="GraphiQL") as served:
+        for width in WIDTHS:
+            at_width(browser, width)
+            browser.get(f"{served.base}/graphql")
+            note = browser.find_element(By.ID, "phone-note")
+            if width == PHONE:
+                assert visible(browser, "phone-note").text == (
+                    "GraphiQL demande un écran plus large (ordinateur ou tablette). Sur un "
+                    "téléphone, lisez plutôt la documentation de l'API."
+                )
+                link = note.find_element(By.TAG_NAME, "a")
+                assert link.get_attribute("href") == f"{served.base}/docs"
+                assert not browser.find_element(By.ID, "credentials").is_displayed()
+                assert_fits(browser)
+            else:
+                wait(browser).until(lambda d: editor(d, ".graphiql-query-editor") is not None)
+                assert not note.is_displayed()
+            shoot(browser, "graphiql")

@@ -25,8 +25,8 @@ window.RPAI_DOCUMENTS = Object.freeze({
     createApiKey(input: $input) { key apiKey { id name prefix } }
   }`,
   deactivateApiKey: `mutation($id: ID!) { deactivateApiKey(id: $id) { id name active } }`,
-  rotateApiKey: `mutation($id: ID!, $grace: Int!) {
-    rotateApiKey(id: $id, graceDays: $grace) { key apiKey { id name prefix } }
+  rotateApiKey: `mutation($id: ID!, $hours: Int!) {
+    rotateApiKey(id: $id, graceHours: $hours) { key apiKey { id name prefix } }
   }`,
 
   // The console's Webhooks tab.
@@ -61,15 +61,28 @@ window.RPAI_DOCUMENTS = Object.freeze({
   }`,
 
   // The staff space.
-  kpiSummary: `query($f: KpiFilter!, $g: KpiGroupBy!, $stores: Boolean!, $sellers: Boolean!) {
-    total: kpiSummary(filter: $f, groupBy: TOTAL) { ...Row }
-    periods: kpiSummary(filter: $f, groupBy: $g) { ...Row }
-    stores: kpiSummary(filter: $f, groupBy: STORE) @include(if: $stores) { ...Row }
-    sellers: kpiSummary(filter: $f, groupBy: SELLER) @include(if: $sellers) { ...Row }
+  kpiSummary: `query(
+    $f: KpiFilter!, $g: KpiGroupBy!, $c: KpiComparison!, $stores: Boolean!, $sellers: Boolean!
+  ) {
+    compared: kpiComparisonPeriod(filter: $f, compareTo: $c) { from to }
+    total: kpiSummary(filter: $f, groupBy: TOTAL, compareTo: $c) { ...Row }
+    periods: kpiSummary(filter: $f, groupBy: $g, compareTo: $c) { ...Row }
+    stores: kpiSummary(filter: $f, groupBy: STORE, compareTo: $c) @include(if: $stores) { ...Row }
+    sellers: kpiSummary(filter: $f, groupBy: SELLER, compareTo: $c) @include(if: $sellers) {
+      ...Row
+    }
   }
   fragment Row on KpiSummaryRow {
     key label ca nbVentes prospects panierMoyen indiceDeVente tauxTransformation
+    previous { ca nbVentes panierMoyen indiceDeVente tauxTransformation }
     change { ca nbVentes panierMoyen indiceDeVente tauxTransformation }
+  }`,
+  kpiExport: `query(
+    $f: KpiFilter!, $g: KpiGroupBy!, $c: KpiComparison!, $format: KpiExportFormat!
+  ) {
+    kpiExport(filter: $f, groupBy: $g, compareTo: $c, format: $format) {
+      filename contentType base64
+    }
   }`,
 
   // The invitation landing page.

@@ -11,79 +11,81 @@
   // One sentence per `extensions.code` of the API (contract/errors.py): what a person reads
   // when no more precise sentence below matches the message.
   const BY_CODE = {
-    BAD_REQUEST: "La demande n'est pas valide : vérifiez les champs et réessayez.",
-    UNAUTHENTICATED: 'Votre session a expiré : reconnectez-vous.',
+    BAD_REQUEST: "La demande n'est pas valide : vérifiez les champs et réessayez.",
+    UNAUTHENTICATED: 'Votre session a expiré : reconnectez-vous.',
     FORBIDDEN: "Votre compte n'a pas accès à cette action.",
-    NOT_FOUND: 'Élément introuvable : il a peut-être été supprimé entre-temps. Rechargez la page.',
+    NOT_FOUND: 'Élément introuvable : il a peut-être été supprimé entre-temps. Rechargez la page.',
     CONFLICT:
-      'Cette demande est déjà en cours de traitement : patientez un instant puis réessayez.',
+      'Cette demande est déjà en cours de traitement : patientez un instant puis réessayez.',
     PAYLOAD_TOO_LARGE: 'La demande est trop volumineuse.',
     UNPROCESSABLE_ENTITY:
-      'Cette demande ne peut pas être traitée : rechargez la page et réessayez.',
-    TOO_MANY_REQUESTS: 'Trop de demandes en peu de temps : patientez une minute puis réessayez.',
+      'Cette demande ne peut pas être traitée : rechargez la page et réessayez.',
+    TOO_MANY_REQUESTS: 'Trop de demandes en peu de temps : patientez une minute puis réessayez.',
     THROTTLED:
-      'Trop de données demandées en peu de temps : patientez quelques secondes puis réessayez.',
+      'Trop de données demandées en peu de temps : patientez quelques secondes puis réessayez.',
     SERVICE_UNAVAILABLE:
-      'Le service est momentanément indisponible : réessayez dans quelques instants.',
+      'Le service est momentanément indisponible : réessayez dans quelques instants.',
     SECRET_NOT_REPLAYED:
-      'Cette demande a déjà été traitée et son secret ne peut pas être affiché de nouveau : ' +
+      'Cette demande a déjà été traitée et son secret ne peut pas être affiché de nouveau : ' +
       'rechargez la page.',
     PERSISTED_QUERY_NOT_FOUND:
-      'Le serveur ne connaît pas cette requête enregistrée : rechargez la page et réessayez.',
+      'Le serveur ne connaît pas cette requête enregistrée : rechargez la page et réessayez.',
     INTERNAL_SERVER_ERROR:
-      "Une erreur inattendue s'est produite sur le serveur. Réessayez ; si elle persiste, " +
+      "Une erreur inattendue s'est produite sur le serveur. Réessayez ; si elle persiste, " +
       'contactez le support.',
   };
 
   // Messages of contract/messages.py the pages can meet, word for word.
   const BY_MESSAGE = {
     'Invalid email or password': 'Adresse e-mail ou mot de passe incorrect.',
-    'Invalid or expired session token': 'Votre session a expiré : reconnectez-vous.',
+    'Invalid or expired session token': 'Votre session a expiré : reconnectez-vous.',
     'Missing API key. Send it in the X-API-Key header': 'Connectez-vous pour continuer.',
     'This operation requires a gérant session (log in with a password)':
-      'Cette page est réservée au gérant : connectez-vous avec le compte du gérant.',
+      'Cette page est réservée au gérant : connectez-vous avec le compte du gérant.',
     'This operation requires a user session (log in with a password)':
       'Connectez-vous avec votre adresse e-mail et votre mot de passe.',
     'You do not have access to this store': "Vous n'avez pas accès à ce magasin.",
     'A seller can read only his own KPIs': 'Un vendeur ne voit que ses propres chiffres.',
-    'Store not found': 'Magasin introuvable : rechargez la page.',
+    'Store not found': 'Magasin introuvable : rechargez la page.',
     'User not found': 'Utilisateur introuvable.',
-    'API key not found': "Cette clé n'existe plus : rechargez la page.",
+    'API key not found': "Cette clé n'existe plus : rechargez la page.",
     'API key is inactive and cannot be rotated':
-      'Cette clé est désactivée : elle ne peut plus être renouvelée.',
+      'Cette clé est désactivée : elle ne peut plus être renouvelée.',
     'API key was already replaced by a rotation: rotate its replacement':
-      'Cette clé a déjà été remplacée : renouvelez plutôt la clé qui la remplace.',
+      'Cette clé a déjà été remplacée : renouvelez plutôt la clé qui la remplace.',
+    'graceDays, graceHours: give one or the other, not both':
+      "Choisissez quand l'ancienne clé cesse de fonctionner, une seule fois.",
     'to: must not be before from':
       'La date de fin doit être le même jour que la date de début, ou après.',
     'Too many failed authentications from this address. Retry later':
-      'Trop de tentatives de connexion depuis cette adresse : patientez une minute puis ' +
+      'Trop de tentatives de connexion depuis cette adresse : patientez une minute puis ' +
       'réessayez.',
     'Service temporarily unavailable':
-      'Le service est momentanément indisponible : réessayez dans quelques instants.',
+      'Le service est momentanément indisponible : réessayez dans quelques instants.',
     "Lien d'invitation inconnu ou remplacé par une invitation plus récente":
-      "Lien d'invitation inconnu, ou remplacé par une invitation plus récente : ouvrez le " +
+      "Lien d'invitation inconnu, ou remplacé par une invitation plus récente : ouvrez le " +
       'dernier e-mail reçu.',
     "Ce lien d'invitation a déjà été utilisé":
-      "Ce lien d'invitation a déjà été utilisé : connectez-vous avec votre mot de passe.",
+      "Ce lien d'invitation a déjà été utilisé : connectez-vous avec votre mot de passe.",
     "Ce lien d'invitation a expiré : demandez une nouvelle invitation":
-      "Ce lien d'invitation a expiré : demandez une nouvelle invitation à votre gérant.",
+      "Ce lien d'invitation a expiré : demandez une nouvelle invitation à votre gérant.",
     'Ce compte est suspendu ou supprimé': 'Ce compte est suspendu ou supprimé.',
     'This invitation was already accepted': 'Cette invitation a déjà été acceptée.',
     'Too many failed logins from this address. Retry later':
-      'Trop de tentatives de connexion échouées depuis cette adresse : patientez quelques ' +
+      'Trop de tentatives de connexion échouées depuis cette adresse : patientez quelques ' +
       'minutes puis réessayez.',
-    'Webhook endpoint not found': "Ce webhook n'existe plus : rechargez la page.",
+    'Webhook endpoint not found': "Ce webhook n'existe plus : rechargez la page.",
     'url: webhook endpoints must use https': "L'adresse du webhook doit être en https.",
     'url: the host must resolve to public internet addresses only':
       "L'adresse du webhook doit être joignable sur internet (pas d'adresse locale ou privée).",
     "This endpoint's secret was rotated by another request at the same time: rotate again if you need a secret you have seen":
-      "Le secret vient aussi d'être renouvelé par une autre demande : renouvelez-le de nouveau.",
+      "Le secret vient aussi d'être renouvelé par une autre demande : renouvelez-le de nouveau.",
     'This webhook endpoint is disabled: enable it (status enabled) before sending to it':
-      'Ce webhook est désactivé : réactivez-le avant de lui envoyer quoi que ce soit.',
+      'Ce webhook est désactivé : réactivez-le avant de lui envoyer quoi que ce soit.',
     'This delivery is being sent right now: retry once this attempt has finished':
-      "Cette livraison est en cours d'envoi : réessayez dans quelques secondes.",
+      "Cette livraison est en cours d'envoi : réessayez dans quelques secondes.",
     'No delivery of this event to this endpoint, and no event of a type it receives to deliver':
-      "Cet événement n'est plus disponible pour ce webhook : rechargez la page.",
+      "Cet événement n'est plus disponible pour ce webhook : rechargez la page.",
   };
 
   // Messages of contract/messages.py that carry values: matched on their fixed beginning.
@@ -94,14 +96,18 @@
       'La période de grâce doit être comprise entre 0 et 90 jours.',
     ],
     [
-      'store_ids not found in this tenant: ',
-      "Un des magasins choisis n'existe pas ou plus : rechargez la page.",
+      'graceHours: must be between 0 and ',
+      'La période de grâce doit être comprise entre 0 et 90 jours.',
     ],
-    ['Unknown permissions: ', 'Permission inconnue : rechargez la page.'],
-    ['The period is too long: ', 'La période est trop longue : 366 jours au plus.'],
+    [
+      'store_ids not found in this tenant: ',
+      "Un des magasins choisis n'existe pas ou plus : rechargez la page.",
+    ],
+    ['Unknown permissions: ', 'Permission inconnue : rechargez la page.'],
+    ['The period is too long: ', 'La période est trop longue : 366 jours au plus.'],
     [
       'A tenant has at most ',
-      "Vous avez atteint le nombre maximal de webhooks : supprimez-en un d'abord.",
+      "Vous avez atteint le nombre maximal de webhooks : supprimez-en un d'abord.",
     ],
   ];
 
@@ -109,20 +115,20 @@
   const BY_FIELD = {
     name: 'Le nom doit contenir de 1 à 200 caractères.',
     permissions: 'Choisissez au moins une permission.',
-    store_ids: "La liste des magasins n'est pas valide : rechargez la page.",
+    store_ids: "La liste des magasins n'est pas valide : rechargez la page.",
     expires_in_days: 'La durée de validité doit être comprise entre 1 et 3650 jours.',
     password: 'Le mot de passe doit contenir de 10 à 256 caractères.',
     from: "La date de début n'est pas valide.",
     to: "La date de fin n'est pas valide.",
     // `url: not a valid URL (give https…` among them.
     url:
-      "L'adresse du webhook n'est pas valide : donnez une adresse complète en https, sur une " +
+      "L'adresse du webhook n'est pas valide : donnez une adresse complète en https, sur une " +
       'ligne, de 2048 caractères au plus.',
-    events: "La liste des types d'événements n'est pas valide : rechargez la page.",
+    events: "La liste des types d'événements n'est pas valide : rechargez la page.",
     description: 'La description doit tenir sur une ligne, en 500 caractères au plus.',
   };
 
-  const UNREACHABLE = 'Le serveur est injoignable : vérifiez votre connexion et réessayez.';
+  const UNREACHABLE = 'Le serveur est injoignable : vérifiez votre connexion et réessayez.';
 
   /** The French sentence for an error answered by the API. */
   function frenchError(code, message, extensions) {
@@ -134,21 +140,29 @@
         return sentence;
       }
     }
-    const field = message ? /^([a-z_]+)(\[\d+\])?(\.[a-z_]+)*: /.exec(message) : null;
-    if (code === 'BAD_REQUEST' && field && BY_FIELD[field[1]]) {
-      return BY_FIELD[field[1]];
+    const field = fieldOf(code, message);
+    if (field) {
+      return BY_FIELD[field];
     }
     let sentence = BY_CODE[code] || BY_CODE.INTERNAL_SERVER_ERROR;
     if (code === 'INTERNAL_SERVER_ERROR' && extensions && extensions.requestId) {
-      sentence += ` Référence : ${extensions.requestId}.`;
+      sentence += ` Référence : ${extensions.requestId}.`;
     }
     return sentence;
   }
 
+  /** The input field a validation message names (`name: …`), when the pages know it. */
+  function fieldOf(code, message) {
+    const field = message ? /^([a-z_]+)(\[\d+\])?(\.[a-z_]+)*: /.exec(message) : null;
+    return code === 'BAD_REQUEST' && field && BY_FIELD[field[1]] ? field[1] : null;
+  }
+
+  /** An error the API answered, in French; `field` the input it concerns, if one. */
   class ApiError extends Error {
-    constructor(message, code) {
+    constructor(message, code, field = null) {
       super(message);
       this.code = code;
+      this.field = field;
     }
   }
 
@@ -204,11 +218,15 @@
     if (body && Array.isArray(body.errors) && body.errors.length > 0) {
       const first = body.errors[0];
       const extensions = first.extensions || {};
-      throw new ApiError(frenchError(extensions.code, first.message, extensions), extensions.code);
+      throw new ApiError(
+        frenchError(extensions.code, first.message, extensions),
+        extensions.code,
+        fieldOf(extensions.code, first.message),
+      );
     }
     if (!response.ok || !body?.data) {
       throw new ApiError(
-        `Réponse inattendue du serveur (code HTTP ${response.status}) : réessayez dans un instant.`,
+        `Réponse inattendue du serveur (code HTTP ${response.status}) : réessayez dans un instant.`,
         'UNEXPECTED',
       );
     }

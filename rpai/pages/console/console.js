@@ -17,7 +17,34 @@
   const storeNames = new Map();
   let keys = [];
 
-  class FormError extends Error {}
+  /** A mistake in the creation form, shown under the field (`field`: BY_FIELD's name). */
+  class FormError extends Error {
+    constructor(field, message) {
+      super(message);
+      this.field = field;
+    }
+  }
+
+  // Where each field's error goes: the form's own names, and the API's (BY_FIELD in rpai.js).
+  const FIELD_ERRORS = {
+    name: 'key-name-error',
+    permissions: 'permissions-error',
+    store_ids: 'stores-error',
+    expires_in_days: 'expiry-error',
+  };
+
+  // The permissions in words a gérant reads; the API's names stay in the tooltip.
+  const PERMISSION_WORDS = {
+    'stores:read': 'lire les magasins',
+    'stores:write': 'gérer les magasins',
+    'users:read': 'rechercher le personnel',
+    'users:write': 'gérer le personnel',
+    'kpi:write': 'envoyer les chiffres',
+    'kpi:read': 'lire les chiffres',
+    'events:read': 'lire les événements',
+    'webhooks:read': 'consulter les webhooks',
+    'webhooks:write': 'gérer les webhooks',
+  };
 
   // --- Session -------------------------------------------------------------------------------
 
@@ -189,13 +216,13 @@
     return td;
   }
 
-  function actionButton(text, testId, action, key) {
+  function actionButton(text, testId, action, key, enabled) {
     const button = document.createElement('button');
     button.type = 'button';
     button.textContent = text;
     button.dataset.testid = testId;
     button.className = 'secondary';
-    button.disabled = !isUsable(key);
+    button.disabled = !enabled;
     button.addEventListener('click', () => run(() => action(key), button));
     return button;
   }
@@ -222,12 +249,14 @@
       '',
       'key-actions',
       'Actions',
-      actionButton('Désactiver', 'deactivate', deactivateKey, key),
-      actionButton('Renouveler', 'rotate', rotateKey, key),
+      // A replaced key still working can be ended at once; only a usable key is renewed.
+      actionButton('Désactiver', 'deactivate', deactivateKey, key, key.active && !isExpired(key)),
+      actionButton('Renouveler', 'rotate', rotateKey, key, isUsable(key)),
     );
     actions.classList.add('row-actions');
     const state = stateCell(key);
-    const permissions = cell(key.permissions.join(', '), 'key-permissions', 'Permissions');
+    const permissions = cell(permissionWords(key.permissions), 'key-permissions', 'Permissions');
+    permissions.title = key.permissions.join(', ');
     for (const wide of [state, permissions, actions]) {
       wide.classList.add('wide');
     }
@@ -249,7 +278,33 @@
     return row;
   }
 
+  function permissionWords(permissions) {
+    const words = permissions.map((name) => PERMISSION_WORDS[name] || name).join(', ');
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  }
+
   // --- Key actions ---------------------------------------------------------------------------
+
+  /** Show `message` under the field it concerns; false when no field of the form is named. */
+  function showFieldError(field, message) {
+    const id = FIELD_ERRORS[field];
+    if (!id) {
+      return false;
+    }
+    say(id, message);
+    $(id).previousElementSibling?.querySelector('input')?.setAttribute('aria-invalid', 'true');
+    $(id).scrollIntoView({ block: 'nearest' });
+    return true;
+  }
+
+  function clearFieldErrors() {
+    for (const id of Object.values(FIELD_ERRORS)) {
+      say(id, '');
+    }
+    for (const input of $('create-form').querySelectorAll('[aria-invalid]')) {
+      input.removeAttribute('aria-invalid');
+    }
+  }
 
   function readCreateForm() {
     const form = $('create-form');
@@ -264,10 +319,13 @@
     );
     const expiry = $('key-expiry').value.trim();
     if (permissions.length === 0) {
-      throw new FormError('Choisissez au moins une permission.');
+      throw new FormError('permissions', 'Choisissez au moins une permission.');
     }
     if (some && storeIds.length === 0) {
-      throw new FormError('Cochez au moins un magasin, ou choisissez « Tous les magasins ».');
+      throw new FormError(
+        'store_ids',
+        'Cochez au moins un magasin, ou choisissez « Tous les magasins ».',
+      );
     }
     return {
       name: $('key-name').value.trim(),
@@ -278,60 +336,80 @@
   }
 
   async function createKey() {
-    const input = readCreateForm();
-    const data = await graphql('createApiKey', { input });
+    clearFieldErrors();
+    let data;
+    try {
+      data = await graphql('createApiKey', { input: readCreateForm() });
+    } catch (error) {
+      if (error.field && showFieldError(error.field, error.message)) {
+        return;
+      }
+      throw error;
+    }
     $('create-form').reset();
     syncStoreChoices();
     showNewKey(data.createApiKey);
     say(
       'notice',
-      `Clé « ${data.createApiKey.apiKey.name} » créée. Copiez-la maintenant : elle ne sera ` +
+      `Clé « ${data.createApiKey.apiKey.name} » créée. Copiez-la maintenant : elle ne sera ` +
         'plus affichée.',
     );
     await loadKeys();
   }
 
   async function deactivateKey(key) {
-    if (!window.confirm(`Désactiver la clé « ${key.name} » ? Elle sera refusée immédiatement.`)) {
+    const sure = await hooks.confirmed(
+      `Désactiver la clé « ${key.name} » ?`,
+      `La clé ${key.prefix}… sera refusée immédiatement, par tous les logiciels qui l'utilisent.`,
+      'Désactiver la clé',
+    );
+    if (!sure) {
       return;
     }
     await graphql('deactivateApiKey', { id: key.id });
     await loadKeys();
     say(
       'notice',
-      `Clé « ${key.name} » (${key.prefix}…) désactivée : elle est refusée dès maintenant.`,
+      `Clé « ${key.name} » (${key.prefix}…) désactivée : elle est refusée dès maintenant.`,
     );
   }
 
-  function askGraceDays(key) {
-    const answer = window.prompt(
-      `Renouveler la clé « ${key.name} ». Pendant combien de jours l'ancienne clé ` +
-        'doit-elle encore fonctionner ? (0 à 90)',
-      '7',
-    );
-    if (answer === null) {
-      return null;
-    }
-    if (!/^\d+$/.test(answer.trim())) {
-      throw new FormError('La période de grâce doit être un nombre entier de jours, de 0 à 90.');
-    }
-    return Number(answer.trim());
+  /** The rotation dialog's answer: the hours the old key keeps working, or null (cancelled). */
+  function askGraceHours(key) {
+    const dialog = $('rotate-dialog');
+    $('rotate-title').textContent = `Renouveler la clé « ${key.name} »`;
+    $('rotate-text').textContent =
+      `Une nouvelle clé, avec les mêmes permissions et magasins, remplace la clé ${key.prefix}…` +
+      ' Laissez à vos logiciels le temps de passer à la nouvelle.';
+    $('rotate-form').reset();
+    dialog.returnValue = '';
+    return new Promise((resolve) => {
+      dialog.addEventListener(
+        'close',
+        () => {
+          const hours = $('rotate-form').querySelector('input[name="grace"]:checked').value;
+          resolve(dialog.returnValue === 'yes' ? Number(hours) : null);
+        },
+        { once: true },
+      );
+      dialog.showModal();
+    });
   }
 
   async function rotateKey(key) {
-    const grace = askGraceDays(key);
-    if (grace === null) {
+    const hours = await askGraceHours(key);
+    if (hours === null) {
       return;
     }
-    const data = await graphql('rotateApiKey', { id: key.id, grace });
+    const data = await graphql('rotateApiKey', { id: key.id, hours });
     showNewKey(data.rotateApiKey);
     await loadKeys();
     const old = keys.find((other) => other.id === key.id);
     const until =
-      grace === 0 || !old
+      hours === 0 || !old
         ? "l'ancienne est refusée dès maintenant"
         : `l'ancienne (${key.prefix}…) reste valable jusqu'au ${format.dateAt(old.expiresAt)}`;
-    say('notice', `Clé « ${key.name} » renouvelée : ${until}. Copiez la nouvelle clé maintenant.`);
+    say('notice', `Clé « ${key.name} » renouvelée : ${until}. Copiez la nouvelle clé maintenant.`);
   }
 
   // --- The key shown once --------------------------------------------------------------------
@@ -364,7 +442,7 @@
       $('copy-status').textContent = 'Clé copiée.';
     } catch {
       selectKeyText();
-      $('copy-status').textContent = 'Clé sélectionnée : appuyez sur Ctrl+C pour la copier.';
+      $('copy-status').textContent = 'Clé sélectionnée : appuyez sur Ctrl+C pour la copier.';
     }
   }
 

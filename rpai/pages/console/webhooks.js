@@ -62,7 +62,7 @@
     }
     const answer = last.error || (last.statusCode === null ? '' : `HTTP ${last.statusCode}`);
     const count = delivery.attempts.length;
-    return `${count} — dernière : ${answer} (${format.integer(last.durationMs)} ms)`;
+    return `${count} — dernière : ${answer} (${format.integer(last.durationMs)} ms)`;
   }
 
   /** The tab's behaviour; `run` is the console's (messages, busy buttons, session end). */
@@ -159,7 +159,7 @@
       showSecret(created);
       say(
         'notice',
-        `Webhook ${named(created.webhookEndpoint)} ajouté. Copiez son secret maintenant : il ne ` +
+        `Webhook ${named(created.webhookEndpoint)} ajouté. Copiez son secret maintenant : il ne ` +
           'sera plus affiché.',
       );
       await load();
@@ -172,21 +172,21 @@
 
     async function disableEndpoint(endpoint) {
       await setStatus(endpoint, 'DISABLED');
-      say('notice', `Webhook ${named(endpoint)} désactivé : plus rien ne lui est envoyé.`);
+      say('notice', `Webhook ${named(endpoint)} désactivé : plus rien ne lui est envoyé.`);
     }
 
     async function enableEndpoint(endpoint) {
       await setStatus(endpoint, 'ENABLED');
       say(
         'notice',
-        `Webhook ${named(endpoint)} réactivé : les nouveaux événements lui sont envoyés.`,
+        `Webhook ${named(endpoint)} réactivé : les nouveaux événements lui sont envoyés.`,
       );
     }
 
     async function rotateSecret(endpoint) {
       const sure = await confirmed(
         'Nouveau secret de signature',
-        `Créer un nouveau secret pour le webhook ${named(endpoint)} ? L'ancien continuera de ` +
+        `Créer un nouveau secret pour le webhook ${named(endpoint)} ? L'ancien continuera de ` +
           'signer les envois à côté du nouveau pendant 24 heures, le temps de le remplacer.',
         'Créer un nouveau secret',
       );
@@ -198,7 +198,7 @@
       showSecret(rotated);
       say(
         'notice',
-        `Nouveau secret créé pour le webhook ${named(endpoint)} : l'ancien signe encore ` +
+        `Nouveau secret créé pour le webhook ${named(endpoint)} : l'ancien signe encore ` +
           'pendant 24 heures. Copiez le nouveau maintenant.',
       );
     }
@@ -206,7 +206,7 @@
     async function deleteEndpoint(endpoint) {
       const sure = await confirmed(
         'Supprimer le webhook',
-        `Supprimer le webhook ${named(endpoint)} ? Plus aucun événement ne lui sera envoyé.`,
+        `Supprimer le webhook ${named(endpoint)} ? Plus aucun événement ne lui sera envoyé.`,
         'Supprimer',
       );
       if (!sure) {
@@ -223,7 +223,7 @@
       await loadDeliveries();
       say(
         'notice',
-        `Test envoyé au webhook ${named(endpoint)} : l'événement « ping » est en attente ` +
+        `Test envoyé au webhook ${named(endpoint)} : l'événement « ping » est en attente ` +
           "d'envoi.",
       );
     }
@@ -320,7 +320,7 @@
         selection.removeAllRanges();
         selection.addRange(range);
         $('secret-copy-status').textContent =
-          'Secret sélectionné : appuyez sur Ctrl+C pour le copier.';
+          'Secret sélectionné : appuyez sur Ctrl+C pour le copier.';
       }
     }
 
@@ -351,7 +351,8 @@
     $('confirm-no').addEventListener('click', () => $('confirm-dialog').close('no'));
     syncEventChoices();
 
-    return { load, forget };
+    // The console's keys ask their questions in the same dialog.
+    return { load, forget, confirmed };
   }
 
   window.RPAI_WEBHOOKS = webhooks;

@@ -15,10 +15,34 @@
     MONTH: { column: 'Mois', title: 'Par mois', per: 'par mois' },
   };
   const COLORS = { ca: '#2f5bd3', panier: '#8e44ad', indice: '#d35400', transformation: '#16a085' };
+  const COMPARISON_COLOR = '#9aa5b1';
   const DAY_MS = 24 * 60 * 60 * 1000;
+  // What "compare with" asks the server for: the previous period moved back to whole weeks,
+  // so that each day faces the same weekday (resolvers/kpi/comparison.py).
+  const COMPARISONS = {
+    PREVIOUS: [
+      'PREVIOUS_WEEKS',
+      'la période précédente, jour de la semaine pour jour de la semaine',
+      'vs période précédente',
+    ],
+    LAST_YEAR_WEEKDAYS: [
+      'LAST_YEAR_WEEKDAYS',
+      'les mêmes jours de la semaine, un an plus tôt',
+      'vs un an plus tôt',
+    ],
+    LAST_YEAR: ['LAST_YEAR', "l'année précédente, aux mêmes dates", 'vs année précédente'],
+  };
+
+  const PHONE = window.matchMedia('(max-width: 600px)');
+  const WHOLE_EUROS = new Intl.NumberFormat('fr-FR', {
+    style: 'currency',
+    currency: 'EUR',
+    maximumFractionDigits: 0,
+  });
 
   let viewer = null;
   const charts = new Map();
+  const sorting = new Map();
 
   // --- Dates (the browser's calendar: the shop's day) ------------------------------------------
 
@@ -38,10 +62,6 @@
     return result;
   }
 
-  function daysBetween(from, to) {
-    return Math.round((parseDay(to) - parseDay(from)) / DAY_MS) + 1;
-  }
-
   function presetPeriod(preset) {
     const today = new Date();
     today.setHours(0, 0, 0, 0);
@@ -52,6 +72,10 @@
       const first = new Date(today.getFullYear(), today.getMonth() - 1, 1);
       return [first, new Date(today.getFullYear(), today.getMonth(), 0)];
     }
+    if (preset === '365') {
+      // Twelve calendar months, this one included: each drawn whole or marked partial.
+      return [new Date(today.getFullYear(), today.getMonth() - 11, 1), today];
+    }
     return [addDays(today, 1 - Number(preset)), today];
   }
 
@@ -60,6 +84,9 @@
     if (preset === 'custom') {
       return;
     }
+    if (preset === '365') {
+      $('group').value = 'MONTH';
+    }
     const [from, to] = presetPeriod(preset);
     $('from').value = iso(from);
     $('to').value = iso(to);
@@ -67,6 +94,45 @@
 
   function shortDate(text) {
     return parseDay(text).toLocaleDateString('fr-FR', { dateStyle: 'short' });
+  }
+
+  /** The ISO week (`2025-W10`) of a day, as the server keys WEEK rows. */
+  function isoWeek(day) {
+    const thursday = addDays(day, 3 - ((day.getDay() + 6) % 7));
+    const firstThursday = new Date(thursday.getFullYear(), 0, 4);
+    const week =
+      1 +
+      Math.round(
+        (thursday - addDays(firstThursday, 3 - ((firstThursday.getDay() + 6) % 7))) / (7 * DAY_MS),
+      );
+    return `${thursday.getFullYear()}-W${String(week).padStart(2, '0')}`;
+  }
+
+  /** The key of the row a day falls in, for a grouping. */
+  function periodKey(group, day) {
+    if (group === 'WEEK') {
+      return isoWeek(day);
+    }
+    return group === 'MONTH' ? iso(day).slice(0, 7) : iso(day);
+  }
+
+  /** Every period of [from, to] in order, each with whether the range cuts it (partial). */
+  function everyPeriod(group, from, to) {
+    const periods = new Map();
+    for (let day = parseDay(from); iso(day) <= to; day = addDays(day, 1)) {
+      const key = periodKey(group, day);
+      periods.set(key, (periods.get(key) || 0) + 1);
+    }
+    return [...periods].map(([key, days]) => {
+      let whole = 1;
+      if (group === 'WEEK') {
+        whole = 7;
+      } else if (group === 'MONTH') {
+        const first = parseDay(`${key}-01`);
+        whole = new Date(first.getFullYear(), first.getMonth() + 1, 0).getDate();
+      }
+      return { key, partial: days < whole };
+    });
   }
 
   /** The x-axis label of a period key: `3 mars`, `sem. 10`, `mars 2025`. */
@@ -141,97 +207,148 @@
     return store.value ? `Magasin ${store.selectedOptions[0].textContent}` : "Toute l'enseigne";
   }
 
-  async function load() {
+  /** The filter, grouping and comparison the form asks for. */
+  function asked() {
     const from = $('from').value;
     const to = $('to').value;
     if (!from || !to) {
       throw new Error('Choisissez les dates de début et de fin de la période.');
     }
-    const group = $('group').value;
     const filter = { from, to };
     if (viewer.role === 'GERANT' && $('store').value) {
       filter.storeIds = [$('store').value];
     }
+    const [compareTo, words, versus] = COMPARISONS[$('compare').value];
+    return { filter, group: $('group').value, compareTo, words, versus };
+  }
+
+  async function load() {
+    const { filter, group, compareTo, words, versus } = asked();
+    const { from, to } = filter;
     const data = await graphql('kpiSummary', {
       f: filter,
       g: group,
+      c: compareTo,
       stores: viewer.role === 'GERANT' && !$('store').value,
       sellers: viewer.role !== 'SELLER',
     });
     $('scope-title').textContent = scopeTitle();
-    const days = daysBetween(from, to);
-    const previousTo = addDays(parseDay(from), -1);
-    const previousFrom = addDays(previousTo, 1 - days);
     $('period-caption').textContent =
-      `Du ${shortDate(from)} au ${shortDate(to)} ; évolutions comparées aux ${days} jours ` +
-      `précédents (du ${previousFrom.toLocaleDateString('fr-FR')} au ` +
-      `${previousTo.toLocaleDateString('fr-FR')}).`;
+      `Du ${shortDate(from)} au ${shortDate(to)} ; évolutions comparées à ${words} ` +
+      `(du ${shortDate(data.compared.from)} au ${shortDate(data.compared.to)}).`;
+    $('filters-summary').textContent =
+      `Filtres : ${$('preset').selectedOptions[0].textContent}, ` +
+      `${GROUPS[group].title.toLowerCase()}`;
     const [total] = data.total;
-    $('empty').hidden = total.nbVentes > 0 || Number(total.ca) > 0 || total.prospects > 0;
-    renderTiles(total);
-    const periods = group === 'DAY' ? everyDay(from, to, data.periods) : data.periods;
+    $('empty').hidden = !idle(total);
+    renderTiles(total, versus);
+    const periods = allPeriods(group, from, to, data.periods);
     renderCharts(group, periods);
+    const partial = periods.filter((row) => row.partial).length;
+    say(
+      'partial-note',
+      partial > 0
+        ? 'En clair sur les graphiques et marquées « partiel » : les périodes que vos dates ' +
+            'coupent, dont les chiffres ne couvrent pas tous les jours.'
+        : '',
+    );
     $('periods-title').textContent = GROUPS[group].title;
-    renderTable('periods-table', GROUPS[group].column, data.periods, false);
+    renderTable('periods-table', GROUPS[group].column, periods, 'key');
     $('stores-card').hidden = !data.stores;
+    $('export-stores-xlsx').hidden = !data.stores;
+    $('export-stores-csv').hidden = !data.stores;
     if (data.stores) {
-      renderTable('stores-table', 'Magasin', data.stores, true);
+      renderTable('stores-table', 'Magasin', data.stores, 'ca', openStore);
     }
     $('sellers-card').hidden = !data.sellers;
+    $('export-sellers-xlsx').hidden = !data.sellers;
+    $('export-sellers-csv').hidden = !data.sellers;
     if (data.sellers) {
-      renderTable('sellers-table', 'Vendeur', data.sellers, true);
+      renderTable('sellers-table', 'Vendeur', data.sellers, 'ca');
     }
   }
 
-  /** One row per day of the period, days without sales included (no ratio on those). */
-  function everyDay(from, to, rows) {
+  /** A store's row opens the store: its figures and its sellers. */
+  async function openStore(row) {
+    $('store').value = row.key;
+    await load();
+    $('sellers-card').scrollIntoView({ block: 'start' });
+  }
+
+  /** Nothing sold: a closed day, or no figures sent. */
+  function idle(row) {
+    return !row.nbVentes && !Number(row.ca) && !row.prospects;
+  }
+
+  /** One row per period of [from, to], periods without sales included, partial ones marked. */
+  function allPeriods(group, from, to, rows) {
     const byKey = new Map(rows.map((row) => [row.key, row]));
-    const result = [];
-    for (let day = parseDay(from); iso(day) <= to; day = addDays(day, 1)) {
-      const key = iso(day);
-      result.push(
-        byKey.get(key) || {
-          key,
-          ca: '0.00',
-          nbVentes: 0,
-          prospects: 0,
-          panierMoyen: null,
-          indiceDeVente: null,
-          tauxTransformation: null,
-        },
-      );
-    }
-    return result;
+    return everyPeriod(group, from, to).map(({ key, partial }) => {
+      const row = byKey.get(key) || {
+        key,
+        label: axisLabel(group, key),
+        ca: '0.00',
+        nbVentes: 0,
+        prospects: 0,
+        panierMoyen: null,
+        indiceDeVente: null,
+        tauxTransformation: null,
+        previous: null,
+        change: {},
+      };
+      return { ...row, partial, label: partial ? `${row.label} (partiel)` : row.label };
+    });
   }
 
-  function changeText(value) {
+  /** The change shown for a metric: none where nothing was sold (a closed day is no fall). */
+  function changeOf(row, metric) {
+    return idle(row) ? null : row.change[metric];
+  }
+
+  function changeText(row, metric) {
+    if (idle(row)) {
+      return 'aucune vente';
+    }
+    const value = row.change[metric];
     return value === null || value === undefined ? 'sans comparaison' : format.change(value);
   }
 
+  /** Green or red for a change that shows as one: "0,0 %" stays neutral. */
   function changeClass(value) {
-    if (!value) {
+    if (!value || Math.abs(value) < 0.0005) {
       return '';
     }
     return value > 0 ? 'up' : 'down';
   }
 
   const TILES = [
-    ["Chiffre d'affaires", (row) => format.euros(row.ca), 'ca'],
-    ['Ventes', (row) => format.integer(row.nbVentes), 'nbVentes'],
-    ['Panier moyen', (row) => format.euros(row.panierMoyen), 'panierMoyen'],
-    ['Indice de vente', (row) => format.decimal(row.indiceDeVente), 'indiceDeVente'],
+    ["Chiffre d'affaires", (row) => format.euros(row.ca), 'ca', 'Total des ventes encaissées.'],
+    ['Ventes', (row) => format.integer(row.nbVentes), 'nbVentes', 'Nombre de tickets de caisse.'],
+    [
+      'Panier moyen',
+      (row) => format.euros(row.panierMoyen),
+      'panierMoyen',
+      'Montant moyen par vente.',
+    ],
+    [
+      'Indice de vente',
+      (row) => format.decimal(row.indiceDeVente),
+      'indiceDeVente',
+      "Nombre moyen d'articles par vente.",
+    ],
     [
       'Taux de transformation',
       (row) => format.percent(row.tauxTransformation),
       'tauxTransformation',
+      'Part des visiteurs qui achètent.',
     ],
   ];
 
-  function renderTiles(total) {
-    const tiles = TILES.map(([label, value, change]) => {
+  function renderTiles(total, versus) {
+    const tiles = TILES.map(([label, value, metric, help]) => {
       const tile = document.createElement('div');
       tile.className = 'card tile';
-      tile.dataset.testid = `tile-${change}`;
+      tile.dataset.testid = `tile-${metric}`;
       const name = document.createElement('div');
       name.className = 'tile-label';
       name.textContent = label;
@@ -240,10 +357,13 @@
       figure.dataset.testid = 'tile-value';
       figure.textContent = value(total);
       const evolution = document.createElement('div');
-      evolution.className = `tile-change ${changeClass(total.change[change])}`;
+      evolution.className = `tile-change ${changeClass(changeOf(total, metric))}`;
       evolution.dataset.testid = 'tile-change';
-      evolution.textContent = `${changeText(total.change[change])} vs période précédente`;
-      tile.append(name, figure, evolution);
+      evolution.textContent = `${changeText(total, metric)} ${versus}`;
+      const explanation = document.createElement('div');
+      explanation.className = 'tile-help';
+      explanation.textContent = help;
+      tile.append(name, figure, evolution, explanation);
       return tile;
     });
     $('tiles').replaceChildren(...tiles);
@@ -253,48 +373,58 @@
     return value === null || value === undefined ? null : Number(value);
   }
 
-  function renderCharts(group, rows) {
-    const labels = rows.map((row) => axisLabel(group, row.key));
-    $('chart-ca-title').textContent = `Chiffre d'affaires ${GROUPS[group].per}`;
-    draw(
+  const CHARTS = [
+    [
       'chart-ca',
       'bar',
       "Chiffre d'affaires",
-      labels,
-      rows.map((r) => number(r.ca)),
+      'ca',
+      (v) => WHOLE_EUROS.format(v),
       format.euros,
       COLORS.ca,
-    );
-    draw(
+    ],
+    [
       'chart-panier',
       'line',
       'Panier moyen',
-      labels,
-      rows.map((r) => number(r.panierMoyen)),
+      'panierMoyen',
+      (v) => WHOLE_EUROS.format(v),
       format.euros,
       COLORS.panier,
-    );
-    draw(
+    ],
+    [
       'chart-indice',
       'line',
       'Indice de vente',
-      labels,
-      rows.map((r) => r.indiceDeVente),
+      'indiceDeVente',
+      format.decimal,
       format.decimal,
       COLORS.indice,
-    );
-    draw(
+    ],
+    [
       'chart-transformation',
       'line',
       'Taux de transformation',
-      labels,
-      rows.map((r) => r.tauxTransformation),
+      'tauxTransformation',
+      format.percent,
       format.percent,
       COLORS.transformation,
-    );
+    ],
+  ];
+
+  function renderCharts(group, rows) {
+    const labels = rows.map((row) => axisLabel(group, row.key) + (row.partial ? '*' : ''));
+    $('chart-ca-title').textContent = `Chiffre d'affaires ${GROUPS[group].per}`;
+    for (const [id, type, label, metric, axis, formatter, color] of CHARTS) {
+      const current = rows.map((row) => number(row[metric]));
+      const previous = rows.map((row) => (row.previous ? number(row.previous[metric]) : null));
+      // A partial period's bar or point is paler: its figures do not cover all its days.
+      const colors = rows.map((row) => (row.partial ? `${color}80` : color));
+      draw(id, type, label, labels, [current, previous], axis, formatter, [colors, color]);
+    }
   }
 
-  function draw(id, type, label, labels, values, formatter, color) {
+  function draw(id, type, label, labels, [current, previous], axis, formatter, [colors, color]) {
     if (charts.has(id)) {
       charts.get(id).destroy();
     }
@@ -304,14 +434,28 @@
         labels,
         datasets: [
           {
-            label,
-            data: values,
-            backgroundColor: color,
+            label: 'Période choisie',
+            data: current,
+            backgroundColor: colors,
             borderColor: color,
+            pointBackgroundColor: colors,
             pointRadius: 3,
             pointHoverRadius: 5,
             borderWidth: 2,
             spanGaps: false,
+            order: 1,
+          },
+          {
+            label: 'Comparaison',
+            data: previous,
+            backgroundColor: `${COMPARISON_COLOR}99`,
+            borderColor: COMPARISON_COLOR,
+            borderDash: [5, 4],
+            pointRadius: 0,
+            pointHoverRadius: 4,
+            borderWidth: 2,
+            spanGaps: false,
+            order: 2,
           },
         ],
       },
@@ -321,53 +465,172 @@
         maintainAspectRatio: false,
         locale: 'fr-FR',
         plugins: {
-          legend: { display: false },
+          legend: { display: true, position: 'bottom', labels: { boxWidth: 12 } },
           tooltip: {
-            callbacks: { label: (context) => `${label} : ${formatter(context.parsed.y)}` },
+            callbacks: {
+              label: (context) =>
+                `${context.dataset.label} — ${label} : ${formatter(context.parsed.y)}`,
+            },
           },
         },
         scales: {
-          x: { ticks: { maxRotation: 0, autoSkipPadding: 8 } },
-          y: { beginAtZero: true, ticks: { callback: (value) => formatter(value) } },
+          x: {
+            ticks: {
+              maxRotation: 0,
+              autoSkip: true,
+              autoSkipPadding: 8,
+              // A phone's axis shows a few labels, each whole.
+              maxTicksLimit: PHONE.matches ? 5 : 12,
+            },
+          },
+          y: {
+            beginAtZero: true,
+            ticks: { maxTicksLimit: PHONE.matches ? 5 : 8, callback: (value) => axis(value) },
+          },
         },
       },
     });
     charts.set(id, chart);
   }
 
+  // Each column: its title, its text, its sort value, and its colour class.
   const COLUMNS = [
-    ['CA', (row) => format.euros(row.ca)],
-    ['Évolution du CA', (row) => changeText(row.change.ca), (row) => changeClass(row.change.ca)],
-    ['Ventes', (row) => format.integer(row.nbVentes)],
-    ['Panier moyen', (row) => format.euros(row.panierMoyen)],
-    ['Indice de vente', (row) => format.decimal(row.indiceDeVente)],
-    ['Taux de transformation', (row) => format.percent(row.tauxTransformation)],
+    ['CA', (row) => format.euros(row.ca), (row) => Number(row.ca)],
+    [
+      'Évolution du CA',
+      (row) => changeText(row, 'ca'),
+      (row) => changeOf(row, 'ca') ?? Number.NEGATIVE_INFINITY,
+      (row) => changeClass(changeOf(row, 'ca')),
+    ],
+    ['Ventes', (row) => format.integer(row.nbVentes), (row) => row.nbVentes],
+    [
+      'Panier moyen',
+      (row) => format.euros(row.panierMoyen),
+      (row) => number(row.panierMoyen) ?? -1,
+    ],
+    [
+      'Indice de vente',
+      (row) => format.decimal(row.indiceDeVente),
+      (row) => row.indiceDeVente ?? -1,
+    ],
+    [
+      'Taux de transformation',
+      (row) => format.percent(row.tauxTransformation),
+      (row) => row.tauxTransformation ?? -1,
+    ],
   ];
 
-  function renderTable(id, first, rows, byRevenue) {
+  /** The rows in the order the table's sort asks: a column, ascending or not. */
+  function sortedRows(id, rows) {
+    const { column, descending } = sorting.get(id);
+    const value =
+      column === 'key'
+        ? (row) => row.key
+        : column === 'label'
+          ? (row) => row.label
+          : COLUMNS[column][2];
+    const sorted = [...rows].sort((a, b) => {
+      const [x, y] = [value(a), value(b)];
+      return typeof x === 'string' ? x.localeCompare(y, 'fr') : x - y;
+    });
+    return descending ? sorted.reverse() : sorted;
+  }
+
+  function headerCell(id, title, column, rows, first, onRow) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    const state = sorting.get(id);
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'sort';
+    button.textContent = title;
+    button.title = `Trier par ${title.toLowerCase()}`;
+    if (state.column === column) {
+      th.setAttribute('aria-sort', state.descending ? 'descending' : 'ascending');
+      button.textContent += state.descending ? ' ▼' : ' ▲';
+    }
+    button.addEventListener('click', () => {
+      const again = state.column === column;
+      // Figures sort biggest first; names and periods in their own order.
+      sorting.set(id, {
+        column,
+        descending: again ? !state.descending : typeof column === 'number',
+      });
+      renderTable(id, first, rows, null, onRow);
+    });
+    th.append(button);
+    return th;
+  }
+
+  /** A phone shows rows as cards, without the headers: a list chooses the order there. */
+  function sortChoice(id, first, rows, onRow) {
+    let select = $(`${id}-sort`);
+    if (!select) {
+      const label = document.createElement('label');
+      label.className = 'sort-choice';
+      label.textContent = 'Trier par ';
+      select = document.createElement('select');
+      select.id = `${id}-sort`;
+      label.append(select);
+      $(id).before(label);
+    }
+    const keyColumn = id === 'periods-table' ? 'key' : 'label';
+    const choices = [
+      [keyColumn, first],
+      ...COLUMNS.map(([title], index) => [String(index), `${title} (du plus grand)`]),
+    ];
+    select.replaceChildren(...choices.map(([value, text]) => new Option(text, value)));
+    select.value = String(sorting.get(id).column);
+    select.onchange = () => {
+      const column = select.value === keyColumn ? keyColumn : Number(select.value);
+      sorting.set(id, { column, descending: typeof column === 'number' });
+      renderTable(id, first, rows, null, onRow);
+    };
+  }
+
+  function renderTable(id, first, rows, defaultSort, onRow) {
+    if (defaultSort) {
+      sorting.set(
+        id,
+        defaultSort === 'ca'
+          ? { column: 0, descending: true }
+          : { column: 'key', descending: false },
+      );
+    }
     const table = $(id);
+    sortChoice(id, first, rows, onRow);
     const head = document.createElement('thead');
     const headRow = document.createElement('tr');
-    for (const [index, name] of [first, ...COLUMNS.map(([title]) => title)].entries()) {
-      const th = document.createElement('th');
-      th.textContent = name;
-      if (index > 0) {
-        th.className = 'number';
-      }
+    headRow.append(
+      headerCell(id, first, id === 'periods-table' ? 'key' : 'label', rows, first, onRow),
+    );
+    for (const [index, [title]] of COLUMNS.entries()) {
+      const th = headerCell(id, title, index, rows, first, onRow);
+      th.classList.add('number');
       headRow.append(th);
     }
     head.append(headRow);
-    const sorted = byRevenue ? [...rows].sort((a, b) => Number(b.ca) - Number(a.ca)) : rows;
     const body = document.createElement('tbody');
-    for (const row of sorted) {
+    for (const row of sortedRows(id, rows)) {
       const tr = document.createElement('tr');
       tr.dataset.testid = 'figure-row';
+      tr.classList.toggle('partial', Boolean(row.partial));
       const name = document.createElement('th');
       name.scope = 'row';
       name.dataset.label = first;
-      name.textContent = row.label;
+      if (onRow) {
+        const open = document.createElement('button');
+        open.type = 'button';
+        open.className = 'link';
+        open.dataset.testid = 'open-row';
+        open.textContent = row.label;
+        open.addEventListener('click', () => run(() => onRow(row), open));
+        name.append(open);
+      } else {
+        name.textContent = row.label;
+      }
       tr.append(name);
-      for (const [title, value, style] of COLUMNS) {
+      for (const [title, value, , style] of COLUMNS) {
         const td = document.createElement('td');
         td.className = `number ${style ? style(row) : ''}`.trim();
         td.dataset.label = title;
@@ -376,7 +639,7 @@
       }
       body.append(tr);
     }
-    if (sorted.length === 0) {
+    if (rows.length === 0) {
       const tr = document.createElement('tr');
       const td = document.createElement('td');
       td.colSpan = COLUMNS.length + 1;
@@ -386,6 +649,34 @@
       body.append(tr);
     }
     table.replaceChildren(head, body);
+  }
+
+  // --- Exports -------------------------------------------------------------------------------
+
+  const EXPORTED_GROUPS = { stores: 'STORE', sellers: 'SELLER' };
+
+  /** The file of a table as the server writes it (kpiExport), saved by the browser. */
+  async function exportTable(button) {
+    const { filter, group, compareTo } = asked();
+    const data = await graphql('kpiExport', {
+      f: filter,
+      g: EXPORTED_GROUPS[button.dataset.table] || group,
+      c: compareTo,
+      format: button.dataset.format,
+    });
+    const file = data.kpiExport;
+    const bytes = Uint8Array.from(atob(file.base64), (char) => char.charCodeAt(0));
+    const url = URL.createObjectURL(new Blob([bytes], { type: file.contentType }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = file.filename;
+    link.hidden = true;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    $('export-menu').open = false;
+    say('notice', `Fichier « ${file.filename} » téléchargé.`);
   }
 
   // --- Wiring --------------------------------------------------------------------------------
@@ -410,6 +701,15 @@
     }
     for (const id of ['group', 'store']) {
       $(id).addEventListener('change', () => run(load));
+    }
+    $('compare').addEventListener('change', () => run(load));
+    for (const button of $('export-choices').querySelectorAll('button')) {
+      button.addEventListener('click', () => run(() => exportTable(button), button));
+    }
+    // On a phone the filters and the long list of periods start folded.
+    if (PHONE.matches) {
+      $('filters-box').open = false;
+      $('periods-box').open = false;
     }
     $('logout').addEventListener('click', logOut);
     applyPreset();

@@ -12,7 +12,7 @@
     const token = new URLSearchParams(window.location.search).get('token');
     window.history.replaceState(null, '', window.location.pathname);
     if (!token) {
-      say('error', "Ce lien d'invitation est incomplet : ouvrez le lien reçu par e-mail.");
+      say('error', "Ce lien d'invitation est incomplet : ouvrez le lien reçu par e-mail.");
       return;
     }
     const form = $('accept-form');
