@@ -18,31 +18,37 @@ def days_of(months: dict[str, str]) -> dict[str, str]:
     return {operator: f"{month}-01" for operator, month in months.items()}
 
 
-async def with_unfolded_days(
+async def month_rollups(
     tenant: KpiTenant,
-    found: list[dict[str, Any]],
-    months: dict[str, str] | None,
+    stages: list[dict[str, Any]],
+    months: dict[str, str],
     stores: list[str] | None,
 ) -> list[dict[str, Any]]:
-    """`found` month rollups of `stores` over `months`, those with unfolded store days replaced
-    by their fold as it will be (or dropped if no day is left): one read when none is pending,
-    two when some are."""
-    if months is None:
-        return found
+    """The month rollups `stages` match (`stores` over `months`), those with unfolded store days
+    replaced by their fold as it will be (or dropped if no day is left).
+
+    One read: the months, and (`$unionWith`, on the store days' partial index) which of their
+    days are pending; a second one, of the stale months' days, only when some are."""
     day_kind = RollupKind.STORE_DAY.value
     days = days_of(months)
-    pending = await aggregate(
-        KpiRollup,
-        [*rollup_stages(tenant, day_kind, days, stores), {"$match": {"unfolded": True}}],
-    )
-    stale: set[StoreMonth] = {(day["store_id"], month_of(day["period"])) for day in pending}
+    pending = [
+        *rollup_stages(tenant, day_kind, days, stores),
+        {"$match": {"unfolded": True}},
+        {"$project": {"kind": 1, "store_id": 1, "period": 1}},
+    ]
+    union = {"$unionWith": {"coll": KpiRollup.get_motor_collection().name, "pipeline": pending}}
+    found = await aggregate(KpiRollup, [*stages, union])
+    stale: set[StoreMonth] = {
+        (day["store_id"], month_of(day["period"])) for day in found if day["kind"] == day_kind
+    }
+    read = [month for month in found if month["kind"] != day_kind]
     if not stale:
-        return found
+        return read
     stale_stores = sorted({store for store, _ in stale})
     by_month: dict[StoreMonth, list[dict[str, Any]]] = defaultdict(list)
     for day in await aggregate(KpiRollup, rollup_stages(tenant, day_kind, days, stale_stores)):
         by_month[(day["store_id"], month_of(day["period"]))].append(day)
-    kept = [month for month in found if (month["store_id"], month["period"]) not in stale]
+    kept = [month for month in read if (month["store_id"], month["period"]) not in stale]
     for store_id, month in sorted(stale):
         folded = month_document(tenant, store_id, month, by_month[(store_id, month)])
         if folded is not None:

@@ -20,7 +20,7 @@ from models import KpiEntry, KpiRollup, RollupKind, Store, User
 from resolvers.french_calendar import MONTHS, WEEKDAYS
 from resolvers.kpi.comparison import KpiComparison, comparison_period, comparison_shift
 from resolvers.kpi.figures import CENT, Figures, packed_sums, to_cents
-from resolvers.kpi.month_reads import with_unfolded_days
+from resolvers.kpi.month_reads import month_rollups
 from resolvers.kpi.queries import KpiFilter, aggregate, entry_stages, named, rollup_stages
 from resolvers.kpi.scope import ReadingScope, reading_scope
 
@@ -240,7 +240,7 @@ class Piece:
 
     collection: type[KpiEntry] | type[KpiRollup]
     stages: list[dict[str, Any]]
-    months: dict[str, str] | None = None  # the range of months a rollup piece reads
+    months: dict[str, str] | None = None  # the range of months a rollup piece reads; None: entries
 
 
 def _by_seller(scope: ReadingScope, group_by: KpiGroupBy) -> bool:
@@ -319,11 +319,10 @@ async def _sums(
     whole = set(_split(start, end)[0])
     by_day = _by_day(group_by, shift != 0)
     for piece in summary_pieces(scope, group_by, start, end, shifted=shift != 0):
-        if piece.collection is KpiEntry:
+        if piece.months is None:  # raw entries
             await _add_entries(sums, piece.stages)
             continue
-        months = await aggregate(KpiRollup, piece.stages)
-        for month in await with_unfolded_days(scope.tenant, months, piece.months, scope.stores):
+        for month in await month_rollups(scope.tenant, piece.stages, piece.months, scope.stores):
             if _by_seller(scope, group_by):
                 how = "sellers"
             else:
