@@ -1,5 +1,5 @@
 """Month rollups as reads see them: a month whose store days a sync changed and the projector
-has not folded yet is computed from its store days, so a summary asked after a sync's answer
+has not folded yet gets them folded in on the fly, so a summary asked after a sync's answer
 includes it."""
 
 from collections import defaultdict
@@ -7,7 +7,7 @@ from typing import Any
 
 from models import KpiRollup, RollupKind
 from resolvers.kpi.queries import aggregate, rollup_stages
-from resolvers.kpi.rollups import month_document, month_of
+from resolvers.kpi.rollups import fold_days, month_of
 from resolvers.kpi.scope import KpiTenant
 
 StoreMonth = tuple[str, str]  # store_id, YYYY-MM
@@ -24,33 +24,27 @@ async def month_rollups(
     months: dict[str, str],
     stores: list[str] | None,
 ) -> list[dict[str, Any]]:
-    """The month rollups `stages` match (`stores` over `months`), those with unfolded store days
-    replaced by their fold as it will be (or dropped if no day is left).
-
-    One read: the months, and (`$unionWith`, on the store days' partial index) which of their
-    days are pending; a second one, of the stale months' days, only when some are."""
+    """The month rollups `stages` match (`stores` over `months`), with their store days not
+    folded yet folded in as the projector will: one read, the pending days joined to the
+    months' (`$unionWith`, on the pending days' partial index)."""
     day_kind = RollupKind.STORE_DAY.value
-    days = days_of(months)
     pending = [
-        *rollup_stages(tenant, day_kind, days, stores),
+        *rollup_stages(tenant, day_kind, days_of(months), stores),
         {"$match": {"unfolded": True}},
-        {"$project": {"kind": 1, "store_id": 1, "period": 1}},
     ]
     union = {"$unionWith": {"coll": KpiRollup.get_motor_collection().name, "pipeline": pending}}
     found = await aggregate(KpiRollup, [*stages, union])
-    stale: set[StoreMonth] = {
-        (day["store_id"], month_of(day["period"])) for day in found if day["kind"] == day_kind
-    }
-    read = [month for month in found if month["kind"] != day_kind]
-    if not stale:
-        return read
-    stale_stores = sorted({store for store, _ in stale})
     by_month: dict[StoreMonth, list[dict[str, Any]]] = defaultdict(list)
-    for day in await aggregate(KpiRollup, rollup_stages(tenant, day_kind, days, stale_stores)):
-        by_month[(day["store_id"], month_of(day["period"]))].append(day)
-    kept = [month for month in read if (month["store_id"], month["period"]) not in stale]
-    for store_id, month in sorted(stale):
-        folded = month_document(tenant, store_id, month, by_month[(store_id, month)])
-        if folded is not None:
-            kept.append(folded)
-    return kept
+    for day in found:
+        if day["kind"] == day_kind:
+            by_month[(day["store_id"], month_of(day["period"]))].append(day)
+    read = {
+        (month["store_id"], month["period"]): month for month in found if month["kind"] != day_kind
+    }
+    for (store_id, month), days in by_month.items():
+        folded = fold_days(tenant, store_id, month, read.get((store_id, month)), days)
+        if folded is None:
+            read.pop((store_id, month), None)
+        else:
+            read[(store_id, month)] = folded
+    return list(read.values())

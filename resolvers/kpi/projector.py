@@ -3,23 +3,26 @@ writer per store-month, outside the syncs' transactions (so that syncs of differ
 store never write one document, and never conflict).
 
 Every API process runs it. A month's fold is held under a lease on the month's document, so one
-process folds it at a time; the month is recomputed whole from its store days (idempotent: a
-fold cut short by a crash is done again), and a day is marked folded only if no sync wrote it
-again since it was read. Reads add the days not folded yet (`month_reads`).
+process folds it at a time. A fold moves the month by what changed in its pending days (each
+keeps what the month holds of it) and marks them folded, in one transaction: a crash leaves
+both as they were, and a sync writing one of those days meanwhile aborts the fold, which runs
+again. Reads add the days not folded yet (`month_reads`).
 """
 
 import logging
-from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 from uuid import uuid4
 
+from motor.motor_asyncio import AsyncIOMotorClientSession
+from pymongo import DeleteOne, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from models import KpiRollup, RollupKind
 from models.clock import utcnow
+from models.transactions import run_in_transaction
 from resolvers.kpi.month_reads import days_of
-from resolvers.kpi.rollups import month_document, month_of
+from resolvers.kpi.rollups import fold_days, folded_state, month_of
 from resolvers.kpi.scope import KpiTenant
 
 logger = logging.getLogger(__name__)
@@ -33,49 +36,73 @@ def _next_month(month: str) -> str:
     return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
 
 
-async def fold_month(tenant: KpiTenant, store_id: str, month: str) -> bool:
-    """Fold one store-month if no other process holds it; whether it was folded."""
-    rollups = KpiRollup.get_motor_collection()
-    month_id = tenant.rollup_id(RollupKind.STORE_MONTH, month, store_id)
+def _marked(day: dict[str, Any]) -> UpdateOne | DeleteOne:
+    """A folded day: its `folded` state is now the month's; a day without entries is gone."""
+    if not day["entries"]:
+        return DeleteOne({"_id": day["_id"]})
+    return UpdateOne(
+        {"_id": day["_id"]},
+        {"$set": {"folded": folded_state(day)}, "$unset": {"unfolded": "", "rev": ""}},
+    )
+
+
+async def _claim(month_id: str) -> str | None:
+    """Take the month's lease; its owner token, or None if another process holds it."""
     owner, now = uuid4().hex, utcnow()
     try:
-        await rollups.update_one(
+        await KpiRollup.get_motor_collection().update_one(
             {"_id": month_id, "$or": [{"fold_until": None}, {"fold_until": {"$lt": now}}]},
             {"$set": {"fold_owner": owner, "fold_until": now + LEASE}},
             upsert=True,
         )
     except DuplicateKeyError:
-        return False  # held by another process, which folds it
-    range_ = days_of({"$gte": month, "$lt": _next_month(month)})
-    query = tenant.rollups(kind=RollupKind.STORE_DAY.value, store_id=store_id, period=range_)
-    days = await rollups.find(query).to_list(None)
-    folded = month_document(tenant, store_id, month, days)
-    held = {"_id": month_id, "fold_owner": owner}
-    if folded is None:
-        written = (await rollups.delete_one(held)).deleted_count
-    else:
-        written = (await rollups.replace_one(held, folded)).matched_count
-    if not written:
-        logger.warning("KPI month %s: fold lease lost before its write", month_id)
+        return None
+    return owner
+
+
+async def fold_month(tenant: KpiTenant, store_id: str, month: str) -> bool:
+    """Fold one store-month's pending days if no other process holds it; whether it did."""
+    rollups = KpiRollup.get_motor_collection()
+    month_id = tenant.rollup_id(RollupKind.STORE_MONTH, month, store_id)
+    owner = await _claim(month_id)
+    if owner is None:
         return False
-    read = [{"_id": day["_id"], "rev": day.get("rev")} for day in days if day.get("unfolded")]
-    if read:
-        await rollups.delete_many({"$or": read, "entries": 0})  # a day emptied, now told
-        await rollups.update_many({"$or": read}, {"$unset": {"unfolded": "", "rev": ""}})
-    return True
+    range_ = days_of({"$gte": month, "$lt": _next_month(month)})
+    kind = RollupKind.STORE_DAY.value
+    pending = tenant.rollups(kind=kind, store_id=store_id, period=range_, unfolded=True)
+
+    async def fold(session: AsyncIOMotorClientSession) -> bool:
+        stored = await rollups.find_one({"_id": month_id}, session=session)
+        if stored is None or stored.get("fold_owner") != owner:
+            return False  # the lease ran out, and another process took it
+        days = await rollups.find(pending, session=session).to_list(None)
+        folded = fold_days(tenant, store_id, month, stored if "kind" in stored else None, days)
+        held = {"_id": month_id, "fold_owner": owner}
+        if folded is None:
+            await rollups.delete_one(held, session=session)
+        else:
+            await rollups.replace_one(held, folded, session=session)
+        if days:
+            await rollups.bulk_write([_marked(day) for day in days], session=session)
+        return True
+
+    done = await run_in_transaction(KpiRollup, fold)
+    if not done:
+        logger.warning("KPI month %s: fold lease lost before its write", month_id)
+    return done
 
 
 async def fold_pending() -> int:
     """Fold the months of the pending store days (at most BATCH of them); how many months."""
     pending = await (
         KpiRollup.get_motor_collection()
-        .find({"unfolded": True}, {"sellers": 0, "checksum": 0})
+        .find({"unfolded": True}, {"sellers": 0, "checksum": 0, "folded": 0})
         .limit(BATCH)
         .to_list(None)
     )
-    months: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    months: set[tuple[str, str, str]] = set()
     for day in pending:
-        months[(day["gerant_id"], day["store_id"], month_of(day["period"]))].append(day)
+        months.add((day["gerant_id"], day["store_id"], month_of(day["period"])))
     folded = 0
     for gerant_id, store_id, month in sorted(months):
         folded += await fold_month(KpiTenant(gerant_id), store_id, month)

@@ -8,14 +8,14 @@ from typing import Any
 from uuid import uuid4
 
 from motor.motor_asyncio import AsyncIOMotorClientSession
-from pymongo import DeleteOne, ReplaceOne
+from pymongo import DeleteOne, ReplaceOne, UpdateOne
 
 from models import KpiEntry
 from resolvers.kpi.figures import DayLine
 from resolvers.kpi.rollups import store_day_document
 from resolvers.kpi.scope import KpiTenant
 
-Write = ReplaceOne[dict[str, Any]] | DeleteOne
+Write = ReplaceOne[dict[str, Any]] | UpdateOne | DeleteOne
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,13 @@ class RollupWrites:
 
 def unfolded(document: dict[str, Any]) -> Write:
     """A store day as written by a sync: marked for its month's fold, with a revision of its
-    own so that a fold marks it folded only if no sync wrote it again meanwhile. A day left
-    without entries is kept (all zero) until folded, so that its month learns it."""
-    return ReplaceOne(
-        {"_id": document["_id"]}, {**document, "unfolded": True, "rev": uuid4().hex}, upsert=True
+    own, and what its month holds of it (`folded`) kept for the fold. A day left without
+    entries is kept (all zero) until folded, so that its month learns it."""
+    fields = {key: value for key, value in document.items() if key != "_id"}
+    return UpdateOne(
+        {"_id": document["_id"]},
+        {"$set": {**fields, "unfolded": True, "rev": uuid4().hex}},
+        upsert=True,
     )
 
 

@@ -3,10 +3,11 @@ sync's store days in its transaction, `projector` folds the store days into thei
 `rollup_admin` rebuilds and checks them from the raw entries.
 
 Per store and day the rollup is recomputed from the day's entries: their sums, each seller's
-line and the day's reconciliation checksum. Per store and month one document holds the month's
-totals, a map of its days and a map of its sellers, computed from its store days (at most 31)
-by the projector, one writer per store-month, outside the syncs' transactions: syncs of
-different days of a store never write the same document, so they never conflict. Nothing is
+line and the day's reconciliation checksum, and what of it its month holds (`folded`). Per
+store and month one document holds the month's totals, a map of its days and a map of its
+sellers, moved by the projector (one writer per store-month, outside the syncs' transactions)
+by what changed in the days written since their last fold: syncs of different days of a store
+never write the same document, so they never conflict. Nothing is
 kept per tenant: every store of a chain syncing the same day would write one document.
 """
 
@@ -41,23 +42,34 @@ def store_day_document(
     return document
 
 
-def month_document(
-    tenant: KpiTenant, store_id: str, month: str, days: Iterable[Mapping[str, Any]]
+def folded_state(day: Mapping[str, Any]) -> dict[str, Any]:
+    """What a store day holds as its month has folded it: its sums and its sellers' lines."""
+    return {"sums": list(Figures.of_sums(day).as_tuple()), "sellers": day.get("sellers") or "{}"}
+
+
+def fold_days(
+    tenant: KpiTenant,
+    store_id: str,
+    month: str,
+    stored: Mapping[str, Any] | None,
+    days: Iterable[Mapping[str, Any]],
 ) -> dict[str, Any] | None:
-    """A store's month rollup from its store-day rollups (None if none has entries): the
-    days' sums, each day's, and each seller's over the month."""
-    total = Figures()
-    by_day: dict[str, Figures] = {}
-    by_seller: dict[str, Figures] = {}
+    """The store's month rollup `stored` with `days` folded in (store days written since their
+    last fold): each day's sums and sellers' lines replace what the month held of it (its
+    `folded` state); None once no day has entries. Reads only the days that changed."""
+    total = Figures.of_sums(stored) if stored else Figures()
+    by_day = unpacked(stored.get("days")) if stored else {}
+    by_seller = unpacked(stored.get("sellers")) if stored else {}
     for day in days:
-        figures = Figures.of_sums(day)
-        if not figures.entries:
-            continue
-        total += figures
-        by_day[day["period"]] = figures
+        before = day.get("folded") or {}
+        now = Figures.of_sums(day)
+        total += now - Figures(*before.get("sums", ()))
+        by_day[day["period"]] = now
+        for seller_id, line in unpacked(before.get("sellers")).items():
+            by_seller[seller_id] = by_seller.get(seller_id, Figures()) - line
         for seller_id, line in unpacked(day.get("sellers")).items():
             by_seller[seller_id] = by_seller.get(seller_id, Figures()) + line
-    if not by_day:
+    if not any(figures.entries for figures in by_day.values()):
         return None
     document = rollup_document(tenant, RollupKind.STORE_MONTH, month, store_id, total)
     document["days"] = packed(by_day)
@@ -73,10 +85,10 @@ def expected_for_store(
     months: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for day, lines in sorted(days.items()):
         document = store_day_document(tenant, store_id, day, lines)
-        expected[document["_id"]] = document
         months[month_of(day)].append(document)
+        expected[document["_id"]] = {**document, "folded": folded_state(document)}
     for month, its_days in months.items():
-        folded = month_document(tenant, store_id, month, its_days)
+        folded = fold_days(tenant, store_id, month, None, its_days)
         if folded is not None:
             expected[folded["_id"]] = folded
     return expected

@@ -1,6 +1,7 @@
 """The projector: store days folded into their months outside the syncs, one process per
 store-month, and summaries that read the days not folded yet."""
 
+import json
 from typing import Any
 
 import pytest
@@ -53,7 +54,7 @@ class TestReadsBeforeTheFold:
 
 
 class TestFold:
-    async def test_a_day_synced_again_during_the_fold_stays_pending(
+    async def test_a_sync_landing_during_the_fold_aborts_it_and_the_fold_runs_again(
         self, history: History, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         actor = actor_for_user(history.gerant)
@@ -61,23 +62,32 @@ class TestFold:
         await fold_all()
         await record(actor, history.paris, "2025-03-05", (history.alice, "7.00", 1, 1, 1))
         rollups = ROLLUPS()
-        delete_many = rollups.delete_many
+        replace_one = rollups.replace_one
+        landed = 0
 
         async def a_sync_lands_first(*args: Any, **kwargs: Any) -> Any:
-            """The day written again after the fold read it, before it is marked folded."""
-            await record(actor, history.paris, "2025-03-05", (history.alice, "9.00", 1, 1, 1))
-            return await delete_many(*args, **kwargs)
+            """The day written again after the fold read it, before the fold marks it."""
+            nonlocal landed
+            if not landed:
+                landed += 1
+                await record(actor, history.paris, "2025-03-05", (history.alice, "9.00", 1, 1, 1))
+            return await replace_one(*args, **kwargs)
 
-        monkeypatch.setattr(rollups, "delete_many", a_sync_lands_first)
+        monkeypatch.setattr(rollups, "replace_one", a_sync_lands_first)
         assert await projector.fold_month(tenant, history.paris.id, "2025-03")
         monkeypatch.undo()
 
-        day = await rollups.find_one(
-            tenant.rollups(kind="store_day", store_id=history.paris.id, period="2025-03-05")
-        )
+        assert landed == 1
+        days = tenant.rollups(kind="store_day", store_id=history.paris.id, period="2025-03-05")
+        day = await rollups.find_one(days)
         assert day is not None
-        assert day["unfolded"] is True  # folded with 7.00; 9.00 is still to fold
-        assert await check_rollups() == []  # folds it, and the month then agrees
+        assert "unfolded" not in day  # folded again, with 9.00
+        month = await rollups.find_one(
+            {"_id": tenant.rollup_id(RollupKind.STORE_MONTH, "2025-03", history.paris.id)}
+        )
+        assert month is not None
+        assert json.loads(month["days"])["2025-03-05"][0] == day["ca_cents"]
+        assert await check_rollups() == []
 
     async def test_a_month_held_by_another_process_is_left_to_it(self, history: History) -> None:
         tenant = KpiTenant(history.gerant.id)

@@ -3,13 +3,14 @@ folded from its store days, and the rollups a store's entries make."""
 
 import json
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from models.kpi_rollup import RollupKind
 from resolvers.kpi.figures import DayLine, Figures, day_checksum
-from resolvers.kpi.rollups import expected_for_store, month_document, store_day_document
+from resolvers.kpi.rollups import expected_for_store, fold_days, folded_state, store_day_document
 from resolvers.kpi.scope import KpiTenant
 
 TENANT = KpiTenant("g")
@@ -48,13 +49,13 @@ class TestStoreDay:
         assert (document["entries"], document["checksum"]) == (0, day_checksum([]))
 
 
-class TestMonthDocument:
+class TestFoldDays:
     def test_the_month_of_its_store_days(self) -> None:
         days = [
             store_day_document(TENANT, "s1", "2024-01-30", [line("a", 500, 5, 5, 5)]),
             store_day_document(TENANT, "s1", DAY, [line("a", 100), line("b", 200, 2, 3, 4)]),
         ]
-        month = month_document(TENANT, "s1", "2024-01", days)
+        month = fold_days(TENANT, "s1", "2024-01", None, days)
         assert month is not None
         assert month["_id"] == "store_month:g:2024-01:s1:"
         assert (month["kind"], month["period"], month["checksum"]) == (
@@ -72,10 +73,10 @@ class TestMonthDocument:
     def test_a_day_left_without_entries_is_dropped_and_an_empty_month_is_none(self) -> None:
         kept = store_day_document(TENANT, "s1", "2024-01-30", [line("a", 500, 5, 5, 5)])
         emptied = store_day_document(TENANT, "s1", DAY, [])
-        month = month_document(TENANT, "s1", "2024-01", [kept, emptied])
+        month = fold_days(TENANT, "s1", "2024-01", None, [kept, emptied])
         assert month is not None
         assert json.loads(month["days"]) == {"2024-01-30": [500, 5, 5, 5, 1]}
-        assert month_document(TENANT, "s1", "2024-01", [emptied]) is None
+        assert fold_days(TENANT, "s1", "2024-01", None, [emptied]) is None
 
 
 class TestExpectedForStore:
@@ -107,20 +108,38 @@ lines_by_seller = st.dictionaries(
 ).map(lambda found: {seller: line(seller, *figures) for seller, figures in found.items()})
 
 
-@given(syncs=st.lists(st.tuples(st.sampled_from([DAY, "2024-01-30"]), lines_by_seller)))
-def test_the_month_folded_from_synced_days_equals_the_month_recomputed(
-    syncs: list[tuple[str, dict[str, DayLine]]],
+@given(
+    syncs=st.lists(
+        st.tuples(st.sampled_from([DAY, "2024-01-30"]), lines_by_seller, st.booleans()),
+        max_size=8,
+    )
+)
+def test_a_month_folded_as_days_change_equals_the_month_recomputed(
+    syncs: list[tuple[str, dict[str, DayLine], bool]],
 ) -> None:
-    """Syncs applied one after another to their store days, then the month folded from them,
-    give the rollups the final entries make afresh: the projector and the rebuild agree."""
+    """Syncs applied one after another to their store days, folded into the month now and then
+    (each day carrying what the month holds of it), give the month the final entries make
+    afresh: the projector's increments and the rebuild agree."""
     days: dict[str, dict[str, DayLine]] = {}
-    for day, synced in syncs:
+    stored: dict[str, dict[str, Any]] = {}  # the store days as kept, with their `folded` state
+    pending: set[str] = set()
+    month: dict[str, Any] | None = None
+
+    def fold() -> dict[str, Any] | None:
+        folded = fold_days(TENANT, "s1", "2024-01", month, [stored[day] for day in sorted(pending)])
+        for day in pending:
+            stored[day] = {**stored[day], "folded": folded_state(stored[day])}
+        pending.clear()
+        return folded
+
+    for day, synced, fold_now in syncs:
         days[day] = {**days.get(day, {}), **synced}
-    documents = [
-        store_day_document(TENANT, "s1", day, lines.values()) for day, lines in days.items()
-    ]
-    month = month_document(TENANT, "s1", "2024-01", documents)
+        written = store_day_document(TENANT, "s1", day, days[day].values())
+        stored[day] = {**written, "folded": stored.get(day, {}).get("folded")}
+        pending.add(day)
+        if fold_now:
+            month = fold()
+    month = fold()
     entries = {day: list(lines.values()) for day, lines in days.items() if lines}
     expected = expected_for_store(TENANT, "s1", entries)
-    month_id = TENANT.rollup_id(RollupKind.STORE_MONTH, "2024-01", "s1")
-    assert month == expected.get(month_id)
+    assert month == expected.get(TENANT.rollup_id(RollupKind.STORE_MONTH, "2024-01", "s1"))

@@ -322,7 +322,7 @@ class TestDocuments:
             async for document in KpiRollup.get_motor_collection().find({"store_id": store})
         }
 
-        def expected(kind: str, period: str, figures: list[int], **more: str) -> dict[str, Any]:
+        def expected(kind: str, period: str, figures: list[int], **more: Any) -> dict[str, Any]:
             names = ("ca_cents", "nb_ventes", "nb_articles", "prospects", "entries")
             return {
                 "_id": f"{kind}:{gerant_id}:{period}:{store}:",
@@ -349,6 +349,10 @@ class TestDocuments:
                     [1099, 5, 6, 7, 2],
                     checksum=day_checksum(lines),
                     sellers=f'{{"{first}":[1000,4,5,6,1],"{second}":[99,1,1,1,1]}}',
+                    folded={
+                        "sums": [1099, 5, 6, 7, 2],
+                        "sellers": f'{{"{first}":[1000,4,5,6,1],"{second}":[99,1,1,1,1]}}',
+                    },
                 ),
                 expected(
                     "store_day",
@@ -356,6 +360,7 @@ class TestDocuments:
                     [5, 0, 0, 7, 1],
                     checksum=day_checksum([DayLine(first, Decimal("0.05"), 0, 0, 7)]),
                     sellers=f'{{"{first}":[5,0,0,7,1]}}',
+                    folded={"sums": [5, 0, 0, 7, 1], "sellers": f'{{"{first}":[5,0,0,7,1]}}'},
                 ),
                 expected(
                     "store_month",
