@@ -47,7 +47,8 @@ def content(store_name: str) -> InvitationContent:
 
 def parts(message: EmailMessage) -> tuple[str, str]:
     text, html = message.get_body(("plain",)), message.get_body(("html",))
-    assert text is not None and html is not None
+    assert text is not None
+    assert html is not None
     return str(text.get_content()), str(html.get_content())  # type: ignore[attr-defined]
 
 
