@@ -24,6 +24,7 @@ from starlette.types import Scope
 
 PAGES_DIR = Path(__file__).parent
 INVITATION_DIR = PAGES_DIR / "invitation"
+RESET_DIR = PAGES_DIR / "reset"
 HEAD_TEMPLATE = PAGES_DIR / "page.html"
 # A page's own markup, inside its folder; only served whole, within the page's head.
 BODY_FILE = "body.html"
@@ -45,7 +46,7 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
-# The invitation link carries its token: no copy of the page may be kept.
+# The invitation and reset links carry their token: no copy of the page may be kept.
 INVITATION_HEADERS = {**PAGE_HEADERS, "Cache-Control": "no-store"}
 # URL path -> folder under rpai/pages/ for the pages' assets; the home page is the staff space.
 MOUNTS = {
@@ -102,6 +103,7 @@ def staff_page(
 ESPACE = staff_page("espace", "Mon espace", libraries=("/vendor/chart.js/chart.umd.min.js",))
 CONSOLE = staff_page("console", "Clés API et webhooks", parts=("webhooks.js",))
 INVITATION = staff_page("invitation", "Activer votre compte")
+RESET = staff_page("reset", "Mot de passe oublié")
 GRAPHIQL = Page(
     folder="graphiql",
     title="GraphiQL — Retail Performer AI",
@@ -216,7 +218,8 @@ def install_api_reference(app: FastAPI) -> None:
 
 def install_pages(app: FastAPI) -> None:
     """Serve the pages: `/` leads to the staff space; `/invitation?token=…` has its assets under
-    `/invitation/`."""
+    `/invitation/`, `/reinitialisation` (the password reset, `?token=…` from its email) under
+    `/reset/`."""
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
@@ -237,7 +240,15 @@ def install_pages(app: FastAPI) -> None:
         include_in_schema=False,
     )
 
+    app.add_api_route(
+        "/reinitialisation",
+        page_route(RESET, INVITATION_HEADERS),
+        methods=["GET", "HEAD"],
+        include_in_schema=False,
+    )
+
     app.mount("/invitation", PageFiles(directory=INVITATION_DIR), name="invitation")
+    app.mount("/reset", PageFiles(directory=RESET_DIR), name="reset")
     for path, folder in MOUNTS.items():
         app.mount(path, PageFiles(directory=PAGES_DIR / folder), name=folder)
     install_api_reference(app)

@@ -73,8 +73,18 @@ window.RPAI_DOCUMENTS = Object.freeze({
   }`,
 
   // The invitation landing page.
+  invitationLink: `query($token: String!) { invitationLink(token: $token) }`,
   acceptInvitation: `mutation($token: String!, $password: String!) {
     acceptInvitation(token: $token, password: $password) {
+      token expiresAt user { id name email role }
+    }
+  }`,
+
+  // The password-reset page.
+  requestPasswordReset: `mutation($email: String!) { requestPasswordReset(email: $email) }`,
+  passwordResetLink: `query($token: String!) { passwordResetLink(token: $token) }`,
+  resetPassword: `mutation($token: String!, $password: String!) {
+    resetPassword(token: $token, password: $password) {
       token expiresAt user { id name email role }
     }
   }`,
