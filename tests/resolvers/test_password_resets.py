@@ -63,7 +63,7 @@ async def send_all() -> list[EmailMessage]:
 def body(message: EmailMessage, kind: str) -> str:
     part = message.get_body((kind,))
     assert part is not None
-    return str(part.get_content())  # type: ignore[attr-defined]
+    return str(part.get_content())
 
 
 def token_of(message: EmailMessage) -> str:
