@@ -164,6 +164,7 @@ PASSWORD_RESET_UNKNOWN = "Ce lien de réinitialisation est inconnu, remplacé ou
 PASSWORD_RESET_EXPIRED = (
     "Ce lien de réinitialisation a expiré : demandez-en un nouveau depuis la page de connexion"
 )
+ONLY_SELLERS_MOVE = "Only a seller can be moved to another store or manager"
 PASSWORD_RESETS_LIMITED = "Trop de demandes de réinitialisation : réessayez plus tard"
 
 EVENT_NOT_FOUND = "Event not found"
