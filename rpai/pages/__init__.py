@@ -69,6 +69,7 @@ class Page:
     styles: tuple[str, ...]
     scripts: tuple[str, ...]
     lang: str = "fr"
+    body: str = BODY_FILE  # the folder's file with the page's markup
 
     def html(self) -> str:
         links = [f'  <link rel="stylesheet" href="{escape(url)}">' for url in self.styles]
@@ -77,7 +78,7 @@ class Page:
             lang=self.lang,
             title=escape(self.title),
             assets="\n".join(links),
-            body=(PAGES_DIR / self.folder / BODY_FILE).read_text(),
+            body=(PAGES_DIR / self.folder / self.body).read_text(),
         )
 
 
@@ -104,6 +105,14 @@ ESPACE = staff_page("espace", "Mon espace", libraries=("/vendor/chart.js/chart.u
 CONSOLE = staff_page("console", "Clés API et webhooks", parts=("webhooks.js",))
 INVITATION = staff_page("invitation", "Activer votre compte")
 RESET = staff_page("reset", "Mot de passe oublié")
+# The staff space's team page, beside the dashboards in the espace folder.
+STAFF = Page(
+    folder="espace",
+    body="staff.html",
+    title="Équipe — Retail Performer AI",
+    styles=("/common/rpai.css", "/espace/staff.css"),
+    scripts=("/common/documents.js", "/common/rpai.js", "/espace/staff.js"),
+)
 GRAPHIQL = Page(
     folder="graphiql",
     title="GraphiQL — Retail Performer AI",
@@ -137,7 +146,7 @@ class PageFiles(StaticFiles):
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         try:
-            if Path(path).name == BODY_FILE:
+            if Path(path).suffix == ".html":  # a page's markup, served within its head only
                 raise HTTPException(404)
             response = await super().get_response(path, scope)
         except HTTPException as exc:
@@ -226,7 +235,7 @@ def install_pages(app: FastAPI) -> None:
         return RedirectResponse(HOME)
 
     # Before the assets' mounts, which would answer these paths first.
-    for path, page in {"/espace/": ESPACE, "/console/": CONSOLE}.items():
+    for path, page in {"/espace/": ESPACE, "/espace/equipe": STAFF, "/console/": CONSOLE}.items():
         app.add_api_route(
             path,
             page_route(page, PAGE_HEADERS),
