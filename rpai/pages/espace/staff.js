@@ -146,7 +146,9 @@
 
   function confirmDelete(user, row) {
     const box = element('div', { className: 'confirm', attrs: { role: 'group' } });
-    box.append(element('span', { text: `Supprimer ${user.name}\u202f? Son accès s'arrête aussitôt.` }));
+    box.append(
+      element('span', { text: `Supprimer ${user.name}\u202f? Son accès s'arrête aussitôt.` }),
+    );
     const yes = button(
       'Supprimer',
       () =>
