@@ -98,7 +98,7 @@ async def request_password_reset(*, email: str, limits: LoginLimits, client: str
         raise TooManyRequests(messages.PASSWORD_RESETS_LIMITED, retry_after=retry_after)
     # Two fields read, not a whole user built: a hit costs what a miss does.
     found = await User.get_motor_collection().find_one(
-        {"email_key": key, "status": UserStatus.ACTIVE.value}, {"gerant_id": 1}
+        {"email_key": key, "status": UserStatus.ACTIVE.value}, ["gerant_id"]
     )
     tenant, user_id = (found["gerant_id"], found["_id"]) if found else (NO_TENANT, None)
     # Nothing else is written with it: no transaction to join.
