@@ -9,7 +9,7 @@ from pydantic import Field
 
 from contract import messages
 from contract.errors import BadRequest, TooManyRequests
-from contract.inputs import NewPassword
+from contract.inputs import Input, NewPassword
 from infra.login_limits import LoginLimits
 from infra.metrics import RATE_LIMITED
 from infra.passwords import new_password
@@ -74,6 +74,12 @@ passe reste le même.</p>
 """
 
 
+class PasswordResetRequest(Input):
+    """The email a reset link is asked for; no longer than an email may be."""
+
+    email: str = Field(max_length=MAX_EMAIL)
+
+
 class PasswordReset(NewPassword):
     """The token of a reset link and the new password."""
 
@@ -85,13 +91,15 @@ def reset_link(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/reinitialisation?token={token}"
 
 
-async def request_password_reset(*, email: str, limits: LoginLimits, client: str | None) -> bool:
+async def request_password_reset(
+    *, data: PasswordResetRequest, limits: LoginLimits, client: str | None
+) -> bool:
     """Queue a reset email for the active user with this email; True whoever it is.
 
     A known and an unknown email do the same work (one lookup, one outbox insert), so neither
     the answer nor its time tells them apart; the composer drops the unknown one when sent.
     Bounded per address and per email (429)."""
-    key = email_key(email[: MAX_EMAIL + 1])
+    key = email_key(data.email)
     retry_after = limits.attempt(key, client)
     if retry_after is not None:
         RATE_LIMITED.labels("password_resets").inc()

@@ -124,7 +124,7 @@ class SessionMutation:
     )
     async def request_password_reset(self, info: Info, email: str) -> bool:
         return await password_resets.request_password_reset(
-            email=email,
+            data=parse(password_resets.PasswordResetRequest, {"email": email}),
             limits=info.context.services.reset_limits,
             client=info.context.request_context.client_ip,
         )

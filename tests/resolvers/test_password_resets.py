@@ -20,6 +20,7 @@ from resolvers.mail_outbox import MailKind, MailSender
 from resolvers.password_resets import (
     NO_TENANT,
     PasswordReset,
+    PasswordResetRequest,
     check_reset_link,
     request_password_reset,
     reset_password,
@@ -73,7 +74,12 @@ def token_of(message: EmailMessage) -> str:
 
 
 async def emailed_token(email: str) -> str:
-    assert await request_password_reset(email=email, limits=limits(), client=CLIENT) is True
+    assert (
+        await request_password_reset(
+            data=PasswordResetRequest(email=email), limits=limits(), client=CLIENT
+        )
+        is True
+    )
     [message] = await send_all()
     return token_of(message)
 
@@ -93,9 +99,11 @@ class TestRequest:
     async def test_known_and_unknown_emails_get_the_same_answer_and_the_same_writes(self) -> None:
         gerant = await make_gerant(password=PASSWORD)
 
-        known = await request_password_reset(email=gerant.email, limits=limits(), client=CLIENT)
+        known = await request_password_reset(
+            data=PasswordResetRequest(email=gerant.email), limits=limits(), client=CLIENT
+        )
         unknown = await request_password_reset(
-            email="nobody@example.com", limits=limits(), client=CLIENT
+            data=PasswordResetRequest(email="nobody@example.com"), limits=limits(), client=CLIENT
         )
 
         assert known is unknown is True
@@ -113,14 +121,18 @@ class TestRequest:
         store = await make_store(gerant)
         seller = await make_user(gerant, Role.SELLER, store, status=UserStatus.SUSPENDED)
 
-        assert await request_password_reset(email=seller.email, limits=limits(), client=CLIENT)
+        assert await request_password_reset(
+            data=PasswordResetRequest(email=seller.email), limits=limits(), client=CLIENT
+        )
 
         assert await send_all() == []
 
     async def test_the_email_has_text_and_html_with_the_link_and_a_phone_viewport(self) -> None:
         gerant = await make_gerant(password=PASSWORD)
 
-        await request_password_reset(email=gerant.email, limits=limits(), client=CLIENT)
+        await request_password_reset(
+            data=PasswordResetRequest(email=gerant.email), limits=limits(), client=CLIENT
+        )
         [message] = await send_all()
 
         assert message["Subject"] == "Réinitialisation de votre mot de passe Retail Performer AI"
@@ -148,22 +160,32 @@ class TestRequest:
         bounds = limits(per_email=2)
         for n in range(2):
             await request_password_reset(
-                email=gerant.email, limits=bounds, client=f"198.51.100.{n}"
+                data=PasswordResetRequest(email=gerant.email),
+                limits=bounds,
+                client=f"198.51.100.{n}",
             )
 
         with pytest.raises(TooManyRequests) as caught:
-            await request_password_reset(email=gerant.email, limits=bounds, client="198.51.100.9")
+            await request_password_reset(
+                data=PasswordResetRequest(email=gerant.email), limits=bounds, client="198.51.100.9"
+            )
 
         assert caught.value.message == messages.PASSWORD_RESETS_LIMITED
-        assert await request_password_reset(email="other@example.com", limits=bounds, client=CLIENT)
+        assert await request_password_reset(
+            data=PasswordResetRequest(email="other@example.com"), limits=bounds, client=CLIENT
+        )
 
     async def test_requests_are_limited_per_address_whatever_the_email(self) -> None:
         bounds = limits(per_address=2)
         for n in range(2):
-            await request_password_reset(email=f"a{n}@example.com", limits=bounds, client=CLIENT)
+            await request_password_reset(
+                data=PasswordResetRequest(email=f"a{n}@example.com"), limits=bounds, client=CLIENT
+            )
 
         with pytest.raises(TooManyRequests) as caught:
-            await request_password_reset(email="a9@example.com", limits=bounds, client=CLIENT)
+            await request_password_reset(
+                data=PasswordResetRequest(email="a9@example.com"), limits=bounds, client=CLIENT
+            )
 
         assert caught.value.message == messages.PASSWORD_RESETS_LIMITED
         assert await OutboxMail.find({}).count() == 2
