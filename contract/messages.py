@@ -161,6 +161,13 @@ INVITATION_EXPIRED = "Ce lien d'invitation a expiré : demandez une nouvelle inv
 INVITATION_USER_INACTIVE = "Ce compte est suspendu ou supprimé"
 INVITATION_ALREADY_ACCEPTED = "This invitation was already accepted"
 INVITATION_NOT_STAFF = "Only managers and sellers can be invited"
+# Read on the French password-reset page.
+PASSWORD_RESET_UNKNOWN = "Ce lien de réinitialisation est inconnu, remplacé ou déjà utilisé"
+PASSWORD_RESET_EXPIRED = (
+    "Ce lien de réinitialisation a expiré : demandez-en un nouveau depuis la page de connexion"
+)
+ONLY_SELLERS_MOVE = "Only a seller can be moved to another store or manager"
+PASSWORD_RESETS_LIMITED = "Trop de demandes de réinitialisation : réessayez plus tard"
 
 EVENT_NOT_FOUND = "Event not found"
 # One answer for an id never issued, expired, or another tenant's: the feed tells none apart.

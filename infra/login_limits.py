@@ -6,6 +6,9 @@ its (email, address) pair. Past a bound an attempt is refused at once, uncounted
 password): nothing waits. There is no bound per email alone, which would let anyone who knows
 an email lock its owner out.
 
+The same bounds guard password-reset requests (`for_requests`), whose second bound is per
+email whatever the address: no one fills an inbox by asking from many addresses.
+
 Counts are those of the shared rate limits (in process, synced through MongoDB): exact in one
 process, approximate across processes within the sync interval.
 """
@@ -23,10 +26,17 @@ def pair_subject(email_key: str, address: str) -> str:
     return hashlib.sha256(f"{email_key}\n{address}".encode()).hexdigest()[:32]
 
 
+def email_subject(email_key: str) -> str:
+    """The counter's name for an email alone: stored, so hashed."""
+    return hashlib.sha256(email_key.encode()).hexdigest()[:32]
+
+
 @dataclass
 class LoginLimits:
     per_address: RateLimiter
     per_email_and_address: RateLimiter
+    # True: the second bound counts the email from every address (password-reset requests).
+    email_alone: bool = False
 
     @classmethod
     def build(
@@ -37,11 +47,27 @@ class LoginLimits:
             RateLimiter("login_fail_pair", per_email_and_address, period=window_seconds),
         )
 
+    @classmethod
+    def for_requests(
+        cls, *, per_address: int, per_email: int, window_seconds: int
+    ) -> "LoginLimits":
+        """Bounds on requests that send an email (password resets): every request counts."""
+        return cls(
+            RateLimiter("reset_request", per_address, period=window_seconds),
+            RateLimiter("reset_request_email", per_email, period=window_seconds),
+            email_alone=True,
+        )
+
+    def _second(self, email_key: str, address: str) -> str:
+        if self.email_alone:
+            return email_subject(email_key)
+        return pair_subject(email_key, address)
+
     def attempt(self, email_key: str, address: str | None) -> int | None:
         """Count an attempt starting now: None if it may go on, else the seconds until the
         window that refuses it ends."""
         address = address or UNKNOWN_ADDRESS
-        pair = pair_subject(email_key, address)
+        pair = self._second(email_key, address)
         windows = (self.per_address.peek(address), self.per_email_and_address.peek(pair))
         refusing = [window.reset for window in windows if window.remaining <= 0]
         if refusing:

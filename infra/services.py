@@ -31,6 +31,7 @@ class Services:
     audit: AuditBuffer
     events: EventLog
     login_limits: LoginLimits
+    reset_limits: LoginLimits  # password-reset requests, per address and per email
     idempotency: IdempotencyStore
     persisted_queries: PersistedQueries
     query_costs: CostBuckets

@@ -1,4 +1,5 @@
-"""Tokens: HS256 session JWTs carrying the user id, and the one-time invitation tokens."""
+"""Tokens: HS256 session JWTs carrying the user id, and the one-time invitation and
+password-reset tokens."""
 
 import hashlib
 import secrets
@@ -15,6 +16,8 @@ AUDIENCE = "rpai-app"
 INVITATION_TOKEN_BYTES = 32
 # How long an emailed invitation link works after it was sent.
 INVITATION_TOKEN_TTL = timedelta(days=7)
+# How long an emailed password-reset link works after it was sent.
+PASSWORD_RESET_TOKEN_TTL = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -88,3 +91,8 @@ def new_invitation_token() -> str:
 
 def hash_invitation_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# A reset link is a one-time secret like an invitation's: minted and stored (hashed) the same way.
+new_password_reset_token = new_invitation_token
+hash_password_reset_token = hash_invitation_token

@@ -58,6 +58,9 @@ class User(Document):
     # Random, set with each new password; session tokens carry it (infra/tokens.py). None for
     # passwords set before it was stored.
     password_stamp: str | None = None
+    # The last emailed password-reset link's token, hashed, and its end; cleared once used.
+    reset_token_hash: str | None = None
+    reset_expires_at: UtcDateTime | None = None
     created_at: UtcDateTime = Field(default_factory=utcnow)
     updated_at: UtcDateTime = Field(default_factory=utcnow)
     operation_id: str | None = None  # the operation that created it (models/operations.py)
@@ -67,6 +70,12 @@ class User(Document):
         indexes = [
             OPERATION_INDEX,
             IndexModel([("email_key", ASCENDING)], unique=True, name=EMAIL_UNIQUE_INDEX),
+            # A reset link finds its user by its token's hash.
+            IndexModel(
+                [("reset_token_hash", ASCENDING)],
+                name="reset_token",
+                partialFilterExpression={"reset_token_hash": {"$type": "string"}},
+            ),
             IndexModel(
                 [("gerant_id", ASCENDING), ("store_id", ASCENDING), ("role", ASCENDING)],
                 name="tenant_store_role",

@@ -39,8 +39,10 @@ L'équipe {product}
 
 HTML = """<!doctype html>
 <html lang="fr">
-<head><meta charset="utf-8"><title>{subject}</title></head>
-<body style="font-family: Arial, Helvetica, sans-serif; color: #1f2933; line-height: 1.5;">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{subject}</title></head>
+<body style="font-family: Arial, Helvetica, sans-serif; color: #1f2933; line-height: 1.5;
+max-width: 36rem; margin: 0 auto; padding: 0 12px;">
 <p>Bonjour {name},</p>
 <p><strong>{gerant}</strong> vous invite à rejoindre {product}{store_part_html}
 en tant que <strong>{role}</strong>.</p>
@@ -50,7 +52,7 @@ passe :</p>
 <p><a href="{link}" style="display: inline-block; padding: 10px 18px; background: #2f5bd3;
 color: #ffffff; text-decoration: none; border-radius: 4px;">Activer mon compte</a></p>
 <p>Si le bouton ne fonctionne pas, copiez ce lien dans votre navigateur :<br>
-<a href="{link}">{link}</a></p>
+<a href="{link}" style="word-break: break-all;">{link}</a></p>
 <p>Ce lien est personnel et ne fonctionne qu'une fois, jusqu'au <strong>{expiry}</strong>.
 Passé ce délai, demandez à {gerant} de vous envoyer une nouvelle invitation.</p>
 <p><strong>Vous n'attendiez pas cette invitation ?</strong> N'ouvrez pas le lien et ne
@@ -89,9 +91,17 @@ def french_expiry(moment: datetime) -> str:
     )
 
 
+def store_words(name: str) -> str:
+    """`magasin Lyon`, but a store already named `Magasin Lyon` stays so (never "magasin
+    Magasin Lyon"); the article before it (au, du, pour le) fits either."""
+    if name.casefold().startswith("magasin "):
+        return name
+    return f"magasin {name}"
+
+
 def subject(content: InvitationContent) -> str:
     gerant = content.gerant.name if content.gerant else UNKNOWN_GERANT
-    where = f" au magasin {content.store.name}" if content.store else ""
+    where = f" au {store_words(content.store.name)}" if content.store else ""
     return f"{gerant} vous invite{where} sur {PRODUCT}"
 
 
@@ -99,20 +109,20 @@ def invitation_message(*, content: InvitationContent, sender: str) -> EmailMessa
     """The email, text and HTML alternatives of the same words; every name is escaped in HTML."""
     gerant = content.gerant.name if content.gerant else UNKNOWN_GERANT
     gerant_email = f" ({content.gerant.email})" if content.gerant else ""
-    store = content.store.name if content.store else None
+    store = store_words(content.store.name) if content.store else None
     words = {
         "name": content.user.name,
         "gerant": gerant,
         "gerant_email": gerant_email,
         "role": ROLE_LABELS[content.user.role],
         "product": PRODUCT,
-        "of_store": f" du magasin {store}" if store else "",
+        "of_store": f" du {store}" if store else "",
         "link": content.link,
         "expiry": french_expiry(content.expires_at),
     }
     title = subject(content)
-    text = TEXT.format(**words, store_part=f", pour le magasin {store}," if store else "")
-    store_part_html = f", pour le magasin <strong>{escape(store)}</strong>," if store else ""
+    text = TEXT.format(**words, store_part=f", pour le {store}," if store else "")
+    store_part_html = f", pour le <strong>{escape(store)}</strong>," if store else ""
     html = HTML.format(
         **{name: escape(value) for name, value in words.items()},
         subject=escape(title),

@@ -133,23 +133,35 @@ async def resend_invitation(
     return queued
 
 
+async def _usable(token_hash: str) -> tuple[Invitation, User]:
+    """The invitation of a link that can still be used, and its user; else why not."""
+    invitation = await Invitation.find_one({"token_hash": token_hash})
+    if invitation is None:
+        raise BadRequest(messages.INVITATION_UNKNOWN)
+    if invitation.status is InvitationStatus.ACCEPTED:
+        raise BadRequest(messages.INVITATION_USED)
+    if invitation.token_expires_at is None or invitation.token_expires_at <= utcnow():
+        raise BadRequest(messages.INVITATION_EXPIRED)
+    user = await User.find_one(scopes.users(invitation.gerant_id, _id=invitation.user_id))
+    if user is None or user.status is not UserStatus.ACTIVE:
+        raise BadRequest(messages.INVITATION_USER_INACTIVE)
+    return invitation, user
+
+
+async def check_invitation_link(*, token: str) -> None:
+    """Refuse an unknown, used or expired link, or a suspended user's, without using it: the
+    page asks as it opens, before anyone types a password."""
+    await _usable(hash_invitation_token(token[:MAX_TOKEN]))
+
+
 async def accept_invitation(
     *, data: InvitationAcceptance, signer: TokenSigner, events: EventLog = DEFAULT_EVENT_LOG
 ) -> LoginResult:
     """Set the invited user's password and log him in; the link works once, for 7 days after
     it was sent."""
     token_hash = hash_invitation_token(data.token)
-    invitation = await Invitation.find_one({"token_hash": token_hash})
-    if invitation is None:
-        raise BadRequest(messages.INVITATION_UNKNOWN)
-    if invitation.status is InvitationStatus.ACCEPTED:
-        raise BadRequest(messages.INVITATION_USED)
+    invitation, user = await _usable(token_hash)
     now = utcnow()
-    if invitation.token_expires_at is None or invitation.token_expires_at <= now:
-        raise BadRequest(messages.INVITATION_EXPIRED)
-    user = await User.find_one(scopes.users(invitation.gerant_id, _id=invitation.user_id))
-    if user is None or user.status is not UserStatus.ACTIVE:
-        raise BadRequest(messages.INVITATION_USER_INACTIVE)
     stored = await new_password(data.password)
 
     async def accept(session: AsyncIOMotorClientSession) -> None:

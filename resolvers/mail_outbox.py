@@ -38,6 +38,7 @@ UNBUILDABLE = "the email could not be built"
 
 class MailKind(StrEnum):
     WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled"
+    PASSWORD_RESET = "user.password_reset"
 
 
 @dataclass(frozen=True)

@@ -436,3 +436,47 @@ async def delete_user(*, actor: Actor, user_id: str, events: EventLog = DEFAULT_
 
     await run_in_transaction(User, apply)
     return messages.MANAGER_DELETED if user.role is Role.MANAGER else messages.SELLER_DELETED
+
+
+async def move_seller(
+    *,
+    actor: Actor,
+    user_id: str,
+    store_id: str,
+    manager_id: str | None,
+    events: EventLog = DEFAULT_EVENT_LOG,
+) -> User:
+    """Move a seller to an active store, under the given manager of that store or, without one,
+    its earliest active manager (as at creation); a deleted seller stays where he was."""
+    actor.require(Permission.USERS_WRITE)
+    user = await get_tenant_user(actor=actor, user_id=user_id)
+    if user.role is not Role.SELLER:
+        raise BadRequest(messages.ONLY_SELLERS_MOVE)
+    if user.status is UserStatus.DELETED:
+        raise BadRequest(messages.USER_DELETED_CANNOT_UPDATE)
+    require_user_in_scope(actor, user)
+    actor.require_store(store_id)
+    store = await get_active_store(actor=actor, store_id=store_id)
+    changes = {
+        "store_id": store.id,
+        "manager_id": await store_manager_id(actor=actor, store=store, manager_id=manager_id),
+        "updated_at": utcnow(),
+    }
+
+    async def apply(session: AsyncIOMotorClientSession) -> User:
+        which = scopes.users(actor.gerant_id, _id=user.id, status={"$ne": UserStatus.DELETED.value})
+        before = await _change_user(session, which, changes)
+        if before is None:
+            raise BadRequest(messages.USER_DELETED_CANNOT_UPDATE)
+        after: User = before.model_copy(update=changes)
+        await record(
+            session,
+            log=events,
+            gerant_id=actor.gerant_id,
+            type=EventType.USER_UPDATED,
+            resource=user_out(after),
+            previous_attributes=previous_attributes(user_out(before), user_out(after)),
+        )
+        return after
+
+    return await run_in_transaction(User, apply)

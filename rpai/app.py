@@ -98,6 +98,11 @@ def build_services(settings: Settings) -> Services:
             per_email_and_address=settings.login_failures_per_email_and_address,
             window_seconds=settings.login_failure_window_seconds,
         ),
+        reset_limits=LoginLimits.for_requests(
+            per_address=settings.password_resets_per_address,
+            per_email=settings.password_resets_per_email,
+            window_seconds=settings.password_reset_window_seconds,
+        ),
         idempotency=IdempotencyStore(ttl=timedelta(hours=settings.idempotency_ttl_hours)),
         persisted_queries=PersistedQueries(),
         query_costs=CostBuckets(
@@ -168,6 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 periodically(settings.key_usage_flush_seconds, services.key_usage.flush),
                 periodically(settings.rate_limit_sync_seconds, services.rate_limits.sync),
                 periodically(settings.rate_limit_sync_seconds, services.login_limits.sync),
+                periodically(settings.rate_limit_sync_seconds, services.reset_limits.sync),
                 periodically(settings.audit_flush_seconds, services.audit.flush),
                 periodically(
                     settings.key_expiry_check_seconds,

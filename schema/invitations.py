@@ -72,6 +72,15 @@ class InvitationQuery:
         )
         return connection(page, invitation_type)
 
+    @strawberry.field(
+        description="Whether an invitation link can still be used (true), without using it; an "
+        "unknown, used or expired one is a BAD_REQUEST error saying which.",
+        permission_classes=[Public],
+    )
+    async def invitation_link(self, token: str) -> bool:
+        await invitations.check_invitation_link(token=token)
+        return True
+
 
 @strawberry.type
 class InvitationMutation:

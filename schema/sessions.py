@@ -5,7 +5,8 @@ from datetime import datetime
 import strawberry
 
 from contract import messages
-from resolvers import sessions
+from contract.validation import parse
+from resolvers import password_resets, sessions
 from schema.access import Public, UserSession
 from schema.context import Info
 from schema.enums import Role
@@ -90,6 +91,15 @@ class SessionQuery:
     async def viewer(self, info: Info) -> Viewer | None:
         return viewer_type(await sessions.describe_session(actor=info.context.actor()))
 
+    @strawberry.field(
+        description="Whether a password-reset link can still be used (true), without using it; "
+        "an unknown, used or expired one is a BAD_REQUEST error saying which.",
+        permission_classes=[Public],
+    )
+    async def password_reset_link(self, token: str) -> bool:
+        await password_resets.check_reset_link(token=token)
+        return True
+
 
 @strawberry.type
 class SessionMutation:
@@ -104,5 +114,29 @@ class SessionMutation:
             signer=services.signer,
             limits=services.login_limits,
             client=info.context.request_context.client_ip,
+        )
+        return login_result(result)
+
+    @strawberry.mutation(
+        description="Email a one-time password-reset link (valid 1 hour) to the active user with "
+        "this email; true whatever the email, known or not. Rate-limited per address and email.",
+        permission_classes=[Public],
+    )
+    async def request_password_reset(self, info: Info, email: str) -> bool:
+        return await password_resets.request_password_reset(
+            data=parse(password_resets.PasswordResetRequest, {"email": email}),
+            limits=info.context.services.reset_limits,
+            client=info.context.request_context.client_ip,
+        )
+
+    @strawberry.mutation(
+        description="Set a new password with a reset link's token and log in; the link works "
+        "once, and every session opened before is refused from now on.",
+        permission_classes=[Public],
+    )
+    async def reset_password(self, info: Info, token: str, password: str) -> LoginResult:
+        data = parse(password_resets.PasswordReset, {"token": token, "password": password})
+        result = await password_resets.reset_password(
+            data=data, signer=info.context.services.signer
         )
         return login_result(result)

@@ -270,6 +270,28 @@ class UserMutation:
         )
 
     @strawberry.mutation(
+        description="Move a seller to an active store, under managerId (a manager of that "
+        "store) or, without it, the store's earliest active manager (permission users:write).",
+        permission_classes=[Caller],
+    )
+    async def move_seller(
+        self,
+        info: Info,
+        user_id: strawberry.ID,
+        store_id: strawberry.ID,
+        manager_id: strawberry.ID | None = None,
+    ) -> Seller:
+        return seller_type(
+            await users.move_seller(
+                actor=info.context.actor(),
+                user_id=user_id,
+                store_id=store_id,
+                manager_id=manager_id,
+                events=info.context.services.events,
+            )
+        )
+
+    @strawberry.mutation(
         description="Soft-delete a manager or seller (status deleted).",
         permission_classes=[Caller],
     )

@@ -13,6 +13,7 @@ SCENARIOS: list[str] = [
     "anonymous_flood",
     "negative_first",
     "unknown_commit",
+    "reset_timing",
 ]
 
 

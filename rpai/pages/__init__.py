@@ -24,6 +24,7 @@ from starlette.types import Scope
 
 PAGES_DIR = Path(__file__).parent
 INVITATION_DIR = PAGES_DIR / "invitation"
+RESET_DIR = PAGES_DIR / "reset"
 HEAD_TEMPLATE = PAGES_DIR / "page.html"
 # A page's own markup, inside its folder; only served whole, within the page's head.
 BODY_FILE = "body.html"
@@ -45,7 +46,7 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
-# The invitation link carries its token: no copy of the page may be kept.
+# The invitation and reset links carry their token: no copy of the page may be kept.
 INVITATION_HEADERS = {**PAGE_HEADERS, "Cache-Control": "no-store"}
 # URL path -> folder under rpai/pages/ for the pages' assets; the home page is the staff space.
 MOUNTS = {
@@ -68,6 +69,7 @@ class Page:
     styles: tuple[str, ...]
     scripts: tuple[str, ...]
     lang: str = "fr"
+    body: str = BODY_FILE  # the folder's file with the page's markup
 
     def html(self) -> str:
         links = [f'  <link rel="stylesheet" href="{escape(url)}">' for url in self.styles]
@@ -76,7 +78,7 @@ class Page:
             lang=self.lang,
             title=escape(self.title),
             assets="\n".join(links),
-            body=(PAGES_DIR / self.folder / BODY_FILE).read_text(),
+            body=(PAGES_DIR / self.folder / self.body).read_text(),
         )
 
 
@@ -102,6 +104,15 @@ def staff_page(
 ESPACE = staff_page("espace", "Mon espace", libraries=("/vendor/chart.js/chart.umd.min.js",))
 CONSOLE = staff_page("console", "Clés API et webhooks", parts=("webhooks.js",))
 INVITATION = staff_page("invitation", "Activer votre compte")
+RESET = staff_page("reset", "Mot de passe oublié")
+# The staff space's team page, beside the dashboards in the espace folder.
+STAFF = Page(
+    folder="espace",
+    body="staff.html",
+    title="Équipe — Retail Performer AI",
+    styles=("/common/rpai.css", "/espace/staff.css"),
+    scripts=("/common/documents.js", "/common/rpai.js", "/espace/staff.js"),
+)
 GRAPHIQL = Page(
     folder="graphiql",
     title="GraphiQL — Retail Performer AI",
@@ -135,7 +146,7 @@ class PageFiles(StaticFiles):
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         try:
-            if Path(path).name == BODY_FILE:
+            if Path(path).suffix == ".html":  # a page's markup, served within its head only
                 raise HTTPException(404)
             response = await super().get_response(path, scope)
         except HTTPException as exc:
@@ -216,14 +227,15 @@ def install_api_reference(app: FastAPI) -> None:
 
 def install_pages(app: FastAPI) -> None:
     """Serve the pages: `/` leads to the staff space; `/invitation?token=…` has its assets under
-    `/invitation/`."""
+    `/invitation/`, `/reinitialisation` (the password reset, `?token=…` from its email) under
+    `/reset/`."""
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
         return RedirectResponse(HOME)
 
     # Before the assets' mounts, which would answer these paths first.
-    for path, page in {"/espace/": ESPACE, "/console/": CONSOLE}.items():
+    for path, page in {"/espace/": ESPACE, "/espace/equipe": STAFF, "/console/": CONSOLE}.items():
         app.add_api_route(
             path,
             page_route(page, PAGE_HEADERS),
@@ -237,7 +249,15 @@ def install_pages(app: FastAPI) -> None:
         include_in_schema=False,
     )
 
+    app.add_api_route(
+        "/reinitialisation",
+        page_route(RESET, INVITATION_HEADERS),
+        methods=["GET", "HEAD"],
+        include_in_schema=False,
+    )
+
     app.mount("/invitation", PageFiles(directory=INVITATION_DIR), name="invitation")
+    app.mount("/reset", PageFiles(directory=RESET_DIR), name="reset")
     for path, folder in MOUNTS.items():
         app.mount(path, PageFiles(directory=PAGES_DIR / folder), name=folder)
     install_api_reference(app)

@@ -25,6 +25,7 @@ from resolvers.invitation_outbox import InvitationSender, claim_next
 from resolvers.invitations import (
     InvitationAcceptance,
     accept_invitation,
+    check_invitation_link,
     list_invitations,
     resend_invitation,
 )
@@ -138,7 +139,7 @@ class TestSender:
         [message] = mailbox.sent
         assert message["To"] == "jean@example.com"
         assert message["Subject"] == (
-            f"{gerant.name} vous invite au magasin {store.name} sur Retail Performer AI"
+            f"{gerant.name} vous invite au {store.name} sur Retail Performer AI"
         )
         plain = message.get_body(("plain",))
         assert plain is not None
@@ -327,6 +328,44 @@ class TestAccept:
         )
         with pytest.raises(BadRequest, match=messages.INVITATION_USER_INACTIVE):
             await accept(token, PASSWORD)
+
+
+class TestCheckLink:
+    """The page asks as it opens whether the link works, without using it."""
+
+    async def test_a_usable_link_is_checked_without_being_used(
+        self, sender: InvitationSender, mailbox: Mailbox
+    ) -> None:
+        _, manager = await invited_manager()
+        token = await sent_token(sender, mailbox)
+
+        await check_invitation_link(token=token)
+        await check_invitation_link(token=token)  # a reload asks again
+
+        assert (await stored(manager)).status is InvitationStatus.SENT
+        assert (await accept(token, PASSWORD)).user.id == manager.id
+
+    async def test_used_unknown_and_expired_links_are_told_apart(
+        self, sender: InvitationSender, mailbox: Mailbox
+    ) -> None:
+        _, manager = await invited_manager()
+        token = await sent_token(sender, mailbox)
+        await accept(token, PASSWORD)
+        with pytest.raises(BadRequest) as used:
+            await check_invitation_link(token=token)
+        with pytest.raises(BadRequest) as unknown:
+            await check_invitation_link(token="no-such-token")
+        await Invitation.find_one({"user_id": manager.id}).update(
+            {"$set": {"status": InvitationStatus.SENT.value, "token_expires_at": utcnow()}}
+        )
+        with pytest.raises(BadRequest) as expired:
+            await check_invitation_link(token=token)
+
+        assert [used.value.message, unknown.value.message, expired.value.message] == [
+            messages.INVITATION_USED,
+            messages.INVITATION_UNKNOWN,
+            messages.INVITATION_EXPIRED,
+        ]
 
 
 class TestResend:

@@ -174,6 +174,19 @@ DOCS = [
         "This webhook endpoint is disabled: enable it (status enabled) before sending to it",
         messages.WEBHOOK_ENDPOINT_DISABLED,
     ),
+    (
+        "Ce lien de réinitialisation est inconnu, remplacé ou déjà utilisé",
+        messages.PASSWORD_RESET_UNKNOWN,
+    ),
+    (
+        "Ce lien de réinitialisation a expiré : demandez-en un nouveau depuis la page de connexion",
+        messages.PASSWORD_RESET_EXPIRED,
+    ),
+    (
+        "Trop de demandes de réinitialisation : réessayez plus tard",
+        messages.PASSWORD_RESETS_LIMITED,
+    ),
+    ("Only a seller can be moved to another store or manager", messages.ONLY_SELLERS_MOVE),
     # Validation answers, as the rules give them.
     ("name: Field required", refusal(StoreCreate, {"location": "Lyon"})),
     ("name: Field required; location: Field required", refusal(StoreCreate, {})),

@@ -23,6 +23,7 @@ from resolvers.users import (
     delete_user,
     get_staff_user,
     list_users,
+    move_seller,
     update_user,
 )
 from tests.support.factories import make_actor, make_gerant, make_store, make_user
@@ -501,3 +502,56 @@ class TestGetStaffUser:
         user = await make_user(gerant, Role.SELLER, await make_store(gerant))
         with pytest.raises(Forbidden, match="Requires 'users:read'"):
             await get_staff_user(actor=await make_actor(gerant, ["users:write"]), user_id=user.id)
+
+
+class TestMoveSeller:
+    async def test_moves_a_seller_under_the_given_or_the_earliest_manager(self) -> None:
+        gerant = await make_gerant()
+        here, there = await make_store(gerant), await make_store(gerant)
+        seller = await make_user(gerant, Role.SELLER, here)
+        first = await make_user(gerant, Role.MANAGER, there)
+        second = await make_user(gerant, Role.MANAGER, there)
+        actor = await make_actor(gerant)
+
+        moved = await move_seller(
+            actor=actor, user_id=seller.id, store_id=there.id, manager_id=None
+        )
+        assert (moved.store_id, moved.manager_id) == (there.id, first.id)
+        await move_seller(actor=actor, user_id=seller.id, store_id=there.id, manager_id=second.id)
+
+        saved = await stored(seller.id)
+        assert (saved.store_id, saved.manager_id) == (there.id, second.id)
+        assert saved.updated_at > seller.updated_at
+
+    async def test_refusals(self) -> None:
+        gerant = await make_gerant()
+        here, there = await make_store(gerant), await make_store(gerant)
+        closed = await make_store(gerant, active=False)
+        seller = await make_user(gerant, Role.SELLER, here)
+        manager = await make_user(gerant, Role.MANAGER, here)
+        gone = await make_user(gerant, Role.SELLER, here, status=UserStatus.DELETED)
+        actor = await make_actor(gerant)
+
+        async def refusal(user: User, store: Store, manager_id: str | None = None) -> str:
+            with pytest.raises((BadRequest, NotFound, Forbidden)) as error:
+                await move_seller(
+                    actor=actor, user_id=user.id, store_id=store.id, manager_id=manager_id
+                )
+            return str(error.value.message)
+
+        assert await refusal(manager, there) == messages.ONLY_SELLERS_MOVE
+        assert await refusal(gone, there) == messages.USER_DELETED_CANNOT_UPDATE
+        assert await refusal(seller, closed) == messages.STORE_INACTIVE
+        assert await refusal(seller, there, manager.id) == messages.MANAGER_NOT_FOUND_IN_STORE
+        assert (await stored(seller.id)).model_dump() == seller.model_dump()
+
+    async def test_a_restricted_key_moves_only_within_its_stores(self) -> None:
+        gerant = await make_gerant()
+        here, there = await make_store(gerant), await make_store(gerant)
+        seller = await make_user(gerant, Role.SELLER, here)
+        actor = await make_actor(gerant, store_ids=[here.id])
+
+        with pytest.raises(Forbidden) as error:
+            await move_seller(actor=actor, user_id=seller.id, store_id=there.id, manager_id=None)
+
+        assert error.value.message == messages.STORE_NOT_IN_KEY_SCOPE

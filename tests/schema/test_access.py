@@ -49,9 +49,16 @@ def test_every_field_declares_exactly_one_access(name: str, field: StrawberryFie
     assert len(access_of(field)) == 1, f"{name} declares no access (or several)"
 
 
-def test_only_login_and_invitations_are_public() -> None:
+def test_only_login_invitations_and_password_resets_are_public() -> None:
     public = sorted(name for name, field in FIELDS if access_of(field) == [Public])
-    assert public == ["Mutation.accept_invitation", "Mutation.login"]
+    assert public == [
+        "Mutation.accept_invitation",
+        "Mutation.login",
+        "Mutation.request_password_reset",
+        "Mutation.reset_password",
+        "Query.invitation_link",
+        "Query.password_reset_link",
+    ]
 
 
 async def test_declarations_are_enforced(client: httpx.AsyncClient) -> None:

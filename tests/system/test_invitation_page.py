@@ -24,6 +24,7 @@ from tests.support.browser import (
     wait,
 )
 from tests.support.provisioned import create_gerant, create_key
+from tests.support.screens import shoot
 from tests.support.servers import subprocess_server
 from tests.support.smtp import smtp_server
 
@@ -86,10 +87,16 @@ def test_an_invited_manager_chooses_his_password_and_enters_his_space(
 
         at_width(browser, width)
         browser.get(link)
+        visible(browser, "accept-form")
+        shoot(browser, "invitation-form")
+        browser.refresh()  # the token left the address bar, and a reload keeps working
+        visible(browser, "accept-form")
+        assert "token" not in browser.current_url
         choose_password(browser, PASSWORD, "another password")
         assert text_of(browser, "error") == "Les deux mots de passe ne sont pas identiques."
         assert_fits(browser)
         screenshot(browser, f"invitation-{width}")
+        shoot(browser, "invitation-mismatch")
         choose_password(browser, PASSWORD, PASSWORD)
         success = visible(browser, "success")
         assert "Votre compte est activé, Jean Dupont." in success.text
@@ -98,6 +105,7 @@ def test_an_invited_manager_chooses_his_password_and_enters_his_space(
         assert_fits(browser)
         assert policy_refusals(browser) == []
         screenshot(browser, f"invitation-done-{width}")
+        shoot(browser, "invitation-done")
 
         # The link to the space leads straight in, as the manager of his store.
         browser.find_element(By.ID, "to-space").click()
@@ -107,11 +115,23 @@ def test_an_invited_manager_chooses_his_password_and_enters_his_space(
         assert text_of(browser, "empty").startswith("Aucune vente enregistrée sur cette période.")
         assert_fits(browser)
 
+        # A used link is told as the page opens, before anyone types, with the way to log in.
         browser.get(link)
-        choose_password(browser, PASSWORD, PASSWORD)
+        visible(browser, "to-login")
         assert text_of(browser, "error") == (
             "Ce lien d'invitation a déjà été utilisé : connectez-vous avec votre mot de passe."
         )
+        assert not browser.find_element(By.ID, "accept-form").is_displayed()
+        assert_fits(browser)
+        shoot(browser, "invitation-used")
+        browser.get(f"{base}/invitation?token=no-such-token")
+        visible(browser, "to-login")
+        assert text_of(browser, "error") == (
+            "Lien d'invitation inconnu, ou remplacé par une invitation plus récente : ouvrez le "
+            "dernier e-mail reçu."
+        )
+        assert not browser.find_element(By.ID, "accept-form").is_displayed()
+        shoot(browser, "invitation-unknown")
     server_log = log.read_text()
     assert "GET /invitation 200" in server_log
     assert token not in server_log

@@ -93,7 +93,7 @@ class TestDelivery:
                 assert envelope.rcpt_tos == ["manager@example.com"]
                 [message] = inbox.messages()
                 assert message["Subject"] == (
-                    f"Alice vous invite au magasin {store.name} sur Retail Performer AI"
+                    f"Alice vous invite au {store.name} sur Retail Performer AI"
                 )
                 assert message["To"] == "manager@example.com"
                 token = link_token(message)
@@ -166,7 +166,7 @@ class TestDelivery:
         assert "Vous n'attendiez pas cette invitation ?" in text
         assert "contactez Alice Martin (alice@example.com)" in text
         assert "<strong>Alice Martin</strong> vous invite" in markup
-        assert "pour le magasin <strong>Paris &lt;Rivoli&gt; &amp; Co</strong>" in markup
+        assert "pour le <strong>magasin Paris &lt;Rivoli&gt; &amp; Co</strong>" in markup
         assert "en tant que <strong>vendeur(se)</strong>" in markup
         assert f'<a href="{link}"' in markup
         assert f"jusqu'au <strong>{expiry}</strong>" in markup

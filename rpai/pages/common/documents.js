@@ -86,8 +86,47 @@ window.RPAI_DOCUMENTS = Object.freeze({
   }`,
 
   // The invitation landing page.
+  invitationLink: `query($token: String!) { invitationLink(token: $token) }`,
   acceptInvitation: `mutation($token: String!, $password: String!) {
     acceptInvitation(token: $token, password: $password) {
+      token expiresAt user { id name email role }
+    }
+  }`,
+
+  // The staff space (/espace/equipe).
+  staffStores: `{ stores { id name active } }`,
+  staffUsers: `query($after: String) {
+    users(first: 100, after: $after) {
+      edges { node { id name email role status storeId managerId } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }`,
+  staffInvitations: `query($after: String) {
+    invitations(first: 100, after: $after) {
+      edges { node { userId status sentAt expiresAt acceptedAt } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }`,
+  inviteManager: `mutation($storeId: ID!, $input: CreateManagerInput!) {
+    createManager(storeId: $storeId, input: $input) { id }
+  }`,
+  inviteSeller: `mutation($storeId: ID!, $input: CreateSellerInput!) {
+    createSeller(storeId: $storeId, input: $input) { id }
+  }`,
+  setUserStatus: `mutation($userId: ID!, $status: UserStatus!) {
+    updateUser(userId: $userId, input: { status: $status }) { id status }
+  }`,
+  moveSeller: `mutation($userId: ID!, $storeId: ID!, $managerId: ID) {
+    moveSeller(userId: $userId, storeId: $storeId, managerId: $managerId) { id }
+  }`,
+  deleteStaff: `mutation($userId: ID!) { deleteUser(userId: $userId) { success } }`,
+  resendInvitation: `mutation($userId: ID!) { resendInvitation(userId: $userId) { id status } }`,
+
+  // The password-reset page.
+  requestPasswordReset: `mutation($email: String!) { requestPasswordReset(email: $email) }`,
+  passwordResetLink: `query($token: String!) { passwordResetLink(token: $token) }`,
+  resetPassword: `mutation($token: String!, $password: String!) {
+    resetPassword(token: $token, password: $password) {
       token expiresAt user { id name email role }
     }
   }`,

@@ -1,18 +1,44 @@
-// Invitation landing page: reads the token from the link, then sends it to /graphql only,
-// with the chosen password. The token is taken out of the address bar at once and stored
-// nowhere; the session it opens is kept for this tab, so that the link to the staff space
-// leads straight in. Every piece of data goes into the DOM through textContent.
+// Invitation landing page: reads the token from the link, checks it as the page opens (a used,
+// unknown or expired link is told before anyone types a password), then sends it to /graphql
+// only, with the chosen password. The token is taken out of the address bar at once and kept
+// in the history entry only (no storage), so that a reload keeps working; forgotten once used. The session it
+// opens is kept for this tab, so that the link to the staff space leads straight in. Every
+// piece of data goes into the DOM through textContent.
 'use strict';
 
 (() => {
   const { graphql, session, $, say } = window.RPAI;
   const MIN_PASSWORD_LENGTH = 10;
 
-  function start() {
-    const token = new URLSearchParams(window.location.search).get('token');
+  // The link's token, moved from the address into this history entry's state: a reload keeps
+  // it, no storage holds it, and it leaves no trace in the address bar.
+  function linkToken() {
+    const fromLink = new URLSearchParams(window.location.search).get('token');
+    if (fromLink) {
+      window.history.replaceState({ token: fromLink }, '', window.location.pathname);
+    }
+    return window.history.state?.token ?? null;
+  }
+
+  function forgetToken() {
     window.history.replaceState(null, '', window.location.pathname);
+  }
+
+  function refuse(message) {
+    say('error', message);
+    $('to-login').hidden = false;
+  }
+
+  async function start() {
+    const token = linkToken();
     if (!token) {
-      say('error', "Ce lien d'invitation est incomplet : ouvrez le lien reçu par e-mail.");
+      refuse("Ce lien d'invitation est incomplet : ouvrez le lien reçu par e-mail.");
+      return;
+    }
+    try {
+      await graphql('invitationLink', { token });
+    } catch (error) {
+      refuse(error.message);
       return;
     }
     const form = $('accept-form');
@@ -33,6 +59,7 @@
       try {
         session.clear(); // whoever was logged in this tab, the invitation is for someone else
         const data = await graphql('acceptInvitation', { token, password });
+        forgetToken();
         session.save(data.acceptInvitation);
         const user = data.acceptInvitation.user;
         form.hidden = true;
