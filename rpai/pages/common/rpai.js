@@ -73,11 +73,11 @@
     'This invitation was already accepted': 'Cette invitation a déjà été acceptée.',
     'Ce lien de réinitialisation est inconnu, remplacé ou déjà utilisé':
       'Ce lien de réinitialisation est inconnu, remplacé par un lien plus récent ou déjà ' +
-      'utilisé : demandez un nouveau lien.',
+      'utilisé : demandez un nouveau lien.',
     'Ce lien de réinitialisation a expiré : demandez-en un nouveau depuis la page de connexion':
-      'Ce lien de réinitialisation a expiré (il vaut 1\u00a0heure) : demandez un nouveau lien.',
+      'Ce lien de réinitialisation a expiré (il vaut 1\u00a0heure) : demandez un nouveau lien.',
     'Trop de demandes de réinitialisation : réessayez plus tard':
-      'Trop de demandes de réinitialisation : patientez une heure puis réessayez.',
+      'Trop de demandes de réinitialisation : patientez une heure puis réessayez.',
     'Too many failed logins from this address. Retry later':
       'Trop de tentatives de connexion échouées depuis cette adresse : patientez quelques ' +
       'minutes puis réessayez.',

@@ -221,8 +221,8 @@
     card.append(element('h3', { text: `${store.name} (${people.length})` }));
     if (people.length === 0) {
       const next = isGerant()
-        ? 'Personne dans ce magasin : invitez son manager, puis ses vendeurs, avec le formulaire ci-dessus.'
-        : "Personne dans ce magasin pour l'instant : le gérant invite les vendeurs.";
+        ? 'Personne dans ce magasin : invitez son manager, puis ses vendeurs, avec le formulaire ci-dessus.'
+        : "Personne dans ce magasin pour l'instant : le gérant invite les vendeurs.";
       card.append(element('p', { text: next, className: 'empty-state' }));
       return card;
     }
@@ -242,7 +242,7 @@
       ? state.stores
       : state.stores.filter((store) => store.id === state.me.store?.id);
     $('staff-caption').textContent = isGerant()
-      ? 'Vos magasins et leurs équipes : statut, invitation et actions de chacun.'
+      ? 'Vos magasins et leurs équipes : statut, invitation et actions de chacun.'
       : "L'équipe de votre magasin (les changements se font par le gérant).";
     $('stores').replaceChildren(...shown.map(storeCard));
     const storeSelect = $('invite-store');
