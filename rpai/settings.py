@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     login_failures_per_email_and_address: int = Field(default=10, ge=1)
     login_failure_window_seconds: int = Field(default=900, ge=1)
     rate_limit_sync_seconds: float = Field(default=1.0, gt=0)
+    workers: int = Field(default=1, ge=1)  # `rpai serve` processes on one port
     audit_flush_seconds: float = Field(default=1.0, gt=0)
     audit_retention_days: int = Field(default=90, ge=1)
     event_retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=1)
