@@ -1,6 +1,7 @@
 """Three `rpai serve` processes on one database (the first one's embedded SecantusDB, which the
 others find on the shared data directory): what one caller does on one is known to all."""
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -9,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from rpai.database import ADDRESS_FILE, embedded_url
 from tests.support.cli import rpai_json
 from tests.support.provisioned import EMAIL, create_gerant
 from tests.support.servers import subprocess_server
@@ -30,11 +32,14 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, li
     data = folder / "data"
     create_gerant(data)
     with ExitStack() as stack:
-        addresses = [
-            stack.enter_context(subprocess_server(data, folder / f"server{n}.log", ENV))
-            for n in range(3)
+        first = stack.enter_context(subprocess_server(data, folder / "server0.log", ENV))
+        port = int(json.loads((data / ADDRESS_FILE).read_text())["port"])
+        shared = {**ENV, "MONGODB_URL": embedded_url(data, port)}
+        others = [
+            stack.enter_context(subprocess_server(data, folder / f"server{n}.log", shared))
+            for n in (1, 2)
         ]
-        yield data, addresses
+        yield data, [first, *others]
 
 
 def new_key(data: Path, name: str) -> dict[str, str]:
@@ -72,9 +77,7 @@ def test_a_revoked_key_is_refused_by_every_process(servers: tuple[Path, list[str
     data, addresses = servers
     created = new_key(data, "revoked")
     headers = {"X-API-Key": created["key"]}
-    assert [httpx.get(f"{a}{STORES}", headers=headers).status_code for a in addresses] == [
-        200
-    ] * 3
+    assert [httpx.get(f"{a}{STORES}", headers=headers).status_code for a in addresses] == [200] * 3
     rpai_json(data, "revoke-api-key", created["id"])
     deadline = time.monotonic() + REVOCATION_SECONDS
     refused: set[str] = set()
