@@ -20,7 +20,12 @@ ENV = {
     "RPAI_RATE_LIMIT_PER_MINUTE": str(PER_MINUTE),
     "RPAI_ANONYMOUS_RATE_LIMIT_PER_MINUTE": str(PER_MINUTE),
     "RPAI_RATE_LIMIT_SYNC_SECONDS": "0.2",
+    # Room for a few introspections a caller, given back at a point a second: none meanwhile.
+    "RPAI_GRAPHQL_MAX_COST": "5000",
+    "RPAI_GRAPHQL_COST_RESTORE_RATE": "1",
+    "RPAI_ANONYMOUS_GRAPHQL_COST_RESTORE_RATE": "1",
 }
+INTROSPECTION = "{ __schema { types { name fields { name } } } }"
 STORES = "/api/integrations/stores"
 REVOCATION_SECONDS = 1.0
 POLL_SECONDS = 0.05
@@ -87,3 +92,26 @@ def test_a_revoked_key_is_refused_by_every_process(servers: tuple[Path, list[str
                 refused.add(address)
         time.sleep(POLL_SECONDS)
     assert refused == set(addresses)
+
+
+def test_a_cost_bucket_holds_across_processes(servers: tuple[Path, list[str]]) -> None:
+    data, (first, second, third) = servers
+    headers = {"X-API-Key": new_key(data, "costly")["key"]}
+
+    def ask(address: str) -> httpx.Response:
+        return httpx.post(f"{address}/graphql", json={"query": INTROSPECTION}, headers=headers)
+
+    spent = []
+    while (answer := ask(first)).json().get("data"):
+        spent.append(answer.json()["extensions"]["cost"])  # drained on the first process
+    assert spent, answer.json()
+    assert answer.json()["errors"][0]["extensions"]["code"] == "THROTTLED", spent
+    for other in (second, third):
+        served = 0
+        while (answer := ask(other)).json().get("data"):
+            served += 1
+            # Alone, a process would serve a full bucket (len(spent)); it serves what comes
+            # before its next sync.
+            assert served < len(spent) // 2, spent
+            time.sleep(POLL_SECONDS)
+        assert answer.json()["errors"][0]["extensions"]["code"] == "THROTTLED"
