@@ -19,7 +19,7 @@ from rpai.database import free_port
 from tests.support.cli import environment
 from tests.support.servers import start_subprocess_server
 
-READS, SYNCS, READ_CONCURRENCY, SYNC_CONCURRENCY, SELLERS = 1500, 150, 8, 2, 100
+READS, SYNCS, READ_CONCURRENCY, SYNC_CONCURRENCY, SELLERS = 1000, 100, 8, 1, 100
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
