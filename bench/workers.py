@@ -67,7 +67,7 @@ async def drive(base: str, pid: int, call: Any, requests: int, concurrency: int)
         cpu, started = tree_cpu(pid), time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         seconds, cpu = time.perf_counter() - started, tree_cpu(pid) - cpu
-    return f"{requests / seconds:,.0f} req/s | {cpu / requests * 1000:.2f} ms"
+    return f"{requests / seconds:,.0f} | {cpu / requests * 1000:.2f}"
 
 
 def measure(workers: int) -> list[str]:
