@@ -423,6 +423,10 @@ def main() -> None:
         [PYTHON, "-m", "bench.webhooks"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
     print(webhooks)  # noqa: T201
+    workers = subprocess.run(
+        [PYTHON, "-m", "bench.workers"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    print(workers)  # noqa: T201
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     notes = (ROOT / "bench" / "PROFILE.md").read_text()
     (ROOT / "bench" / "RESULTS.md").write_text(
@@ -437,6 +441,8 @@ def main() -> None:
         f"## Chain year\n\n`bench/chain_year.py`: {chain_year.SCENARIO}\n\n{chain}\n\n"
         f"## Webhooks\n\n`bench/webhooks.py`: commit to first delivery attempt on an idle "
         f"server, and 1,000 events delivered at once to one local receiver.\n\n{webhooks}\n\n"
+        f"## Workers\n\n`bench/workers.py`: `rpai serve --workers N` on the embedded "
+        f"database, same cores; CPU counts every process.\n\n{workers}\n\n"
         f"{notes}"
     )
 

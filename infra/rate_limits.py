@@ -67,12 +67,12 @@ class RateLimiter:
         """The subject's state without counting a request."""
         return self._state(subject, self._roll())
 
-    def hit(self, subject: str) -> WindowState:
-        """Count one request for `subject` and return the state after it."""
+    def hit(self, subject: str, count: int = 1) -> WindowState:
+        """Count `count` (one request unless told) for `subject` and return the state after."""
         reset = self._roll()
         if subject in self.local or len(self.local) < MAX_SUBJECTS:
-            self.local[subject] = self.local.get(subject, 0) + 1
-            self.unsynced[subject] = self.unsynced.get(subject, 0) + 1
+            self.local[subject] = self.local.get(subject, 0) + count
+            self.unsynced[subject] = self.unsynced.get(subject, 0) + count
         return self._state(subject, reset)
 
     def forget(self, subject: str, count: int | None = None) -> None:

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from infra.cost_buckets import CostBuckets
+from infra.rate_limits import RateLimiter
 
 
 @dataclass
@@ -24,12 +25,19 @@ class ReadSlots:
     burst: float
     max_wait: float
     clock: Callable[[], float] = time.monotonic
+    tally: RateLimiter | None = None  # shares the time credit with other processes
     _slots: dict[str, asyncio.Semaphore] = field(default_factory=dict)
     _callers: dict[str, int] = field(default_factory=dict)  # holding or waiting, per caller
     _time: CostBuckets = field(init=False)
 
     def __post_init__(self) -> None:
-        self._time = CostBuckets(capacity=self.burst, restore_rate=self.share, clock=self.clock)
+        self._time = CostBuckets(
+            capacity=self.burst, restore_rate=self.share, clock=self.clock, tally=self.tally
+        )
+
+    async def sync(self) -> None:
+        """Share the callers' time credit with the other processes (the rate limits' way)."""
+        await self._time.sync()
 
     def refusal(self, caller: str) -> float | None:
         """Seconds to retry after, if the caller's next read cannot wait its turn: his slots

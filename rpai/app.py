@@ -22,7 +22,7 @@ from edge.paths import GRAPHQL_PATH, INTEGRATIONS_PREFIX
 from edge.rate_limits import RateLimitGuard
 from infra.audit_buffer import AuditBuffer
 from infra.background import periodically, running
-from infra.cost_buckets import CostBuckets
+from infra.cost_buckets import CostBuckets, shared_tally
 from infra.event_log import EventLog
 from infra.idempotency_store import IdempotencyStore
 from infra.introspection_prices import IntrospectionPrices
@@ -106,11 +106,14 @@ def build_services(settings: Settings) -> Services:
         idempotency=IdempotencyStore(ttl=timedelta(hours=settings.idempotency_ttl_hours)),
         persisted_queries=PersistedQueries(),
         query_costs=CostBuckets(
-            capacity=settings.graphql_max_cost, restore_rate=settings.graphql_cost_restore_rate
+            capacity=settings.graphql_max_cost,
+            restore_rate=settings.graphql_cost_restore_rate,
+            tally=shared_tally("cost"),
         ),
         anonymous_query_costs=CostBuckets(
             capacity=settings.anonymous_graphql_max_cost,
             restore_rate=settings.anonymous_graphql_cost_restore_rate,
+            tally=shared_tally("anonymous_cost"),
         ),
         introspection_prices=IntrospectionPrices(),
         read_slots=ReadSlots(
@@ -120,6 +123,7 @@ def build_services(settings: Settings) -> Services:
             burst=settings.summary_time_burst_seconds,
             # Waiting counts against the request's database budget: at most half of it.
             max_wait=settings.db_timeout_seconds / 2,
+            tally=shared_tally("summary_time"),
         ),
         rechecks=Rechecks(interval=RECHECK_SECONDS),
         connection_slots=ProcessSlots(limit=settings.subscription_connections_per_principal),
@@ -174,6 +178,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 periodically(settings.rate_limit_sync_seconds, services.rate_limits.sync),
                 periodically(settings.rate_limit_sync_seconds, services.login_limits.sync),
                 periodically(settings.rate_limit_sync_seconds, services.reset_limits.sync),
+                periodically(settings.rate_limit_sync_seconds, services.query_costs.sync),
+                periodically(settings.rate_limit_sync_seconds, services.anonymous_query_costs.sync),
+                periodically(settings.rate_limit_sync_seconds, services.read_slots.sync),
                 periodically(settings.audit_flush_seconds, services.audit.flush),
                 periodically(
                     settings.key_expiry_check_seconds,

@@ -1,5 +1,15 @@
 """`uvicorn rpai.asgi:app`: the app built from environment settings (MONGODB_URL etc.)."""
 
+from fastapi import FastAPI
+
 from rpai.app import create_app
+from rpai.embedded_db import end_with_parent
 
 app = create_app()
+
+
+def worker_app() -> FastAPI:
+    """The app of one `rpai serve --workers N` process (uvicorn's factory), from the settings
+    its manager put in the environment: it ends with its manager, even one killed by SIGKILL."""
+    end_with_parent()
+    return create_app()

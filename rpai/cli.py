@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import getpass
 import json
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
@@ -184,10 +185,6 @@ def uvicorn_options(settings: Settings, host: str, port: int) -> dict[str, Any]:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
-    import uvicorn
-
-    from rpai.app import create_app
-
     log_config = configure_logging(settings.log_level)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     options = {
@@ -195,11 +192,29 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         "log_config": log_config,
         "access_log": False,
     }
+    workers = args.workers or settings.workers
+    if workers < 1:
+        raise CliError("--workers must be at least 1")
     if settings.mongodb_url:
-        uvicorn.run(create_app(settings), **options)
+        _run(settings, workers, options)
         return
     with embedded_server(settings.data_dir) as url:
-        uvicorn.run(create_app(settings.model_copy(update={"mongodb_url": url})), **options)
+        _run(settings.model_copy(update={"mongodb_url": url}), workers, options)
+
+
+def _run(settings: Settings, workers: int, options: dict[str, Any]) -> None:
+    """One process serving, or `workers` processes on one port under uvicorn's manager; they
+    take the database (started once, here) and the public URL from the environment."""
+    import uvicorn
+
+    from rpai.app import create_app
+
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    os.environ["MONGODB_URL"] = settings.mongodb_url or ""
+    os.environ["RPAI_PUBLIC_URL"] = settings.public_url or ""
+    uvicorn.run("rpai.asgi:worker_app", factory=True, workers=workers, **options)
 
 
 MAX_LISTED = 20  # rollups named by check-rollups
@@ -215,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers", type=int, help="processes on the port (default RPAI_WORKERS, else 1)"
+    )
 
     gerant = commands.add_parser("create-gerant", help="create a tenant owner")
     gerant.add_argument("--name", required=True)

@@ -56,6 +56,19 @@ def die_with_parent(stop: threading.Event) -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
+def end_with_parent() -> None:
+    """SIGTERM this process when its parent dies, even by SIGKILL (a `rpai serve --workers`
+    worker: it then stops as on any SIGTERM)."""
+    stop = threading.Event()
+    die_with_parent(stop)
+
+    def end() -> None:
+        stop.wait()
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=end, daemon=True, name="end-with-parent").start()
+
+
 def database_server(storage: Path, port: int) -> SecantusDBServer:
     """The server on `storage`, not started: on the loopback, authenticated, durable."""
     return SecantusDBServer(

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     password_resets_per_email: int = Field(default=3, ge=1)
     password_reset_window_seconds: int = Field(default=3600, ge=1)
     rate_limit_sync_seconds: float = Field(default=1.0, gt=0)
+    workers: int = Field(default=1, ge=1)  # `rpai serve` processes on one port
     audit_flush_seconds: float = Field(default=1.0, gt=0)
     audit_retention_days: int = Field(default=90, ge=1)
     event_retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=1)

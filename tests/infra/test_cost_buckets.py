@@ -1,9 +1,10 @@
 """Leaky buckets of query cost: spent, refused when short, filled again over time."""
 
+import httpx
 import pytest
 
 from infra import cost_buckets
-from infra.cost_buckets import CostBuckets
+from infra.cost_buckets import CostBuckets, shared_tally
 
 
 class Clock:
@@ -61,3 +62,23 @@ def test_nothing_or_less_neither_spends_nor_refunds(points: float) -> None:
     assert buckets.available("a") == 40
     buckets.give_back("a", points)
     assert buckets.available("a") == 40
+
+
+async def test_a_bucket_drained_in_one_process_is_empty_in_the_other(
+    client: httpx.AsyncClient,
+) -> None:
+    del client  # binds the documents to the test database
+    clock = Clock()
+    here = CostBuckets(capacity=60, restore_rate=1, clock=clock, tally=shared_tally("cost"))
+    there = CostBuckets(capacity=60, restore_rate=1, clock=clock, tally=shared_tally("cost"))
+    assert here.take("a", 50) == 10
+    here.give_back("a", 5)  # refunds are shared too: 45 spent
+    await here.sync()
+    assert there.take("a", 1) == 59  # not synced yet: within the interval
+    await there.sync()
+    assert there.available("a") == 14  # 60 - 45 here - 1 there
+    assert there.take("a", 15) is None
+    assert here.take("a", 1) == 14  # a process learns a caller's total when it serves him
+    await here.sync()
+    assert here.available("a") == 13
+    assert there.available("b") == 60  # another caller's bucket is untouched

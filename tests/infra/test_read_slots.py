@@ -3,6 +3,9 @@ turn, a few at most and not too long."""
 
 import asyncio
 
+import httpx
+
+from infra.cost_buckets import shared_tally
 from infra.read_slots import ReadSlots
 
 
@@ -113,3 +116,30 @@ async def test_a_read_queued_behind_a_long_one_is_told_to_retry_not_kept_waiting
     await asyncio.gather(running, waiting)
     assert gave == [None, 4.0]  # its turn came too late: it does not run, and takes nothing
     assert reads.refusal("a") == 4.0
+
+
+async def test_the_time_share_is_shared_between_processes(client: httpx.AsyncClient) -> None:
+    del client  # binds the documents to the test database
+    clock = Clock()
+    here, there = (
+        ReadSlots(
+            per_caller=1,
+            max_waiting=1,
+            share=0.5,
+            burst=1.0,
+            max_wait=2.0,
+            clock=clock,
+            tally=shared_tally("summary_time"),
+        )
+        for _ in range(2)
+    )
+    async with here.slot("a") as refused:
+        assert refused is None
+        clock.now += 3.0  # a read of 3 s: the caller owes 2 s
+    await here.sync()
+    assert there.refusal("a") is None  # not synced yet: within the interval
+    async with there.slot("a") as refused:
+        assert refused is None
+        clock.now += 0.5
+    await there.sync()
+    assert there.refusal("a") == 5.0  # owes 0.5 + 2 s: 5 s to wait, over max_wait
