@@ -73,6 +73,9 @@ API_KEY_INACTIVE_CANNOT_ROTATE = "API key is inactive and cannot be rotated"
 API_KEY_ALREADY_ROTATED = "API key was already replaced by a rotation: rotate its replacement"
 API_KEY_REQUIRED = "This operation describes an API key: call it with one"
 GERANT_SESSION_REQUIRED = "This operation requires a gérant session (log in with a password)"
+GERANT_OR_MANAGER_SESSION_REQUIRED = (
+    "This operation requires a gérant's or a manager's session (log in with a password)"
+)
 INVALID_CREDENTIALS = "Invalid email or password"
 LOGIN_FAILURES_LIMITED = "Too many failed logins from this address. Retry later"
 PASSWORD_BLANK = "A password cannot be only spaces"

@@ -8,7 +8,7 @@ from pymongo import ReturnDocument
 
 from contract import messages
 from contract.actor import Actor
-from contract.errors import BadRequest, NotFound
+from contract.errors import BadRequest, Forbidden, NotFound
 from contract.event_types import EventType
 from contract.inputs import NewPassword
 from contract.representations import invitation_out
@@ -74,11 +74,16 @@ def sort_key(invitation: Invitation) -> tuple[str, str]:
 async def list_invitations(
     *, actor: Actor, status: InvitationStatus | None, first: int, after: str | None
 ) -> Page[Invitation]:
-    """The tenant's invitations and their delivery state, newest first, `first` at a time
-    (gérant session only)."""
-    gerant = actor.require_gerant_session()
+    """The invitations and their delivery state, newest first, `first` at a time: the tenant's
+    for a gérant's session, those of his store's staff for a manager's (sellers: 403)."""
+    user = actor.require_user_session()
+    if user.role is Role.SELLER:
+        raise Forbidden(messages.GERANT_OR_MANAGER_SESSION_REQUIRED)
     check_page_size(first)
-    query = scopes.invitations(gerant.gerant_id)
+    query = scopes.invitations(actor.gerant_id)
+    if user.role is Role.MANAGER:
+        staff = await User.distinct("_id", scopes.readable_staff(actor))
+        query = scopes.invitations(actor.gerant_id, user_id={"$in": staff})
     if status is not None:
         query["status"] = status
     if after is not None:

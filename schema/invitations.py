@@ -8,7 +8,7 @@ from contract.validation import parse
 from models import Invitation as InvitationDocument
 from models import InvitationStatus
 from resolvers import invitations
-from schema.access import GerantSession, Public
+from schema.access import GerantSession, Public, UserSession
 from schema.common import Connection, connection
 from schema.context import Info
 from schema.sessions import LoginResult, login_result
@@ -56,9 +56,9 @@ def invitation_type(invitation: InvitationDocument) -> Invitation:
 @strawberry.type
 class InvitationQuery:
     @strawberry.field(
-        description="The tenant's invitations, newest first, a page at a time (gérant; `first` "
-        "from 1 to 100).",
-        permission_classes=[GerantSession],
+        description="Invitations, newest first, a page at a time: the tenant's (gérant) or his "
+        "store's staff's (manager); `first` from 1 to 100.",
+        permission_classes=[UserSession],
     )
     async def invitations(
         self,

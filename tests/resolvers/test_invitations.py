@@ -431,5 +431,10 @@ class TestList:
             actor=actor, status=InvitationStatus.SENT, first=50, after=None
         )
         assert [i.user_id for i in sent.items] == [manager.id]
-        with pytest.raises(Forbidden):
-            await list_invitations(actor=actor_for_user(manager), status=None, first=50, after=None)
+        # A manager sees his store's staff's (his own here), not the other store's seller's.
+        his = await list_invitations(
+            actor=actor_for_user(manager), status=None, first=50, after=None
+        )
+        assert [i.user_id for i in his.items] == [manager.id]
+        with pytest.raises(Forbidden, match=re.escape(messages.GERANT_OR_MANAGER_SESSION_REQUIRED)):
+            await list_invitations(actor=actor_for_user(seller), status=None, first=50, after=None)

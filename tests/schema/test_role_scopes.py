@@ -29,7 +29,6 @@ ENTRIES = """query($f: KpiFilter!) {
 }"""
 SUMMARY = "query($f: KpiFilter!) { kpiSummary(filter: $f, groupBy: SELLER) { key } }"
 GERANT_ONLY_QUERIES = [
-    "{ invitations { edges { node { userId } } } }",
     "{ apiKeys { id } }",
     "{ apiCallLog { edges { node { id } } } }",
     "{ authFailures { reason } }",

@@ -50,10 +50,8 @@
     state.stores = stores.filter((store) => store.active);
     state.users = users.filter((user) => user.status !== 'DELETED');
     state.invitations = new Map();
-    if (isGerant()) {
-      for (const invitation of await allPages('staffInvitations', 'invitations')) {
-        state.invitations.set(invitation.userId, invitation);
-      }
+    for (const invitation of await allPages('staffInvitations', 'invitations')) {
+      state.invitations.set(invitation.userId, invitation);
     }
     render();
   }
