@@ -9,6 +9,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from models import Role, Store, User
+from resolvers.email_layout import HTML_OPENING
 from resolvers.french_calendar import MONTHS, WEEKDAYS
 
 # The shops are in France: the link's end is told in the time their staff read.
@@ -37,13 +38,9 @@ En cas de doute, contactez {gerant}{gerant_email} par un moyen que vous connaiss
 L'équipe {product}
 """
 
-HTML = """<!doctype html>
-<html lang="fr">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{subject}</title></head>
-<body style="font-family: Arial, Helvetica, sans-serif; color: #1f2933; line-height: 1.5;
-max-width: 36rem; margin: 0 auto; padding: 0 12px;">
-<p>Bonjour {name},</p>
+HTML = (
+    HTML_OPENING
+    + """\
 <p><strong>{gerant}</strong> vous invite à rejoindre {product}{store_part_html}
 en tant que <strong>{role}</strong>.</p>
 <p>{product} rassemble les chiffres de vente{of_store} : chiffre d'affaires, panier moyen,
@@ -63,6 +60,7 @@ déjà.</p>
 </body>
 </html>
 """
+)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from models import User, UserStatus
 from models.clock import utcnow
 from models.user import email_key
 from resolvers import scopes
+from resolvers.email_layout import HTML_OPENING
 from resolvers.invitation_email import PRODUCT, french_expiry
 from resolvers.mail_outbox import Letter, Mail, MailKind, enqueue
 from resolvers.sessions import MAX_EMAIL, LoginResult
@@ -51,13 +52,9 @@ Vous n'avez rien demandé ? Ignorez ce message : votre mot de passe reste le mê
 L'équipe {product}
 """
 
-HTML = """<!doctype html>
-<html lang="fr">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{subject}</title></head>
-<body style="font-family: Arial, Helvetica, sans-serif; color: #1f2933; line-height: 1.5;
-max-width: 36rem; margin: 0 auto; padding: 0 12px;">
-<p>Bonjour {name},</p>
+HTML = (
+    HTML_OPENING
+    + """\
 <p>Une demande de réinitialisation du mot de passe de votre compte {product} a été faite.
 Pour choisir un nouveau mot de passe&nbsp;:</p>
 <p><a href="{link}" style="display: inline-block; padding: 10px 18px; background: #2f5bd3;
@@ -72,6 +69,7 @@ passe reste le même.</p>
 </body>
 </html>
 """
+)
 
 
 class PasswordResetRequest(Input):

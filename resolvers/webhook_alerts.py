@@ -6,6 +6,7 @@ from typing import Any
 
 from models import User, UserStatus, WebhookEndpoint, WebhookEndpointStatus
 from resolvers import scopes
+from resolvers.email_layout import HTML_OPENING
 from resolvers.invitation_email import PRODUCT, french_expiry
 from resolvers.mail_outbox import Letter, Mail
 
@@ -27,13 +28,9 @@ puis relancez les envois manqués (POST …/deliveries/{{event_id}}/retry).
 L'équipe {product}
 """
 
-HTML = """<!doctype html>
-<html lang="fr">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{subject}</title></head>
-<body style="font-family: Arial, Helvetica, sans-serif; color: #1f2933; line-height: 1.5;
-max-width: 36rem; margin: 0 auto; padding: 0 12px;">
-<p>Bonjour {name},</p>
+HTML = (
+    HTML_OPENING
+    + """\
 <p>Depuis {days} jours, chaque envoi d'événement vers votre point de terminaison webhook
 <strong style="word-break: break-all;">{url}</strong> a échoué. Nous l'avons désactivé le
 {disabled_at}.</p>
@@ -47,6 +44,7 @@ et l'historique des envois par
 </body>
 </html>
 """
+)
 
 
 def disabled_data(endpoint_id: str, days: float) -> dict[str, Any]:
