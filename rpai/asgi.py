@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from edge.log_records import install_request_ids
 from rpai.app import create_app
 from rpai.embedded_db import end_with_parent
 
@@ -10,6 +11,8 @@ app = create_app()
 
 def worker_app() -> FastAPI:
     """The app of one `rpai serve --workers N` process (uvicorn's factory), from the settings
-    its manager put in the environment: it ends with its manager, even one killed by SIGKILL."""
+    its manager put in the environment: it ends with its manager, even one killed by SIGKILL.
+    uvicorn gave it the manager's log format, not its record factory: that is installed here."""
+    install_request_ids()
     end_with_parent()
     return create_app()

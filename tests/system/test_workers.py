@@ -38,6 +38,9 @@ def test_two_workers_share_one_database_and_stop_on_sigterm(tmp_path: Path) -> N
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=GONE_WITHIN_SECONDS) == 0
     assert all_gone(processes)
+    log = (tmp_path / "log").read_text()
+    assert "Started server process" in log
+    assert "Logging error" not in log  # each worker's log lines carry a request id field too
 
 
 def test_no_worker_outlives_a_killed_manager(tmp_path: Path) -> None:
