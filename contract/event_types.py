@@ -17,6 +17,7 @@ class EventType(StrEnum):
     INVITATION_SENT = "invitation.sent"
     INVITATION_ACCEPTED = "invitation.accepted"
     KPI_SYNCED = "kpi.synced"
+    KPI_IMPORT_COMPLETED = "kpi_import.completed"
     API_KEY_CREATED = "api_key.created"
     API_KEY_ROTATED = "api_key.rotated"
     API_KEY_DEACTIVATED = "api_key.deactivated"

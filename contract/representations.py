@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, WithJsonSchema
 from models import ApiKey as ApiKeyDocument
 from models import Event as EventDocument
 from models import Invitation as InvitationDocument
+from models import KpiImport as KpiImportDocument
 from models import Store as StoreDocument
 from models import User as UserDocument
 from models.clock import timestamp_text
@@ -164,6 +165,36 @@ class KpiSyncedDay(BaseModel):
     created: int
     updated: int
     checksum: str
+
+
+class KpiImport(BaseModel):
+    """An import job as GET /kpi/imports/{id} shows it, and its `kpi_import.completed` event."""
+
+    id: str
+    status: str = Field(description="`queued`, `running`, `completed` or `failed`")
+    lines: int = Field(description="The file's lines of entries (a CSV's header aside)")
+    lines_done: int = Field(description="Lines written or refused so far")
+    entries_created: int
+    entries_updated: int
+    errors: int = Field(description="Lines refused: GET /kpi/imports/{id}/errors lists them")
+    created_at: Timestamp
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
+
+
+def kpi_import_out(job: KpiImportDocument) -> KpiImport:
+    return KpiImport(
+        id=job.id,
+        status=job.status.value,
+        lines=job.lines,
+        lines_done=job.lines_done,
+        entries_created=job.entries_created,
+        entries_updated=job.entries_updated,
+        errors=job.errors,
+        created_at=timestamp(job.created_at),
+        started_at=iso_utc(job.started_at),
+        finished_at=iso_utc(job.finished_at),
+    )
 
 
 def previous_attributes(before: BaseModel, after: BaseModel) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Request bodies over 1 MiB are refused with a 413, whether announced or streamed in chunks."""
+"""Request bodies over 1 MiB (an import's file: over its own limit) are refused with a 413,
+whether announced or streamed in chunks."""
 
 from contextlib import suppress
 
@@ -7,6 +8,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contract import messages
 from contract.errors import PayloadTooLarge
+from edge.paths import is_upload
 from edge.refusals import send_refusal
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -23,18 +25,24 @@ async def refuse(scope: Scope, send: Send) -> None:
 
 
 class BodyLimit:
-    """Answers 413 when Content-Length is over `max_bytes`, or once that many bytes are read."""
+    """Answers 413 when Content-Length is over the limit (`max_bytes`, or `upload_max_bytes` for
+    an import's file), or once that many bytes are read."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES, upload_max_bytes: int = MAX_BODY_BYTES
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_max_bytes = upload_max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        upload = is_upload(scope["method"], scope["path"])
+        limit = self.upload_max_bytes if upload else self.max_bytes
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdecimal() and int(declared) > self.max_bytes:
+        if declared.isdecimal() and int(declared) > limit:
             await refuse(scope, send)
             return
 
@@ -46,7 +54,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     refused = True
                     raise BodyTooLarge
             return message

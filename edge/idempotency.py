@@ -8,6 +8,8 @@ through, at no cost.
 
 import json
 import logging
+import tempfile
+from typing import IO
 
 from pymongo.errors import PyMongoError
 from starlette.datastructures import Headers
@@ -29,7 +31,7 @@ from edge.context import request_context, services
 from edge.outcome import SecretNote, request_outcome
 from edge.paths import Transport
 from edge.refusals import graphql_extensions, rest_body, send_refusal
-from infra.idempotency_store import Busy, Claim, IdempotencyStore, fingerprint
+from infra.idempotency_store import Busy, Claim, Fingerprint, IdempotencyStore
 from infra.metrics import IDEMPOTENT_REPLAYS
 from models.idempotency_record import StoredResponse
 from models.operations import Operation, operation
@@ -40,6 +42,9 @@ HEADER = "idempotency-key"
 WRITE_METHODS = frozenset({"POST", "PUT", "DELETE"})
 REPLAYED = (b"idempotent-replayed", b"true")
 MAX_KEY_LENGTH = 255
+SPOOL_IN_MEMORY_BYTES = 1024 * 1024  # a larger body (an import's file) waits on disk
+RELAY_BYTES = 64 * 1024  # the spooled body is given to the app in parts this large
+Spool = IO[bytes]
 # Answers that say nothing of the request itself: refused credentials or rights, and "try
 # again later". They are never kept, so no caller can fix another's outcome in advance.
 NOT_KEPT_STATUSES = frozenset({401, 403, 408, 429})
@@ -141,16 +146,23 @@ def outcome_status(scope: Scope, status: int, body: bytes) -> int:
         return 500
 
 
-async def read_body(receive: Receive) -> bytes | None:
-    """The whole request body, or None if the client went away while sending it."""
-    chunks: list[bytes] = []
+async def read_body(receive: Receive, spool: Spool, fingerprint: Fingerprint) -> bool:
+    """Copy the whole request body into `spool` (in memory up to a MiB, else on disk: an
+    import's file is never held whole), fingerprinting it; False if the client went away."""
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            return None
-        chunks.append(message.get("body", b""))
+            return False
+        part = message.get("body", b"")
+        fingerprint.update(part)
+        spool.write(part)
         if not message.get("more_body", False):
-            return b"".join(chunks)
+            spool.seek(0)
+            return True
+
+
+def spooled() -> Spool:
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)
 
 
 async def replay(response: StoredResponse, send: Send) -> None:
@@ -226,17 +238,35 @@ class Idempotency:
         if context.actor is None or context.principal_id is None:  # the app answers 401
             await self.app(scope, receive, send)
             return
-        body = await read_body(receive)
-        if body is None:
-            return
+        with spooled() as body:
+            made = Fingerprint(method=scope["method"], path=target(scope))
+            if await read_body(receive, body, made):
+                await self.answer(
+                    scope,
+                    record_id(
+                        tenant_id=context.actor.gerant_id,
+                        principal_id=context.principal_id,
+                        key=key,
+                    ),
+                    made.hexdigest(),
+                    body,
+                    receive,
+                    send,
+                )
+
+    async def answer(
+        self,
+        scope: Scope,
+        record: str,
+        fingerprint: str,
+        body: Spool,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        """Replay the key's answer, refuse the request, or run it and keep its answer."""
         store = services(scope).idempotency
         try:
-            claimed = await store.claim(
-                record_id=record_id(
-                    tenant_id=context.actor.gerant_id, principal_id=context.principal_id, key=key
-                ),
-                fingerprint=fingerprint(method=scope["method"], path=target(scope), body=body),
-            )
+            claimed = await store.claim(record_id=record, fingerprint=fingerprint)
         except PyMongoError as exc:
             await send_refusal(scope, send, unavailable(exc))
             return
@@ -254,11 +284,11 @@ class Idempotency:
         store: IdempotencyStore,
         claimed: Claim,
         scope: Scope,
-        body: bytes,
+        body: Spool,
         receive: Receive,
         send: Send,
     ) -> None:
-        """Run the request on its buffered body; settle the key before the client sees the answer.
+        """Run the request on its spooled body; settle the key before the client sees the answer.
 
         Settling first means a client that got the response and sends the request again always
         gets the replay, never a 409.
@@ -271,8 +301,9 @@ class Idempotency:
             nonlocal body_sent
             if body_sent:
                 return await receive()
-            body_sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            part = body.read(RELAY_BYTES)
+            body_sent = len(part) < RELAY_BYTES
+            return {"type": "http.request", "body": part, "more_body": not body_sent}
 
         async def capture(message: Message) -> None:
             nonlocal start

@@ -37,9 +37,25 @@ class Busy(Enum):
     REUSED = "reused"
 
 
+class Fingerprint:
+    """SHA-256 of the method, path and raw body: what makes two requests the same request;
+    the body fed as it arrives, never held whole."""
+
+    def __init__(self, *, method: str, path: str) -> None:
+        self._hash = hashlib.sha256(b"\0".join((method.encode(), path.encode(), b"")))
+
+    def update(self, body_part: bytes) -> None:
+        self._hash.update(body_part)
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
 def fingerprint(*, method: str, path: str, body: bytes) -> str:
-    """SHA-256 of the method, path and raw body: what makes two requests the same request."""
-    return hashlib.sha256(b"\0".join((method.encode(), path.encode(), body))).hexdigest()
+    """The fingerprint of a request whose whole body is at hand."""
+    made = Fingerprint(method=method, path=path)
+    made.update(body)
+    return made.hexdigest()
 
 
 @dataclass(frozen=True)

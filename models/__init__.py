@@ -8,6 +8,7 @@ from models.event import Event
 from models.idempotency_record import IdempotencyRecord
 from models.invitation import Invitation, InvitationStatus
 from models.kpi_entry import KpiEntry
+from models.kpi_import import ImportFormat, ImportStatus, KpiImport, KpiImportChunk, KpiImportError
 from models.kpi_rollup import KpiRollup, RollupKind
 from models.maintenance import Checkpoint
 from models.outbox_mail import OutboxMail
@@ -32,6 +33,9 @@ DOCUMENT_MODELS: list[type[Document]] = [
     Event,
     WebhookEndpoint,
     WebhookDelivery,
+    KpiImport,
+    KpiImportChunk,
+    KpiImportError,
 ]
 
 __all__ = [
@@ -42,9 +46,14 @@ __all__ = [
     "DeliveryStatus",
     "Event",
     "IdempotencyRecord",
+    "ImportFormat",
+    "ImportStatus",
     "Invitation",
     "InvitationStatus",
     "KpiEntry",
+    "KpiImport",
+    "KpiImportChunk",
+    "KpiImportError",
     "KpiRollup",
     "OutboxMail",
     "RateLimitCounter",

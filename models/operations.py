@@ -25,12 +25,13 @@ from pymongo.errors import DuplicateKeyError
 
 from models.api_key import ApiKey
 from models.invitation import Invitation
+from models.kpi_import import KpiImport
 from models.store import Store
 from models.transactions import run_in_transaction
 from models.user import User
 from models.webhook_endpoint import WebhookEndpoint
 
-Created = TypeVar("Created", Store, User, ApiKey, Invitation, WebhookEndpoint)
+Created = TypeVar("Created", Store, User, ApiKey, Invitation, WebhookEndpoint, KpiImport)
 
 
 @dataclass

@@ -92,3 +92,23 @@ def webhook_endpoints(tenant: str, **match: Any) -> dict[str, Any]:
 def webhook_deliveries(tenant: str, **match: Any) -> dict[str, Any]:
     """The filter of the tenant's webhook deliveries matching `match`."""
     return _tenant(tenant, match)
+
+
+def kpi_imports(tenant: str, **match: Any) -> dict[str, Any]:
+    """The filter of the tenant's KPI import jobs matching `match`."""
+    return _tenant(tenant, match)
+
+
+def readable_kpi_imports(actor: Actor, **match: Any) -> dict[str, Any]:
+    """The filter of the import jobs this actor may read: its tenant's, and for a caller
+    restricted to some stores only the jobs of callers restricted to the same ones."""
+    query = kpi_imports(actor.gerant_id, **match)
+    if actor.store_ids is not None:
+        query["store_ids"] = sorted(actor.store_ids)
+    return query
+
+
+def kpi_import_parts(tenant: str, **match: Any) -> dict[str, Any]:
+    """The filter of the tenant's stored import files' chunks, or of its refused import lines,
+    matching `match` (an import's id)."""
+    return _tenant(tenant, match)

@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter
 
-from rest_compat import events, kpi, kpi_reconciliation, me, stores, users, webhook_endpoints
+from rest_compat import (
+    events,
+    kpi,
+    kpi_imports,
+    kpi_reconciliation,
+    me,
+    stores,
+    users,
+    webhook_endpoints,
+)
 
 # Included one by one under edge.paths.INTEGRATIONS_PREFIX: a router of routers would be
 # matched twice per request.
@@ -10,6 +19,7 @@ ROUTERS: list[APIRouter] = [
     me.router,
     stores.router,
     kpi.router,
+    kpi_imports.router,
     kpi_reconciliation.router,
     users.router,
     events.router,

@@ -9,7 +9,15 @@ from pydantic import BaseModel, Field, create_model
 
 from contract.event_types import EVENT_TYPES, PING
 from contract.inputs import omittable
-from contract.representations import ApiKeyInfo, Invitation, KpiSyncedDay, Store, Timestamp, User
+from contract.representations import (
+    ApiKeyInfo,
+    Invitation,
+    KpiImport,
+    KpiSyncedDay,
+    Store,
+    Timestamp,
+    User,
+)
 
 WEBHOOKS = APIRouter()
 
@@ -50,6 +58,7 @@ BODIES: dict[str, type[BaseModel]] = {
     "user": event_models("User", User),
     "invitation": event_models("Invitation", Invitation),
     "kpi": event_models("KpiSynced", KpiSyncedDay),
+    "kpi_import": event_models("KpiImportCompleted", KpiImport),
     "api_key": event_models("ApiKey", ApiKeyInfo),
     PING: event_models("Ping", PingObject),
 }

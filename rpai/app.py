@@ -43,6 +43,7 @@ from infra.webhook_sender import WebhookSender
 from resolvers.api_key_expiry import record_expiring_keys
 from resolvers.invitation_outbox import invitation_outbox
 from resolvers.kpi.feed import KpiFeed
+from resolvers.kpi.import_worker import import_worker
 from resolvers.kpi.projector import fold_pending
 from resolvers.mail_composers import COMPOSERS
 from resolvers.mail_outbox import mail_outbox
@@ -174,6 +175,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 running(services.keys.follow),
                 running(kpi_feed.follow),
                 periodically(settings.kpi_fold_seconds, fold_pending),
+                running(
+                    partial(
+                        import_worker,
+                        services.events,
+                        settings.import_share,
+                        settings.import_poll_seconds,
+                    )
+                ),
                 periodically(settings.key_usage_flush_seconds, services.key_usage.flush),
                 periodically(settings.rate_limit_sync_seconds, services.rate_limits.sync),
                 periodically(settings.rate_limit_sync_seconds, services.login_limits.sync),
@@ -233,7 +242,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(KeyExpiryWarning, warning_days=settings.key_expiry_warning_days)
     app.add_middleware(DatabaseBudget, seconds=settings.db_timeout_seconds)
     app.add_middleware(Idempotency)
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, upload_max_bytes=settings.import_max_bytes)
     app.add_middleware(RateLimitGuard)
     app.add_middleware(Observability)
     app.add_middleware(Authenticate)

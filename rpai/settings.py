@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(default=0.5, gt=0)
     # How often each process folds the store days syncs wrote into their month rollups.
     kpi_fold_seconds: float = Field(default=0.5, gt=0)
+    # KPI imports: the largest file POST /kpi/imports takes (other requests: 1 MiB), how often
+    # each process looks for a job to run, and the share of its time a running job takes.
+    import_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
+    import_poll_seconds: float = Field(default=1.0, gt=0)
+    import_share: float = Field(default=0.8, gt=0, le=1)
     # How long a claimed delivery stays its worker's: past it, another process takes it over.
     webhook_lease_seconds: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"

@@ -197,13 +197,13 @@ Source = Annotated[
 UNPAIRED = object()
 
 
-def _mark_unpaired(data: Any, first: str, second: str) -> Any:
+def mark_unpaired(data: Any, first: str, second: str) -> Any:
     if isinstance(data, dict) and (data.get(first) is None) == (data.get(second) is None):
         return {**data, first: UNPAIRED}
     return data
 
 
-def _paired(message: str) -> BeforeValidator:
+def paired(message: str) -> BeforeValidator:
     def check(value: object) -> object:
         if value is UNPAIRED:
             raise ValueError(message)
@@ -217,7 +217,7 @@ class KpiEntryData(Input):
 
     seller_id: Annotated[
         Identifier | None,
-        _paired(messages.KPI_SELLER_REFERENCE),
+        paired(messages.KPI_SELLER_REFERENCE),
         Field(description="Our id of the seller (or give seller_external_id)."),
     ] = None
     seller_external_id: Annotated[
@@ -233,7 +233,7 @@ class KpiEntryData(Input):
     @model_validator(mode="before")
     @classmethod
     def one_seller_reference(cls, data: Any) -> Any:
-        return _mark_unpaired(data, "seller_id", "seller_external_id")
+        return mark_unpaired(data, "seller_id", "seller_external_id")
 
 
 def _appearing_twice(values: list[str | None]) -> list[str]:
@@ -247,7 +247,7 @@ class KpiSync(Input):
 
     store_id: Annotated[
         Identifier | None,
-        _paired(messages.KPI_STORE_REFERENCE),
+        paired(messages.KPI_STORE_REFERENCE),
         Field(description="Our id of the store (or give store_external_id)."),
     ] = None
     store_external_id: Annotated[
@@ -263,7 +263,7 @@ class KpiSync(Input):
     @model_validator(mode="before")
     @classmethod
     def one_store_reference(cls, data: Any) -> Any:
-        return _mark_unpaired(data, "store_id", "store_external_id")
+        return mark_unpaired(data, "store_id", "store_external_id")
 
     @field_validator("kpi_entries", mode="before")
     @classmethod
@@ -292,6 +292,9 @@ class KpiSync(Input):
         return entries
 
 
+Entry = tuple[DayLine, datetime | None]  # a seller's line of the day, and its timestamp
+
+
 @dataclass(frozen=True)
 class KpiSyncCounts:
     """How many entries a sync created and how many it updated."""
@@ -306,35 +309,51 @@ class KpiSyncCounts:
         return self.created + self.updated
 
 
+@dataclass(frozen=True)
+class FoundSellers:
+    """The sellers of one store among some references: their ids, and by external id."""
+
+    ids: set[str]
+    by_external_id: dict[str, str]
+
+
+async def find_sellers(
+    tenant: KpiTenant, store_id: str, ids: list[str], external_ids: list[str]
+) -> FoundSellers:
+    """Which of `ids` and `external_ids` name sellers of the store, in one query."""
+    query = tenant.sellers_of(store_id)
+    if not external_ids:
+        return FoundSellers(set(await User.distinct("_id", {**query, "_id": {"$in": ids}})), {})
+    conditions: list[dict[str, Any]] = [{"external_id": {"$in": external_ids}}]
+    if ids:
+        conditions.append({"_id": {"$in": ids}})
+    found = (
+        await User.get_motor_collection()
+        .find({**query, "$or": conditions}, {"_id": 1, "external_id": 1})
+        .to_list(None)
+    )
+    wanted = set(external_ids)
+    return FoundSellers(
+        ids={document["_id"] for document in found},
+        by_external_id={
+            document["external_id"]: document["_id"]
+            for document in found
+            if document.get("external_id") in wanted
+        },
+    )
+
+
 async def _seller_ids(actor: Actor, store: Store, entries: list[KpiEntryData]) -> list[str]:
     """Our id of each entry's seller, in one query; 400 naming every reference that is not a
     seller of `store`, or a seller named twice (once by id, once by external id)."""
     ids = [entry.seller_id for entry in entries if entry.seller_id is not None]
     external_ids = [e.seller_external_id for e in entries if e.seller_external_id is not None]
-    query = tenant_of(actor).sellers_of(store.id)
-    by_external_id: dict[str, str] = {}
-    if external_ids:
-        conditions: list[dict[str, Any]] = [{"external_id": {"$in": external_ids}}]
-        if ids:
-            conditions.append({"_id": {"$in": ids}})
-        found = (
-            await User.get_motor_collection()
-            .find({**query, "$or": conditions}, {"_id": 1, "external_id": 1})
-            .to_list(None)
-        )
-        known = {document["_id"] for document in found}
-        by_external_id = {
-            document["external_id"]: document["_id"]
-            for document in found
-            if document.get("external_id") in set(external_ids)
-        }
-    else:
-        known = set(await User.distinct("_id", {**query, "_id": {"$in": ids}}))
+    found = await find_sellers(tenant_of(actor), store.id, ids, external_ids)
     problems = []
-    unknown = sorted(set(ids) - known)
+    unknown = sorted(set(ids) - found.ids)
     if unknown:
         problems.append(messages.KPI_UNKNOWN_SELLERS.format(ids=", ".join(unknown)))
-    unknown = sorted(set(external_ids) - set(by_external_id))
+    unknown = sorted(set(external_ids) - set(found.by_external_id))
     if unknown:
         problems.append(messages.KPI_UNKNOWN_SELLER_EXTERNAL_IDS.format(ids=", ".join(unknown)))
     if problems:
@@ -342,7 +361,7 @@ async def _seller_ids(actor: Actor, store: Store, entries: list[KpiEntryData]) -
     resolved = [
         entry.seller_id
         if entry.seller_id is not None
-        else by_external_id[str(entry.seller_external_id)]
+        else found.by_external_id[str(entry.seller_external_id)]
         for entry in entries
     ]
     twice = _appearing_twice(list(resolved))
@@ -353,26 +372,21 @@ async def _seller_ids(actor: Actor, store: Store, entries: list[KpiEntryData]) -
 
 
 def _upsert(
-    *,
-    tenant: KpiTenant,
-    store: Store,
-    data: KpiSync,
-    line: DayLine,
-    given: KpiEntryData,
-    now: datetime,
+    *, tenant: KpiTenant, store_id: str, day: str, source: str, entry: Entry, now: datetime
 ) -> UpdateOne:
     """The upsert of one entry, keyed like the unique index: one entry per seller per date."""
+    line, timestamp = entry
     return UpdateOne(
-        {"seller_id": line.seller_id, "date": data.date},
+        {"seller_id": line.seller_id, "date": day},
         {
             "$set": tenant.stored(
-                store_id=store.id,
+                store_id=store_id,
                 ca_journalier=Decimal128(line.ca_journalier),
                 nb_ventes=line.nb_ventes,
                 nb_articles=line.nb_articles,
                 prospects=line.prospects,
-                source=data.source,
-                timestamp=given.timestamp,
+                source=source,
+                timestamp=timestamp,
                 updated_at=now,
             ),
             "$setOnInsert": {"_id": new_entry_id(), "created_at": now},
@@ -381,15 +395,17 @@ def _upsert(
     )
 
 
-def _line(seller_id: str, given: KpiEntryData) -> DayLine:
-    """An entry's figures, typed as the rollups and the day's checksum count them."""
-    return DayLine(
+def entry_of(seller_id: str, given: KpiEntryData) -> Entry:
+    """An entry's figures, typed as the rollups and the day's checksum count them, and its
+    timestamp."""
+    line = DayLine(
         seller_id=seller_id,
         ca_journalier=given.ca_journalier,
         nb_ventes=given.nb_ventes,
         nb_articles=given.nb_articles,
         prospects=given.prospects,
     )
+    return line, given.timestamp
 
 
 def _write_failed(exc: PyMongoError) -> AppError:
@@ -424,7 +440,32 @@ class Batch:
     events: EventLog
 
 
-Then = Callable[[AsyncIOMotorClientSession], Awaitable[None]]
+# Written after a transaction's store-days, in it, knowing what they did (an import's checkpoint).
+Then = Callable[[AsyncIOMotorClientSession, list[KpiSyncCounts]], Awaitable[None]]
+
+
+def store_day_batch(
+    *,
+    tenant: KpiTenant,
+    store_id: str,
+    day: str,
+    source: str,
+    entries: Sequence[Entry],
+    events: EventLog,
+) -> Batch:
+    """The writes of one store-day's entries (one per seller), as a sync or an import makes them."""
+    now = utcnow()
+    return Batch(
+        tenant=tenant,
+        store_id=store_id,
+        day=day,
+        upserts=[
+            _upsert(tenant=tenant, store_id=store_id, day=day, source=source, entry=entry, now=now)
+            for entry in entries
+        ],
+        new={line.seller_id: line for line, _ in entries},
+        events=events,
+    )
 
 
 async def _write(batch: Batch, session: AsyncIOMotorClientSession) -> KpiSyncCounts:
@@ -462,7 +503,7 @@ async def _apply(batches: Sequence[Batch], then: Then | None) -> list[KpiSyncCou
     async with transactions.transaction(KpiEntry) as session:
         counts = [await _write(batch, session) for batch in batches]
         if then is not None:
-            await then(session)
+            await then(session, counts)
     for done in counts:
         KPI_ENTRIES_WRITTEN.labels("created").inc(done.created)
         KPI_ENTRIES_WRITTEN.labels("updated").inc(done.updated)
@@ -503,25 +544,17 @@ async def sync_kpis(
     actor.require(Permission.KPI_WRITE)
     store = await _store_of(actor, data)
     seller_ids = await _seller_ids(actor, store, data.kpi_entries)
-    now = utcnow()
-    tenant = tenant_of(actor)
-    lines = [
-        (_line(seller_id, given), given)
+    entries = [
+        entry_of(seller_id, given)
         for seller_id, given in zip(seller_ids, data.kpi_entries, strict=True)
     ]
-    [counts] = await write_store_days(
-        [
-            Batch(
-                tenant=tenant,
-                store_id=store.id,
-                day=data.date,
-                upserts=[
-                    _upsert(tenant=tenant, store=store, data=data, line=line, given=given, now=now)
-                    for line, given in lines
-                ],
-                new={line.seller_id: line for line, _ in lines},
-                events=events,
-            )
-        ]
+    batch = store_day_batch(
+        tenant=tenant_of(actor),
+        store_id=store.id,
+        day=data.date,
+        source=data.source,
+        entries=entries,
+        events=events,
     )
+    [counts] = await write_store_days([batch])
     return counts
