@@ -43,7 +43,7 @@ from infra.webhook_sender import WebhookSender
 from resolvers.api_key_expiry import record_expiring_keys
 from resolvers.invitation_outbox import invitation_outbox
 from resolvers.kpi.feed import KpiFeed
-from resolvers.kpi.import_worker import import_worker
+from resolvers.kpi.import_worker import ImportPolicy, import_worker
 from resolvers.kpi.projector import fold_pending
 from resolvers.mail_composers import COMPOSERS
 from resolvers.mail_outbox import mail_outbox
@@ -93,7 +93,7 @@ def build_services(settings: Settings) -> Services:
             anonymous=settings.anonymous_rate_limit_per_minute,
         ),
         audit=AuditBuffer(retention=timedelta(days=settings.audit_retention_days)),
-        events=EventLog(retention=timedelta(days=settings.event_retention_days)),
+        events=event_log(settings),
         login_limits=LoginLimits.build(
             per_address=settings.login_failures_per_address,
             per_email_and_address=settings.login_failures_per_email_and_address,
@@ -148,6 +148,18 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
     )
 
 
+def event_log(settings: Settings) -> EventLog:
+    return EventLog(retention=timedelta(days=settings.event_retention_days))
+
+
+def import_policy(settings: Settings) -> ImportPolicy:
+    return ImportPolicy(
+        events=event_log(settings),
+        share=settings.import_share,
+        lease=timedelta(seconds=settings.import_lease_seconds),
+    )
+
+
 def smtp_server(settings: Settings) -> SmtpServer | None:
     if settings.smtp_host is None:
         return None
@@ -176,12 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 running(kpi_feed.follow),
                 periodically(settings.kpi_fold_seconds, fold_pending),
                 running(
-                    partial(
-                        import_worker,
-                        services.events,
-                        settings.import_share,
-                        settings.import_poll_seconds,
-                    )
+                    partial(import_worker, import_policy(settings), settings.import_poll_seconds)
                 ),
                 periodically(settings.key_usage_flush_seconds, services.key_usage.flush),
                 periodically(settings.rate_limit_sync_seconds, services.rate_limits.sync),

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
     import_poll_seconds: float = Field(default=1.0, gt=0)
     import_share: float = Field(default=0.8, gt=0, le=1)
+    # How long a running job stays its worker's without a checkpoint: past it, another process
+    # (or this one restarted) takes it over.
+    import_lease_seconds: float = Field(default=60.0, gt=0)
     # How long a claimed delivery stays its worker's: past it, another process takes it over.
     webhook_lease_seconds: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"

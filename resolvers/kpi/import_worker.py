@@ -57,7 +57,6 @@ from resolvers.stores import get_active_store, get_store_by_external_id, require
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)  # far longer than a checkpoint's transaction
 MAX_ATTEMPTS = 5  # runs of a job (crashes included) before it is failed
 STORE_DAYS_PER_WRITE = 25
 LINES_BETWEEN_YIELDS = 200  # reading a chunk gives the event loop back this often
@@ -212,14 +211,23 @@ def _actor(job: KpiImport) -> Actor:
     return Actor(job.gerant_id, frozenset({Permission.KPI_WRITE.value}), store_ids)
 
 
+@dataclass(frozen=True)
+class ImportPolicy:
+    """How jobs run: their events' retention, the share of the process's time they take, and
+    their lease (far longer than a checkpoint's transaction)."""
+
+    events: EventLog
+    share: float
+    lease: timedelta
+
+
 @dataclass
 class Run:
     """One worker's run of one job, under its lease."""
 
     job: KpiImport
     owner: str
-    events: EventLog
-    share: float
+    policy: ImportPolicy
     references: References = field(init=False)
 
     def __post_init__(self) -> None:
@@ -234,7 +242,7 @@ class Run:
     async def renew(self, session: AsyncIOMotorClientSession | None = None, **changes: Any) -> None:
         """Extend the lease with `changes` ($set, and $inc under "inc"); LeaseLost if it ran out."""
         increments = changes.pop("inc", {})
-        update: dict[str, Any] = {"$set": {**changes, "lease_until": utcnow() + LEASE}}
+        update: dict[str, Any] = {"$set": {**changes, "lease_until": utcnow() + self.policy.lease}}
         if increments:
             update["$inc"] = increments
         result = await KpiImport.get_motor_collection().update_one(
@@ -255,7 +263,7 @@ class Run:
     async def pause(self, started: float) -> None:
         """Give the process and the database back their share after `started`'s work."""
         spent = time.monotonic() - started
-        await asyncio.sleep(spent * (1 - self.share) / self.share)
+        await asyncio.sleep(spent * (1 - self.policy.share) / self.policy.share)
 
     async def check(self) -> None:
         """Record every line's own errors, and start writing."""
@@ -274,7 +282,7 @@ class Run:
                         error = messages.KPI_DUPLICATE_SELLERS.format(ids=line.seller_id)
                     seen.add(mark)
                 if error is not None:
-                    found.append(_error(self.job, self.events, line.number, error, line.key))
+                    found.append(_error(self.job, self.policy.events, line.number, error, line.key))
             if found:
                 await errors.insert_many(found, ordered=False)
             refused += len(found)
@@ -323,7 +331,7 @@ class Run:
             day_refused = [
                 _error(
                     self.job,
-                    self.events,
+                    self.policy.events,
                     line.number,
                     line.error
                     or messages.KPI_IMPORT_DAY_REFUSED.format(line=refused[str(line.key)]),
@@ -367,7 +375,7 @@ class Run:
             day=date,
             source=SOURCE,
             entries=entries,
-            events=self.events,
+            events=self.policy.events,
         )
 
     def checkpoint(
@@ -403,7 +411,7 @@ class Run:
                     "$set": {
                         "status": status.value,
                         "finished_at": now,
-                        "expires_at": self.events.expiry(now),
+                        "expires_at": self.policy.events.expiry(now),
                         "to_run": False,
                         "lease_owner": None,
                     }
@@ -415,7 +423,7 @@ class Run:
                 raise LeaseLost
             await record(
                 session,
-                log=self.events,
+                log=self.policy.events,
                 gerant_id=self.job.gerant_id,
                 type=EventType.KPI_IMPORT_COMPLETED,
                 resource=kpi_import_out(KpiImport.model_validate(ended)),
@@ -439,7 +447,7 @@ class Run:
         await self.finish(ImportStatus.COMPLETED)
 
 
-async def _claim() -> tuple[KpiImport, str] | None:
+async def _claim(lease: timedelta) -> tuple[KpiImport, str] | None:
     """Lease the oldest job to run whose lease is free (never taken, ended, or given back)."""
     now, owner = utcnow(), uuid4().hex
     found = await KpiImport.get_motor_collection().find_one_and_update(
@@ -448,7 +456,7 @@ async def _claim() -> tuple[KpiImport, str] | None:
             "$set": {
                 "status": ImportStatus.RUNNING.value,
                 "lease_owner": owner,
-                "lease_until": now + LEASE,
+                "lease_until": now + lease,
             },
             "$inc": {"attempts": 1},
         },
@@ -466,13 +474,13 @@ async def _give_back(job: KpiImport, owner: str) -> None:
     )
 
 
-async def run_imports(events: EventLog, share: float) -> int:
+async def run_imports(policy: ImportPolicy) -> int:
     """Run the jobs due, one after another, until none is left; how many were run."""
     ran = 0
-    while (claimed := await _claim()) is not None:
+    while (claimed := await _claim(policy.lease)) is not None:
         job, owner = claimed
         try:
-            await Run(job, owner, events, share).run()
+            await Run(job, owner, policy).run()
         except LeaseLost:
             logger.warning("KPI import %s: lease lost, another worker goes on", job.id)
         except asyncio.CancelledError:
@@ -482,8 +490,8 @@ async def run_imports(events: EventLog, share: float) -> int:
     return ran
 
 
-async def import_worker(events: EventLog, share: float, poll_seconds: float) -> None:
+async def import_worker(policy: ImportPolicy, poll_seconds: float) -> None:
     """Run the jobs due every `poll_seconds`, while the process lives."""
     while True:
-        await run_logged(partial(run_imports, events, share))
+        await run_logged(partial(run_imports, policy))
         await asyncio.sleep(poll_seconds)
