@@ -40,6 +40,7 @@ class KpiImport(Document):
     gerant_id: str
     # The caller's store scope when it was created: the job writes within it, as its sync would.
     store_ids: list[str] | None
+    api_key_id: str | None = None  # the key that created it, if a key did (else a session)
     format: ImportFormat
     columns: list[str] | None = None  # a CSV file's, from its header
     status: ImportStatus = ImportStatus.QUEUED

@@ -34,7 +34,7 @@ from contract.permissions import Permission
 from contract.representations import kpi_import_out
 from infra.background import run_logged
 from infra.event_log import EventLog
-from models import ImportStatus, KpiImport, KpiImportChunk, KpiImportError
+from models import ApiKey, ImportStatus, KpiImport, KpiImportChunk, KpiImportError
 from models.clock import utcnow
 from models.kpi_import import ImportPhase
 from models.transactions import run_in_transaction
@@ -205,10 +205,14 @@ def without_writes(then: Then) -> Callable[[AsyncIOMotorClientSession], Awaitabl
     return work
 
 
-def _actor(job: KpiImport) -> Actor:
-    """The job's caller as its sync would be: its tenant, its store scope, allowed to write."""
+async def _actor(job: KpiImport) -> Actor:
+    """The job's caller as its sync would be: its tenant, its store scope when it created the
+    job, allowed to write, and its key (whose name its refusals give)."""
     store_ids = None if job.store_ids is None else frozenset(job.store_ids)
-    return Actor(job.gerant_id, frozenset({Permission.KPI_WRITE.value}), store_ids)
+    key = None
+    if job.api_key_id is not None:
+        key = await ApiKey.find_one(scopes.api_keys(job.gerant_id, _id=job.api_key_id))
+    return Actor(job.gerant_id, frozenset({Permission.KPI_WRITE.value}), store_ids, api_key=key)
 
 
 @dataclass(frozen=True)
@@ -228,10 +232,7 @@ class Run:
     job: KpiImport
     owner: str
     policy: ImportPolicy
-    references: References = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.references = References(_actor(self.job))
+    references: References
 
     def mine(self, **fields: Any) -> dict[str, Any]:
         """The job's filter, while this run holds its lease."""
@@ -480,7 +481,7 @@ async def run_imports(policy: ImportPolicy) -> int:
     while (claimed := await _claim(policy.lease)) is not None:
         job, owner = claimed
         try:
-            await Run(job, owner, policy).run()
+            await Run(job, owner, policy, References(await _actor(job))).run()
         except LeaseLost:
             logger.warning("KPI import %s: lease lost, another worker goes on", job.id)
         except asyncio.CancelledError:

@@ -141,6 +141,7 @@ async def start_import(
     job = KpiImport(
         gerant_id=actor.gerant_id,
         store_ids=None if actor.store_ids is None else sorted(actor.store_ids),
+        api_key_id=actor.key_id,
         format=format,
         chunks=0,
         lines=0,

@@ -3,6 +3,7 @@ background by the app's import worker; its progress, its refused lines, its even
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -11,9 +12,12 @@ import pytest
 
 from contract import messages
 from models import Event, KpiEntry, KpiImportChunk, Role, Store, User
+from resolvers.kpi import imports
 from resolvers.kpi.rollup_admin import check_rollups
+from rpai.settings import Settings
 from tests.support.factories import headers, make_gerant, make_key, make_store, make_user
 from tests.support.kpi_history import fold_all
+from tests.support.servers import in_process_client
 
 pytestmark = pytest.mark.usefixtures("client")
 
@@ -267,3 +271,87 @@ async def test_an_import_with_an_idempotency_key_is_queued_once(client: httpx.As
     assert other.status_code == 422
     listed = await client.get(IMPORTS, headers=headers(key))
     assert [job["id"] for job in listed.json()["imports"]] == [first.json()["import"]["id"]]
+
+
+async def test_a_file_over_its_chunks_is_written_whole_even_a_store_day_split_apart(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(imports, "CHUNK_BYTES", 600)  # a few lines a chunk
+    gerant = await make_gerant()
+    stores = [await make_store(gerant) for _ in range(3)]
+    sellers = {
+        store.id: [await make_user(gerant, Role.SELLER, store) for _ in range(3)]
+        for store in stores
+    }
+    key = await make_key(gerant)
+    lines = [
+        entry(store, seller, day)
+        for day in ("2025-03-01", "2025-03-02")
+        for store in stores
+        for seller in sellers[store.id]
+    ]
+    late = await make_user(gerant, Role.SELLER, stores[0])
+    lines.append({**entry(stores[0], late, "2025-03-01"), "ca_journalier": 7})
+
+    response = await client.post(IMPORTS, content=ndjson(lines), headers={**headers(key), **NDJSON})
+
+    job = await finished(client, key, response.json()["import"]["id"])
+    assert (job["lines_done"], job["entries_created"], job["errors"]) == (19, 19, 0)
+    assert await KpiImportChunk.find({"gerant_id": gerant.id}).count() == 0
+    written = await KpiEntry.find_one({"seller_id": late.id, "date": "2025-03-01"})
+    assert written is not None
+    assert written.ca_journalier == Decimal("7.00")
+    await fold_all()
+    assert await check_rollups() == []
+
+
+async def test_a_key_restricted_to_stores_imports_into_them_only(
+    client: httpx.AsyncClient,
+) -> None:
+    gerant = await make_gerant()
+    mine, other = await make_store(gerant), await make_store(gerant)
+    seller, stranger = (
+        await make_user(gerant, Role.SELLER, mine),
+        await make_user(gerant, Role.SELLER, other),
+    )
+    key = await make_key(gerant, store_ids=[mine.id])
+    body = ndjson([entry(mine, seller, "2025-03-01"), entry(other, stranger, "2025-03-01")])
+
+    response = await client.post(IMPORTS, content=body, headers={**headers(key), **NDJSON})
+
+    job = await finished(client, key, response.json()["import"]["id"])
+    assert (job["entries_created"], job["errors"]) == (1, 1)
+    assert await errors_of(client, key, job["id"]) == [
+        {"line": 2, "detail": messages.STORE_NOT_IN_KEY_SCOPE}
+    ]
+    everyone = await client.get(IMPORTS, headers=headers(await make_key(gerant)))
+    assert [listed["id"] for listed in everyone.json()["imports"]] == [job["id"]]
+    elsewhere = await make_key(gerant, store_ids=[other.id])
+    assert (
+        await client.get(f"{IMPORTS}/{job['id']}", headers=headers(elsewhere))
+    ).status_code == 404
+
+
+async def parts(body: bytes) -> AsyncIterator[bytes]:
+    """`body` sent in two parts, without a Content-Length."""
+    yield body[:600]
+    yield body[600:]
+
+
+async def test_a_file_over_the_import_limit_is_refused_with_413(settings: Settings) -> None:
+    async with in_process_client(settings.model_copy(update={"import_max_bytes": 1000})) as http:
+        gerant = await make_gerant()
+        key = await make_key(gerant)
+        body = b"{}\n" * 400  # 1,200 bytes
+
+        announced = await http.post(IMPORTS, content=body, headers={**headers(key), **NDJSON})
+        streamed = await http.post(IMPORTS, content=parts(body), headers={**headers(key), **NDJSON})
+        small = await http.post(
+            "/api/integrations/kpi/sync", content=b"x" * 1000, headers=headers(key)
+        )
+
+        for refused in (announced, streamed):
+            assert refused.status_code == 413
+            assert refused.json() == {"detail": messages.BODY_TOO_LARGE}
+        assert small.status_code == 400  # not refused for its size: read, and found not JSON
+        assert await KpiImportChunk.find({"gerant_id": gerant.id}).count() == 0
