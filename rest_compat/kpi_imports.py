@@ -43,6 +43,7 @@ CSV_EXAMPLE = (
     "store_external_id,date,seller_external_id,ca_journalier,nb_ventes,nb_articles,prospects\n"
     "LYON-001,2024-01-15,SELLER-001,1250.50,12,28,35\n"
 )
+FILE = {"type": "string", "format": "binary"}
 NOT_FOUND: Responses = {
     404: error(
         "No such import among the key's (another tenant's id)", messages.KPI_IMPORT_NOT_FOUND
@@ -123,8 +124,8 @@ def result(job: Any) -> KpiImportResult:
             "required": True,
             "description": "One entry a line: a sync entry's fields with its store and date",
             "content": {
-                NDJSON: {"schema": {"type": "string"}, "example": NDJSON_EXAMPLE},
-                "text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE},
+                NDJSON: {"schema": FILE, "example": NDJSON_EXAMPLE},
+                "text/csv": {"schema": FILE, "example": CSV_EXAMPLE},
             },
         }
     },
@@ -182,7 +183,7 @@ async def get_kpi_import(actor: CurrentActor, import_id: str) -> KpiImportResult
             "description": "One line per refused line of the file, by line number",
             "content": {
                 NDJSON: {
-                    "schema": {"type": "string"},
+                    "schema": FILE,
                     "example": '{"line": 17, "detail": "nb_ventes: Input should be greater '
                     'than or equal to 0"}\n',
                 }
@@ -192,7 +193,7 @@ async def get_kpi_import(actor: CurrentActor, import_id: str) -> KpiImportResult
         **NOT_FOUND,
     },
 )
-async def get_kpi_import_errors(actor: CurrentActor, import_id: str) -> StreamingResponse:
+async def list_kpi_import_errors(actor: CurrentActor, import_id: str) -> StreamingResponse:
     """The import's refused lines as NDJSON (`{"line": 17, "detail": "…"}`), with the
     messages of POST /kpi/sync; complete once the import has ended."""
     lines: AsyncIterator[bytes] = await imports.import_errors(actor=actor, import_id=import_id)

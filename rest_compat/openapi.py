@@ -73,15 +73,19 @@ def without_null(parameter: dict[str, Any]) -> None:
 
 
 def keep_null_examples(schema: dict[str, Any]) -> None:
-    """The routes' own success examples, as written: FastAPI drops their null fields."""
+    """The routes' own JSON success examples, as written: FastAPI drops their null fields."""
     for router in ROUTERS:
         for route in router.routes:
-            if not isinstance(route, APIRoute) or 200 not in route.responses:
+            if not isinstance(route, APIRoute):
                 continue
-            example = route.responses[200]["content"][JSON]["example"]
-            for method in route.methods or ():
-                operation = schema["paths"][INTEGRATIONS_PREFIX + route.path_format][method.lower()]
-                operation["responses"]["200"]["content"][JSON]["example"] = example
+            for status in (200, 202):
+                content = route.responses.get(status, {}).get("content", {})
+                if JSON not in content:
+                    continue
+                for method in route.methods or ():
+                    path = INTEGRATIONS_PREFIX + route.path_format
+                    answer = schema["paths"][path][method.lower()]["responses"][str(status)]
+                    answer["content"][JSON]["example"] = content[JSON]["example"]
 
 
 def integrations_openapi(app: FastAPI) -> dict[str, Any]:
@@ -116,7 +120,7 @@ def integrations_openapi(app: FastAPI) -> dict[str, Any]:
                 responses.setdefault("400", INVALID_IDEMPOTENCY_KEY)
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
             if "requestBody" in operation:
-                responses.update(TOO_LARGE)
+                responses.setdefault("413", TOO_LARGE["413"])  # an upload states its own
     keep_null_examples(schema)
     schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     for unused in ("HTTPValidationError", "ValidationError"):

@@ -29,6 +29,9 @@ EXCLUDED = [
     schemathesis.checks.allow_header_conformance,
 ]
 
+# An import's file is bytes to the fuzzer, as its schema says (format: binary).
+schemathesis.serializer.alias(["application/x-ndjson", "text/csv"], "application/octet-stream")
+
 
 async def seed(app_settings: Settings) -> str:
     """A tenant with the ids of the spec's examples (so they can succeed), and a full key."""

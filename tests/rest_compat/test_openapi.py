@@ -2,6 +2,7 @@
 its error responses, every example is valid against the document's own schemas, and the names,
 formats and nullability are what a generated client needs."""
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -38,15 +39,21 @@ OPERATIONS = [
 NULL = {"type": "null"}
 
 
+def success(route: APIRoute) -> tuple[int, dict[str, Any]]:
+    """A route's success status (200, or 202 for an import) and its documented content."""
+    status = route.status_code or 200
+    content: dict[str, Any] = route.responses[status]["content"]
+    return status, content
+
+
 def test_every_endpoint_documents_security_examples_and_errors() -> None:
-    assert len(OPERATIONS) == 25
+    assert len(OPERATIONS) == 29
     for method, path, operation in OPERATIONS:
         assert operation["security"] == [{"ApiKeyHeader": []}, {"BearerApiKey": []}], path
-        example = operation["responses"]["200"]["content"]["application/json"]["example"]
-        assert (
-            example
-            == ROUTES[(method, path)].responses[200]["content"]["application/json"]["example"]
-        )
+        status, content = success(ROUTES[(method, path)])
+        [(media_type, documented)] = content.items()
+        example = operation["responses"][str(status)]["content"][media_type]["example"]
+        assert example == documented["example"]
         assert {"401", "429", "503"} <= set(operation["responses"]), (method, path)
         if method in {"post", "put", "delete"}:
             # Idempotency-Key: a wrong length is a 400, a reuse 422, a key still running 409.
@@ -55,7 +62,8 @@ def test_every_endpoint_documents_security_examples_and_errors() -> None:
             assert "422" not in operation["responses"], (method, path)
         if "requestBody" in operation:
             assert "413" in operation["responses"]
-            assert "examples" in operation["requestBody"]["content"]["application/json"], path
+            bodies = operation["requestBody"]["content"].values()
+            assert all("examples" in body or "example" in body for body in bodies), path
     schemes = DOCUMENT["components"]["securitySchemes"]
     assert schemes["ApiKeyHeader"] == {
         "type": "apiKey",
@@ -68,8 +76,14 @@ def test_every_endpoint_documents_security_examples_and_errors() -> None:
 def test_examples_are_valid_responses() -> None:
     assert len(ROUTES) == len(OPERATIONS)
     for route in ROUTES.values():
-        example = route.responses[200]["content"]["application/json"]["example"]
-        TypeAdapter(route.response_model).validate_python(example)
+        _, content = success(route)
+        if "application/json" in content:
+            TypeAdapter(route.response_model).validate_python(
+                content["application/json"]["example"]
+            )
+        else:  # the refused lines of an import, as NDJSON
+            for line in content["application/x-ndjson"]["example"].splitlines():
+                assert set(json.loads(line)) == {"line", "detail"}
 
 
 def test_operation_ids_are_camel_case_names_of_the_operation() -> None:
@@ -87,6 +101,10 @@ def test_operation_ids_are_camel_case_names_of_the_operation() -> None:
         ("DELETE", "/api/integrations/stores/{store_id}"): "deleteStore",
         ("POST", "/api/integrations/kpi/sync"): "syncKpis",
         ("GET", "/api/integrations/kpi"): "reconcileKpis",
+        ("POST", "/api/integrations/kpi/imports"): "createKpiImport",
+        ("GET", "/api/integrations/kpi/imports"): "listKpiImports",
+        ("GET", "/api/integrations/kpi/imports/{import_id}"): "getKpiImport",
+        ("GET", "/api/integrations/kpi/imports/{import_id}/errors"): "listKpiImportErrors",
         ("POST", "/api/integrations/stores/{store_id}/managers"): "createManager",
         ("POST", "/api/integrations/stores/{store_id}/sellers"): "createSeller",
         ("GET", "/api/integrations/users"): "listUsers",
@@ -137,6 +155,11 @@ def test_component_names_read_as_the_domain() -> None:
         "InvitationEventData",
         "KpiDay",
         "KpiEntryData",
+        "KpiImport",
+        "KpiImportCompletedEvent",
+        "KpiImportCompletedEventData",
+        "KpiImportList",
+        "KpiImportResult",
         "KpiReconciliation",
         "KpiSync",
         "KpiSyncResult",

@@ -3,9 +3,12 @@ would generate it, runs the documented flow against a real `rpai serve`: no hand
 
 import datetime
 import importlib
+import io
+import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -17,6 +20,12 @@ import pytest
 from tests.support.provisioned import provisioned_server
 
 PACKAGE = "rpai_integrations_client"
+# An import's file (NDJSON or CSV) and its refused lines are bytes to the generator, as the API
+# guide tells integrators to configure it.
+GENERATOR_CONFIG = """content_type_overrides:
+  application/x-ndjson: application/octet-stream
+  text/csv: application/octet-stream
+"""
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
 
 
@@ -37,6 +46,8 @@ def generated(
     work = tmp_path_factory.mktemp("client")
     document = work / "openapi.json"
     document.write_bytes(httpx.get(f"{base}/openapi.json").content)
+    config = work / "config.yaml"
+    config.write_text(GENERATOR_CONFIG)
     # The generator's default post-hooks run ruff, found next to the interpreter.
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     result = subprocess.run(
@@ -47,6 +58,8 @@ def generated(
             str(document),
             "--meta",
             "none",
+            "--config",
+            str(config),
             "--output-path",
             str(work / PACKAGE),
         ],
@@ -85,6 +98,10 @@ def test_the_generated_code_reads_as_the_api(generated: tuple[ModuleType, str]) 
         "api/events/list_events.py",
         "api/health/check_health.py",
         "api/health/check_readiness.py",
+        "api/kpi/create_kpi_import.py",
+        "api/kpi/get_kpi_import.py",
+        "api/kpi/list_kpi_import_errors.py",
+        "api/kpi/list_kpi_imports.py",
         "api/kpi/reconcile_kpis.py",
         "api/kpi/sync_kpis.py",
         "api/me/get_me.py",
@@ -198,6 +215,28 @@ def run_the_flow(client: Any) -> None:
     )
     [only] = reconciled.days
     assert (only.date, only.ca_total, only.entries) == (day, "3.30", 1)
+
+    # A history in bulk: the generator sends the file as its last content type, CSV.
+    csv = b"store_external_id,date,seller_external_id,ca_journalier,nb_ventes,nb_articles\n"
+    csv += b"LYON-001,2024-01-16,SELLER-001,10.50,1,2\nLYON-001,2024-01-17,NOBODY,1,1,1\n"
+    queued = module("api.kpi.create_kpi_import").sync(
+        client=client, body=module("types").File(payload=io.BytesIO(csv))
+    )
+    assert (queued.import_.status, queued.import_.lines) == ("queued", 2)
+    job = queued.import_
+    for _ in range(300):
+        job = module("api.kpi.get_kpi_import").sync(client=client, import_id=job.id).import_
+        if job.status == "completed":
+            break
+        time.sleep(0.05)
+    assert (job.status, job.entries_created, job.errors) == ("completed", 1, 1)
+    refused_lines = module("api.kpi.list_kpi_import_errors").sync_detailed(
+        client=client, import_id=job.id
+    )
+    assert json.loads(refused_lines.content) == {
+        "line": 3,
+        "detail": "kpi_entries: seller_external_id not a seller of this store: NOBODY",
+    }
 
     by_code = module("api.stores.list_stores").sync(client=client, external_id="LYON-001")
     assert [s.id for s in by_code.stores] == [store.id]
