@@ -122,13 +122,13 @@ async def sync(chain: Chain, store: Store, day: str, sellers: list[User]) -> Non
     await sync_kpis(actor=actor_for_user(chain.gerant), data=parse(KpiSync, data))
 
 
-async def make_chain(name: str, sellers_per_store: int) -> Chain:
+async def make_chain(name: str, sellers_per_store: int, store_count: int = STORES) -> Chain:
     n = random.randint(0, 10**9)
     gerant = await create_gerant(
         data=GerantCreate(name=name, email=f"{name.lower()}{n}@example.com", password=PASSWORD)
     )
     stores, sellers = [], {}
-    for s in range(STORES):
+    for s in range(store_count):
         store = Store(
             gerant_id=gerant.id, name=f"{name} {s}", name_key=f"{name} {s}".lower(), location="Lyon"
         )

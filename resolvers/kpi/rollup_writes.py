@@ -49,20 +49,19 @@ async def rollup_writes(
     """The store-day writes of a sync of `new` lines (by seller) for one store and day, from the
     entries as they stand before it: the store's day, and the days of stores its sellers left.
 
-    One read: the store's day and the synced sellers' entries of that day elsewhere."""
+    Two index reads: the store's day, and the synced sellers' entries of that day. Not one read
+    with `$or`: the embedded database plans no index for `$or` (a scan of every entry), and
+    names the synced sellers first so that it walks the (seller_id, date) index."""
     entries = KpiEntry.get_motor_collection()
-    query = {
-        "$or": [
-            tenant.entries(store_id=store_id, date=day),
-            tenant.entries(date=day, seller_id={"$in": list(new)}),
-        ]
-    }
     same_day: dict[str, DayLine] = {}
+    async for document in entries.find(
+        tenant.entries(store_id=store_id, date=day), session=session
+    ):
+        same_day[document["seller_id"]] = DayLine.of_document(document)
+    sellers_elsewhere = {"seller_id": {"$in": list(new)}, "date": day, **tenant.entries()}
     left: set[str] = set()  # stores that synced sellers' lines of the day move out of
-    async for document in entries.find(query, session=session):
-        if document["store_id"] == store_id:
-            same_day[document["seller_id"]] = DayLine.of_document(document)
-        else:
+    async for document in entries.find(sellers_elsewhere, {"store_id": 1}, session=session):
+        if document["store_id"] != store_id:
             left.add(document["store_id"])
     days = {store_id: [*{**same_day, **new}.values()]}
     for other in sorted(left):

@@ -21,7 +21,7 @@ def settings_for(mongodb_url: str, **overrides: Any) -> Settings:
         audit_flush_seconds=3600,
         webhook_poll_seconds=3600,
         kpi_fold_seconds=3600,  # tests fold when they mean to (tests/support/kpi_history.py)
-        import_poll_seconds=0.1,
+        import_poll_seconds=3600,  # the imports' tests set their own
         import_share=1.0,
         # Tests run many queries as one caller in a moment: the query-cost tests set their own.
         graphql_cost_restore_rate=1_000_000,

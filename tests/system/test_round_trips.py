@@ -253,7 +253,7 @@ class TestBudgets:
         assert outcome.status == 200
         assert len(seen) <= 3, seen
 
-    async def test_kpi_sync_of_100_entries_within_6(
+    async def test_kpi_sync_of_100_entries_within_7(
         self, client: httpx.AsyncClient, settings: Settings, transport: str
     ) -> None:
         gerant = await make_gerant()
@@ -272,10 +272,11 @@ class TestBudgets:
             }
             outcome, seen = await count(settings, sync_call(client, transport, key, body))
             assert outcome.status == 200
-            # The store and its sellers; in the transaction the day's entries (the store's, and
-            # the synced sellers' elsewhere) in one read, the upserts, the store days, the event.
-            # The months are folded later by the projector (resolvers/kpi/projector.py).
-            assert len(seen) <= 6, seen
+            # The store and its sellers; in the transaction the store's day and the synced
+            # sellers' entries elsewhere (two index reads: the embedded database scans every
+            # entry for an `$or`), the upserts, the store days, the event. The months are
+            # folded later by the projector (resolvers/kpi/projector.py).
+            assert len(seen) <= 7, seen
 
 
 @pytest.mark.parametrize("transport", ["rest", "graphql"])
@@ -325,7 +326,7 @@ class TestBudgetsOfTheLookupsAndUpdates:
         # (the update itself is now a findAndModify, for the previous attributes).
         assert len(seen) <= 3, seen
 
-    async def test_kpi_sync_by_external_ids_within_6(
+    async def test_kpi_sync_by_external_ids_within_7(
         self, client: httpx.AsyncClient, settings: Settings, transport: str
     ) -> None:
         gerant = await make_gerant()
@@ -356,7 +357,7 @@ class TestBudgetsOfTheLookupsAndUpdates:
             100,
         )
         # As by our ids: the store and the sellers are each found by external id in one read.
-        assert len(seen) <= 6, seen
+        assert len(seen) <= 7, seen
 
 
 @pytest.mark.parametrize("transport", ["rest", "graphql"])
