@@ -41,6 +41,29 @@ def _data(resource: BaseModel, previous_attributes: dict[str, Any] | None) -> di
     return data
 
 
+def event_document(
+    *,
+    log: EventLog,
+    gerant_id: str,
+    type: EventType,
+    resource: BaseModel,
+    previous_attributes: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An event as the driver writes it: the Event model and Beanie's insert added a third to
+    the event's CPU on a sync (measured with bench/event_cost.py); the model reads it back
+    (its fields are these)."""
+    now = utcnow()
+    return scopes.new_document(
+        gerant_id,
+        _id=new_id("evt"),
+        type=type.value,
+        created_at=now,
+        data=_data(resource, previous_attributes),
+        expires_at=log.expiry(now),
+        to_dispatch=True,
+    )
+
+
 async def record(
     session: AsyncIOMotorClientSession,
     *,
@@ -50,20 +73,23 @@ async def record(
     resource: BaseModel,
     previous_attributes: dict[str, Any] | None = None,
 ) -> None:
-    """Record one event in the transaction of `session`, written as the driver's own document:
-    the Event model and Beanie's insert added a third to the event's CPU on a sync (measured
-    with bench/event_cost.py); the model reads it back (its fields are these)."""
-    now = utcnow()
-    document = scopes.new_document(
-        gerant_id,
-        _id=new_id("evt"),
-        type=type.value,
-        created_at=now,
-        data=_data(resource, previous_attributes),
-        expires_at=log.expiry(now),
-        to_dispatch=True,
+    """Record one event in the transaction of `session`."""
+    document = event_document(
+        log=log,
+        gerant_id=gerant_id,
+        type=type,
+        resource=resource,
+        previous_attributes=previous_attributes,
     )
     await Event.get_motor_collection().insert_one(document, session=session)
+
+
+async def record_documents(
+    session: AsyncIOMotorClientSession, documents: list[dict[str, Any]]
+) -> None:
+    """Record several events (from `event_document`) in the transaction of `session`, in one
+    command."""
+    await Event.get_motor_collection().insert_many(documents, session=session)
 
 
 async def record_all(session: AsyncIOMotorClientSession, events: list[Event]) -> None:

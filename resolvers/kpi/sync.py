@@ -34,10 +34,10 @@ from contract.permissions import Permission
 from contract.representations import KpiSyncedDay
 from infra.event_log import DEFAULT_EVENT_LOG, EventLog
 from infra.metrics import KPI_ENTRIES_WRITTEN
-from models import KpiEntry, KpiRollup, Store, User, transactions
+from models import Event, KpiEntry, KpiRollup, Store, User, transactions
 from models.clock import UtcDateTime, utcnow
 from models.kpi_entry import new_entry_id
-from resolvers.events import record
+from resolvers.events import event_document, record_documents
 from resolvers.kpi.figures import DayLine
 from resolvers.kpi.rollup_writes import rollup_writes
 from resolvers.kpi.scope import KpiTenant, tenant_of
@@ -468,40 +468,83 @@ def store_day_batch(
     )
 
 
-async def _write(batch: Batch, session: AsyncIOMotorClientSession) -> KpiSyncCounts:
-    """One store-day's upserts, the store days they change and its `kpi.synced` event, in the
-    transaction of `session`."""
-    rollups = await rollup_writes(
-        tenant=batch.tenant,
-        store_id=batch.store_id,
-        day=batch.day,
-        new=batch.new,
-        session=session,
-    )
-    result = await KpiEntry.get_motor_collection().bulk_write(batch.upserts, session=session)
-    await KpiRollup.get_motor_collection().bulk_write(rollups.writes, session=session)
-    counts = KpiSyncCounts(created=result.upserted_count, updated=result.matched_count)
+def _synced(batch: Batch, counts: KpiSyncCounts, checksum: str) -> dict[str, Any]:
+    """The `kpi.synced` event of a batch written."""
     synced = KpiSyncedDay(
         store_id=batch.store_id,
         date=batch.day,
         created=counts.created,
         updated=counts.updated,
-        checksum=rollups.checksum,
+        checksum=checksum,
     )
-    await record(
-        session,
+    return event_document(
         log=batch.events,
         gerant_id=batch.tenant.gerant_id,
         type=EventType.KPI_SYNCED,
         resource=synced,
     )
+
+
+def _apart(batches: Sequence[Batch]) -> bool:
+    """Whether no two batches touch one store-day or one seller's day (so that each one's
+    reads, made before any is written, are what it would read alone)."""
+    days = [(batch.store_id, batch.day) for batch in batches]
+    sellers = [(seller_id, batch.day) for batch in batches for seller_id in batch.new]
+    return len(set(days)) == len(days) and len(set(sellers)) == len(sellers)
+
+
+async def _write(
+    batches: Sequence[Batch], session: AsyncIOMotorClientSession
+) -> list[KpiSyncCounts]:
+    """Store-days' upserts, the store days they change and their `kpi.synced` events, in the
+    transaction of `session`; three writes whatever their number (`_apart` batches)."""
+    rollups = [
+        await rollup_writes(
+            tenant=batch.tenant,
+            store_id=batch.store_id,
+            day=batch.day,
+            new=batch.new,
+            session=session,
+        )
+        for batch in batches
+    ]
+    upserts = [upsert for batch in batches for upsert in batch.upserts]
+    result = await KpiEntry.get_motor_collection().bulk_write(upserts, session=session)
+    await KpiRollup.get_motor_collection().bulk_write(
+        [write for rollup in rollups for write in rollup.writes], session=session
+    )
+    created_at = set(result.upserted_ids or {})  # the indexes of the upserts that inserted
+    counts, first = [], 0
+    for batch in batches:
+        size = len(batch.upserts)
+        created = sum(index in created_at for index in range(first, first + size))
+        counts.append(KpiSyncCounts(created=created, updated=size - created))
+        first += size
+    await _record_events(
+        session,
+        [
+            _synced(batch, done, rollup.checksum)
+            for batch, done, rollup in zip(batches, counts, rollups, strict=True)
+        ],
+    )
     return counts
+
+
+async def _record_events(session: AsyncIOMotorClientSession, events: list[dict[str, Any]]) -> None:
+    """The store-days' `kpi.synced` events, in one command."""
+    if len(events) == 1:
+        await Event.get_motor_collection().insert_one(events[0], session=session)
+    else:
+        await record_documents(session, events)
 
 
 async def _apply(batches: Sequence[Batch], then: Then | None) -> list[KpiSyncCounts]:
     """Every batch's writes and events, then `then`, in one transaction: all applied, or none."""
     async with transactions.transaction(KpiEntry) as session:
-        counts = [await _write(batch, session) for batch in batches]
+        if _apart(batches):
+            counts = await _write(batches, session)
+        else:
+            counts = [done for batch in batches for done in await _write([batch], session)]
         if then is not None:
             await then(session, counts)
     for done in counts:
