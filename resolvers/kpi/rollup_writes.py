@@ -20,10 +20,12 @@ Write = ReplaceOne[dict[str, Any]] | UpdateOne | DeleteOne
 
 @dataclass(frozen=True)
 class RollupWrites:
-    """A sync's store-day writes, and the checksum of the synced store's day they leave."""
+    """A sync's store-day writes (and the ids of the store days they write), and the checksum
+    of the synced store's day they leave."""
 
     writes: list[Write]
     checksum: str
+    days: list[str]
 
 
 def unfolded(document: dict[str, Any]) -> Write:
@@ -77,4 +79,5 @@ async def rollup_writes(
     return RollupWrites(
         writes=[unfolded(document) for document in documents.values()],
         checksum=documents[store_id]["checksum"],
+        days=[document["_id"] for document in documents.values()],
     )

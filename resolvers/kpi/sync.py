@@ -508,6 +508,9 @@ async def _write(
         )
         for batch in batches
     ]
+    written = [day for rollup in rollups for day in rollup.days]
+    if len(set(written)) < len(written):  # a seller moved out of another batch's store-day
+        return [done for batch in batches for done in await _write([batch], session)]
     upserts = [upsert for batch in batches for upsert in batch.upserts]
     result = await KpiEntry.get_motor_collection().bulk_write(upserts, session=session)
     await KpiRollup.get_motor_collection().bulk_write(
