@@ -47,6 +47,7 @@ from schema.errors import ErrorMapping, log_unexpected
 from schema.events import EventQuery
 from schema.invitations import InvitationMutation, InvitationQuery
 from schema.kpi import KpiMutation
+from schema.kpi_imports import KpiImportMutation, KpiImportQuery
 from schema.kpi_reports import KpiReportQuery
 from schema.kpi_updates import KpiSubscription
 from schema.me import MeQuery
@@ -89,6 +90,7 @@ Query = merge_types(
         InvitationQuery,
         EventQuery,
         WebhookQuery,
+        KpiImportQuery,
     ),
 )
 Mutation = merge_types(
@@ -101,6 +103,7 @@ Mutation = merge_types(
         ApiKeyMutation,
         InvitationMutation,
         WebhookMutation,
+        KpiImportMutation,
     ),
 )
 

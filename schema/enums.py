@@ -2,7 +2,14 @@
 
 import strawberry
 
-from models import DeliveryStatus, Role, UserStatus, WebhookEndpointStatus
+from models import (
+    DeliveryStatus,
+    ImportFormat,
+    ImportStatus,
+    Role,
+    UserStatus,
+    WebhookEndpointStatus,
+)
 
 strawberry.enum(Role, description="GERANT: the chain's owner; MANAGER: a store's manager; SELLER.")
 strawberry.enum(
@@ -21,4 +28,23 @@ strawberry.enum(
     "way; DELIVERED: a 2xx answered; FAILED: the retry schedule is spent.",
 )
 
-__all__ = ["DeliveryStatus", "Role", "UserStatus", "WebhookEndpointStatus"]
+strawberry.enum(
+    ImportStatus,
+    name="KpiImportStatus",
+    description="QUEUED: its file is stored, waiting for a worker; RUNNING; COMPLETED: every line "
+    "written or refused; FAILED: it could not run after several attempts (send it again).",
+)
+strawberry.enum(
+    ImportFormat,
+    name="KpiImportFormat",
+    description="NDJSON: one JSON object a line; CSV: a header row, then one row a line.",
+)
+
+__all__ = [
+    "DeliveryStatus",
+    "ImportFormat",
+    "ImportStatus",
+    "Role",
+    "UserStatus",
+    "WebhookEndpointStatus",
+]

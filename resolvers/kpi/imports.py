@@ -195,6 +195,23 @@ async def list_imports(*, actor: Actor, limit: int, starting_after: str | None) 
     return page_of(found, limit, import_key)
 
 
+def refused_key(error: KpiImportError) -> tuple[str]:
+    return (str(error.line),)
+
+
+async def list_refused_lines(
+    *, actor: Actor, import_id: str, limit: int, after_line: int | None
+) -> Page[KpiImportError]:
+    """The job's refused lines by line number, `limit` at a time after line `after_line`."""
+    check_page_size(limit)
+    job = await get_import(actor=actor, import_id=import_id)
+    query = scopes.kpi_import_parts(job.gerant_id, import_id=job.id)
+    if after_line is not None:
+        query["line"] = {"$gt": after_line}
+    found = await KpiImportError.find(query).sort("line").limit(limit + 1).to_list()
+    return page_of(found, limit, refused_key)
+
+
 async def import_errors(*, actor: Actor, import_id: str) -> AsyncIterator[bytes]:
     """The job's refused lines as NDJSON, by line number: `{"line": 17, "detail": "…"}`.
     Checked first, so that a wrong id is a 404 before anything is sent."""

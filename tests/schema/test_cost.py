@@ -241,15 +241,16 @@ async def test_thirty_introspections_are_refused_before_they_run(settings: Setti
 
 
 async def test_anonymous_callers_have_a_smaller_bucket_of_their_own(settings: Settings) -> None:
-    small = settings.model_copy(
-        update={"anonymous_graphql_max_cost": 300, "anonymous_graphql_cost_restore_rate": 0.01}
-    )
     price_of = 3 * (2 + len(schema._schema.type_map))
+    maximum = price_of + 100  # room for one such query, not two
+    small = settings.model_copy(
+        update={"anonymous_graphql_max_cost": maximum, "anonymous_graphql_cost_restore_rate": 0.01}
+    )
     async with in_process_client(small) as http:
         first = await anonymous(http, TYPE_NAMES)
         status = first["extensions"]["cost"]["throttleStatus"]
-        assert (status["maximumAvailable"], status["restoreRate"]) == (300, 0.01)
-        assert status["currentlyAvailable"] == 300 - price_of
+        assert (status["maximumAvailable"], status["restoreRate"]) == (maximum, 0.01)
+        assert status["currentlyAvailable"] == maximum - price_of
         again = await anonymous(http, TYPE_NAMES)
         [error] = again["errors"]
         assert error["extensions"]["code"] == "THROTTLED"
