@@ -52,15 +52,14 @@ async def rollup_writes(
     entries as they stand before it: the store's day, and the days of stores its sellers left.
 
     Two index reads: the store's day, and the synced sellers' entries of that day. Not one read
-    with `$or`: the embedded database plans no index for `$or` (a scan of every entry), and
-    names the synced sellers first so that it walks the (seller_id, date) index."""
+    with `$or`: the embedded database plans no index for `$or` (a scan of every entry)."""
     entries = KpiEntry.get_motor_collection()
     same_day: dict[str, DayLine] = {}
     async for document in entries.find(
         tenant.entries(store_id=store_id, date=day), session=session
     ):
         same_day[document["seller_id"]] = DayLine.of_document(document)
-    sellers_elsewhere = {"seller_id": {"$in": list(new)}, "date": day, **tenant.entries()}
+    sellers_elsewhere = tenant.entries(date=day, seller_id={"$in": list(new)})
     left: set[str] = set()  # stores that synced sellers' lines of the day move out of
     async for document in entries.find(sellers_elsewhere, {"store_id": 1}, session=session):
         if document["store_id"] != store_id:

@@ -16,6 +16,7 @@ from contract.validation import parse
 from models import KpiEntry, KpiRollup
 from models.kpi_entry import (
     SELLER_DATE_UNIQUE_INDEX,
+    TENANT_DATE_SELLER_INDEX,
     TENANT_DATE_STORE_SELLER_INDEX,
     TENANT_STORE_DATE_INDEX,
 )
@@ -146,7 +147,12 @@ class TestIndexes:
         assert await scanned_indexes(pipeline, KpiRollup) == {STORE_INDEX}
 
 
-ENTRY_INDEXES = {SELLER_DATE_UNIQUE_INDEX, TENANT_DATE_STORE_SELLER_INDEX, TENANT_STORE_DATE_INDEX}
+ENTRY_INDEXES = {
+    SELLER_DATE_UNIQUE_INDEX,
+    TENANT_DATE_STORE_SELLER_INDEX,
+    TENANT_STORE_DATE_INDEX,
+    TENANT_DATE_SELLER_INDEX,
+}
 
 
 def scope_of(actor: Actor, kpi_filter: KpiFilter) -> ReadingScope:

@@ -27,6 +27,7 @@ def settings(settings: Settings) -> Settings:
     """The app's import worker looks for jobs ten times a second."""
     return settings.model_copy(update={"import_poll_seconds": 0.1})
 
+
 IMPORTS = "/api/integrations/kpi/imports"
 NDJSON = {"Content-Type": "application/x-ndjson"}
 CSV = {"Content-Type": "text/csv"}

@@ -9,9 +9,12 @@ import httpx
 import pytest
 from pymongo import monitoring
 
-from models import KpiEntry
+from contract.credentials import actor_for_user
+from models import KpiEntry, Role
 from resolvers.kpi.rollup_admin import check_rollups, rebuild_rollups
+from resolvers.kpi.sync import KpiSync, sync_kpis
 from tests.support.chain import chain
+from tests.support.factories import make_gerant, make_store, make_user
 
 pytestmark = pytest.mark.usefixtures("client")
 
@@ -61,3 +64,24 @@ async def test_rebuild_and_check_read_each_store_on_an_index(client: httpx.Async
             continue
         plan = await database.command("explain", {"find": collection, "filter": query})
         assert "COLLSCAN" not in str(plan["queryPlanner"]["winningPlan"]), (collection, query)
+
+
+async def test_a_syncs_reads_walk_indexes(client: httpx.AsyncClient) -> None:
+    del client
+    gerant = await make_gerant()
+    store = await make_store(gerant)
+    sellers = [await make_user(gerant, Role.SELLER, store) for _ in range(3)]
+    entries = [
+        {"seller_id": s.id, "ca_journalier": 1, "nb_ventes": 1, "nb_articles": 1} for s in sellers
+    ]
+    data = KpiSync.model_validate(
+        {"store_id": store.id, "date": "2025-03-01", "kpi_entries": entries}
+    )
+    with listening() as seen:
+        await sync_kpis(actor=actor_for_user(gerant), data=data)
+    database = KpiEntry.get_motor_collection().database
+    read = [(collection, query) for collection, query in seen if collection == "kpi_entries"]
+    assert len(read) == 2  # the store's day, and the synced sellers' entries elsewhere
+    for collection, query in read:
+        plan = await database.command("explain", {"find": collection, "filter": query})
+        assert "COLLSCAN" not in str(plan["queryPlanner"]["winningPlan"]), query
