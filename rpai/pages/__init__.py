@@ -113,6 +113,14 @@ STAFF = Page(
     styles=("/common/rpai.css", "/espace/staff.css"),
     scripts=("/common/documents.js", "/common/rpai.js", "/espace/staff.js"),
 )
+# The gérant's KPI import, beside them.
+IMPORT = Page(
+    folder="espace",
+    body="import.html",
+    title="Importer des KPI — Retail Performer AI",
+    styles=("/common/rpai.css", "/espace/staff.css"),
+    scripts=("/common/documents.js", "/common/rpai.js", "/espace/import.js"),
+)
 GRAPHIQL = Page(
     folder="graphiql",
     title="GraphiQL — Retail Performer AI",
@@ -235,7 +243,8 @@ def install_pages(app: FastAPI) -> None:
         return RedirectResponse(HOME)
 
     # Before the assets' mounts, which would answer these paths first.
-    for path, page in {"/espace/": ESPACE, "/espace/equipe": STAFF, "/console/": CONSOLE}.items():
+    pages = {"/espace/": ESPACE, "/espace/equipe": STAFF, "/espace/import": IMPORT}
+    for path, page in {**pages, "/console/": CONSOLE}.items():
         app.add_api_route(
             path,
             page_route(page, PAGE_HEADERS),

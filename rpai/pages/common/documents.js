@@ -143,4 +143,26 @@ window.RPAI_DOCUMENTS = Object.freeze({
   }
 }
 `,
+
+  // The gérant's KPI import page.
+  startKpiImport: `mutation($format: KpiImportFormat!, $content: String!) {
+    startKpiImport(format: $format, content: $content) {
+      id status lines linesDone entriesCreated entriesUpdated errors createdAt
+    }
+  }`,
+  kpiImport: `query($id: ID!) {
+    kpiImport(id: $id) { id status lines linesDone entriesCreated entriesUpdated errors createdAt }
+  }`,
+  kpiImportRefusedLines: `query($id: ID!, $after: String) {
+    kpiImport(id: $id) {
+      refusedLines(first: 100, after: $after) {
+        edges { node { line detail } } pageInfo { hasNextPage endCursor }
+      }
+    }
+  }`,
+  kpiImports: `{
+    kpiImports(first: 10) {
+      edges { node { id status lines linesDone entriesCreated entriesUpdated errors createdAt } }
+    }
+  }`,
 });

@@ -154,6 +154,7 @@
     $('dashboard').hidden = !inside;
     $('session').hidden = !inside;
     $('to-console').hidden = !inside || viewer.role !== 'GERANT';
+    $('to-import').hidden = !inside || viewer.role !== 'GERANT';
     $('store-filter').hidden = !inside || viewer.role !== 'GERANT';
     if (!inside) {
       $('session-user').textContent = '';
