@@ -427,6 +427,10 @@ def main() -> None:
         [PYTHON, "-m", "bench.workers"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
     print(workers)  # noqa: T201
+    imported = subprocess.run(
+        [PYTHON, "-m", "bench.kpi_import"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    print(imported)  # noqa: T201
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     notes = (ROOT / "bench" / "PROFILE.md").read_text()
     (ROOT / "bench" / "RESULTS.md").write_text(
@@ -443,6 +447,8 @@ def main() -> None:
         f"server, and 1,000 events delivered at once to one local receiver.\n\n{webhooks}\n\n"
         f"## Workers\n\n`bench/workers.py`: `rpai serve --workers N` on the embedded "
         f"database, same cores; CPU counts every process.\n\n{workers}\n\n"
+        f"## Chain-year import\n\n`bench/kpi_import.py`: a 50-store chain's year (365,000 "
+        f"lines) as one NDJSON file posted to `rpai serve`.\n\n{imported}\n\n"
         f"{notes}"
     )
 
