@@ -36,22 +36,24 @@ def _next_month(month: str) -> str:
     return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
 
 
-def _marked(day: dict[str, Any]) -> UpdateOne | DeleteOne:
+def _marked(tenant: KpiTenant, day: dict[str, Any]) -> UpdateOne | DeleteOne:
     """A folded day: its `folded` state is now the month's; a day without entries is gone."""
+    this_day = tenant.rollups(_id=day["_id"], store_id=day["store_id"])
     if not day["entries"]:
-        return DeleteOne({"_id": day["_id"]})
+        return DeleteOne(this_day)
     return UpdateOne(
-        {"_id": day["_id"]},
+        this_day,
         {"$set": {"folded": folded_state(day)}, "$unset": {"unfolded": "", "rev": ""}},
     )
 
 
-async def _claim(month_id: str) -> str | None:
+async def _claim(tenant: KpiTenant, store_id: str, month_id: str) -> str | None:
     """Take the month's lease; its owner token, or None if another process holds it."""
     owner, now = uuid4().hex, utcnow()
+    free = {"$or": [{"fold_until": None}, {"fold_until": {"$lt": now}}]}
     try:
         await KpiRollup.get_motor_collection().update_one(
-            {"_id": month_id, "$or": [{"fold_until": None}, {"fold_until": {"$lt": now}}]},
+            tenant.rollups(_id=month_id, store_id=store_id, **free),
             {"$set": {"fold_owner": owner, "fold_until": now + LEASE}},
             upsert=True,
         )
@@ -64,7 +66,7 @@ async def fold_month(tenant: KpiTenant, store_id: str, month: str) -> bool:
     """Fold one store-month's pending days if no other process holds it; whether it did."""
     rollups = KpiRollup.get_motor_collection()
     month_id = tenant.rollup_id(RollupKind.STORE_MONTH, month, store_id)
-    owner = await _claim(month_id)
+    owner = await _claim(tenant, store_id, month_id)
     if owner is None:
         return False
     range_ = days_of({"$gte": month, "$lt": _next_month(month)})
@@ -72,18 +74,19 @@ async def fold_month(tenant: KpiTenant, store_id: str, month: str) -> bool:
     pending = tenant.rollups(kind=kind, store_id=store_id, period=range_, unfolded=True)
 
     async def fold(session: AsyncIOMotorClientSession) -> bool:
-        stored = await rollups.find_one({"_id": month_id}, session=session)
+        its_document = tenant.rollups(_id=month_id, store_id=store_id)
+        stored = await rollups.find_one(its_document, session=session)
         if stored is None or stored.get("fold_owner") != owner:
             return False  # the lease ran out, and another process took it
         days = await rollups.find(pending, session=session).to_list(None)
         folded = fold_days(tenant, store_id, month, stored if "kind" in stored else None, days)
-        held = {"_id": month_id, "fold_owner": owner}
+        held = {**its_document, "fold_owner": owner}
         if folded is None:
             await rollups.delete_one(held, session=session)
         else:
             await rollups.replace_one(held, folded, session=session)
         if days:
-            await rollups.bulk_write([_marked(day) for day in days], session=session)
+            await rollups.bulk_write([_marked(tenant, day) for day in days], session=session)
         return True
 
     done = await run_in_transaction(KpiRollup, fold)

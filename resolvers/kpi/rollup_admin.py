@@ -47,14 +47,20 @@ async def _stored(store: TenantStore) -> dict[str, dict[str, Any]]:
 
 
 def _replace_all(
-    expected: dict[str, dict[str, Any]], stored: dict[str, dict[str, Any]]
+    store: TenantStore, expected: dict[str, dict[str, Any]], stored: dict[str, dict[str, Any]]
 ) -> list[Write]:
+    store_id, gerant_id = store
+    tenant = KpiTenant(gerant_id)
     writes: list[Write] = [
-        ReplaceOne({"_id": key}, document, upsert=True)
+        ReplaceOne(tenant.rollups(_id=key, store_id=store_id), document, upsert=True)
         for key, document in expected.items()
         if stored.get(key) != document
     ]
-    writes += [DeleteOne({"_id": key}) for key in stored if key not in expected]
+    writes += [
+        DeleteOne(tenant.rollups(_id=key, store_id=store_id))
+        for key in stored
+        if key not in expected
+    ]
     return writes
 
 
@@ -99,7 +105,7 @@ async def rebuild_rollups(*, progress: Callable[[str], None], restart: bool = Fa
     written = 0
     todo = [store for store in stores if store[0] > after]
     for n, store in enumerate(todo, 1):
-        writes = _replace_all(await _expected(store), await _stored(store))
+        writes = _replace_all(store, await _expected(store), await _stored(store))
         if writes:
             await rollups.bulk_write(writes, ordered=False)
         written += len(writes)

@@ -28,13 +28,13 @@ class RollupWrites:
     days: list[str]
 
 
-def unfolded(document: dict[str, Any]) -> Write:
+def unfolded(tenant: KpiTenant, document: dict[str, Any]) -> Write:
     """A store day as written by a sync: marked for its month's fold, with a revision of its
     own, and what its month holds of it (`folded`) kept for the fold. A day left without
     entries is kept (all zero) until folded, so that its month learns it."""
     fields = {key: value for key, value in document.items() if key != "_id"}
     return UpdateOne(
-        {"_id": document["_id"]},
+        tenant.rollups(_id=document["_id"], store_id=document["store_id"]),
         {"$set": {**fields, "unfolded": True, "rev": uuid4().hex}},
         upsert=True,
     )
@@ -76,7 +76,7 @@ async def rollup_writes(
         store: store_day_document(tenant, store, day, lines) for store, lines in days.items()
     }
     return RollupWrites(
-        writes=[unfolded(document) for document in documents.values()],
+        writes=[unfolded(tenant, document) for document in documents.values()],
         checksum=documents[store_id]["checksum"],
         days=[document["_id"] for document in documents.values()],
     )

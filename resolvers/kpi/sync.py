@@ -377,7 +377,7 @@ def _upsert(
     """The upsert of one entry, keyed like the unique index: one entry per seller per date."""
     line, timestamp = entry
     return UpdateOne(
-        {"seller_id": line.seller_id, "date": day},
+        tenant.entries(seller_id=line.seller_id, date=day),
         {
             "$set": tenant.stored(
                 store_id=store_id,

@@ -92,8 +92,8 @@ class TestFold:
     async def test_a_month_held_by_another_process_is_left_to_it(self, history: History) -> None:
         tenant = KpiTenant(history.gerant.id)
         month_id = tenant.rollup_id(RollupKind.STORE_MONTH, "2025-03", history.paris.id)
-        await ROLLUPS().update_one(
-            {"_id": month_id},
+        await ROLLUPS().update_one(  # as another process's claim writes it
+            tenant.rollups(_id=month_id, store_id=history.paris.id),
             {"$set": {"fold_owner": "other", "fold_until": utcnow() + projector.LEASE}},
             upsert=True,
         )

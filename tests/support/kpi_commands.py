@@ -1,0 +1,80 @@
+"""The commands the app sends to the KPI collections, whole, with pymongo's command monitoring:
+what `tests/system/test_shard_keys.py` reads their filters from."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pymongo import monitoring
+
+KPI_COLLECTIONS = frozenset({"kpi_entries", "kpi_rollups"})
+
+
+class KpiCommands(monitoring.CommandListener):
+    """Every command started on a KPI collection while listening, by any client."""
+
+    def __init__(self) -> None:
+        self.listening = False
+        self.seen: list[dict[str, Any]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        target = event.command.get(event.command_name)
+        if self.listening and target in KPI_COLLECTIONS:
+            self.seen.append(dict(event.command))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        del event
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        del event
+
+
+listener = KpiCommands()
+monitoring.register(listener)
+
+
+@contextmanager
+def kpi_commands() -> Iterator[list[dict[str, Any]]]:
+    """The commands sent to the KPI collections while the block runs."""
+    listener.seen, listener.listening = [], True
+    try:
+        yield listener.seen
+    finally:
+        listener.listening = False
+
+
+def filters_of(command: dict[str, Any]) -> list[dict[str, Any]]:
+    """The filters a command selects documents with: a find's, each update's and delete's, a
+    findAndModify's, and an aggregate's first `$match` with those of its `$unionWith`s."""
+    name = next(iter(command))
+    if name == "find":
+        return [command.get("filter", {})]
+    if name == "update":
+        return [update["q"] for update in command["updates"]]
+    if name == "delete":
+        return [delete["q"] for delete in command["deletes"]]
+    if name in ("findAndModify", "count", "distinct"):
+        return [command.get("query", {})]
+    if name == "aggregate":
+        return pipeline_filters(command["pipeline"])
+    return []
+
+
+def pipeline_filters(pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found = [pipeline[0].get("$match", {})] if pipeline else [{}]
+    for stage in pipeline:
+        union = stage.get("$unionWith")
+        if isinstance(union, dict) and union.get("coll") in KPI_COLLECTIONS:
+            found += pipeline_filters(union.get("pipeline", []))
+    return found
+
+
+def carries(field: str, query: dict[str, Any]) -> bool:
+    """Whether every document `query` selects has `field` given: at its top, or in each branch
+    of an `$or`, or in one part of an `$and`."""
+    if field in query:
+        return True
+    if any(carries(field, part) for part in query.get("$and", [])):
+        return True
+    branches = query.get("$or", [])
+    return bool(branches) and all(carries(field, branch) for branch in branches)
