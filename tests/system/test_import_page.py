@@ -75,7 +75,7 @@ def test_the_gerant_imports_a_csv_and_downloads_its_refused_lines(
         progress = browser.find_element(By.ID, "import-progress")
         assert (progress.get_attribute("value"), progress.get_attribute("max")) == ("2", "2")
         assert_fits(browser)
-        shoot(browser, f"import-{width}")
+        shoot(browser, "import")
         visible(browser, "download-errors").click()
         saved = downloaded(browser, tmp_path / "downloads", "-erreurs.csv")
         assert saved.read_bytes().decode() == (
