@@ -324,7 +324,7 @@
     if (some && storeIds.length === 0) {
       throw new FormError(
         'store_ids',
-        'Cochez au moins un magasin, ou choisissez « Tous les magasins ».',
+        'Cochez au moins un magasin, ou choisissez « Tous les magasins ».',
       );
     }
     return {
@@ -351,7 +351,7 @@
     showNewKey(data.createApiKey);
     say(
       'notice',
-      `Clé « ${data.createApiKey.apiKey.name} » créée. Copiez-la maintenant : elle ne sera ` +
+      `Clé « ${data.createApiKey.apiKey.name} » créée. Copiez-la maintenant : elle ne sera ` +
         'plus affichée.',
     );
     await loadKeys();
@@ -359,7 +359,7 @@
 
   async function deactivateKey(key) {
     const sure = await hooks.confirmed(
-      `Désactiver la clé « ${key.name} » ?`,
+      `Désactiver la clé « ${key.name} » ?`,
       `La clé ${key.prefix}… sera refusée immédiatement, par tous les logiciels qui l'utilisent.`,
       'Désactiver la clé',
     );
@@ -370,14 +370,14 @@
     await loadKeys();
     say(
       'notice',
-      `Clé « ${key.name} » (${key.prefix}…) désactivée : elle est refusée dès maintenant.`,
+      `Clé « ${key.name} » (${key.prefix}…) désactivée : elle est refusée dès maintenant.`,
     );
   }
 
   /** The rotation dialog's answer: the hours the old key keeps working, or null (cancelled). */
   function askGraceHours(key) {
     const dialog = $('rotate-dialog');
-    $('rotate-title').textContent = `Renouveler la clé « ${key.name} »`;
+    $('rotate-title').textContent = `Renouveler la clé « ${key.name} »`;
     $('rotate-text').textContent =
       `Une nouvelle clé, avec les mêmes permissions et magasins, remplace la clé ${key.prefix}…` +
       ' Laissez à vos logiciels le temps de passer à la nouvelle.';
@@ -409,13 +409,13 @@
       hours === 0 || !old
         ? "l'ancienne est refusée dès maintenant"
         : `l'ancienne (${key.prefix}…) reste valable jusqu'au ${format.dateAt(old.expiresAt)}`;
-    say('notice', `Clé « ${key.name} » renouvelée : ${until}. Copiez la nouvelle clé maintenant.`);
+    say('notice', `Clé « ${key.name} » renouvelée : ${until}. Copiez la nouvelle clé maintenant.`);
   }
 
   // --- The key shown once --------------------------------------------------------------------
 
   function showNewKey(created) {
-    $('new-key-title').textContent = `Nouvelle clé « ${created.apiKey.name} »`;
+    $('new-key-title').textContent = `Nouvelle clé « ${created.apiKey.name} »`;
     $('new-key-value').textContent = created.key;
     $('copy-status').textContent = '';
     $('new-key-box').hidden = false;

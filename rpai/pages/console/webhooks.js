@@ -72,7 +72,7 @@
     let shownId = null;
 
     const isEnabled = (endpoint) => endpoint.status === 'ENABLED';
-    const named = (endpoint) => `« ${endpoint.description || endpoint.url} »`;
+    const named = (endpoint) => `« ${endpoint.description || endpoint.url} »`;
 
     async function load() {
       endpoints = (await graphql('webhookEndpoints')).webhookEndpoints;
@@ -140,7 +140,7 @@
       );
       if (some && events.length === 0) {
         throw new FormError(
-          "Cochez au moins un type d'événement, ou choisissez « Tous les événements ».",
+          "Cochez au moins un type d'événement, ou choisissez « Tous les événements ».",
         );
       }
       const description = $('endpoint-description').value.trim();
@@ -223,7 +223,7 @@
       await loadDeliveries();
       say(
         'notice',
-        `Test envoyé au webhook ${named(endpoint)} : l'événement « ping » est en attente ` +
+        `Test envoyé au webhook ${named(endpoint)} : l'événement « ping » est en attente ` +
           "d'envoi.",
       );
     }
@@ -289,7 +289,7 @@
         eventId: delivery.eventId,
       });
       await loadDeliveries();
-      say('notice', `Événement « ${delivery.eventType} » remis en attente d'envoi.`);
+      say('notice', `Événement « ${delivery.eventType} » remis en attente d'envoi.`);
     }
 
     // --- The secret shown once ---------------------------------------------------------------

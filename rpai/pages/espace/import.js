@@ -44,6 +44,7 @@
       const job = (await graphql('kpiImport', { id })).kpiImport;
       show(job);
       if (job.status === 'COMPLETED' || job.status === 'FAILED') {
+        say('notice', job.status === 'COMPLETED' ? 'Import terminé.' : 'Import échoué.');
         await listImports();
         return;
       }
