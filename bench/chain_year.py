@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -311,44 +311,63 @@ async def prepare(settings: Settings, progress: Callable[[str], None]) -> dict[s
     }
 
 
-def report(progress: Callable[[str], None] = print) -> str:
-    random.seed(7)
-    with tempfile.TemporaryDirectory(prefix="rpai-chain-") as tmp:
+@dataclass(frozen=True)
+class Served:
+    """`rpai serve` on a fresh embedded database: its folder, port and address, and the
+    database's URL and settings for loading data from this process."""
+
+    folder: Path
+    port: int
+    base: str
+    url: str
+    settings: Settings
+
+
+@contextmanager
+def served(prefix: str) -> Iterator[Served]:
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         data = Path(tmp) / "data"
         port = free_port()
         with server(data, port) as base:
             db_port = json.loads((data / "db-address.json").read_text())["port"]
             url = embedded_url(data, db_port).replace("/?", "/retail_performer?")
             settings = Settings(mongodb_url=url, data_dir=data, db_timeout_seconds=60)
-            ready = asyncio.run(prepare(settings, progress))
-            progress("measuring...")
-            big_token = login(base, ready["big"].gerant.email)
-            small_token = login(base, ready["small"].gerant.email)
-            twenty = summaries(base, big_token)
-            two = summaries(base, small_token)
-            store = ready["big"].stores[0]
-            with httpx.Client(base_url=base, headers={"X-API-Key": ready["key_a"]}) as http:
-                reconciliation = median_ms(
-                    lambda: http.get(
-                        "/api/integrations/kpi",
-                        params={"store_id": store.id, "from": "2025-01-01", "to": "2025-12-31"},
-                    )
+            yield Served(Path(tmp), port, base, url, settings)
+
+
+def report(progress: Callable[[str], None] = print) -> str:
+    random.seed(7)
+    with served("rpai-chain-") as running:
+        base = running.base
+        ready = asyncio.run(prepare(running.settings, progress))
+        progress("measuring...")
+        big_token = login(base, ready["big"].gerant.email)
+        small_token = login(base, ready["small"].gerant.email)
+        twenty = summaries(base, big_token)
+        two = summaries(base, small_token)
+        store = ready["big"].stores[0]
+        with httpx.Client(base_url=base, headers={"X-API-Key": ready["key_a"]}) as http:
+            reconciliation = median_ms(
+                lambda: http.get(
+                    "/api/integrations/kpi",
+                    params={"store_id": store.id, "from": "2025-01-01", "to": "2025-12-31"},
                 )
-                hundred = ready["hundred"]
-                sellers = ready["big"].sellers[hundred.id]
-                days = iter((date(2027, 1, 1) + timedelta(days=n)).isoformat() for n in range(99))
-                one_sync = median_ms(
-                    lambda: http.post(
-                        "/api/integrations/kpi/sync",
-                        json={
-                            "store_id": hundred.id,
-                            "date": next(days),
-                            "kpi_entries": [{**entry(s), "ca_journalier": 12.5} for s in sellers],
-                        },
-                    ),
-                    runs=5,
-                )
-            idle, loaded, counts = asyncio.run(isolation(base, big_token, ready["key_b"]))
+            )
+            hundred = ready["hundred"]
+            sellers = ready["big"].sellers[hundred.id]
+            days = iter((date(2027, 1, 1) + timedelta(days=n)).isoformat() for n in range(99))
+            one_sync = median_ms(
+                lambda: http.post(
+                    "/api/integrations/kpi/sync",
+                    json={
+                        "store_id": hundred.id,
+                        "date": next(days),
+                        "kpi_entries": [{**entry(s), "ca_journalier": 12.5} for s in sellers],
+                    },
+                ),
+                runs=5,
+            )
+        idle, loaded, counts = asyncio.run(isolation(base, big_token, ready["key_b"]))
     return table(ready, twenty, two, reconciliation, one_sync, (idle, loaded, counts))
 
 

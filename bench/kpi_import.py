@@ -16,7 +16,6 @@ import json
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -26,10 +25,10 @@ from typing import Any
 import httpx
 from pymongo import ASCENDING, MongoClient, UpdateOne
 
-from bench.chain_year import make_chain, server
+from bench.chain_year import make_chain, served
 from models import Store, User
 from resolvers.api_keys import ApiKeyCreate, create_api_key
-from rpai.database import connected, embedded_url, free_port
+from rpai.database import connected
 from rpai.settings import Settings
 
 SELLERS = 20
@@ -191,30 +190,24 @@ async def parallel_days(base: str, key: str, store: Store, sellers: list[User]) 
 
 def report(stores: int, progress: Any = print) -> str:
     random.seed(7)
-    with tempfile.TemporaryDirectory(prefix="rpai-import-") as tmp:
-        data = Path(tmp) / "data"
-        port = free_port()
-        with server(data, port) as base:
-            db_port = json.loads((data / "db-address.json").read_text())["port"]
-            url = embedded_url(data, db_port).replace("/?", "/retail_performer?")
-            settings = Settings(mongodb_url=url, data_dir=data, db_timeout_seconds=60)
-            ready = asyncio.run(prepare(settings, stores))
-            chain = ready["chain"]
-            file = Path(tmp) / "year.ndjson"
-            with file.open("wb") as out:
-                out.writelines(lines(chain.stores, chain.sellers))
-            count = stores * SELLERS * len(DAYS)
-            progress(f"importing {count:,} lines ({file.stat().st_size / 2**20:.0f} MiB)...")
-            idle = statistics.median(stores_ms(base, ready["key_b"]) for _ in range(21))
-            done = run_import(base, ready["key_a"], file, server_pid(port), ready["key_b"])
-            progress("raw bulk upsert of the same entries...")
-            raw = raw_bulk(url, file)
-            progress("31 days of one store, 8 at a time...")
-            refused = asyncio.run(
-                parallel_days(
-                    base, ready["key_a"], ready["store"], chain.sellers[ready["store"].id]
-                )
-            )
+    with served("rpai-import-") as running:
+        ready = asyncio.run(prepare(running.settings, stores))
+        chain = ready["chain"]
+        file = running.folder / "year.ndjson"
+        with file.open("wb") as out:
+            out.writelines(lines(chain.stores, chain.sellers))
+        count = stores * SELLERS * len(DAYS)
+        progress(f"importing {count:,} lines ({file.stat().st_size / 2**20:.0f} MiB)...")
+        idle = statistics.median(stores_ms(running.base, ready["key_b"]) for _ in range(21))
+        pid = server_pid(running.port)
+        done = run_import(running.base, ready["key_a"], file, pid, ready["key_b"])
+        progress("raw bulk upsert of the same entries...")
+        raw = raw_bulk(running.url, file)
+        progress("31 days of one store, 8 at a time...")
+        store = ready["store"]
+        refused = asyncio.run(
+            parallel_days(running.base, ready["key_a"], store, chain.sellers[store.id])
+        )
     return table(count, done, raw, idle, refused)
 
 

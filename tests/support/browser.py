@@ -201,3 +201,19 @@ def small_targets(driver: WebDriver) -> list[Any]:
         ".filter(([, height]) => height < 24)"
     )
     return small
+
+
+def log_in(driver: WebDriver, email: str, password: str) -> None:
+    """Fill the login form of the page shown and send it."""
+    for field_id, value in (("login-email", email), ("login-password", password)):
+        field = visible(driver, field_id)
+        field.clear()
+        field.send_keys(value)
+    driver.find_element(By.ID, "login-submit").click()
+
+
+def open_from_space(driver: WebDriver, base: str, email: str, password: str, link: str) -> None:
+    """Log in on the staff space and follow its link `link` (an element id) to a page."""
+    driver.get(f"{base}/espace/")
+    log_in(driver, email, password)
+    visible(driver, link).click()

@@ -18,6 +18,7 @@ from tests.support.browser import (
     assert_fits,
     at_width,
     chart_points,
+    log_in,
     plain,
     policy_refusals,
     screen,
@@ -131,14 +132,6 @@ def daily_revenue(chain: Chain, entries: list[Entry]) -> list[float]:
     start, end = chain.current()
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     return [float(revenue([e for e in entries if e.day == day])) for day in days]
-
-
-def log_in(driver: WebDriver, email: str, password: str) -> None:
-    for field_id, value in (("login-email", email), ("login-password", password)):
-        field = visible(driver, field_id)
-        field.clear()
-        field.send_keys(value)
-    driver.find_element(By.ID, "login-submit").click()
 
 
 def open_space(driver: WebDriver, chain: Chain, width: int, email: str, password: str) -> None:

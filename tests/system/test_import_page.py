@@ -13,6 +13,7 @@ from tests.support.browser import (
     WIDTHS,
     assert_fits,
     at_width,
+    open_from_space,
     policy_refusals,
     text_of,
     visible,
@@ -25,14 +26,6 @@ from tests.support.servers import subprocess_server
 
 EMAIL, PASSWORD = "alice@example.com", "gerant password"
 ENV = {"RPAI_IMPORT_POLL_SECONDS": "0.2"}
-
-
-def log_in(driver: WebDriver, base: str, email: str, password: str) -> None:
-    driver.get(f"{base}/espace/")
-    visible(driver, "login-email").send_keys(email)
-    visible(driver, "login-password").send_keys(password)
-    driver.find_element(By.ID, "login-submit").click()
-    visible(driver, "to-import").click()
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -64,7 +57,7 @@ def test_the_gerant_imports_a_csv_and_downloads_its_refused_lines(
         )
         download_to(browser, tmp_path / "downloads")
         at_width(browser, width)
-        log_in(browser, base, EMAIL, PASSWORD)
+        open_from_space(browser, base, EMAIL, PASSWORD, "to-import")
         visible(browser, "import-file").send_keys(str(csv))
         browser.find_element(By.ID, "import-submit").click()
         wait(browser).until(lambda _: text_of(browser, "import-counts").startswith("Terminé"))

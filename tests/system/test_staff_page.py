@@ -14,6 +14,7 @@ from tests.support.browser import (
     WIDTHS,
     assert_fits,
     at_width,
+    open_from_space,
     policy_refusals,
     text_of,
     visible,
@@ -48,14 +49,6 @@ def notice_is(driver: WebDriver, text: str) -> None:
     wait(driver).until(lambda _: text_of(driver, "notice") == text)
 
 
-def log_in(driver: WebDriver, base: str, email: str, password: str) -> None:
-    driver.get(f"{base}/espace/")
-    visible(driver, "login-email").send_keys(email)
-    visible(driver, "login-password").send_keys(password)
-    driver.find_element(By.ID, "login-submit").click()
-    visible(driver, "to-staff").click()
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_gerant_runs_his_staff_and_a_manager_sees_his_store(
     tmp_path: Path, browser: WebDriver, width: int
@@ -65,7 +58,7 @@ def test_the_gerant_runs_his_staff_and_a_manager_sees_his_store(
     with subprocess_server(data, log, {}) as base:
         key = create_key(data, EMAIL, "RH", "stores:write,users:write")
         at_width(browser, width)
-        log_in(browser, base, EMAIL, PASSWORD)
+        open_from_space(browser, base, EMAIL, PASSWORD, "to-staff")
         visible(browser, "no-stores")
         assert not browser.find_element(By.ID, "invite-card").is_displayed()
         assert_fits(browser)
@@ -134,7 +127,7 @@ def test_the_gerant_runs_his_staff_and_a_manager_sees_his_store(
 
         # The manager sees his store's people, without the gérant's actions.
         browser.find_element(By.ID, "logout").click()
-        log_in(browser, base, "jean@example.com", "manager password")
+        open_from_space(browser, base, "jean@example.com", "manager password", "to-staff")
         wait(browser).until(lambda _: "jean@example.com" in text_of(browser, "stores"))
         assert [
             card.get_attribute("data-store")
