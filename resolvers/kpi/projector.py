@@ -9,7 +9,9 @@ both as they were, and a sync writing one of those days meanwhile aborts the fol
 again. Reads add the days not folded yet (`month_reads`).
 """
 
+import asyncio
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 from uuid import uuid4
@@ -29,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=30)  # far longer than a fold (a few reads and writes)
 BATCH = 500  # pending store days read per run
+LEASE_MARGIN_SECONDS = 5
+LEASE_WAIT_SECONDS = 0.5  # between looks at months another process holds
 
 
 def _next_month(month: str) -> str:
@@ -110,3 +114,15 @@ async def fold_pending() -> int:
     for gerant_id, store_id, month in sorted(months):
         folded += await fold_month(KpiTenant(gerant_id), store_id, month)
     return folded
+
+
+async def fold_everything() -> bool:
+    """Fold every pending store day, waiting out the leases of months another process holds
+    (a process killed mid-fold holds its months until LEASE ends); whether none is left."""
+    deadline = time.monotonic() + LEASE.total_seconds() + LEASE_MARGIN_SECONDS
+    while await KpiRollup.get_motor_collection().find_one({"unfolded": True}, {"_id": 1}):
+        if time.monotonic() > deadline:
+            return False
+        if not await fold_pending():
+            await asyncio.sleep(LEASE_WAIT_SECONDS)
+    return True

@@ -12,7 +12,7 @@ from models import KpiEntry
 from models.kpi_rollup import KpiRollup, RollupKind
 from models.maintenance import Checkpoint
 from resolvers.kpi.figures import DayLine
-from resolvers.kpi.projector import fold_pending
+from resolvers.kpi.projector import fold_everything
 from resolvers.kpi.rollup_writes import Write
 from resolvers.kpi.rollups import expected_for_store
 from resolvers.kpi.scope import KpiTenant
@@ -118,8 +118,7 @@ async def rebuild_rollups(*, progress: Callable[[str], None], restart: bool = Fa
 async def check_rollups() -> list[Difference]:
     """Every rollup that differs from the sums of the raw entries (missing or extra included),
     once the store days pending are folded."""
-    while await fold_pending():
-        pass
+    await fold_everything()
     stores = await _stores()
     differences: list[Difference] = []
     for store in stores:

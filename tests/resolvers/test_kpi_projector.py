@@ -2,6 +2,7 @@
 store-month, and summaries that read the days not folded yet."""
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -105,3 +106,18 @@ class TestFold:
         await ROLLUPS().update_one({"_id": month_id}, {"$set": {"fold_until": utcnow()}})
         assert await projector.fold_month(tenant, history.paris.id, "2025-03")
         assert await check_rollups() == []
+
+    async def test_checking_waits_out_the_lease_of_a_process_killed_mid_fold(
+        self, history: History
+    ) -> None:
+        tenant = KpiTenant(history.gerant.id)
+        month_id = tenant.rollup_id(RollupKind.STORE_MONTH, "2025-03", history.paris.id)
+        await ROLLUPS().update_one(  # its lease ends in a second, nobody to renew it
+            tenant.rollups(_id=month_id, store_id=history.paris.id),
+            {"$set": {"fold_owner": "killed", "fold_until": utcnow() + timedelta(seconds=1)}},
+            upsert=True,
+        )
+
+        assert await check_rollups() == []
+        pending = tenant.rollups(store_id=history.paris.id, unfolded=True)
+        assert await ROLLUPS().count_documents(pending) == 0

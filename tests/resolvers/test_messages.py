@@ -213,6 +213,14 @@ DOCS = [
         "kpi_entries: Too many entries: 101 (maximum 100 per request)",
         refusal(KpiSync, {"store_id": "st", "date": "2024-01-15", "kpi_entries": [{}] * 101}),
     ),
+    ("Content-Type must be application/x-ndjson or text/csv", messages.KPI_IMPORT_CONTENT_TYPE),
+    ("The file holds no entries", messages.KPI_IMPORT_EMPTY),
+    ("Unknown columns: …", messages.KPI_IMPORT_UNKNOWN_COLUMNS.format(names="…")),
+    ("Missing columns: …", messages.KPI_IMPORT_MISSING_COLUMNS.format(names="…")),
+    (
+        "Not written: line 17 of the same store and date is refused",
+        messages.KPI_IMPORT_DAY_REFUSED.format(line=17),
+    ),
 ]
 
 
