@@ -42,7 +42,7 @@ def _next_month(month: str) -> str:
 
 def _marked(tenant: KpiTenant, day: dict[str, Any]) -> UpdateOne | DeleteOne:
     """A folded day: its `folded` state is now the month's; a day without entries is gone."""
-    this_day = tenant.rollups(_id=day["_id"], store_id=day["store_id"])
+    this_day = tenant.one_rollup(day["_id"], day["store_id"])
     if not day["entries"]:
         return DeleteOne(this_day)
     return UpdateOne(
@@ -54,10 +54,11 @@ def _marked(tenant: KpiTenant, day: dict[str, Any]) -> UpdateOne | DeleteOne:
 async def _claim(tenant: KpiTenant, store_id: str, month_id: str) -> str | None:
     """Take the month's lease; its owner token, or None if another process holds it."""
     owner, now = uuid4().hex, utcnow()
-    free = {"$or": [{"fold_until": None}, {"fold_until": {"$lt": now}}]}
     try:
         await KpiRollup.get_motor_collection().update_one(
-            tenant.rollups(_id=month_id, store_id=store_id, **free),
+            # Free: never leased, or its lease over (not `$or`, which the embedded database
+            # answers with a scan of the collection).
+            tenant.one_rollup(month_id, store_id, fold_until={"$not": {"$gte": now}}),
             {"$set": {"fold_owner": owner, "fold_until": now + LEASE}},
             upsert=True,
         )
@@ -78,7 +79,7 @@ async def fold_month(tenant: KpiTenant, store_id: str, month: str) -> bool:
     pending = tenant.rollups(kind=kind, store_id=store_id, period=range_, unfolded=True)
 
     async def fold(session: AsyncIOMotorClientSession) -> bool:
-        its_document = tenant.rollups(_id=month_id, store_id=store_id)
+        its_document = tenant.one_rollup(month_id, store_id)
         stored = await rollups.find_one(its_document, session=session)
         if stored is None or stored.get("fold_owner") != owner:
             return False  # the lease ran out, and another process took it

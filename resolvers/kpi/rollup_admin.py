@@ -52,15 +52,11 @@ def _replace_all(
     store_id, gerant_id = store
     tenant = KpiTenant(gerant_id)
     writes: list[Write] = [
-        ReplaceOne(tenant.rollups(_id=key, store_id=store_id), document, upsert=True)
+        ReplaceOne(tenant.one_rollup(key, store_id), document, upsert=True)
         for key, document in expected.items()
         if stored.get(key) != document
     ]
-    writes += [
-        DeleteOne(tenant.rollups(_id=key, store_id=store_id))
-        for key in stored
-        if key not in expected
-    ]
+    writes += [DeleteOne(tenant.one_rollup(key, store_id)) for key in stored if key not in expected]
     return writes
 
 

@@ -34,7 +34,7 @@ def unfolded(tenant: KpiTenant, document: dict[str, Any]) -> Write:
     entries is kept (all zero) until folded, so that its month learns it."""
     fields = {key: value for key, value in document.items() if key != "_id"}
     return UpdateOne(
-        tenant.rollups(_id=document["_id"], store_id=document["store_id"]),
+        tenant.one_rollup(document["_id"], document["store_id"]),
         {"$set": {**fields, "unfolded": True, "rev": uuid4().hex}},
         upsert=True,
     )

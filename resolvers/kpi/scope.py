@@ -32,6 +32,12 @@ class KpiTenant:
         """The filter of the tenant's KPI rollups that meet `conditions`."""
         return self._with_tenant(**conditions)
 
+    def one_rollup(self, rollup_id: str, store_id: str | None, **conditions: Any) -> dict[str, Any]:
+        """The filter of one of the tenant's rollups by id, with its shard key (tenant, store).
+        The id comes first: the embedded database looks a leading `_id` up directly, and scans
+        the collection for a filter led by the tenant (250 ms at 5,000 rollups)."""
+        return {"_id": rollup_id, **self._with_tenant(store_id=store_id, **conditions)}
+
     def stored(self, **fields: Any) -> dict[str, Any]:
         """The fields of a document the tenant stores (an entry, a rollup), its tenant first."""
         return self._with_tenant(**fields)

@@ -94,7 +94,7 @@ class TestFold:
         tenant = KpiTenant(history.gerant.id)
         month_id = tenant.rollup_id(RollupKind.STORE_MONTH, "2025-03", history.paris.id)
         await ROLLUPS().update_one(  # as another process's claim writes it
-            tenant.rollups(_id=month_id, store_id=history.paris.id),
+            tenant.one_rollup(month_id, history.paris.id),
             {"$set": {"fold_owner": "other", "fold_until": utcnow() + projector.LEASE}},
             upsert=True,
         )
@@ -113,7 +113,7 @@ class TestFold:
         tenant = KpiTenant(history.gerant.id)
         month_id = tenant.rollup_id(RollupKind.STORE_MONTH, "2025-03", history.paris.id)
         await ROLLUPS().update_one(  # its lease ends in a second, nobody to renew it
-            tenant.rollups(_id=month_id, store_id=history.paris.id),
+            tenant.one_rollup(month_id, history.paris.id),
             {"$set": {"fold_owner": "killed", "fold_until": utcnow() + timedelta(seconds=1)}},
             upsert=True,
         )
