@@ -4,7 +4,7 @@ BIN = $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser run test lint fmt check bench chaos lock attack mutation vendor screenshots
+.PHONY: install browser run test lint fmt check bench bench-quick chaos lock attack mutation vendor screenshots
 
 install: $(VENV)/.installed
 
@@ -54,6 +54,10 @@ screenshots: install browser
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# The throughput table alone, in a few minutes: for every change to a hot path.
+bench-quick: install
+	$(BIN)/python bench/run.py --quick --requests 300 --sync-requests 60
 
 # Kill `rpai serve` (and its database) with SIGKILL during writes, ROUNDS times; report losses.
 ROUNDS ?= 20

@@ -337,6 +337,11 @@ def main() -> None:
         default=1,
         help="for the KPI scenarios; 1 matches the raw bulk upserts, sent one batch at a time",
     )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="the throughput table only, printed (make bench-quick): RESULTS.md is left as it is",
+    )
     args = parser.parse_args()
     requests = {
         "GET /stores": args.requests,
@@ -414,6 +419,8 @@ def main() -> None:
             db.wait(timeout=30)
     report = table(ours, bare, raw_rate)
     print(report)  # noqa: T201 - the benchmark's output
+    if args.quick:
+        return
     costs = durability.report()
     print(costs)  # noqa: T201
     chain = chain_year.report()
