@@ -47,7 +47,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, li
         yield data, [first, *others]
 
 
-def new_key(data: Path, name: str) -> dict[str, str]:
+def new_key(data: Path, name: str, permissions: str = "stores:read") -> dict[str, str]:
     created: dict[str, str] = rpai_json(
         data,
         "create-api-key",
@@ -56,7 +56,7 @@ def new_key(data: Path, name: str) -> dict[str, str]:
         "--name",
         name,
         "--permissions",
-        "stores:read",
+        permissions,
     )
     return created
 
@@ -115,3 +115,23 @@ def test_a_cost_bucket_holds_across_processes(servers: tuple[Path, list[str]]) -
             assert served < len(spent) // 2, spent
             time.sleep(POLL_SECONDS)
         assert answer.json()["errors"][0]["extensions"]["code"] == "THROTTLED"
+
+
+def test_an_idempotent_write_is_replayed_by_every_process(
+    servers: tuple[Path, list[str]],
+) -> None:
+    data, (first, second, third) = servers
+    key = new_key(data, "erp", "stores:read,stores:write")["key"]
+    headers = {"X-API-Key": key, "Idempotency-Key": "store-lyon"}
+    body = {"name": "Lyon Part-Dieu", "location": "69003 Lyon"}
+
+    created = httpx.post(f"{first}{STORES}", json=body, headers=headers)
+    replayed = httpx.post(f"{second}{STORES}", json=body, headers=headers)
+    reused = httpx.post(f"{third}{STORES}", json={**body, "location": "Lyon"}, headers=headers)
+
+    assert created.status_code == replayed.status_code == 200
+    assert replayed.json() == created.json()
+    assert replayed.headers["idempotent-replayed"] == "true"
+    assert reused.status_code == 422
+    listed = httpx.get(f"{third}{STORES}", headers={"X-API-Key": key}).json()["stores"]
+    assert [store["name"] for store in listed] == ["Lyon Part-Dieu"]
