@@ -65,6 +65,9 @@ KPI_IMPORT_NOT_UTF8 = "Not UTF-8 text"
 KPI_IMPORT_DAY_REFUSED = "Not written: line {line} of the same store and date is refused"
 KPI_IMPORT_NOT_FOUND = "Import not found"
 KPI_IMPORT_CURSOR_UNKNOWN = "starting_after: not one of your imports"
+KPI_IMPORTS_IN_FLIGHT = (
+    "Too many imports queued or running (maximum {maximum}): send this one when one has ended"
+)
 KPI_IMPORT_GAVE_UP = "The import stopped after {attempts} failed attempts: send it again"
 KPI_UPDATES_TOO_SLOW = "Updates arrived faster than this subscription read them: subscribe again"
 KPI_PERIOD_REVERSED = "to: must not be before from"

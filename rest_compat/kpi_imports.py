@@ -118,6 +118,10 @@ def result(job: Any) -> KpiImportResult:
         413: error(
             "The file is over RPAI_IMPORT_MAX_BYTES (200 MB by default)", messages.BODY_TOO_LARGE
         ),
+        429: error(
+            "The tenant's imports queued or running are at their maximum (3), or the rate limit",
+            messages.KPI_IMPORTS_IN_FLIGHT.format(maximum=3),
+        ),
     },
     openapi_extra={
         "requestBody": {

@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 from uuid import uuid4
@@ -404,7 +404,7 @@ class Run:
     async def finish(self, status: ImportStatus) -> None:
         """End the job with its `kpi_import.completed` event, and drop its file."""
 
-        async def end(session: AsyncIOMotorClientSession) -> None:
+        async def end(session: AsyncIOMotorClientSession) -> datetime:
             now = utcnow()
             ended = await KpiImport.get_motor_collection().find_one_and_update(
                 self.mine(),
@@ -429,10 +429,14 @@ class Run:
                 type=EventType.KPI_IMPORT_COMPLETED,
                 resource=kpi_import_out(KpiImport.model_validate(ended)),
             )
+            return now
 
-        await run_in_transaction(KpiImport, end)
-        await KpiImportChunk.get_motor_collection().delete_many(
-            scopes.kpi_import_parts(self.job.gerant_id, import_id=self.job.id)
+        ended_at = await run_in_transaction(KpiImport, end)
+        parts = scopes.kpi_import_parts(self.job.gerant_id, import_id=self.job.id)
+        await KpiImportChunk.get_motor_collection().delete_many(parts)
+        # Its refused lines are kept as long as it is (each was set to expire from its writing).
+        await KpiImportError.get_motor_collection().update_many(
+            parts, {"$set": {"expires_at": self.policy.events.expiry(ended_at)}}
         )
 
     async def run(self) -> None:

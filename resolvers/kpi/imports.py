@@ -13,7 +13,7 @@ from pymongo.errors import PyMongoError
 
 from contract import messages
 from contract.actor import Actor
-from contract.errors import BadRequest, NotFound
+from contract.errors import BadRequest, NotFound, TooManyRequests
 from contract.permissions import Permission
 from models import ImportFormat, KpiImport, KpiImportChunk, KpiImportError
 from models.clock import utcnow
@@ -30,6 +30,10 @@ BOM = b"\xef\xbb\xbf"
 CHUNK_WRITE_SECONDS = 10.0
 UPLOAD_KEPT = timedelta(days=7)  # chunks of an upload cut short, never queued
 ERRORS_READ_BATCH = 1000
+# A tenant's imports queued or running at once: the files stored and the workers' time one
+# tenant can claim before others' imports run (checked before a file is read).
+MAX_IMPORTS_IN_FLIGHT = 3
+RETRY_AFTER_SECONDS = 60
 NEWEST_FIRST = [("created_at", SortDirection.DESCENDING), ("_id", SortDirection.DESCENDING)]
 
 
@@ -138,6 +142,10 @@ async def start_import(
     The same operation run again (the same Idempotency-Key) finds the job its first attempt
     queued, and the file sent again is dropped."""
     actor.require(Permission.KPI_WRITE)
+    in_flight = await KpiImport.find(scopes.kpi_imports(actor.gerant_id, to_run=True)).count()
+    if in_flight >= MAX_IMPORTS_IN_FLIGHT:
+        message = messages.KPI_IMPORTS_IN_FLIGHT.format(maximum=MAX_IMPORTS_IN_FLIGHT)
+        raise TooManyRequests(message, retry_after=RETRY_AFTER_SECONDS)
     job = KpiImport(
         gerant_id=actor.gerant_id,
         store_ids=None if actor.store_ids is None else sorted(actor.store_ids),

@@ -218,6 +218,10 @@ DOCS = [
     ("Unknown columns: …", messages.KPI_IMPORT_UNKNOWN_COLUMNS.format(names="…")),
     ("Missing columns: …", messages.KPI_IMPORT_MISSING_COLUMNS.format(names="…")),
     (
+        "Too many imports queued or running (maximum 3): send this one when one has ended",
+        messages.KPI_IMPORTS_IN_FLIGHT.format(maximum=3),
+    ),
+    (
         "Not written: line 17 of the same store and date is refused",
         messages.KPI_IMPORT_DAY_REFUSED.format(line=17),
     ),

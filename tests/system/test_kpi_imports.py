@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from contract import messages
-from models import Event, KpiEntry, KpiImportChunk, Role, Store, User
+from models import Event, KpiEntry, KpiImport, KpiImportChunk, KpiImportError, Role, Store, User
 from resolvers.kpi import imports
 from resolvers.kpi.rollup_admin import check_rollups
 from rpai.settings import Settings
@@ -145,6 +145,10 @@ async def test_a_store_day_with_a_refused_line_is_not_written_and_every_line_is_
     ]
     written = await KpiEntry.find({"gerant_id": gerant.id}).to_list()
     assert sorted(e.date for e in written) == ["2025-03-03", "2025-03-03"]
+    kept = await KpiImport.get(job["id"])
+    assert kept is not None
+    refused = await KpiImportError.find({"import_id": job["id"]}).to_list()
+    assert {error.expires_at for error in refused} == {kept.expires_at}  # kept as long as it
 
 
 async def test_a_csv_import_names_stores_and_sellers_by_external_id(

@@ -97,6 +97,11 @@
 
   // Messages of contract/messages.py that carry values: matched on their fixed beginning.
   const BY_PREFIX = [
+    [
+      'Too many imports queued or running',
+      "Trop d'imports sont déjà en attente ou en cours : envoyez celui-ci quand l'un d'eux sera " +
+        'terminé.',
+    ],
     ['Insufficient permissions. Requires ', "Votre compte n'a pas le droit de faire cela."],
     [
       'graceDays: must be between 0 and ',
