@@ -8,7 +8,8 @@ manager's session. `tests/resolvers/test_tenant_scope.py` fails on a tenant filt
 anywhere else. Lookups that find the tenant rather than start from it (a key by its hash, a
 user by his email or his session's id, an invitation by its token), the operator's
 commands (a key revoked from the CLI) and the background workers' claims (the invitation
-outbox, webhook fan-out and delivery) read across tenants by design.
+outbox, webhook fan-out and delivery, the KPI projector and import jobs) read across tenants by
+design.
 """
 
 from typing import Any
