@@ -43,9 +43,16 @@ def kpi_commands() -> Iterator[list[dict[str, Any]]]:
         listener.listening = False
 
 
+def opens_a_change_stream(command: dict[str, Any]) -> bool:
+    """Whether `command` is an aggregate opening a change stream (it selects no documents)."""
+    pipeline = command.get("pipeline") or [{}]
+    return next(iter(command)) == "aggregate" and "$changeStream" in pipeline[0]
+
+
 def filters_of(command: dict[str, Any]) -> list[dict[str, Any]]:
     """The filters a command selects documents with: a find's, each update's and delete's, a
-    findAndModify's, and an aggregate's first `$match` with those of its `$unionWith`s."""
+    findAndModify's, and an aggregate's first `$match` with those of its `$unionWith`s and
+    `$lookup`s on a KPI collection."""
     name = next(iter(command))
     if name == "find":
         return [command.get("filter", {})]
@@ -61,11 +68,19 @@ def filters_of(command: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def pipeline_filters(pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    found = [pipeline[0].get("$match", {})] if pipeline else [{}]
+    """The pipeline's leading `$match` stages as one filter (MongoDB merges adjacent `$match`
+    stages before mongos routes the pipeline: the app splits some for the embedded database's
+    planner), and those of its joins on a KPI collection."""
+    leading = []
     for stage in pipeline:
-        union = stage.get("$unionWith")
-        if isinstance(union, dict) and union.get("coll") in KPI_COLLECTIONS:
-            found += pipeline_filters(union.get("pipeline", []))
+        if "$match" not in stage:
+            break
+        leading.append(stage["$match"])
+    found = [leading[0] if len(leading) == 1 else {"$and": leading} if leading else {}]
+    for stage in pipeline:
+        joined = stage.get("$unionWith") or stage.get("$lookup")
+        if isinstance(joined, dict) and joined.get("coll", joined.get("from")) in KPI_COLLECTIONS:
+            found += pipeline_filters(joined.get("pipeline", []))
     return found
 
 
@@ -78,3 +93,15 @@ def carries(field: str, query: dict[str, Any]) -> bool:
         return True
     branches = query.get("$or", [])
     return bool(branches) and all(carries(field, branch) for branch in branches)
+
+
+def shape(command: dict[str, Any], query: dict[str, Any]) -> tuple[str, str, tuple[str, ...]]:
+    """(command, collection, the filter's fields, sorted): how a query is told apart."""
+    name = next(iter(command))
+    return name, command[name], tuple(sorted(fields_of(query)))
+
+
+def fields_of(query: dict[str, Any]) -> set[str]:
+    """The fields a filter names, at its top or in the parts of its `$and`."""
+    parts = query.get("$and", [])
+    return {field for field in query if field != "$and"} | {f for p in parts for f in fields_of(p)}
