@@ -126,6 +126,7 @@ def build_services(settings: Settings) -> Services:
             # Waiting counts against the request's database budget: at most half of it.
             max_wait=settings.db_timeout_seconds / 2,
             tally=shared_tally("summary_time"),
+            in_flight=Holdings(shared_holdings("summary_reads")),
         ),
         rechecks=Rechecks(interval=RECHECK_SECONDS),
         connection_slots=SharedSlots(
