@@ -6,7 +6,6 @@ processes published; across processes a limit is therefore approximate within th
 No request waits on the database for this.
 """
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -121,13 +120,14 @@ class RateLimiter:
         if window != self.window:
             return
         query: dict[str, Any] = {"_id": {"$in": list(ids)}}
-        if self.read_all:
-            query = {"_id": {"$regex": f"^{re.escape(self.name)}:.*:{window}$"}}
+        if self.read_all:  # this limit's documents, a range of the _id index (";" follows ":")
+            query = {"_id": {"$gte": f"{self.name}:", "$lt": f"{self.name};"}}
         totals: dict[str, int] = {}
         async for document in collection.find(query):
             doc_id: str = document["_id"]
-            subject = doc_id.removeprefix(f"{self.name}:").removesuffix(f":{window}")
-            totals[subject] = int(document["hits"])
+            if doc_id.endswith(f":{window}"):  # not an earlier window's, not yet expired
+                subject = doc_id.removeprefix(f"{self.name}:").removesuffix(f":{window}")
+                totals[subject] = int(document["hits"])
         if window != self.window:
             return
         if self.read_all:
