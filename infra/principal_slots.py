@@ -1,14 +1,15 @@
 """Bounded holdings per principal (an API key or a user): how many websocket connections, how
-many subscriptions each may hold at once.
+many subscriptions each may hold at once, across every process.
 
-The callers see only `PrincipalSlots`. Today each process counts its own (`ProcessSlots`), so
-a principal may hold the limit in every process; a counter shared between processes (in the
-database, with leases so a killed process's slots come back) can take its place unchanged,
-which is why taking and giving back are awaited.
+The callers see only `PrincipalSlots`; `SharedSlots` counts them with the other processes'
+(`Holdings`: the rate limits' shared counters, with a lease so a killed process's slots come
+back), which is why taking and giving back are awaited.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
+
+from infra.holdings import Holdings
 
 
 class PrincipalSlots(Protocol):
@@ -25,24 +26,32 @@ class PrincipalSlots(Protocol):
         """Free one slot the principal holds."""
         ...
 
+    async def sync(self) -> None:
+        """Share the holdings with the other processes (the shell calls it periodically)."""
+        ...
+
 
 @dataclass
-class ProcessSlots:
-    """PrincipalSlots counted in this process's memory."""
+class SharedSlots:
+    """PrincipalSlots held in this process, counted with those the others hold (as of the last
+    sync: a principal may exceed the limit by what he took elsewhere within the interval)."""
 
     limit: int
-    held: dict[str, int] = field(default_factory=dict)  # only principals holding some
+    holdings: Holdings
+
+    @property
+    def held(self) -> dict[str, int]:
+        """This process's holders and what each holds."""
+        return self.holdings.held
 
     async def take(self, principal: str) -> bool:
-        count = self.held.get(principal, 0)
-        if count >= self.limit:
+        if self.holdings.count(principal) >= self.limit:
             return False
-        self.held[principal] = count + 1
+        self.holdings.hold(principal)
         return True
 
     async def give_back(self, principal: str) -> None:
-        count = self.held.get(principal, 0) - 1
-        if count > 0:
-            self.held[principal] = count
-        else:
-            self.held.pop(principal, None)
+        self.holdings.release(principal)
+
+    async def sync(self) -> None:
+        await self.holdings.sync()

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from pymongo import UpdateOne
 
@@ -40,6 +41,9 @@ class RateLimiter:
     limit: int
     clock: Callable[[], float] = time.time
     period: int = WINDOW_SECONDS  # the length of a window, in seconds
+    # True: each sync reads every subject's total, not only those this process counted since
+    # the last (for holdings, whose subjects are few and known before a process serves them).
+    read_all: bool = False
     window: int = 0
     local: dict[str, int] = field(default_factory=dict)
     unsynced: dict[str, int] = field(default_factory=dict)
@@ -52,7 +56,8 @@ class RateLimiter:
             self.window = window
             self.local.clear()
             self.unsynced.clear()
-            self.others.clear()
+            if not self.read_all:  # holdings elsewhere outlast a window: kept till read again
+                self.others.clear()
         return int(window + self.period - now) or 1
 
     def _used(self, subject: str) -> int:
@@ -62,6 +67,12 @@ class RateLimiter:
         return WindowState(
             limit=self.limit, remaining=self.limit - self._used(subject), reset=reset
         )
+
+    def used(self, subject: str) -> int:
+        """The subject's count in the current window: this process's, and the others' as of
+        the last sync."""
+        self._roll()
+        return self._used(subject)
 
     def peek(self, subject: str) -> WindowState:
         """The subject's state without counting a request."""
@@ -89,30 +100,43 @@ class RateLimiter:
         """Publish this process's new counts and read everyone's totals (one round trip each)."""
         self._roll()
         window, pending, self.unsynced = self.window, self.unsynced, {}
-        if not pending:
+        if not pending and not self.read_all:
             return
         expires_at = datetime.fromtimestamp(window + 2 * self.period, UTC)
         ids = {f"{self.name}:{subject}:{window}": subject for subject in pending}
         collection = RateLimitCounter.get_motor_collection()
-        await collection.bulk_write(
-            [
-                UpdateOne(
-                    {"_id": doc_id},
-                    {"$inc": {"hits": pending[subject]}, "$set": {"expires_at": expires_at}},
-                    upsert=True,
-                )
-                for doc_id, subject in ids.items()
-            ],
-            ordered=False,
-        )
+        if pending:
+            await collection.bulk_write(
+                [
+                    UpdateOne(
+                        {"_id": doc_id},
+                        {"$inc": {"hits": pending[subject]}, "$set": {"expires_at": expires_at}},
+                        upsert=True,
+                    )
+                    for doc_id, subject in ids.items()
+                ],
+                ordered=False,
+            )
         if window != self.window:
             return
-        async for document in collection.find({"_id": {"$in": list(ids)}}):
-            subject = ids[document["_id"]]
+        query: dict[str, Any] = {"_id": {"$in": list(ids)}}
+        if self.read_all:  # this limit's documents, a range of the _id index (";" follows ":")
+            query = {"_id": {"$gte": f"{self.name}:", "$lt": f"{self.name};"}}
+        totals: dict[str, int] = {}
+        async for document in collection.find(query):
+            doc_id: str = document["_id"]
+            if doc_id.endswith(f":{window}"):  # not an earlier window's, not yet expired
+                subject = doc_id.removeprefix(f"{self.name}:").removesuffix(f":{window}")
+                totals[subject] = int(document["hits"])
+        if window != self.window:
+            return
+        if self.read_all:
+            self.others = {}  # a subject nobody publishes any more is held nowhere else
+        for subject, total in totals.items():
             # Everyone's total less what this process has published of its own (its hits since
             # the write are still to come): below zero when it took back hits others counted.
             published = self.local.get(subject, 0) - self.unsynced.get(subject, 0)
-            self.others[subject] = int(document["hits"]) - published
+            self.others[subject] = total - published
 
 
 @dataclass

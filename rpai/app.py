@@ -24,6 +24,7 @@ from infra.audit_buffer import AuditBuffer
 from infra.background import periodically, running
 from infra.cost_buckets import CostBuckets, shared_tally
 from infra.event_log import EventLog
+from infra.holdings import Holdings, shared_holdings
 from infra.idempotency_store import IdempotencyStore
 from infra.introspection_prices import IntrospectionPrices
 from infra.key_directory import KeyDirectory
@@ -31,7 +32,7 @@ from infra.key_usage import KeyUsageRecorder
 from infra.login_limits import LoginLimits
 from infra.mail import SmtpServer
 from infra.persisted_queries import PersistedQueries
-from infra.principal_slots import ProcessSlots
+from infra.principal_slots import SharedSlots
 from infra.public_addresses import EndpointUrlPolicy
 from infra.rate_limits import RateLimits
 from infra.read_slots import ReadSlots
@@ -125,10 +126,17 @@ def build_services(settings: Settings) -> Services:
             # Waiting counts against the request's database budget: at most half of it.
             max_wait=settings.db_timeout_seconds / 2,
             tally=shared_tally("summary_time"),
+            in_flight=Holdings(shared_holdings("summary_reads")),
         ),
         rechecks=Rechecks(interval=RECHECK_SECONDS),
-        connection_slots=ProcessSlots(limit=settings.subscription_connections_per_principal),
-        subscription_slots=ProcessSlots(limit=settings.subscriptions_per_principal),
+        connection_slots=SharedSlots(
+            limit=settings.subscription_connections_per_principal,
+            holdings=Holdings(shared_holdings("connections")),
+        ),
+        subscription_slots=SharedSlots(
+            limit=settings.subscriptions_per_principal,
+            holdings=Holdings(shared_holdings("subscriptions")),
+        ),
         webhook_urls=EndpointUrlPolicy(allow_private=settings.webhook_allow_private),
     )
 
@@ -197,6 +205,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 periodically(settings.rate_limit_sync_seconds, services.query_costs.sync),
                 periodically(settings.rate_limit_sync_seconds, services.anonymous_query_costs.sync),
                 periodically(settings.rate_limit_sync_seconds, services.read_slots.sync),
+                periodically(settings.rate_limit_sync_seconds, services.connection_slots.sync),
+                periodically(settings.rate_limit_sync_seconds, services.subscription_slots.sync),
                 periodically(settings.audit_flush_seconds, services.audit.flush),
                 periodically(
                     settings.key_expiry_check_seconds,

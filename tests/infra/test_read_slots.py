@@ -51,7 +51,7 @@ async def test_a_callers_reads_take_turns_and_others_do_not_wait() -> None:
     assert order.index("a2 starts") > order.index("a1 ends")
     assert reads.refusal("a") is None
     # Callers with nothing running or waiting are forgotten.
-    assert reads._callers == {}
+    assert reads.in_flight.held == {}
     assert reads._slots == {}
 
 
@@ -69,10 +69,10 @@ async def test_a_read_cancelled_while_waiting_gives_its_place_back() -> None:
     await asyncio.sleep(0)
     waiting.cancel()
     await asyncio.gather(waiting, return_exceptions=True)
-    assert reads._callers == {"a": 1}
+    assert reads.in_flight.held == {"a": 1}
     release.set()
     await running
-    assert reads._callers == {}
+    assert reads.in_flight.held == {}
 
 
 async def test_a_caller_who_took_his_time_waits_for_it() -> None:
@@ -143,3 +143,28 @@ async def test_the_time_share_is_shared_between_processes(client: httpx.AsyncCli
         clock.now += 0.5
     await there.sync()
     assert there.refusal("a") == 5.0  # owes 0.5 + 2 s: 5 s to wait, over max_wait
+
+
+async def test_reads_in_flight_are_counted_across_processes(client: httpx.AsyncClient) -> None:
+    """One read running and one waiting in one process: the caller's next is refused in the
+    other once both have synced, and accepted again once they ended."""
+    del client
+    here, there = slots(), slots()
+    release = asyncio.Event()
+
+    async def read() -> None:
+        async with here.slot("a"):
+            await release.wait()
+
+    reading = [asyncio.create_task(read()) for _ in range(2)]
+    await asyncio.sleep(0.01)
+    assert there.refusal("a") is None  # not synced yet: within the interval
+    await here.sync()
+    await there.sync()
+    assert there.refusal("a") == 1.0
+    assert there.refusal("b") is None
+    release.set()
+    await asyncio.gather(*reading)
+    await here.sync()
+    await there.sync()
+    assert there.refusal("a") is None

@@ -1,19 +1,27 @@
 """Three `rpai serve` processes on one database (the first one's embedded SecantusDB, which the
 others find on the shared data directory): what one caller does on one is known to all."""
 
+import asyncio
 import json
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
 
+from contract import messages
 from rpai.database import ADDRESS_FILE, embedded_url
 from tests.support.cli import rpai_json
-from tests.support.provisioned import EMAIL, create_gerant
+from tests.support.live import acknowledged, follow_and_sync, live, received
+from tests.support.logins import LOGIN, PASSWORD
+from tests.support.provisioned import ALL_PERMISSIONS, EMAIL, create_gerant
 from tests.support.servers import subprocess_server
+from tests.support.webhook_receiver import Receiver, receiving
 
 PER_MINUTE = 30
 ENV = {
@@ -24,18 +32,26 @@ ENV = {
     "RPAI_GRAPHQL_MAX_COST": "5000",
     "RPAI_GRAPHQL_COST_RESTORE_RATE": "1",
     "RPAI_ANONYMOUS_GRAPHQL_COST_RESTORE_RATE": "1",
+    "RPAI_LOGIN_FAILURES_PER_EMAIL_AND_ADDRESS": "4",
+    "RPAI_SUBSCRIPTION_CONNECTIONS_PER_PRINCIPAL": "2",
+    "RPAI_WEBHOOK_ALLOW_PRIVATE": "true",  # the receiver listens on the loopback
+    "RPAI_WEBHOOK_POLL_SECONDS": "0.2",
 }
+LOGIN_GUESSES = 4
+CONNECTIONS = 2
+WEBHOOK_ENDPOINTS = "/api/integrations/webhook_endpoints"
 INTROSPECTION = "{ __schema { types { name fields { name } } } }"
 STORES = "/api/integrations/stores"
 REVOCATION_SECONDS = 1.0
 POLL_SECONDS = 0.05
+AFTER_A_SYNC_SECONDS = 0.3  # between tries on another process: it has synced meanwhile
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[str]]]:
     folder = tmp_path_factory.mktemp("scale_out")
     data = folder / "data"
-    create_gerant(data)
+    create_gerant(data, password=PASSWORD)
     with ExitStack() as stack:
         first = stack.enter_context(subprocess_server(data, folder / "server0.log", ENV))
         port = int(json.loads((data / ADDRESS_FILE).read_text())["port"])
@@ -135,3 +151,106 @@ def test_an_idempotent_write_is_replayed_by_every_process(
     assert reused.status_code == 422
     listed = httpx.get(f"{third}{STORES}", headers={"X-API-Key": key}).json()["stores"]
     assert [store["name"] for store in listed] == ["Lyon Part-Dieu"]
+
+
+def test_login_guesses_are_counted_across_processes(servers: tuple[Path, list[str]]) -> None:
+    _, (first, second, third) = servers
+
+    def login(address: str, password: str) -> tuple[str, str]:
+        variables = {"email": EMAIL, "password": password}
+        response = httpx.post(f"{address}/graphql", json={"query": LOGIN, "variables": variables})
+        [error] = response.json()["errors"]
+        return error["extensions"]["code"], error["message"]
+
+    wrong = ("UNAUTHENTICATED", messages.INVALID_CREDENTIALS)
+    limited = ("TOO_MANY_REQUESTS", messages.LOGIN_FAILURES_LIMITED)
+    assert [login(first, "guess") for _ in range(LOGIN_GUESSES)] == [wrong] * LOGIN_GUESSES
+    assert login(first, "guess") == limited
+    for other in (second, third):
+        # Alone, a process would check LOGIN_GUESSES more; it checks those before its sync.
+        guessed = 0
+        while (answer := login(other, "another guess")) == wrong:
+            guessed += 1
+            assert guessed < LOGIN_GUESSES, "the other process's guesses never arrived"
+            time.sleep(AFTER_A_SYNC_SECONDS)
+        assert answer == limited
+    assert login(third, PASSWORD) == limited  # refused before the password is checked
+
+
+async def answer_to_init(address: str, key: str) -> dict[str, Any] | tuple[int, str]:
+    """A new connection's first answer: a message, or how the server closed it."""
+    async with live(address, {"X-API-Key": key}) as socket:
+        try:
+            return await asyncio.wait_for(received(socket), 5)
+        except ConnectionClosed as closed:
+            close = closed.rcvd
+    assert close is not None
+    return close.code, close.reason
+
+
+async def refused_elsewhere(addresses: list[str], key: str) -> list[tuple[int, str]]:
+    """Hold all the key's connections on the first process, then open one more on each other:
+    how each closed it, once its sync brought the first's holdings."""
+    first, *others = addresses
+    async with live(first, {"X-API-Key": key}) as one, live(first, {"X-API-Key": key}) as two:
+        for socket in (one, two):
+            await acknowledged(socket)
+        closes = []
+        for other in others:
+            accepted = 0
+            while isinstance(answer := await answer_to_init(other, key), dict):
+                assert answer == {"type": "connection_ack"}
+                accepted += 1  # and closed at once: nothing more is held
+                assert accepted < CONNECTIONS, "the first process's holdings never arrived"
+                await asyncio.sleep(AFTER_A_SYNC_SECONDS)
+            closes.append(answer)
+    return closes
+
+
+def test_a_principal_s_connections_are_held_across_processes(
+    servers: tuple[Path, list[str]],
+) -> None:
+    data, addresses = servers
+    key = new_key(data, "front", "kpi:read")["key"]
+    refused = (4429, messages.CONNECTIONS_LIMITED.format(limit=CONNECTIONS))
+    assert asyncio.run(refused_elsewhere(addresses, key)) == [refused, refused]
+
+
+def test_a_sync_sent_to_one_process_reaches_a_subscriber_on_another(
+    servers: tuple[Path, list[str]],
+) -> None:
+    data, (first, second, _) = servers
+    key = new_key(data, "till and front", ALL_PERMISSIONS)["key"]
+    event, _ = asyncio.run(follow_and_sync(first, second, key))
+    assert event["source"] == "external_api"
+
+
+def test_webhook_events_are_delivered_once_by_the_processes(
+    servers: tuple[Path, list[str]],
+) -> None:
+    data, addresses = servers
+    headers = {"X-API-Key": new_key(data, "hooks", "stores:write,webhooks:write")["key"]}
+    receiver = Receiver()
+    with receiving(receiver) as base:
+        registered = httpx.post(
+            f"{addresses[0]}{WEBHOOK_ENDPOINTS}",
+            json={"url": f"{base}/hook", "events": ["store.created"]},
+            headers=headers,
+        )
+        assert registered.status_code == 200, registered.text
+        stores = [
+            httpx.post(
+                f"{address}{STORES}",
+                json={"name": f"Magasin {n}", "location": "69002 Lyon"},
+                headers=headers,
+            ).json()["store"]["id"]
+            for n, address in enumerate(addresses * 2)
+        ]
+        receiver.wait_for(len(stores))
+        time.sleep(3 * AFTER_A_SYNC_SECONDS)  # room for a second delivery, were there one
+        endpoint_id = registered.json()["webhook_endpoint"]["id"]
+        deleted = httpx.delete(f"{addresses[0]}{WEBHOOK_ENDPOINTS}/{endpoint_id}", headers=headers)
+    assert deleted.status_code == 200, deleted.text
+    delivered = [json.loads(request.body)["data"]["object"]["id"] for request in receiver.received]
+    assert Counter(delivered) == Counter(stores)
+    assert len({request.webhook_id for request in receiver.received}) == len(stores)
