@@ -165,9 +165,12 @@ def _listening(settings: Settings, host: str, port: int) -> Settings:
 @contextmanager
 def _around_serve(args: argparse.Namespace, settings: Settings) -> Iterator[Settings]:
     """What `rpai serve` adds around the server it runs: links to the address it listens on,
-    and the metrics on their own port."""
+    its processes (`--workers` over RPAI_WORKERS), and the metrics on their own port."""
+    if args.workers is not None and args.workers < 1:
+        raise CliError("--workers must be at least 1")
     served = _listening(settings, args.host, args.port)
-    with metrics_endpoint(served.metrics_host, served.metrics_port):
+    served = served.model_copy(update={"workers": args.workers or settings.workers})
+    with metrics_endpoint(served.metrics_host, served.metrics_port, served.workers):
         yield served
 
 
@@ -192,29 +195,26 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         "log_config": log_config,
         "access_log": False,
     }
-    workers = args.workers or settings.workers
-    if workers < 1:
-        raise CliError("--workers must be at least 1")
     if settings.mongodb_url:
-        _run(settings, workers, options)
+        _run(settings, options)
         return
     with embedded_server(settings.data_dir) as url:
-        _run(settings.model_copy(update={"mongodb_url": url}), workers, options)
+        _run(settings.model_copy(update={"mongodb_url": url}), options)
 
 
-def _run(settings: Settings, workers: int, options: dict[str, Any]) -> None:
+def _run(settings: Settings, options: dict[str, Any]) -> None:
     """One process serving, or `workers` processes on one port under uvicorn's manager; they
     take the database (started once, here) and the public URL from the environment."""
     import uvicorn
 
     from rpai.app import create_app
 
-    if workers == 1:
+    if settings.workers == 1:
         uvicorn.run(create_app(settings), **options)
         return
     os.environ["MONGODB_URL"] = settings.mongodb_url or ""
     os.environ["RPAI_PUBLIC_URL"] = settings.public_url or ""
-    uvicorn.run("rpai.asgi:worker_app", factory=True, workers=workers, **options)
+    uvicorn.run("rpai.asgi:worker_app", factory=True, workers=settings.workers, **options)
 
 
 MAX_LISTED = 20  # rollups named by check-rollups

@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -58,13 +59,17 @@ def die_with_parent(stop: threading.Event) -> None:
 
 def end_with_parent() -> None:
     """SIGTERM this process when its parent dies, even by SIGKILL (a `rpai serve --workers`
-    worker: it then stops as on any SIGTERM)."""
+    worker: it then stops as on any SIGTERM), and end it hard if that takes longer than
+    STOP_GRACE_SECONDS (its last flushes wait on a database that may have died with the
+    parent)."""
     stop = threading.Event()
     die_with_parent(stop)
 
     def end() -> None:
         stop.wait()
         os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(STOP_GRACE_SECONDS)
+        os._exit(1)
 
     threading.Thread(target=end, daemon=True, name="end-with-parent").start()
 

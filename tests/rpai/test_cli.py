@@ -237,3 +237,9 @@ def test_no_test_can_take_a_default_port(port: int) -> None:
     in_use = rf"\[Errno {errno.EADDRINUSE}\]"
     with socket.socket() as probe, pytest.raises(OSError, match=in_use):
         probe.bind(("127.0.0.1", port))
+
+
+@pytest.mark.parametrize("workers", ["0", "-2"])
+def test_serve_refuses_fewer_than_one_worker(tmp_path: Path, workers: str) -> None:
+    result = rpai(tmp_path, "serve", "--port", str(free_port()), "--workers", workers)
+    assert (result.returncode, result.stderr) == (1, "rpai: --workers must be at least 1\n")

@@ -1,13 +1,17 @@
 """`rpai serve --workers N`: N processes on one port around one embedded database; SIGTERM
 stops them all, the database last, and SIGKILL of the manager leaves no process behind."""
 
+import re
 import signal
 import time
 from pathlib import Path
 
-from rpai.database import free_port
-from tests.support.servers import children, start_subprocess_server
+import httpx
 
+from rpai.database import free_port
+from tests.support.servers import children, start_subprocess_server, subprocess_server
+
+REQUESTS = 40
 GONE_WITHIN_SECONDS = 30.0  # the database closes its storage first: slow on two busy cores
 
 
@@ -52,3 +56,19 @@ def test_no_worker_outlives_a_killed_manager(tmp_path: Path) -> None:
     process.kill()
     process.wait()
     assert all_gone(processes)
+
+
+def counted_requests(metrics: str, route: str) -> float:
+    """The requests to `route` a Prometheus exposition counts, over all its lines."""
+    pattern = rf'^rpai_http_requests_total{{[^}}]*route="{re.escape(route)}"[^}}]*}} (\S+)$'
+    return sum(float(value) for value in re.findall(pattern, metrics, re.MULTILINE))
+
+
+def test_the_metrics_count_every_worker_s_requests(tmp_path: Path) -> None:
+    port = free_port()
+    env = {"RPAI_WORKERS": "2", "RPAI_METRICS_PORT": str(port)}
+    with subprocess_server(tmp_path / "data", tmp_path / "log", env) as base:
+        for _ in range(REQUESTS):  # a new connection each: the kernel spreads them
+            assert httpx.get(f"{base}/healthz").status_code == 200
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+    assert counted_requests(metrics, "/healthz") == REQUESTS
