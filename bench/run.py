@@ -23,6 +23,7 @@ from typing import Any
 import chain_year
 import durability
 import httpx
+import month_maps
 from bson import Decimal128, ObjectId
 from motor.motor_asyncio import AsyncIOMotorClient
 from pymongo import UpdateOne
@@ -438,6 +439,8 @@ def main() -> None:
         [PYTHON, "-m", "bench.kpi_import"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
     print(imported)  # noqa: T201
+    maps = month_maps.report()
+    print(maps)  # noqa: T201
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     notes = (ROOT / "bench" / "PROFILE.md").read_text()
     (ROOT / "bench" / "RESULTS.md").write_text(
@@ -456,6 +459,8 @@ def main() -> None:
         f"database, same cores; CPU counts every process.\n\n{workers}\n\n"
         f"## Chain-year import\n\n`bench/kpi_import.py`: a 50-store chain's year (365,000 "
         f"lines) as one NDJSON file posted to `rpai serve`.\n\n{imported}\n\n"
+        f"## Month maps\n\n`bench/month_maps.py`: the month rollups' maps as JSON text (as "
+        f"shipped) or as BSON.\n\n{maps}\n\n"
         f"{notes}"
     )
 
