@@ -51,6 +51,9 @@ class User(Document):
     email_key: str
     phone: str | None = None
     store_id: str | None = None
+    # True once the seller has changed stores: his KPI entries may then be in other stores than
+    # his own. Absent on users stored before it existed, which KPI writes read as True.
+    moved: bool = False
     manager_id: str | None = None
     external_id: str | None = None
     send_invitation: bool = False

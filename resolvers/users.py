@@ -459,6 +459,7 @@ async def move_seller(
     store = await get_active_store(actor=actor, store_id=store_id)
     changes = {
         "store_id": store.id,
+        "moved": True,
         "manager_id": await store_manager_id(actor=actor, store=store, manager_id=manager_id),
         "updated_at": utcnow(),
     }

@@ -90,6 +90,7 @@ class References:
     stores: dict[tuple[str, str], str | AppError] = field(default_factory=dict)
     # By store: its sellers' ids by reference, ("id", id) or ("ext", external id); None if none.
     sellers: dict[str, dict[tuple[str, str], str | None]] = field(default_factory=dict)
+    movers: set[str] = field(default_factory=set)  # sellers whose entries may be elsewhere
 
     async def store_of(self, line: StoreDay) -> str | AppError:
         kind, reference = (
@@ -126,6 +127,7 @@ class References:
         if not ids and not external_ids:
             return
         found = await find_sellers(KpiTenant(self.actor.gerant_id), store_id, ids, external_ids)
+        self.movers |= found.movers
         for seller_id in ids:
             known[("id", seller_id)] = seller_id if seller_id in found.ids else None
         for external_id in external_ids:
@@ -376,6 +378,7 @@ class Run:
             day=date,
             source=SOURCE,
             entries=entries,
+            movers=self.references.movers,
             events=self.policy.events,
         )
 

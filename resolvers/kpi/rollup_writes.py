@@ -2,7 +2,7 @@
 the entries as they stand before it and its new lines, each marked for the projector to fold
 into its month (`projector`)."""
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
@@ -46,23 +46,26 @@ async def rollup_writes(
     store_id: str,
     day: str,
     new: Mapping[str, DayLine],
+    movers: Collection[str],
     session: AsyncIOMotorClientSession | None,
 ) -> RollupWrites:
     """The store-day writes of a sync of `new` lines (by seller) for one store and day, from the
     entries as they stand before it: the store's day, and the days of stores its sellers left.
 
-    Two index reads: the store's day, and the synced sellers' entries of that day. Not one read
-    with `$or`: the embedded database plans no index for `$or` (a scan of every entry)."""
+    One index read, the store's day; a second, of the movers' entries of that day, when some of
+    `new`'s sellers are movers (only they can have one in another store). Not one read with
+    `$or`: the embedded database plans no index for `$or` (a scan of every entry)."""
     entries = KpiEntry.get_motor_collection()
     same_day: dict[str, DayLine] = {}
     async for document in entries.find(
         tenant.entries(store_id=store_id, date=day), session=session
     ):
         same_day[document["seller_id"]] = DayLine.of_document(document)
-    sellers_elsewhere = tenant.entries(date=day, seller_id={"$in": list(new)})
     left: set[str] = set()  # stores that synced sellers' lines of the day move out of
-    async for document in entries.find(sellers_elsewhere, {"store_id": 1}, session=session):
-        if document["store_id"] != store_id:
+    elsewhere = sorted(set(movers) & new.keys() - same_day.keys())
+    if elsewhere:
+        sellers_elsewhere = tenant.entries(date=day, seller_id={"$in": elsewhere})
+        async for document in entries.find(sellers_elsewhere, {"store_id": 1}, session=session):
             left.add(document["store_id"])
     days = {store_id: [*{**same_day, **new}.values()]}
     for other in sorted(left):

@@ -5,7 +5,7 @@ import logging
 import random
 import re
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -311,27 +311,29 @@ class KpiSyncCounts:
 
 @dataclass(frozen=True)
 class FoundSellers:
-    """The sellers of one store among some references: their ids, and by external id."""
+    """The sellers of one store among some references: their ids, by external id, and those
+    whose KPI entries may be in other stores (`movers`)."""
 
     ids: set[str]
     by_external_id: dict[str, str]
+    movers: set[str]
 
 
 async def find_sellers(
     tenant: KpiTenant, store_id: str, ids: list[str], external_ids: list[str]
 ) -> FoundSellers:
-    """Which of `ids` and `external_ids` name sellers of the store, in one query."""
+    """Which of `ids` and `external_ids` name sellers of the store, in one query; movers are
+    those who changed stores, or were stored before that was recorded."""
     query = tenant.sellers_of(store_id)
     if not external_ids:
-        return FoundSellers(set(await User.distinct("_id", {**query, "_id": {"$in": ids}})), {})
-    conditions: list[dict[str, Any]] = [{"external_id": {"$in": external_ids}}]
-    if ids:
-        conditions.append({"_id": {"$in": ids}})
-    found = (
-        await User.get_motor_collection()
-        .find({**query, "$or": conditions}, {"_id": 1, "external_id": 1})
-        .to_list(None)
-    )
+        query["_id"] = {"$in": ids}
+    else:
+        conditions: list[dict[str, Any]] = [{"external_id": {"$in": external_ids}}]
+        if ids:
+            conditions.append({"_id": {"$in": ids}})
+        query["$or"] = conditions
+    fields = {"_id": 1, "external_id": 1, "moved": 1}
+    found = await User.get_motor_collection().find(query, fields).to_list(None)
     wanted = set(external_ids)
     return FoundSellers(
         ids={document["_id"] for document in found},
@@ -340,12 +342,16 @@ async def find_sellers(
             for document in found
             if document.get("external_id") in wanted
         },
+        movers={document["_id"] for document in found if document.get("moved", True)},
     )
 
 
-async def _seller_ids(actor: Actor, store: Store, entries: list[KpiEntryData]) -> list[str]:
-    """Our id of each entry's seller, in one query; 400 naming every reference that is not a
-    seller of `store`, or a seller named twice (once by id, once by external id)."""
+async def _seller_ids(
+    actor: Actor, store: Store, entries: list[KpiEntryData]
+) -> tuple[list[str], set[str]]:
+    """Our id of each entry's seller, and the movers among them, in one query; 400 naming every
+    reference that is not a seller of `store`, or a seller named twice (once by id, once by
+    external id)."""
     ids = [entry.seller_id for entry in entries if entry.seller_id is not None]
     external_ids = [e.seller_external_id for e in entries if e.seller_external_id is not None]
     found = await find_sellers(tenant_of(actor), store.id, ids, external_ids)
@@ -368,16 +374,27 @@ async def _seller_ids(actor: Actor, store: Store, entries: list[KpiEntryData]) -
     if twice:
         duplicates = messages.KPI_DUPLICATE_SELLERS.format(ids=", ".join(twice))
         raise BadRequest(f"kpi_entries: {duplicates}")
-    return resolved
+    return resolved, found.movers
 
 
 def _upsert(
-    *, tenant: KpiTenant, store_id: str, day: str, source: str, entry: Entry, now: datetime
+    *,
+    tenant: KpiTenant,
+    store_id: str,
+    day: str,
+    source: str,
+    entry: Entry,
+    now: datetime,
+    anywhere: bool,
 ) -> UpdateOne:
-    """The upsert of one entry, keyed like the unique index: one entry per seller per date."""
+    """The upsert of one entry, keyed like the unique index: one entry per seller per date. It
+    finds the seller's entry of the day in any store if `anywhere` (a mover's: it is moved to
+    this store), else in this store only: one found elsewhere then fails the upsert as a
+    duplicate, and the write is tried again with every seller taken as a mover."""
     line, timestamp = entry
+    where = {} if anywhere else {"store_id": store_id}
     return UpdateOne(
-        tenant.entries(seller_id=line.seller_id, date=day),
+        tenant.entries(**where, seller_id=line.seller_id, date=day),
         {
             "$set": tenant.stored(
                 store_id=store_id,
@@ -430,14 +447,32 @@ def _lost_a_race(exc: PyMongoError) -> bool:
 
 @dataclass(frozen=True)
 class Batch:
-    """A sync's writes: the entries' upserts, and each seller's new line of the day."""
+    """A store-day's writes: its entries and each seller's new line of the day, and the sellers
+    whose entry of the day may be in another store (`movers`)."""
 
     tenant: KpiTenant
     store_id: str
     day: str
-    upserts: list[UpdateOne]
+    source: str
+    entries: Sequence[Entry]
     new: dict[str, DayLine]
+    movers: frozenset[str]
     events: EventLog
+    now: datetime
+
+    def upserts(self, movers: Collection[str]) -> list[UpdateOne]:
+        return [
+            _upsert(
+                tenant=self.tenant,
+                store_id=self.store_id,
+                day=self.day,
+                source=self.source,
+                entry=entry,
+                now=self.now,
+                anywhere=entry[0].seller_id in movers,
+            )
+            for entry in self.entries
+        ]
 
 
 # Written after a transaction's store-days, in it, knowing what they did (an import's checkpoint).
@@ -451,20 +486,22 @@ def store_day_batch(
     day: str,
     source: str,
     entries: Sequence[Entry],
+    movers: Collection[str],
     events: EventLog,
 ) -> Batch:
-    """The writes of one store-day's entries (one per seller), as a sync or an import makes them."""
-    now = utcnow()
+    """The writes of one store-day's entries (one per seller), as a sync or an import makes them;
+    `movers`: the sellers who may have an entry of the day in another store."""
+    new = {line.seller_id: line for line, _ in entries}
     return Batch(
         tenant=tenant,
         store_id=store_id,
         day=day,
-        upserts=[
-            _upsert(tenant=tenant, store_id=store_id, day=day, source=source, entry=entry, now=now)
-            for entry in entries
-        ],
-        new={line.seller_id: line for line, _ in entries},
+        source=source,
+        entries=entries,
+        new=new,
+        movers=frozenset(movers) & new.keys(),
         events=events,
+        now=utcnow(),
     )
 
 
@@ -494,24 +531,31 @@ def _apart(batches: Sequence[Batch]) -> bool:
 
 
 async def _write(
-    batches: Sequence[Batch], session: AsyncIOMotorClientSession
+    batches: Sequence[Batch], session: AsyncIOMotorClientSession, thorough: bool
 ) -> list[KpiSyncCounts]:
     """Store-days' upserts, the store days they change and their `kpi.synced` events, in the
-    transaction of `session`; three writes whatever their number (`_apart` batches)."""
+    transaction of `session`; three writes whatever their number (`_apart` batches). Every
+    seller is taken as a mover if `thorough`."""
+    movers = [batch.new.keys() if thorough else batch.movers for batch in batches]
     rollups = [
         await rollup_writes(
             tenant=batch.tenant,
             store_id=batch.store_id,
             day=batch.day,
             new=batch.new,
+            movers=its_movers,
             session=session,
         )
-        for batch in batches
+        for batch, its_movers in zip(batches, movers, strict=True)
     ]
     written = [day for rollup in rollups for day in rollup.days]
     if len(set(written)) < len(written):  # a seller moved out of another batch's store-day
-        return [done for batch in batches for done in await _write([batch], session)]
-    upserts = [upsert for batch in batches for upsert in batch.upserts]
+        return [done for batch in batches for done in await _write([batch], session, thorough)]
+    upserts = [
+        upsert
+        for batch, its_movers in zip(batches, movers, strict=True)
+        for upsert in batch.upserts(its_movers)
+    ]
     result = await KpiEntry.get_motor_collection().bulk_write(upserts, session=session)
     await KpiRollup.get_motor_collection().bulk_write(
         [write for rollup in rollups for write in rollup.writes], session=session
@@ -519,7 +563,7 @@ async def _write(
     created_at = set(result.upserted_ids or {})  # the indexes of the upserts that inserted
     counts, first = [], 0
     for batch in batches:
-        size = len(batch.upserts)
+        size = len(batch.entries)
         created = sum(index in created_at for index in range(first, first + size))
         counts.append(KpiSyncCounts(created=created, updated=size - created))
         first += size
@@ -541,13 +585,17 @@ async def _record_events(session: AsyncIOMotorClientSession, events: list[dict[s
         await record_documents(session, events)
 
 
-async def _apply(batches: Sequence[Batch], then: Then | None) -> list[KpiSyncCounts]:
+async def _apply(
+    batches: Sequence[Batch], then: Then | None, thorough: bool
+) -> list[KpiSyncCounts]:
     """Every batch's writes and events, then `then`, in one transaction: all applied, or none."""
     async with transactions.transaction(KpiEntry) as session:
         if _apart(batches):
-            counts = await _write(batches, session)
+            counts = await _write(batches, session, thorough)
         else:
-            counts = [done for batch in batches for done in await _write([batch], session)]
+            counts = [
+                done for batch in batches for done in await _write([batch], session, thorough)
+            ]
         if then is not None:
             await then(session, counts)
     for done in counts:
@@ -561,11 +609,12 @@ async def write_store_days(
 ) -> list[KpiSyncCounts]:
     """Several validated store-days written in one transaction (all or nothing), each with its
     `kpi.synced` event, and `then` (an import's checkpoint) after them; retried whole after a
-    short random pause while concurrent syncs of the same store-days conflict."""
+    short random pause while concurrent syncs of the same store-days conflict, and then with
+    every seller taken as a mover (a seller's entry found in another store fails the first)."""
     attempt = 1
     while True:
         try:
-            return await _apply(batches, then)
+            return await _apply(batches, then, thorough=attempt > 1)
         except PyMongoError as exc:
             if as_app_error(exc) is not None:
                 raise
@@ -589,7 +638,7 @@ async def sync_kpis(
     """Create or update one entry per seller for the date; any wrong seller: nothing written."""
     actor.require(Permission.KPI_WRITE)
     store = await _store_of(actor, data)
-    seller_ids = await _seller_ids(actor, store, data.kpi_entries)
+    seller_ids, movers = await _seller_ids(actor, store, data.kpi_entries)
     entries = [
         entry_of(seller_id, given)
         for seller_id, given in zip(seller_ids, data.kpi_entries, strict=True)
@@ -600,6 +649,7 @@ async def sync_kpis(
         day=data.date,
         source=data.source,
         entries=entries,
+        movers=movers,
         events=events,
     )
     [counts] = await write_store_days([batch])

@@ -3,8 +3,8 @@ seller's day, deleted sellers, sellers moving to another store and their days sy
 (property-based, on mongomock); and rebuilding them is idempotent and goes on after an
 interruption.
 
-No operation moves a seller yet: a move writes his `store_id` directly, as one would, and the
-sync rules already take a seller's day from the store he left (kpi.rollup_writes)."""
+A move writes the seller's `store_id` and `moved` directly, as `move_seller` does, and the sync
+rules take a seller's day from the store he left (kpi.rollup_writes)."""
 
 import asyncio
 import contextlib
@@ -156,7 +156,9 @@ async def move(tenant: Tenant, step: Move) -> None:
     to = 1 - step.store
     tenant.staff[step.store].remove(user)
     tenant.staff[to].append(user)
-    await User.find_one({"_id": user.id}).update({"$set": {"store_id": tenant.stores[to].id}})
+    await User.find_one({"_id": user.id}).update(
+        {"$set": {"store_id": tenant.stores[to].id, "moved": True}}
+    )
     if step.resync is not None:
         for day in sorted(await KpiEntry.distinct("date", {"seller_id": user.id})):
             await sync(tenant, to, day, {user.id: step.resync})
@@ -290,7 +292,7 @@ async def test_awkward_amounts_are_rolled_up_to_the_exact_cent() -> None:
 
 async def move_and_sync(actor: Actor, seller: User, store: Store, day: str) -> None:
     """Move `seller` to `store`, and sync his `day` there: 3.00 (3, 3, 3)."""
-    await User.find_one({"_id": seller.id}).update({"$set": {"store_id": store.id}})
+    await User.find_one({"_id": seller.id}).update({"$set": {"store_id": store.id, "moved": True}})
     entry = {
         "seller_id": seller.id,
         "ca_journalier": "3.00",
@@ -412,7 +414,9 @@ class TestDocuments:
         tenant = await apply([Sync(0, 0, {2: (100, 1, 1, 1)}), Sync(1, 0, {0: (50, 5, 5, 5)})])
         stores = tenant.stores
         mover, local = tenant.staff[0][2], tenant.staff[1][0]
-        await User.find_one({"_id": mover.id}).update({"$set": {"store_id": stores[1].id}})
+        await User.find_one({"_id": mover.id}).update(
+            {"$set": {"store_id": stores[1].id, "moved": True}}
+        )
         entry = {"ca_journalier": "3.00", "nb_ventes": 3, "nb_articles": 3, "prospects": 3}
         entries = [{"seller_id": seller.id, **entry} for seller in (local, mover)]
         data = {"store_id": stores[1].id, "date": DAYS[0], "kpi_entries": entries}

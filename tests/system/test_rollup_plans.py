@@ -70,7 +70,8 @@ async def test_a_syncs_reads_walk_indexes(client: httpx.AsyncClient) -> None:
     del client
     gerant = await make_gerant()
     store = await make_store(gerant)
-    sellers = [await make_user(gerant, Role.SELLER, store) for _ in range(3)]
+    # Sellers who changed stores: the sync also looks for their entries elsewhere.
+    sellers = [await make_user(gerant, Role.SELLER, store, moved=True) for _ in range(3)]
     entries = [
         {"seller_id": s.id, "ca_journalier": 1, "nb_ventes": 1, "nb_articles": 1} for s in sellers
     ]

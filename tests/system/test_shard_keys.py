@@ -131,7 +131,7 @@ async def test_every_kpi_command_carries_its_shard_key_prefix(client: httpx.Asyn
                 "/api/integrations/kpi/sync", json=body, headers=headers(key)
             )
             assert answer.status_code == 200, answer.text
-        mover.store_id = first.id  # moved to the first store, as the staff page does
+        mover.store_id, mover.moved = first.id, True  # moved, as the staff page does
         await mover.save()
         body = sync(first.id, DAY, [mover.id])  # his day leaves the second store
         assert (

@@ -27,6 +27,7 @@ def day_of(store: Store, day: str, sellers: list[User], amount: str = "10.00") -
         day=day,
         source="kpi_import",
         entries=lines,
+        movers=(),  # as for sellers who never changed stores
         events=DEFAULT_EVENT_LOG,
     )
 
@@ -55,7 +56,8 @@ async def test_a_seller_moved_out_of_another_batchs_store_day_leaves_both_days_e
     stayer = await make_user(gerant, Role.SELLER, second)
     await write_store_days([day_of(second, "2025-03-01", [mover, stayer], "5.00")])
 
-    # The first store's day takes the mover's entry from the second's, written beside it.
+    # The first store's day takes the mover's entry from the second's, written beside it; not
+    # told he moved, its upsert finds his entry elsewhere, and the write is tried again.
     counts = await write_store_days(
         [day_of(first, "2025-03-01", [mover]), day_of(second, "2025-03-01", [stayer], "7.00")]
     )
