@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +21,9 @@ from secantus.auth import SCRAM_SHA_256, derive_credentials
 ADMIN_DB = "admin"
 PARENT_POLL_SECONDS = 0.5
 # A clean stop that takes longer ends hard: every acknowledged write is already in the synced
-# log (see sync_on_commit), so this loses nothing a SIGKILL would not.
-STOP_GRACE_SECONDS = 10.0
+# log (see sync_on_commit), so this loses nothing a SIGKILL would not. The kernel ends it
+# (SIGALRM's default action), so a stop stuck in native code holding the GIL ends too.
+STOP_GRACE_SECONDS = 10
 PR_SET_PDEATHSIG = 1
 
 
@@ -67,9 +67,8 @@ def end_with_parent() -> None:
 
     def end() -> None:
         stop.wait()
+        signal.alarm(STOP_GRACE_SECONDS)
         os.kill(os.getpid(), signal.SIGTERM)
-        time.sleep(STOP_GRACE_SECONDS)
-        os._exit(1)
 
     threading.Thread(target=end, daemon=True, name="end-with-parent").start()
 
@@ -104,9 +103,7 @@ def serve(storage: Path, port: int, credentials: Path) -> None:
         while not stop.wait(PARENT_POLL_SECONDS):
             pass
     finally:
-        deadline = threading.Timer(STOP_GRACE_SECONDS, os._exit, args=(1,))
-        deadline.daemon = True
-        deadline.start()
+        signal.alarm(STOP_GRACE_SECONDS)
         server.stop()
 
 

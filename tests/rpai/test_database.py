@@ -15,6 +15,7 @@ from pymongo import MongoClient
 from pymongo.errors import OperationFailure
 
 from rpai.database import DatabaseError, connected, database_name, embedded_server, ping
+from rpai.embedded_db import STOP_GRACE_SECONDS
 from rpai.settings import Settings
 
 SECONDS_TO_RESTART = 30
@@ -143,3 +144,34 @@ def test_the_database_never_outlives_its_owner(tmp_path: Path) -> None:
     # It closes its storage first: on two busy cores (the tests run in two workers) that has
     # taken more than 10 s.
     assert wait_until(lambda: not alive(child), 30)
+
+
+def test_a_stop_stuck_holding_the_interpreter_still_ends(tmp_path: Path) -> None:
+    """The stop's deadline is the kernel's: a storage close that never lets a Python thread
+    run (here libc's sleep called holding the GIL) ends at STOP_GRACE_SECONDS all the same."""
+    credentials = tmp_path / "credentials.json"
+    credentials.write_text('{"username": "rpai", "password": "secret"}')
+    stuck = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import ctypes, sys, threading
+                from pathlib import Path
+                from secantus import SecantusDBServer
+                from rpai import embedded_db
+                SecantusDBServer.stop = lambda self: ctypes.PyDLL(None).sleep(120)
+                SecantusDBServer.start = lambda self: print("ready", flush=True)
+                embedded_db.serve(Path({str(tmp_path / "db")!r}), 1, Path({str(credentials)!r}))
+                """
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert stuck.stdout is not None
+    assert stuck.stdout.readline().strip() == "ready"
+    stuck.send_signal(signal.SIGTERM)
+    assert stuck.wait(timeout=STOP_GRACE_SECONDS + 15) == -signal.SIGALRM
+    stuck.stdout.close()

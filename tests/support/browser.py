@@ -30,6 +30,13 @@ def wait(driver: WebDriver) -> WebDriverWait[WebDriver]:
     )
 
 
+def settled(driver: WebDriver) -> None:
+    """Wait until no action of the page runs (its body is no longer `aria-busy`)."""
+    wait(driver).until(
+        lambda d: d.execute_script("return document.body.getAttribute('aria-busy')") is None
+    )
+
+
 def visible(driver: WebDriver, element_id: str) -> WebElement:
     element: WebElement = wait(driver).until(ec.visibility_of_element_located((By.ID, element_id)))
     return element

@@ -25,6 +25,7 @@ from tests.support.browser import (
     plain,
     policy_refusals,
     screenshot,
+    settled,
     small_targets,
     stored_anywhere,
     text_of,
@@ -69,7 +70,8 @@ def key_rows(driver: WebDriver) -> list[WebElement]:
 
 
 def key_row(driver: WebDriver, key: str) -> WebElement:
-    """The row of `key`, found by its displayed prefix."""
+    """The row of `key`, found by its displayed prefix once the page has settled."""
+    settled(driver)
     prefix = f"{key[:14]}…"
     row: WebElement = wait(driver).until(
         ec.presence_of_element_located(
@@ -142,6 +144,7 @@ def wait_for_key_list(driver: WebDriver) -> None:
     wait(driver).until(
         lambda d: key_rows(d) and d.find_elements(By.CSS_SELECTOR, "#store-choices input")
     )
+    settled(driver)
 
 
 def app_error_codes() -> set[str]:

@@ -274,15 +274,20 @@
    * error in French; a session the server no longer knows ends there. A session ends by
    * forgetting this tab's token, then calling the page's `forget` (what it showed of the
    * session). `settle`, when given, runs after every action, whatever happened. `logOut()` is
-   * the logout button's: the session ends and the page says so.
+   * the logout button's: the session ends and the page says so. The page is `aria-busy` while
+   * any action runs, settling included.
    */
   function actions({ forget, clears = ['error'], settle = null }) {
+    let running = 0;
+
     function endSession() {
       session.clear();
       forget();
     }
 
     async function run(action, button) {
+      running += 1;
+      document.body.setAttribute('aria-busy', 'true');
       for (const id of clears) {
         say(id, '');
       }
@@ -302,6 +307,10 @@
         }
         if (settle) {
           settle();
+        }
+        running -= 1;
+        if (running === 0) {
+          document.body.removeAttribute('aria-busy');
         }
       }
     }
