@@ -5,10 +5,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import iter_route_contexts
 from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 from starlette.status import HTTP_405_METHOD_NOT_ALLOWED
 
@@ -21,6 +22,9 @@ from edge.outcome import request_outcome
 from edge.refusals import error_headers, rest_body
 
 logger = logging.getLogger(__name__)
+
+# nginx's status for a request its client closed: nobody reads it, logs and metrics do.
+CLIENT_CLOSED_REQUEST = 499
 
 
 def error_response(error: AppError) -> JSONResponse:
@@ -65,6 +69,12 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
 
+async def _client_gone(request: Request, _exc: Exception) -> Response:
+    """The client left before its body ended (an upload cut short): nothing to answer."""
+    logger.info("%s %s: the client left before its body ended", request.method, request.url.path)
+    return Response(status_code=CLIENT_CLOSED_REQUEST)
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     known = as_app_error(exc)
     if known is not None:
@@ -84,6 +94,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     # Database failures are answered inside the middleware stack, as 503s that middlewares see;
     # the `Exception` handler answers from the outermost layer, then re-raises to the server.
     app.add_exception_handler(PyMongoError, _unexpected_error)
