@@ -442,6 +442,8 @@ def _lost_a_race(exc: PyMongoError) -> bool:
     if exc.has_error_label(TRANSIENT_TRANSACTION_ERROR):
         return True
     if isinstance(exc, ClientBulkWriteException):
+        if isinstance(exc.error, PyMongoError):  # the command's own (a write conflict)
+            return _lost_a_race(exc.error)
         codes = {error.get("code") for error in exc.details.get("writeErrors", [])}
         return bool(codes) and codes <= RACE_CODES
     return False

@@ -594,11 +594,15 @@ class FlakyWrites:
         await self.real(model, writes, session)
 
 
-def bulk_error(code: int, index: int) -> ClientBulkWriteException:
+def bulk_error(
+    code: int, index: int, error: OperationFailure | None = None
+) -> ClientBulkWriteException:
+    """A failed bulkWrite: a write's error (`code`, at `index`), or the command's own `error`."""
+    written = [] if error else [{"idx": index, "code": code, "errmsg": "E11000 duplicate key"}]
     return ClientBulkWriteException(
         {
-            "error": None,
-            "writeErrors": [{"idx": index, "code": code, "errmsg": "E11000 duplicate key"}],
+            "error": error,
+            "writeErrors": written,
             "writeConcernErrors": [],
             "nInserted": 0,
             "nUpserted": 0,
@@ -619,8 +623,8 @@ def write_conflict() -> OperationFailure:
 class TestWriteErrors:
     @pytest.mark.parametrize(
         "race",
-        [bulk_error(11000, index=1), write_conflict()],
-        ids=["duplicate-key", "write-conflict"],
+        [bulk_error(11000, index=1), write_conflict(), bulk_error(0, 0, write_conflict())],
+        ids=["duplicate-key", "write-conflict", "write-conflict-in-the-bulk-write"],
     )
     async def test_a_batch_that_lost_a_race_is_retried_whole(
         self, tenant: Tenant, monkeypatch: pytest.MonkeyPatch, race: Exception
