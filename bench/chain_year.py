@@ -170,7 +170,7 @@ async def sync_rate(chain: Chain, store: Store, days: list[str], rollups: bool) 
     """Entries a second of 100-entry syncs on `days`, with or without rollup maintenance."""
 
     async def no_rollups(**_: Any) -> RollupWrites:
-        return RollupWrites(writes=[], checksum="", days=[])
+        return RollupWrites(writes=[], checksum="", days=[], existing=frozenset())
 
     team = chain.sellers[store.id]
     started = time.perf_counter()

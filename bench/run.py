@@ -22,6 +22,7 @@ from typing import Any
 
 import chain_year
 import durability
+import event_cost
 import httpx
 import month_maps
 from bson import Decimal128, ObjectId
@@ -424,6 +425,8 @@ def main() -> None:
         return
     costs = durability.report()
     print(costs)  # noqa: T201
+    event = event_cost.report()
+    print(event)  # noqa: T201
     chain = chain_year.report()
     print(chain)  # noqa: T201
     # As a module of the repository: it borrows the tests' servers and receiver.
@@ -452,6 +455,9 @@ def main() -> None:
         f"## What durability costs\n\n`bench/durability.py`: the embedded database as shipped "
         f"(the log synced at every commit, writes with j: true) against the same without, "
         f"same writes, one client.\n\n{costs}\n\n"
+        f"## What an event costs\n\n`bench/event_cost.py`: the app's CPU of 100-entry syncs "
+        f"through the sync rule, and of their `kpi.synced` events alone (built and encoded in "
+        f"the sync's one bulkWrite), median of {event_cost.ROUNDS} rounds.\n\n{event}\n\n"
         f"## Chain year\n\n`bench/chain_year.py`: {chain_year.SCENARIO}\n\n{chain}\n\n"
         f"## Webhooks\n\n`bench/webhooks.py`: commit to first delivery attempt on an idle "
         f"server, and 1,000 events delivered at once to one local receiver.\n\n{webhooks}\n\n"

@@ -4,17 +4,19 @@ import asyncio
 import contextvars
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from beanie import Document
 from motor.motor_asyncio import AsyncIOMotorClientSession, AsyncIOMotorCollection
+from pymongo import DeleteOne, InsertOne, ReplaceOne, UpdateOne
 from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
 logger = logging.getLogger(__name__)
 
 Collection = AsyncIOMotorCollection[dict[str, Any]]
+Write = InsertOne[dict[str, Any]] | ReplaceOne[dict[str, Any]] | UpdateOne | DeleteOne
 Result = TypeVar("Result")
 
 # A concurrent transaction writing the same document aborts ours with a write conflict: the
@@ -23,6 +25,21 @@ TRANSIENT_TRANSACTION_ERROR = "TransientTransactionError"
 WRITE_CONFLICT = 112
 MAX_ATTEMPTS = 5
 RETRY_PAUSE_SECONDS = 0.01
+
+
+def namespace(model: type[Document]) -> str:
+    """The collection of `model` as a write across collections names it: `database.collection`."""
+    collection = model.get_motor_collection()
+    return f"{collection.database.name}.{collection.name}"
+
+
+async def write_across(
+    model: type[Document], writes: Sequence[Write], session: AsyncIOMotorClientSession | None
+) -> None:
+    """Writes to several collections (each named by its `namespace`) on the client of `model`,
+    in order and in one command: MongoDB 8.0's client-level bulkWrite."""
+    client = model.get_motor_collection().database.client
+    await client.bulk_write(writes, session=session)
 
 
 async def _outside_the_budget(work: Coroutine[Any, Any, None]) -> None:

@@ -84,14 +84,6 @@ async def record(
     await Event.get_motor_collection().insert_one(document, session=session)
 
 
-async def record_documents(
-    session: AsyncIOMotorClientSession, documents: list[dict[str, Any]]
-) -> None:
-    """Record several events (from `event_document`) in the transaction of `session`, in one
-    command."""
-    await Event.get_motor_collection().insert_many(documents, session=session)
-
-
 async def record_all(session: AsyncIOMotorClientSession, events: list[Event]) -> None:
     """Record several events in the transaction of `session`, in one command."""
     if events:

@@ -1,10 +1,12 @@
 """Fixtures: mongomock for rules, a SecantusDB server for everything over the wire."""
 
 import contextlib
+import itertools
 import socket
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from operator import attrgetter
 from typing import Any
 from uuid import uuid4
 
@@ -46,6 +48,22 @@ def _patch_mongomock_bulk_sort() -> None:
 
 
 _patch_mongomock_bulk_sort()
+
+
+async def _client_bulk_write(
+    self: Any,
+    models: list[Any],
+    session: Any = None,  # noqa: ARG001
+    ordered: bool = True,
+) -> None:
+    """MongoDB 8.0's client-level bulkWrite, which mongomock lacks: each run of writes to one
+    collection is that collection's bulk write, in order (mongomock has no sessions)."""
+    for namespace, run in itertools.groupby(models, key=attrgetter("_namespace")):
+        database, _, collection = namespace.partition(".")
+        await self[database][collection].bulk_write(list(run), ordered=ordered)
+
+
+AsyncMongoMockClient.bulk_write = _client_bulk_write  # type: ignore[assignment]
 
 
 # The ports servers take by default: the API's (`make run`), its metrics' and MongoDB's. No test

@@ -11,9 +11,9 @@ from pymongo import DeleteOne, ReplaceOne
 from models import KpiEntry
 from models.kpi_rollup import KpiRollup, RollupKind
 from models.maintenance import Checkpoint
+from models.transactions import Write
 from resolvers.kpi.figures import DayLine
 from resolvers.kpi.projector import fold_everything
-from resolvers.kpi.rollup_writes import Write
 from resolvers.kpi.rollups import expected_for_store
 from resolvers.kpi.scope import KpiTenant
 

@@ -8,24 +8,25 @@ from typing import Any
 from uuid import uuid4
 
 from motor.motor_asyncio import AsyncIOMotorClientSession
-from pymongo import DeleteOne, ReplaceOne, UpdateOne
+from pymongo import UpdateOne
 
-from models import KpiEntry
+from models import KpiEntry, KpiRollup
+from models.transactions import Write, namespace
 from resolvers.kpi.figures import DayLine
 from resolvers.kpi.rollups import store_day_document
 from resolvers.kpi.scope import KpiTenant
 
-Write = ReplaceOne[dict[str, Any]] | UpdateOne | DeleteOne
-
 
 @dataclass(frozen=True)
 class RollupWrites:
-    """A sync's store-day writes (and the ids of the store days they write), and the checksum
-    of the synced store's day they leave."""
+    """A sync's store-day writes (and the ids of the store days they write), the checksum of
+    the synced store's day they leave, and the sellers of the sync who had an entry of the day
+    before it (in this store, or another one for movers): the others' upserts create one."""
 
     writes: list[Write]
     checksum: str
     days: list[str]
+    existing: frozenset[str]
 
 
 def unfolded(tenant: KpiTenant, document: dict[str, Any]) -> Write:
@@ -37,6 +38,7 @@ def unfolded(tenant: KpiTenant, document: dict[str, Any]) -> Write:
         tenant.one_rollup(document["_id"], document["store_id"]),
         {"$set": {**fields, "unfolded": True, "rev": uuid4().hex}},
         upsert=True,
+        namespace=namespace(KpiRollup),
     )
 
 
@@ -62,11 +64,14 @@ async def rollup_writes(
     ):
         same_day[document["seller_id"]] = DayLine.of_document(document)
     left: set[str] = set()  # stores that synced sellers' lines of the day move out of
+    moving: set[str] = set()  # the movers among them
     elsewhere = sorted(set(movers) & new.keys() - same_day.keys())
     if elsewhere:
         sellers_elsewhere = tenant.entries(date=day, seller_id={"$in": elsewhere})
-        async for document in entries.find(sellers_elsewhere, {"store_id": 1}, session=session):
+        shown = {"store_id": 1, "seller_id": 1}
+        async for document in entries.find(sellers_elsewhere, shown, session=session):
             left.add(document["store_id"])
+            moving.add(document["seller_id"])
     days = {store_id: [*{**same_day, **new}.values()]}
     for other in sorted(left):
         remaining = entries.find(tenant.entries(store_id=other, date=day), session=session)
@@ -82,4 +87,5 @@ async def rollup_writes(
         writes=[unfolded(tenant, document) for document in documents.values()],
         checksum=documents[store_id]["checksum"],
         days=[document["_id"] for document in documents.values()],
+        existing=frozenset(new.keys() & same_day.keys() | moving),
     )

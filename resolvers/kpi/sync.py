@@ -22,8 +22,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pymongo import UpdateOne
-from pymongo.errors import BulkWriteError, PyMongoError
+from pymongo import InsertOne, UpdateOne
+from pymongo.errors import ClientBulkWriteException, PyMongoError
 
 from contract import messages
 from contract.actor import Actor
@@ -34,10 +34,11 @@ from contract.permissions import Permission
 from contract.representations import KpiSyncedDay
 from infra.event_log import DEFAULT_EVENT_LOG, EventLog
 from infra.metrics import KPI_ENTRIES_WRITTEN
-from models import Event, KpiEntry, KpiRollup, Store, User, transactions
+from models import Event, KpiEntry, Store, User, transactions
 from models.clock import UtcDateTime, utcnow
 from models.kpi_entry import new_entry_id
-from resolvers.events import event_document, record_documents
+from models.transactions import namespace
+from resolvers.events import event_document
 from resolvers.kpi.figures import DayLine
 from resolvers.kpi.rollup_writes import rollup_writes
 from resolvers.kpi.scope import KpiTenant, tenant_of
@@ -408,6 +409,7 @@ def _upsert(
             ),
             "$setOnInsert": {"_id": new_entry_id(), "created_at": now},
         },
+        namespace=namespace(KpiEntry),
         upsert=True,
     )
 
@@ -439,7 +441,9 @@ def _lost_a_race(exc: PyMongoError) -> bool:
     """Whether a concurrent write of the same entries aborted the transaction: worth retrying."""
     if exc.has_error_label(TRANSIENT_TRANSACTION_ERROR):
         return True
-    if isinstance(exc, BulkWriteError):
+    if isinstance(exc, ClientBulkWriteException):
+        if isinstance(exc.error, PyMongoError):  # the command's own (a write conflict)
+            return _lost_a_race(exc.error)
         codes = {error.get("code") for error in exc.details.get("writeErrors", [])}
         return bool(codes) and codes <= RACE_CODES
     return False
@@ -534,8 +538,11 @@ async def _write(
     batches: Sequence[Batch], session: AsyncIOMotorClientSession, thorough: bool
 ) -> list[KpiSyncCounts]:
     """Store-days' upserts, the store days they change and their `kpi.synced` events, in the
-    transaction of `session`; three writes whatever their number (`_apart` batches). Every
-    seller is taken as a mover if `thorough`."""
+    transaction of `session`: one command whatever their number (`_apart` batches), MongoDB's
+    client-level bulkWrite across the three collections. What each store-day creates and
+    updates is known from the reads before it: a write that finds otherwise (an entry
+    committed meanwhile) fails the transaction, and it is tried again. Every seller is taken as
+    a mover if `thorough`."""
     movers = [batch.new.keys() if thorough else batch.movers for batch in batches]
     rollups = [
         await rollup_writes(
@@ -551,38 +558,25 @@ async def _write(
     written = [day for rollup in rollups for day in rollup.days]
     if len(set(written)) < len(written):  # a seller moved out of another batch's store-day
         return [done for batch in batches for done in await _write([batch], session, thorough)]
+    counts = [
+        KpiSyncCounts(
+            created=len(batch.new.keys() - rollup.existing),
+            updated=len(batch.new.keys() & rollup.existing),
+        )
+        for batch, rollup in zip(batches, rollups, strict=True)
+    ]
+    recorded = [
+        InsertOne(_synced(batch, done, rollup.checksum), namespace=namespace(Event))
+        for batch, done, rollup in zip(batches, counts, rollups, strict=True)
+    ]
     upserts = [
         upsert
         for batch, its_movers in zip(batches, movers, strict=True)
         for upsert in batch.upserts(its_movers)
     ]
-    result = await KpiEntry.get_motor_collection().bulk_write(upserts, session=session)
-    await KpiRollup.get_motor_collection().bulk_write(
-        [write for rollup in rollups for write in rollup.writes], session=session
-    )
-    created_at = set(result.upserted_ids or {})  # the indexes of the upserts that inserted
-    counts, first = [], 0
-    for batch in batches:
-        size = len(batch.entries)
-        created = sum(index in created_at for index in range(first, first + size))
-        counts.append(KpiSyncCounts(created=created, updated=size - created))
-        first += size
-    await _record_events(
-        session,
-        [
-            _synced(batch, done, rollup.checksum)
-            for batch, done, rollup in zip(batches, counts, rollups, strict=True)
-        ],
-    )
+    writes = [*upserts, *(write for rollup in rollups for write in rollup.writes), *recorded]
+    await transactions.write_across(KpiEntry, writes, session)
     return counts
-
-
-async def _record_events(session: AsyncIOMotorClientSession, events: list[dict[str, Any]]) -> None:
-    """The store-days' `kpi.synced` events, in one command."""
-    if len(events) == 1:
-        await Event.get_motor_collection().insert_one(events[0], session=session)
-    else:
-        await record_documents(session, events)
 
 
 async def _apply(

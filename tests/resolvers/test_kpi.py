@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 from bson import Decimal128
 from pydantic import ValidationError
-from pymongo.errors import AutoReconnect, BulkWriteError, OperationFailure
-from pymongo.results import BulkWriteResult
+from pymongo.errors import AutoReconnect, ClientBulkWriteException, OperationFailure
 
 from contract import messages
 from contract.actor import Actor
 from contract.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable
 from contract.validation import parse
-from models import KpiEntry, Role, Store, User, UserStatus
+from models import KpiEntry, Role, Store, User, UserStatus, transactions
 from resolvers.kpi.sync import MAX_ATTEMPTS, MAX_ENTRIES, KpiSync, KpiSyncCounts, sync_kpis
 from tests.support.factories import make_actor, make_gerant, make_store, make_user
 
@@ -577,39 +576,41 @@ class TestAccess:
         assert await KpiEntry.count() == 0
 
 
-class FlakyCollection:
-    """The KPI collection whose first `failures` bulk writes raise `error` (in a transaction, a
-    failed bulk write applies nothing: the transaction is tested on SecantusDB)."""
+class FlakyWrites:
+    """The sync's one write (entries, store days, events), whose first `failures` calls raise
+    `error` (in a transaction, a failed write applies nothing: tested on SecantusDB); the number
+    of operations of each call."""
 
     def __init__(self, error: Exception, failures: int = 1) -> None:
-        self.real = KpiEntry.get_motor_collection()
+        self.real = transactions.write_across
         self.error = error
         self.failures = failures
         self.calls: list[int] = []
 
-    def find(self, *args: Any, **kwargs: Any) -> Any:
-        return self.real.find(*args, **kwargs)
-
-    async def bulk_write(self, operations: list[Any], **kwargs: Any) -> BulkWriteResult:
-        self.calls.append(len(operations))
+    async def __call__(self, model: Any, writes: list[Any], session: Any) -> None:
+        self.calls.append(len(writes))
         if len(self.calls) <= self.failures:
             raise self.error
-        result: BulkWriteResult = await self.real.bulk_write(operations, **kwargs)
-        return result
+        await self.real(model, writes, session)
 
 
-def bulk_error(code: int, index: int) -> BulkWriteError:
-    return BulkWriteError(
+def bulk_error(
+    code: int, index: int, error: OperationFailure | None = None
+) -> ClientBulkWriteException:
+    """A failed bulkWrite: a write's error (`code`, at `index`), or the command's own `error`."""
+    written = [] if error else [{"idx": index, "code": code, "errmsg": "E11000 duplicate key"}]
+    return ClientBulkWriteException(
         {
-            "writeErrors": [{"index": index, "code": code, "errmsg": "E11000 duplicate key"}],
+            "error": error,
+            "writeErrors": written,
             "writeConcernErrors": [],
             "nInserted": 0,
             "nUpserted": 0,
             "nMatched": 0,
             "nModified": 0,
-            "nRemoved": 0,
-            "upserted": [],
-        }
+            "nDeleted": 0,
+        },
+        verbose=False,
     )
 
 
@@ -622,49 +623,49 @@ def write_conflict() -> OperationFailure:
 class TestWriteErrors:
     @pytest.mark.parametrize(
         "race",
-        [bulk_error(11000, index=1), write_conflict()],
-        ids=["duplicate-key", "write-conflict"],
+        [bulk_error(11000, index=1), write_conflict(), bulk_error(0, 0, write_conflict())],
+        ids=["duplicate-key", "write-conflict", "write-conflict-in-the-bulk-write"],
     )
     async def test_a_batch_that_lost_a_race_is_retried_whole(
         self, tenant: Tenant, monkeypatch: pytest.MonkeyPatch, race: Exception
     ) -> None:
         first, second, _ = tenant.sellers
-        flaky = FlakyCollection(race)
-        monkeypatch.setattr(KpiEntry, "get_motor_collection", lambda: flaky)
+        flaky = FlakyWrites(race)
+        monkeypatch.setattr(transactions, "write_across", flaky)
         data = tenant.sync(entry(first.id), entry(second.id))
         counts = await sync_kpis(actor=tenant.actor, data=data)
-        assert flaky.calls == [2, 2]
+        assert flaky.calls == [4, 4]  # 2 entries, their store day and its event, twice
         assert counts == KpiSyncCounts(created=2, updated=0)
-        assert await flaky.real.count_documents({}) == 2
+        assert await KpiEntry.count() == 2
 
     async def test_a_write_error_is_a_400_without_internals(
         self, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        flaky = FlakyCollection(bulk_error(2, index=0))
-        monkeypatch.setattr(KpiEntry, "get_motor_collection", lambda: flaky)
+        flaky = FlakyWrites(bulk_error(2, index=0))
+        monkeypatch.setattr(transactions, "write_across", flaky)
         with pytest.raises(BadRequest) as caught:
             await sync_kpis(actor=tenant.actor, data=tenant.sync(entry(tenant.sellers[0].id)))
         assert caught.value.message == messages.KPI_WRITE_FAILED
-        assert flaky.calls == [1]
+        assert flaky.calls == [3]
 
     async def test_races_lost_at_every_attempt_are_a_503_to_retry(
         self, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        flaky = FlakyCollection(write_conflict(), failures=MAX_ATTEMPTS)
-        monkeypatch.setattr(KpiEntry, "get_motor_collection", lambda: flaky)
+        flaky = FlakyWrites(write_conflict(), failures=MAX_ATTEMPTS)
+        monkeypatch.setattr(transactions, "write_across", flaky)
         with pytest.raises(ServiceUnavailable) as caught:
             await sync_kpis(actor=tenant.actor, data=tenant.sync(entry(tenant.sellers[0].id)))
         assert caught.value.message == messages.KPI_WRITE_CONFLICT
-        assert flaky.calls == [1] * MAX_ATTEMPTS
+        assert flaky.calls == [3] * MAX_ATTEMPTS
 
     async def test_an_unreachable_database_is_left_to_the_503_mapping(
         self, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        flaky = FlakyCollection(AutoReconnect("connection reset"))
-        monkeypatch.setattr(KpiEntry, "get_motor_collection", lambda: flaky)
+        flaky = FlakyWrites(AutoReconnect("connection reset"))
+        monkeypatch.setattr(transactions, "write_across", flaky)
         with pytest.raises(AutoReconnect):
             await sync_kpis(actor=tenant.actor, data=tenant.sync(entry(tenant.sellers[0].id)))
-        assert flaky.calls == [1]
+        assert flaky.calls == [3]
 
 
 class TestAmountBounds:

@@ -18,15 +18,38 @@ class KpiCommands(monitoring.CommandListener):
         self.seen: list[dict[str, Any]] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        target = event.command.get(event.command_name)
-        if self.listening and target in KPI_COLLECTIONS:
-            self.seen.append(dict(event.command))
+        if not self.listening:
+            return
+        if event.command_name == "bulkWrite":
+            commands = collection_commands(dict(event.command))
+        else:
+            commands = [dict(event.command)]
+        self.seen += [command for command in commands if target(command) in KPI_COLLECTIONS]
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         del event
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         del event
+
+
+def target(command: dict[str, Any]) -> Any:
+    """The collection a collection command names (its first field's value)."""
+    return command[next(iter(command))]
+
+
+def collection_commands(bulk: dict[str, Any]) -> list[dict[str, Any]]:
+    """A client-level bulkWrite as the collection commands of its operations, one each."""
+    collections = [info["ns"].split(".", 1)[1] for info in bulk["nsInfo"]]
+    commands: list[dict[str, Any]] = []
+    for op in bulk["ops"]:
+        if "insert" in op:
+            commands.append({"insert": collections[op["insert"]], "documents": [op["document"]]})
+        elif "update" in op:
+            commands.append({"update": collections[op["update"]], "updates": [{"q": op["filter"]}]})
+        else:
+            commands.append({"delete": collections[op["delete"]], "deletes": [{"q": op["filter"]}]})
+    return commands
 
 
 listener = KpiCommands()

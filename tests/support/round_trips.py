@@ -13,6 +13,14 @@ def opens_a_change_stream(event: monitoring.CommandStartedEvent) -> bool:
     return event.command_name == "aggregate" and any("$changeStream" in s for s in pipeline)
 
 
+def database_of(event: monitoring.CommandStartedEvent) -> str:
+    """The database a command works on: a client-level bulkWrite is sent to `admin`, and
+    writes in the databases its namespaces name (here always one)."""
+    if event.command_name == "bulkWrite":
+        return str(event.command["nsInfo"][0]["ns"].split(".", 1)[0])
+    return event.database_name
+
+
 class CommandCounter(monitoring.CommandListener):
     """Records (database, command name, collection) of every command started by any client,
     except change-stream traffic (the key directory's, in the background, not any request's)."""
@@ -31,7 +39,7 @@ class CommandCounter(monitoring.CommandListener):
         if event.command_name not in IGNORED:
             target = event.command.get(event.command_name)
             self.commands.append(
-                (event.database_name, event.command_name, target if isinstance(target, str) else "")
+                (database_of(event), event.command_name, target if isinstance(target, str) else "")
             )
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:

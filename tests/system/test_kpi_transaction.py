@@ -6,10 +6,13 @@ from typing import Any
 
 import httpx
 import pytest
-from pymongo.errors import OperationFailure
+from pymongo import UpdateOne
 
 from contract import messages
 from models import KpiEntry, KpiRollup, Role, User
+from models.transactions import namespace
+from resolvers.kpi import rollup_writes
+from resolvers.kpi.scope import KpiTenant
 from rpai.settings import Settings
 from tests.support.app import key_known
 from tests.support.factories import make_gerant, make_key, make_store, make_user
@@ -61,20 +64,17 @@ async def rollups() -> list[dict[str, Any]]:
     return [document async for document in found]
 
 
-class FailingRollups:
-    """The rollups collection, whose writes fail: after the entries were written."""
-
-    def __init__(self) -> None:
-        self.real = KpiRollup.get_motor_collection()
-
-    def find(self, *args: Any, **kwargs: Any) -> Any:
-        return self.real.find(*args, **kwargs)
-
-    async def bulk_write(self, *_: Any, **__: Any) -> None:
-        raise OperationFailure("injected", code=BAD_VALUE)
+def failing_store_day(tenant: KpiTenant, document: dict[str, Any]) -> UpdateOne:
+    """A store day's write the server refuses ($inc of a text): after the entries' upserts,
+    in the same command."""
+    return UpdateOne(
+        tenant.one_rollup(document["_id"], document["store_id"]),
+        {"$inc": {"store_id": 1}},
+        namespace=namespace(KpiRollup),
+    )
 
 
-@pytest.mark.parametrize("command", ["update", "commitTransaction"])
+@pytest.mark.parametrize("command", ["bulkWrite", "commitTransaction"])
 async def test_a_failed_resync_leaves_the_previous_batch_intact(
     client: httpx.AsyncClient, command: str
 ) -> None:
@@ -105,8 +105,7 @@ async def test_a_failed_rollup_write_leaves_entries_and_rollups_intact(
     entries_before, rollups_before = await stored(), await rollups()
     assert len(rollups_before) == 1  # the store's day (its month is folded later)
 
-    failing_rollups = FailingRollups()
-    monkeypatch.setattr(KpiRollup, "get_motor_collection", lambda: failing_rollups)
+    monkeypatch.setattr(rollup_writes, "unfolded", failing_store_day)
     again = await rest(client, "POST", "/kpi/sync", key, batch(store.id, sellers, 999.99, 9))
     monkeypatch.undo()
 
@@ -114,7 +113,7 @@ async def test_a_failed_rollup_write_leaves_entries_and_rollups_intact(
     assert (await stored(), await rollups()) == (entries_before, rollups_before)
 
 
-async def test_a_sync_costs_two_writes_two_reads_and_one_commit(
+async def test_a_sync_costs_three_reads_one_write_and_one_commit(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
     assert settings.mongodb_url is not None
@@ -128,10 +127,7 @@ async def test_a_sync_costs_two_writes_two_reads_and_one_commit(
     outcome = await rest(client, "POST", "/kpi/sync", key, batch(store.id, sellers, 10.0, 1))
     seen = [name for db, name, _ in counter.commands[start:] if db in (database, "admin")]
     assert outcome.status == 200
-    # The entries and their store days, written together; the store's day and the sellers'
-    # entries elsewhere read first, in two index reads. No month: the projector folds it.
-    assert seen.count("update") == 2
-    assert seen.count("commitTransaction") == 1
-    # + the kpi.synced event, inserted in the same transaction (issue 22).
-    assert seen.count("insert") == 1
-    assert len(seen) <= 8, seen  # the 7 round trips of the budget, and the commit
+    # The store and its sellers, the store's day read; then the entries, their store day and
+    # the kpi.synced event (issue 22) in one command, and the commit. No month: the projector
+    # folds it.
+    assert seen == ["find", "find", "find", "bulkWrite", "commitTransaction"]
