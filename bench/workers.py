@@ -140,8 +140,8 @@ def measure(workers: int) -> list[str]:
 
 def report() -> str:
     lines = [
-        "| workers | scenario | requests/s, CPU per request (all processes) |",
-        "|---|---|---|",
+        "| workers | scenario | requests/s | CPU ms per request (all processes) |",
+        "| ---: | --- | ---: | ---: |",
     ]
     for workers in (1, 2):
         lines += measure(workers)
