@@ -73,18 +73,27 @@ async def test_a_seller_who_never_moved_costs_no_read_elsewhere(settings: Settin
     assert await store_days() == {store.id: 700}
 
 
-async def test_a_seller_stored_before_moves_were_recorded_counts_as_a_mover(
-    settings: Settings,
-) -> None:
+async def moved_behind_the_rules(moved: bool | None) -> tuple[Actor, Store, Store, User]:
+    """A seller whose day was synced in a first store, then put in a second one without
+    `move_seller`, his `moved` set to `moved` (None: absent); the actor, both stores, him."""
     gerant = await make_gerant()
     actor = await make_actor(gerant)
     first, second = await make_store(gerant), await make_store(gerant)
     seller = await make_user(gerant, Role.SELLER, first)
     await sync(actor, first, [seller], "5.00")
-    # Moved by an older version, which did not record it.
+    recorded = {"$unset": {"moved": ""}} if moved is None else {"$set": {"moved": moved}}
     await User.get_motor_collection().update_one(
-        {"_id": seller.id}, {"$set": {"store_id": second.id}, "$unset": {"moved": ""}}
+        {"_id": seller.id}, {"$set": {"store_id": second.id}}
     )
+    await User.get_motor_collection().update_one({"_id": seller.id}, recorded)
+    return actor, first, second, seller
+
+
+async def test_a_seller_stored_before_moves_were_recorded_counts_as_a_mover(
+    settings: Settings,
+) -> None:
+    # Moved by an older version, which did not record it.
+    actor, first, second, seller = await moved_behind_the_rules(None)
 
     assert await counted(settings, actor, second, [seller]) == ["find", "find", "find", "bulkWrite"]
     assert await store_days() == {first.id: 0, second.id: 700}
@@ -97,14 +106,7 @@ async def test_an_entry_found_elsewhere_for_a_seller_not_known_to_move_is_still_
     """A move committed between the sync's look at its sellers and its transaction (here: the
     record of the move undone): the upsert meets the entry in the other store and the write is
     tried again, reading every seller's entries elsewhere."""
-    gerant = await make_gerant()
-    actor = await make_actor(gerant)
-    first, second = await make_store(gerant), await make_store(gerant)
-    seller = await make_user(gerant, Role.SELLER, first)
-    await sync(actor, first, [seller], "5.00")
-    await User.get_motor_collection().update_one(
-        {"_id": seller.id}, {"$set": {"store_id": second.id, "moved": False}}
-    )
+    actor, first, second, seller = await moved_behind_the_rules(False)
 
     commands = await counted(settings, actor, second, [seller])
 
