@@ -260,9 +260,10 @@ class TestScopes:
     )
     def test_a_tenant_and_conditions(self, helper: Callable[..., dict[str, Any]]) -> None:
         assert helper("usr_t") == {"gerant_id": "usr_t"}
-        assert list(helper("usr_t", _id="x", status=1).items()) == [
-            ("gerant_id", "usr_t"),
+        assert list(helper("usr_t", status=1).items()) == [("gerant_id", "usr_t"), ("status", 1)]
+        assert list(helper("usr_t", status=1, _id="x").items()) == [
             ("_id", "x"),
+            ("gerant_id", "usr_t"),
             ("status", 1),
         ]
 
