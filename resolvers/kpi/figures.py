@@ -12,6 +12,8 @@ from bson import Decimal128
 
 CENT = Decimal("0.01")
 EMPTY_CHECKSUM = hashlib.sha256(b"").hexdigest()
+DECIMAL128_EXPONENT_BIAS = 6176
+EXACT_CENTS_DIGITS = 26  # times 100 within the default context's 28 digits, and below 2**113
 
 
 def money_text(amount: Decimal) -> str:
@@ -27,6 +29,18 @@ def to_cents(amount: Decimal | Decimal128) -> int:
 
 def from_cents(cents: int) -> Decimal:
     return Decimal(cents) * CENT
+
+
+def stored_amount(amount: Decimal) -> Decimal128:
+    """An amount to the cent as it is stored, built from its cents for the usual two decimals:
+    bson's own conversion walks the digits in Python (5 µs an amount, 0.5 ms a 100-entry sync).
+    IEEE 754-2008 BID: the sign, the exponent biased by 6176 and the 113-bit coefficient."""
+    sign, digits, exponent = amount.as_tuple()
+    if exponent != -2 or len(digits) > EXACT_CENTS_DIGITS:
+        return Decimal128(amount)
+    cents = abs(int(amount * 100))
+    high = sign << 63 | (exponent + DECIMAL128_EXPONENT_BIAS) << 49 | cents >> 64
+    return Decimal128((high, cents & 0xFFFF_FFFF_FFFF_FFFF))
 
 
 @dataclass(frozen=True)
@@ -45,10 +59,18 @@ class Figures:
         return cls(**{name: int(sums.get(name) or 0) for name in FIGURE_FIELDS})
 
     def __add__(self, other: "Figures") -> "Figures":
-        return Figures(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
+        return Figures(
+            self.ca_cents + other.ca_cents,
+            self.nb_ventes + other.nb_ventes,
+            self.nb_articles + other.nb_articles,
+            self.prospects + other.prospects,
+            self.entries + other.entries,
+        )
 
     def __neg__(self) -> "Figures":
-        return Figures(*(-a for a in self.as_tuple()))
+        return Figures(
+            -self.ca_cents, -self.nb_ventes, -self.nb_articles, -self.prospects, -self.entries
+        )
 
     def __sub__(self, other: "Figures") -> "Figures":
         return self + -other

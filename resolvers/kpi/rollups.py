@@ -35,10 +35,11 @@ def store_day_document(
 ) -> dict[str, Any]:
     """A store's day rollup: its entries' sums, each seller's line, and their checksum."""
     found = list(lines)
-    total = sum((line.figures for line in found), Figures())
+    by_seller = {line.seller_id: line.figures for line in found}
+    total = sum(by_seller.values(), Figures())
     document = rollup_document(tenant, RollupKind.STORE_DAY, day, store_id, total)
     document["checksum"] = day_checksum(found)
-    document["sellers"] = packed({line.seller_id: line.figures for line in found})
+    document["sellers"] = packed(by_seller)
     return document
 
 

@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
-from bson import Decimal128
 from motor.motor_asyncio import AsyncIOMotorClientSession
 from pydantic import (
     AfterValidator,
@@ -39,7 +38,7 @@ from models.clock import UtcDateTime, utcnow
 from models.kpi_entry import new_entry_id
 from models.transactions import namespace
 from resolvers.events import event_document
-from resolvers.kpi.figures import DayLine
+from resolvers.kpi.figures import DayLine, stored_amount
 from resolvers.kpi.rollup_writes import rollup_writes
 from resolvers.kpi.scope import KpiTenant, tenant_of
 from resolvers.stores import get_active_store, get_store_by_external_id, require_active
@@ -387,11 +386,13 @@ def _upsert(
     entry: Entry,
     now: datetime,
     anywhere: bool,
+    entries: str,
 ) -> UpdateOne:
     """The upsert of one entry, keyed like the unique index: one entry per seller per date. It
     finds the seller's entry of the day in any store if `anywhere` (a mover's: it is moved to
     this store), else in this store only: one found elsewhere then fails the upsert as a
-    duplicate, and the write is tried again with every seller taken as a mover."""
+    duplicate, and the write is tried again with every seller taken as a mover. `entries`: the
+    namespace of the entries' collection."""
     line, timestamp = entry
     where = {} if anywhere else {"store_id": store_id}
     return UpdateOne(
@@ -399,7 +400,7 @@ def _upsert(
         {
             "$set": tenant.stored(
                 store_id=store_id,
-                ca_journalier=Decimal128(line.ca_journalier),
+                ca_journalier=stored_amount(line.ca_journalier),
                 nb_ventes=line.nb_ventes,
                 nb_articles=line.nb_articles,
                 prospects=line.prospects,
@@ -409,7 +410,7 @@ def _upsert(
             ),
             "$setOnInsert": {"_id": new_entry_id(), "created_at": now},
         },
-        namespace=namespace(KpiEntry),
+        namespace=entries,
         upsert=True,
     )
 
@@ -465,6 +466,7 @@ class Batch:
     now: datetime
 
     def upserts(self, movers: Collection[str]) -> list[UpdateOne]:
+        entries = namespace(KpiEntry)
         return [
             _upsert(
                 tenant=self.tenant,
@@ -474,6 +476,7 @@ class Batch:
                 entry=entry,
                 now=self.now,
                 anywhere=entry[0].seller_id in movers,
+                entries=entries,
             )
             for entry in self.entries
         ]

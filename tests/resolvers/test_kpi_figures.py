@@ -7,7 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from contract.validation import parse
-from resolvers.kpi.figures import DayLine, from_cents, money_text, to_cents
+from resolvers.kpi.figures import DayLine, from_cents, money_text, stored_amount, to_cents
 from resolvers.kpi.sync import KpiEntryData
 
 MAX_CENTS = 10**15 - 1  # 9999999999999.99, the largest amount a sync accepts
@@ -32,5 +32,17 @@ def test_every_whole_number_of_cents_converts_exactly(cents: int) -> None:
         entry = {"seller_id": "s", "ca_journalier": sent, "nb_ventes": 0, "nb_articles": 0}
         read = parse(KpiEntryData, entry).ca_journalier
         assert read == amount
-        stored = {**entry, "ca_journalier": Decimal128(read)}
+        assert stored_amount(read).bid == Decimal128(read).bid
+        stored = {**entry, "ca_journalier": stored_amount(read)}
         assert DayLine.of_document(stored).figures.ca_cents == cents
+
+
+@settings(max_examples=500, derandomize=True, deadline=None)
+@given(st.integers(-(10**26) + 1, 10**26 - 1), st.integers(-4, 2))
+@example(0, -2).via("0.00")
+@example(10**26 - 1, -2).via("the most digits built from cents")
+def test_an_amount_is_stored_as_bson_stores_it(coefficient: int, exponent: int) -> None:
+    amount = Decimal(coefficient).scaleb(exponent)
+    assert stored_amount(amount).bid == Decimal128(amount).bid
+    negative_zero = Decimal("-0.00")
+    assert stored_amount(negative_zero).bid == Decimal128(negative_zero).bid
