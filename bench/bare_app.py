@@ -1,15 +1,18 @@
 """The bare-stack ceiling: the same database commands as the real endpoints, and nothing else.
 
-No validation, authentication, business rules or middleware: documents are built in advance.
+No validation, authentication, business rules or middleware: documents are built in advance,
+but a sync's upserts are the real sync's (the same filter, fields and new ids), as issue 23
+compares them.
 Run by bench/run.py with the same uvicorn settings as the real server.
 """
 
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
-from bson import Decimal128
+from bson import Decimal128, ObjectId
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from motor.motor_asyncio import AsyncIOMotorClient
@@ -81,8 +84,14 @@ async def sync(request: Request) -> Response:
     db = request.app.state.db
     await db.stores.find_one({"_id": STORE_ID})
     await db.users.distinct("_id", {"_id": {"$in": request.app.state.sellers}})
+    now = datetime.now(UTC)
+    fields = {**ENTRY, "timestamp": None, "updated_at": now}
     operations = [
-        UpdateOne({"seller_id": seller, "date": day}, {"$set": ENTRY}, upsert=True)
+        UpdateOne(
+            {"gerant_id": GERANT_ID, "store_id": STORE_ID, "seller_id": seller, "date": day},
+            {"$set": fields, "$setOnInsert": {"_id": f"kpi_{ObjectId()}", "created_at": now}},
+            upsert=True,
+        )
         for seller in request.app.state.sellers
     ]
     async with await db.client.start_session() as session, session.start_transaction():
