@@ -40,7 +40,8 @@ def stored_amount(amount: Decimal) -> Decimal128:
         return Decimal128(amount)
     cents = abs(int(amount * 100))
     high = sign << 63 | (exponent + DECIMAL128_EXPONENT_BIAS) << 49 | cents >> 64
-    return Decimal128((high, cents & 0xFFFF_FFFF_FFFF_FFFF))
+    low = cents & 0xFFFF_FFFF_FFFF_FFFF
+    return Decimal128.from_bid(low.to_bytes(8, "little") + high.to_bytes(8, "little"))
 
 
 @dataclass(frozen=True)
