@@ -36,6 +36,8 @@ PYTHON = sys.executable
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 UVICORN_FLAGS = ["--log-level", "warning", "--no-access-log"]
 SELLERS = 100
+IDLE_SECONDS = 10
+TURNS = 3
 
 
 def cpu_seconds(pid: int) -> float:
@@ -58,6 +60,14 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit(f"{url} did not come up")
 
 
+def idle_cpu(pid: int) -> float:
+    """The process's CPU ms a second while no request comes (its periodic work), over
+    IDLE_SECONDS."""
+    before = cpu_seconds(pid)
+    time.sleep(IDLE_SECONDS)
+    return (cpu_seconds(pid) - before) / IDLE_SECONDS * 1000
+
+
 @contextmanager
 def process(args: list[str], env: dict[str, str], probe: str) -> Iterator[int]:
     child = subprocess.Popen(args, env=env, cwd=ROOT)
@@ -76,7 +86,16 @@ class Result:
     seconds: float
     latencies: list[float]
     cpu: float
-    entries: int = 0
+
+    def plus(self, other: "Result") -> "Result":
+        """This and `other` (more of the same scenario) as one run."""
+        return Result(
+            self.name,
+            self.requests + other.requests,
+            self.seconds + other.seconds,
+            self.latencies + other.latencies,
+            self.cpu + other.cpu,
+        )
 
     @property
     def rps(self) -> float:
@@ -95,14 +114,15 @@ Call = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
 
 
 async def drive(
-    base: str, pid: int, name: str, call: Call, requests: int, concurrency: int
+    base: str, pid: int, name: str, call: Call, requests: int, concurrency: int, first: int = 0
 ) -> Result:
-    """Warm up, then send `requests` calls with `concurrency` in flight; check every answer."""
+    """Warm up, then send `requests` calls (numbered from `first`) with `concurrency` in flight;
+    check every answer."""
     latencies: list[float] = []
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
         for i in range(min(20, requests)):
             (await call(http, -1 - i)).raise_for_status()
-        queue = iter(range(requests))
+        queue = iter(range(first, first + requests))
 
         async def worker() -> None:
             for i in queue:
@@ -262,7 +282,9 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()}"
 
 
-def table(ours: dict[str, Result], bare: dict[str, Result], raw_rate: float) -> str:
+def table(
+    ours: dict[str, Result], bare: dict[str, Result], raw_rate: float, idle: tuple[float, float]
+) -> str:
     lines = [
         "| scenario | req/s | p50 ms | p99 ms | CPU ms/req | bare CPU ms/req | ours ÷ bare |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -287,6 +309,11 @@ def table(ours: dict[str, Result], bare: dict[str, Result], raw_rate: float) -> 
     lines.append(
         f"\nKPI sync: {entries_rate:.0f} entries/s through the API; raw motor bulk upsert of 100: "
         f"{raw_rate:.0f} entries/s; ours ÷ raw = {entries_rate / raw_rate:.2f}"
+    )
+    lines.append(
+        f"\nIdle CPU (periodic work, no requests): ours {idle[0]:.1f} ms/s, bare {idle[1]:.1f} "
+        f"ms/s; at the sync's {sync.rps:.1f} requests/s, ours is charged "
+        f"{idle[0] / sync.rps:.1f} ms a sync for it"
     )
     lines.append("\n" + targets(ours, bare, entries_rate / raw_rate))
     return "\n".join(lines)
@@ -325,7 +352,17 @@ async def measure(
     requests: dict[str, int],
     concurrency: dict[str, int],
 ) -> dict[str, Result]:
-    return {n: await drive(base, pid, n, calls[n], requests[n], concurrency[n]) for n in names}
+    """Each scenario's requests in TURNS turns, the scenarios taking turns: the machine's drift
+    during a run falls on all of them alike, not on whichever ran at the time."""
+    results: dict[str, Result] = {}
+    for turn in range(TURNS):
+        for name in names:
+            share = requests[name] // TURNS
+            done = await drive(
+                base, pid, name, calls[name], share, concurrency[name], first=turn * share
+            )
+            results[name] = results[name].plus(done) if name in results else done
+    return results
 
 
 def main() -> None:
@@ -396,6 +433,7 @@ def main() -> None:
             base = f"http://127.0.0.1:{our_port}"
             with process(ours_cmd, env, f"{base}/healthz") as pid:
                 gerant_id, key, store_id, sellers = bootstrap(env, base)
+                our_idle = idle_cpu(pid)
                 calls = scenarios(key, store_id, sellers, 0)
                 ours = asyncio.run(measure(base, pid, calls, list(calls), requests, concurrency))
             bare_env = {**env, "BENCH_GERANT_ID": gerant_id, "BENCH_STORE_ID": store_id}
@@ -410,6 +448,7 @@ def main() -> None:
             ]
             bare_base = f"http://127.0.0.1:{bare_port}"
             with process(bare_cmd, bare_env, f"{bare_base}/api/integrations/me") as pid:
+                bare_idle = idle_cpu(pid)
                 calls = scenarios(key, store_id, sellers, 200_000)
                 names = ["GET /stores", "GET /me", "POST /kpi/sync (100)"]
                 bare = asyncio.run(measure(bare_base, pid, calls, names, requests, concurrency))
@@ -419,7 +458,7 @@ def main() -> None:
         finally:
             db.terminate()
             db.wait(timeout=30)
-    report = table(ours, bare, raw_rate)
+    report = table(ours, bare, raw_rate, (our_idle, bare_idle))
     print(report)  # noqa: T201 - the benchmark's output
     if args.quick:
         return
