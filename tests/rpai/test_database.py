@@ -141,9 +141,52 @@ def test_the_database_never_outlives_its_owner(tmp_path: Path) -> None:
     owner.kill()
     owner.wait()
     owner.stdout.close()
-    # It closes its storage first: on two busy cores (the tests run in two workers) that has
-    # taken more than 10 s.
     assert wait_until(lambda: not alive(child), 30)
+    # Ended without closing its storage: the next owner opens it all the same.
+    with embedded_server(tmp_path) as url:
+        assert ping(url, 5000)
+
+
+def test_an_orphaned_database_ends_without_closing_its_storage(tmp_path: Path) -> None:
+    """Its owner killed, the database ends within the parent watch's poll, not after its close
+    (here one that would take two minutes, holding the GIL)."""
+    credentials = tmp_path / "credentials.json"
+    credentials.write_text('{"username": "rpai", "password": "secret"}')
+    serve = textwrap.dedent(
+        f"""
+        import ctypes
+        from pathlib import Path
+        from secantus import SecantusDBServer
+        from rpai import embedded_db
+        SecantusDBServer.stop = lambda self: ctypes.PyDLL(None).sleep(120)
+        SecantusDBServer.start = lambda self: print("ready", flush=True)
+        embedded_db.serve(Path({str(tmp_path / "db")!r}), 1, Path({str(credentials)!r}))
+        """
+    )
+    owner = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import subprocess, sys, time
+                database = subprocess.Popen([sys.executable, "-c", {serve!r}])
+                print(database.pid, flush=True)
+                time.sleep(600)
+                """
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert owner.stdout is not None
+    said = {owner.stdout.readline().strip() for _ in range(2)}  # its pid, and its "ready"
+    assert "ready" in said
+    [database] = map(int, said - {"ready"})
+    owner.kill()
+    owner.wait()
+    owner.stdout.close()
+    assert wait_until(lambda: not alive(database), STOP_GRACE_SECONDS / 2)
 
 
 def test_a_stop_stuck_holding_the_interpreter_still_ends(tmp_path: Path) -> None:
