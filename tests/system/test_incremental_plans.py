@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from pymongo import monitoring
 
 from models import Role, Store
 from models.clock import utcnow
+from tests.support.commands_started import commands_started
 from tests.support.factories import make_gerant, make_key, make_store, make_user
 
 pytestmark = pytest.mark.usefixtures("client")
@@ -21,44 +21,18 @@ pytestmark = pytest.mark.usefixtures("client")
 Find = tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]
 
 
-class Finds(monitoring.CommandListener):
-    """The find commands started while it listens."""
-
-    def __init__(self) -> None:
-        self.listening = False
-        self.seen: list[Find] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if self.listening and event.command_name == "find":
-            command = event.command
-            hint = {"hint": command["hint"]} if "hint" in command else {}
-            self.seen.append(
-                (
-                    command["find"],
-                    dict(command.get("filter", {})),
-                    dict(command.get("sort", {})),
-                    hint,
-                )
-            )
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        del event
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        del event
-
-
-finds = Finds()
-monitoring.register(finds)
+def find_of(command: dict[str, Any]) -> Find:
+    hint = {"hint": command["hint"]} if "hint" in command else {}
+    return command["find"], dict(command.get("filter", {})), dict(command.get("sort", {})), hint
 
 
 @contextmanager
 def listening() -> Iterator[list[Find]]:
-    finds.seen, finds.listening = [], True
-    try:
-        yield finds.seen
-    finally:
-        finds.listening = False
+    """The find commands started while the block runs."""
+    finds: list[Find] = []
+    with commands_started() as seen:
+        yield finds
+    finds += [find_of(started.command) for started in seen if started.name == "find"]
 
 
 async def test_updated_since_and_pages_read_on_an_index(client: httpx.AsyncClient) -> None:

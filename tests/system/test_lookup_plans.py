@@ -3,15 +3,11 @@ database looks a leading `_id` up on its index, and scans the whole collection f
 follows another field (47 ms against 1.6 ms at 2,000 users). Read from the commands the app
 sends while it serves lookups by id."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import httpx
 import pytest
-from pymongo import monitoring
 
 from models import Role
+from tests.support.commands_started import commands_started
 from tests.support.factories import headers, make_gerant, make_key, make_store, make_user
 from tests.support.kpi_commands import filters_of
 
@@ -20,49 +16,19 @@ pytestmark = pytest.mark.usefixtures("client")
 SELECTING = frozenset({"find", "update", "delete", "findAndModify", "count"})
 
 
-class Selections(monitoring.CommandListener):
-    """The commands that select documents, started while it listens."""
-
-    def __init__(self) -> None:
-        self.listening = False
-        self.seen: list[dict[str, Any]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if self.listening and event.command_name in SELECTING:
-            self.seen.append(dict(event.command))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        del event
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        del event
-
-
-selections = Selections()
-monitoring.register(selections)
-
-
-@contextmanager
-def selecting() -> Iterator[list[dict[str, Any]]]:
-    selections.seen, selections.listening = [], True
-    try:
-        yield selections.seen
-    finally:
-        selections.listening = False
-
-
 async def test_lookups_by_id_lead_with_the_id(client: httpx.AsyncClient) -> None:
     gerant = await make_gerant()
     store = await make_store(gerant)
     seller = await make_user(gerant, Role.SELLER, store)
     key = headers(await make_key(gerant))
-    with selecting() as seen:
+    with commands_started() as seen:
         for path in ("/me", f"/stores/{store.id}", f"/users/{seller.id}"):
             answer = await client.get(f"/api/integrations{path}", headers=key)
             assert answer.status_code == 200, answer.text
         answer = await client.delete(f"/api/integrations/users/{seller.id}", headers=key)
         assert answer.status_code == 200, answer.text
 
-    by_id = [query for command in seen for query in filters_of(command) if "_id" in query]
+    selecting = [started.command for started in seen if started.name in SELECTING]
+    by_id = [query for command in selecting for query in filters_of(command) if "_id" in query]
     assert len(by_id) >= 4  # the gérant, the store, the seller read, then deleted
     assert [query for query in by_id if next(iter(query)) != "_id"] == []

@@ -7,47 +7,27 @@ from typing import Any
 
 import httpx
 import pytest
-from pymongo import monitoring
 
 from contract.credentials import actor_for_user
 from models import KpiEntry, Role
 from resolvers.kpi.rollup_admin import check_rollups, rebuild_rollups
 from resolvers.kpi.sync import KpiSync, sync_kpis
 from tests.support.chain import chain
+from tests.support.commands_started import commands_started
 from tests.support.factories import make_gerant, make_store, make_user
 
 pytestmark = pytest.mark.usefixtures("client")
 
 
-class Finds(monitoring.CommandListener):
-    """The (collection, filter) of every find command started while it listens."""
-
-    def __init__(self) -> None:
-        self.listening = False
-        self.seen: list[tuple[str, dict[str, Any]]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if self.listening and event.command_name == "find":
-            self.seen.append((event.command["find"], dict(event.command.get("filter", {}))))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        del event
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        del event
-
-
-finds = Finds()
-monitoring.register(finds)
-
-
 @contextmanager
 def listening() -> Iterator[list[tuple[str, dict[str, Any]]]]:
-    finds.seen, finds.listening = [], True
-    try:
-        yield finds.seen
-    finally:
-        finds.listening = False
+    """The (collection, filter) of every find started while the block runs."""
+    finds: list[tuple[str, dict[str, Any]]] = []
+    with commands_started() as seen:
+        yield finds
+    finds += [
+        (c.command["find"], dict(c.command.get("filter", {}))) for c in seen if c.name == "find"
+    ]
 
 
 async def test_rebuild_and_check_read_each_store_on_an_index(client: httpx.AsyncClient) -> None:
