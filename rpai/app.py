@@ -246,9 +246,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    app.include_router(graphql_router(graphiql_page), prefix=GRAPHQL_PATH, include_in_schema=False)
     for router in ROUTERS:
         app.include_router(router, prefix=INTEGRATIONS_PREFIX)
-    app.include_router(graphql_router(graphiql_page), prefix=GRAPHQL_PATH, include_in_schema=False)
     install_pages(app)
     install_error_handlers(app)
     app.openapi = lambda: integrations_openapi(app)  # type: ignore[method-assign]

@@ -4,27 +4,22 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import strawberry
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
-from graphql import GraphQLError
+from graphql import GraphQLError, parse
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.schema.schema import validate_document
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -110,15 +105,35 @@ Mutation = merge_types(
 Subscription = merge_types("Subscription", (KpiSubscription,))
 
 
-class DocumentCache(ParserCache):
-    """Strawberry's parser cache, leaving a document that does not parse to Strawberry's own
-    parsing, which answers its syntax error as every other error (the cache's would escape)."""
+# Integrations send the same few documents over and over: each is parsed and validated once
+# (a document is at most MAX_TOKENS long, so the caches stay small).
+parse_document = lru_cache(maxsize=CACHED_DOCUMENTS)(parse)
+validate_rules = lru_cache(maxsize=CACHED_DOCUMENTS)(validate_document)
+
+
+class Documents(SchemaExtension):
+    """Each document parsed at most MAX_TOKENS long and validated with the depth and alias
+    limits, each once (one extension: Strawberry runs each one's hooks on every request)."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        context.parse_options["max_tokens"] = MAX_TOKENS
+        context.validation_rules = (*context.validation_rules, *LIMIT_RULES)
+        yield
 
     def on_parse(self) -> Iterator[None]:
+        """A document that does not parse is left to Strawberry's own parsing, which answers
+        its syntax error as every other error (the cache's would escape)."""
         context = self.execution_context
         with suppress(GraphQLError):
-            context.graphql_document = self.cached_parse_document(
-                context.query, **context.parse_options
+            context.graphql_document = parse_document(context.query, **context.parse_options)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None:
+            context.pre_execution_errors = validate_rules(
+                context.schema._schema, context.graphql_document, context.validation_rules
             )
         yield
 
@@ -139,12 +154,7 @@ schema = Schema(
         ErrorMapping,
         OperationRecorder,
         QueryCost,
-        lambda: AddValidationRules(LIMIT_RULES),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        # Integrations send the same few documents over and over: parse and validate each
-        # once (a parsed document is at most MAX_TOKENS long, so the cache stays small).
-        lambda: DocumentCache(maxsize=CACHED_DOCUMENTS),
-        lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
+        Documents,
     ],
 )
 
