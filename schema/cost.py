@@ -156,6 +156,8 @@ def _asked(
     node: FieldNode | FragmentSpreadNode | InlineFragmentNode, variables: VariableValues
 ) -> bool:
     """False for a selection its @skip or @include leaves out."""
+    if not node.directives:
+        return True
     skip = get_directive_values(GraphQLSkipDirective, node, variables)
     if skip and skip.get("if"):
         return False
@@ -251,12 +253,18 @@ def price(
             total += base + CONNECTION_COST + max(0, size * price(inner, named, document, value))
             continue
         if _is_list(field.type) and inner is not None:
+            each = price(inner, named, document)  # an item's price before any is read
             if data is not None:
-                items_cost = sum(price(inner, named, document, item) for item in value or [])
-                count = len(value or [])
+                # What an item holds changes its price only through the lists inside it,
+                # which an item priced 0 has none of.
+                listed = value or []
+                count = len(listed)
+                items_cost = (
+                    sum(price(inner, named, document, item) for item in listed) if each else 0
+                )
             else:
                 count = _size(on, node, field, document)
-                items_cost = count * price(inner, named, document)
+                items_cost = count * each
             total += base + max(0, count * OBJECT_COST + items_cost)
             continue
         total += base + (price(inner, named, document, value) if inner is not None else 0)
