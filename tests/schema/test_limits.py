@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from contract import messages
-from schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
+from schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, parse_document, validate_rules
 from tests.support.factories import make_gerant, make_key
 
 pytestmark = pytest.mark.usefixtures("client")
@@ -110,3 +110,18 @@ async def test_bodies_that_are_not_one_graphql_request(
         "/graphql", content=body, headers={"Content-Type": "application/json"}
     )
     assert (response.status_code, response.text) == (400, message)
+
+
+async def test_a_document_sent_again_is_neither_parsed_nor_validated_again(
+    client: httpx.AsyncClient,
+) -> None:
+    key = await make_key(await make_gerant())
+    query = "{ stores { id name } __typename }"
+    await post(client, query, key)
+    parsed, validated = parse_document.cache_info(), validate_rules.cache_info()
+    for _ in range(3):
+        assert "errors" not in await post(client, query, key)
+    assert parse_document.cache_info().misses == parsed.misses
+    assert parse_document.cache_info().hits == parsed.hits + 3
+    assert validate_rules.cache_info().misses == validated.misses
+    assert validate_rules.cache_info().hits == validated.hits + 3
