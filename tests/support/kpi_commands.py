@@ -5,32 +5,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from pymongo import monitoring
+from tests.support.commands_started import Started, commands_started
 
 KPI_COLLECTIONS = frozenset({"kpi_entries", "kpi_rollups"})
-
-
-class KpiCommands(monitoring.CommandListener):
-    """Every command started on a KPI collection while listening, by any client."""
-
-    def __init__(self) -> None:
-        self.listening = False
-        self.seen: list[dict[str, Any]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if not self.listening:
-            return
-        if event.command_name == "bulkWrite":
-            commands = collection_commands(dict(event.command))
-        else:
-            commands = [dict(event.command)]
-        self.seen += [command for command in commands if target(command) in KPI_COLLECTIONS]
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        del event
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        del event
 
 
 def target(command: dict[str, Any]) -> Any:
@@ -52,18 +29,23 @@ def collection_commands(bulk: dict[str, Any]) -> list[dict[str, Any]]:
     return commands
 
 
-listener = KpiCommands()
-monitoring.register(listener)
+def on_kpi_collections(started: Started) -> list[dict[str, Any]]:
+    """The commands `started` sends to the KPI collections (a client-level bulkWrite is one
+    command for each of its operations)."""
+    if started.name == "bulkWrite":
+        commands = collection_commands(started.command)
+    else:
+        commands = [started.command]
+    return [command for command in commands if target(command) in KPI_COLLECTIONS]
 
 
 @contextmanager
 def kpi_commands() -> Iterator[list[dict[str, Any]]]:
-    """The commands sent to the KPI collections while the block runs."""
-    listener.seen, listener.listening = [], True
-    try:
-        yield listener.seen
-    finally:
-        listener.listening = False
+    """The commands sent to the KPI collections while the block runs, there once it ends."""
+    seen: list[dict[str, Any]] = []
+    with commands_started() as started:
+        yield seen
+    seen += [command for each in started for command in on_kpi_collections(each)]
 
 
 def opens_a_change_stream(command: dict[str, Any]) -> bool:
