@@ -12,6 +12,7 @@ again. Reads add the days not folded yet (`month_reads`).
 import asyncio
 import logging
 import time
+from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 from uuid import uuid4
@@ -23,7 +24,6 @@ from pymongo.errors import DuplicateKeyError
 from models import KpiRollup, RollupKind
 from models.clock import utcnow
 from models.transactions import run_in_transaction
-from resolvers.kpi.month_reads import days_of
 from resolvers.kpi.rollups import fold_days, folded_state, month_of
 from resolvers.kpi.scope import KpiTenant
 
@@ -33,11 +33,6 @@ LEASE = timedelta(seconds=30)  # far longer than a fold (a few reads and writes)
 BATCH = 500  # pending store days read per run
 LEASE_MARGIN_SECONDS = 5
 LEASE_WAIT_SECONDS = 0.5  # between looks at months another process holds
-
-
-def _next_month(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:])
-    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
 
 
 def _marked(tenant: KpiTenant, day: dict[str, Any]) -> UpdateOne | DeleteOne:
@@ -67,16 +62,17 @@ async def _claim(tenant: KpiTenant, store_id: str, month_id: str) -> str | None:
     return owner
 
 
-async def fold_month(tenant: KpiTenant, store_id: str, month: str) -> bool:
-    """Fold one store-month's pending days if no other process holds it; whether it did."""
+async def fold_month(tenant: KpiTenant, store_id: str, month: str, day_ids: list[str]) -> bool:
+    """Fold one store-month's pending days among `day_ids` if no other process holds it;
+    whether it did. The days are read by id: the embedded database answers a read of a month's
+    pending days by scanning every pending day (0.25 s at 8,000), and ids in 2 ms."""
     rollups = KpiRollup.get_motor_collection()
     month_id = tenant.rollup_id(RollupKind.STORE_MONTH, month, store_id)
     owner = await _claim(tenant, store_id, month_id)
     if owner is None:
         return False
-    range_ = days_of({"$gte": month, "$lt": _next_month(month)})
-    kind = RollupKind.STORE_DAY.value
-    pending = tenant.rollups(kind=kind, store_id=store_id, period=range_, unfolded=True)
+    # The ids first: the embedded database looks a leading `_id` up directly (`one_rollup`).
+    pending = {"_id": {"$in": day_ids}, **tenant.rollups(store_id=store_id, unfolded=True)}
 
     async def fold(session: AsyncIOMotorClientSession) -> bool:
         its_document = tenant.one_rollup(month_id, store_id)
@@ -102,18 +98,14 @@ async def fold_month(tenant: KpiTenant, store_id: str, month: str) -> bool:
 
 async def fold_pending() -> int:
     """Fold the months of the pending store days (at most BATCH of them); how many months."""
-    pending = await (
-        KpiRollup.get_motor_collection()
-        .find({"unfolded": True}, {"sellers": 0, "checksum": 0, "folded": 0})
-        .limit(BATCH)
-        .to_list(None)
-    )
-    months: set[tuple[str, str, str]] = set()
-    for day in pending:
-        months.add((day["gerant_id"], day["store_id"], month_of(day["period"])))
+    shown = {"gerant_id": 1, "store_id": 1, "period": 1}
+    pending = KpiRollup.get_motor_collection().find({"unfolded": True}, shown).limit(BATCH)
+    months: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    async for day in pending:
+        months[(day["gerant_id"], day["store_id"], month_of(day["period"]))].append(day["_id"])
     folded = 0
-    for gerant_id, store_id, month in sorted(months):
-        folded += await fold_month(KpiTenant(gerant_id), store_id, month)
+    for (gerant_id, store_id, month), day_ids in sorted(months.items()):
+        folded += await fold_month(KpiTenant(gerant_id), store_id, month, day_ids)
     return folded
 
 

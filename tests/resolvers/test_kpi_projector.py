@@ -30,6 +30,12 @@ async def summaries(history: History) -> dict[tuple[KpiGroupBy, str], list[KpiSu
     }
 
 
+async def pending_days(tenant: KpiTenant, store_id: str, month: str) -> list[str]:
+    """The ids of a store-month's days not folded yet, as `fold_pending` hands them over."""
+    days = tenant.rollups(store_id=store_id, unfolded=True, period={"$regex": f"^{month}-"})
+    return [day["_id"] async for day in ROLLUPS().find(days, {"_id": 1})]
+
+
 async def kinds() -> dict[str, list[dict[str, Any]]]:
     found: dict[str, list[dict[str, Any]]] = {"store_day": [], "store_month": []}
     async for document in KpiRollup.get_motor_collection().find({}):
@@ -75,7 +81,12 @@ class TestFold:
             return await replace_one(*args, **kwargs)
 
         monkeypatch.setattr(rollups, "replace_one", a_sync_lands_first)
-        assert await projector.fold_month(tenant, history.paris.id, "2025-03")
+        assert await projector.fold_month(
+            tenant,
+            history.paris.id,
+            "2025-03",
+            await pending_days(tenant, history.paris.id, "2025-03"),
+        )
         monkeypatch.undo()
 
         assert landed == 1
@@ -98,13 +109,23 @@ class TestFold:
             {"$set": {"fold_owner": "other", "fold_until": utcnow() + projector.LEASE}},
             upsert=True,
         )
-        assert not await projector.fold_month(tenant, history.paris.id, "2025-03")
+        assert not await projector.fold_month(
+            tenant,
+            history.paris.id,
+            "2025-03",
+            await pending_days(tenant, history.paris.id, "2025-03"),
+        )
         pending = await ROLLUPS().count_documents(
             tenant.rollups(store_id=history.paris.id, unfolded=True)
         )
         assert pending > 0
         await ROLLUPS().update_one({"_id": month_id}, {"$set": {"fold_until": utcnow()}})
-        assert await projector.fold_month(tenant, history.paris.id, "2025-03")
+        assert await projector.fold_month(
+            tenant,
+            history.paris.id,
+            "2025-03",
+            await pending_days(tenant, history.paris.id, "2025-03"),
+        )
         assert await check_rollups() == []
 
     async def test_checking_waits_out_the_lease_of_a_process_killed_mid_fold(
