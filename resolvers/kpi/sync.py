@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 from pymongo import InsertOne, UpdateOne
-from pymongo.errors import ClientBulkWriteException, PyMongoError
+from pymongo.errors import BulkWriteError, ClientBulkWriteException, PyMongoError
 
 from contract import messages
 from contract.actor import Actor
@@ -377,38 +377,55 @@ async def _seller_ids(
     return resolved, found.movers
 
 
-def _upsert(
+def _figures(
+    *, tenant: KpiTenant, store_id: str, source: str, entry: Entry, now: datetime
+) -> dict[str, Any]:
+    """What a sync stores of one entry, its tenant first (all but its keys and creation)."""
+    line, timestamp = entry
+    return tenant.stored(
+        store_id=store_id,
+        ca_journalier=stored_amount(line.ca_journalier),
+        nb_ventes=line.nb_ventes,
+        nb_articles=line.nb_articles,
+        prospects=line.prospects,
+        source=source,
+        timestamp=timestamp,
+        updated_at=now,
+    )
+
+
+def _new_entry(
+    *, figures: dict[str, Any], seller_id: str, day: str, now: datetime
+) -> dict[str, Any]:
+    """An entry the sync's reads found nowhere, as inserted."""
+    return {
+        "_id": new_entry_id(),
+        **figures,
+        "seller_id": seller_id,
+        "date": day,
+        "created_at": now,
+    }
+
+
+def _update(
     *,
     tenant: KpiTenant,
-    store_id: str,
+    figures: dict[str, Any],
+    seller_id: str,
     day: str,
-    source: str,
-    entry: Entry,
-    now: datetime,
     anywhere: bool,
     entries: str,
 ) -> UpdateOne:
-    """The upsert of one entry, keyed like the unique index: one entry per seller per date. It
-    finds the seller's entry of the day in any store if `anywhere` (a mover's: it is moved to
-    this store), else in this store only: one found elsewhere then fails the upsert as a
-    duplicate, and the write is tried again with every seller taken as a mover. `entries`: the
-    namespace of the entries' collection."""
-    line, timestamp = entry
-    where = {} if anywhere else {"store_id": store_id}
+    """The update of an entry the sync's reads found, keyed like the unique index: one entry per
+    seller per date. It finds the seller's entry of the day in any store if `anywhere` (a
+    mover's: it is moved to this store), else in this store only. An upsert still, should the
+    entry have gone meanwhile."""
+    where = {} if anywhere else {"store_id": figures["store_id"]}
     return UpdateOne(
-        tenant.entries(**where, seller_id=line.seller_id, date=day),
+        tenant.entries(**where, seller_id=seller_id, date=day),
         {
-            "$set": tenant.stored(
-                store_id=store_id,
-                ca_journalier=stored_amount(line.ca_journalier),
-                nb_ventes=line.nb_ventes,
-                nb_articles=line.nb_articles,
-                prospects=line.prospects,
-                source=source,
-                timestamp=timestamp,
-                updated_at=now,
-            ),
-            "$setOnInsert": {"_id": new_entry_id(), "created_at": now},
+            "$set": figures,
+            "$setOnInsert": {"_id": new_entry_id(), "created_at": figures["updated_at"]},
         },
         namespace=entries,
         upsert=True,
@@ -442,9 +459,9 @@ def _lost_a_race(exc: PyMongoError) -> bool:
     """Whether a concurrent write of the same entries aborted the transaction: worth retrying."""
     if exc.has_error_label(TRANSIENT_TRANSACTION_ERROR):
         return True
-    if isinstance(exc, ClientBulkWriteException):
-        if isinstance(exc.error, PyMongoError):  # the command's own (a write conflict)
-            return _lost_a_race(exc.error)
+    if isinstance(exc, ClientBulkWriteException) and isinstance(exc.error, PyMongoError):
+        return _lost_a_race(exc.error)  # the command's own (a write conflict)
+    if isinstance(exc, ClientBulkWriteException | BulkWriteError):
         codes = {error.get("code") for error in exc.details.get("writeErrors", [])}
         return bool(codes) and codes <= RACE_CODES
     return False
@@ -465,20 +482,38 @@ class Batch:
     events: EventLog
     now: datetime
 
-    def upserts(self, movers: Collection[str]) -> list[UpdateOne]:
+    def figures(self, entry: Entry) -> dict[str, Any]:
+        return _figures(
+            tenant=self.tenant,
+            store_id=self.store_id,
+            source=self.source,
+            entry=entry,
+            now=self.now,
+        )
+
+    def new_entries(self, existing: Collection[str]) -> list[dict[str, Any]]:
+        """The entries the reads found nowhere (not among `existing`), to insert."""
+        return [
+            _new_entry(figures=self.figures(entry), seller_id=seller_id, day=self.day, now=self.now)
+            for entry in self.entries
+            if (seller_id := entry[0].seller_id) not in existing
+        ]
+
+    def updates(self, movers: Collection[str], existing: Collection[str]) -> list[UpdateOne]:
+        """The updates of the entries the reads found (in this store, or anywhere for
+        `movers`)."""
         entries = namespace(KpiEntry)
         return [
-            _upsert(
+            _update(
                 tenant=self.tenant,
-                store_id=self.store_id,
+                figures=self.figures(entry),
+                seller_id=seller_id,
                 day=self.day,
-                source=self.source,
-                entry=entry,
-                now=self.now,
-                anywhere=entry[0].seller_id in movers,
+                anywhere=seller_id in movers,
                 entries=entries,
             )
             for entry in self.entries
+            if (seller_id := entry[0].seller_id) in existing
         ]
 
 
@@ -540,12 +575,12 @@ def _apart(batches: Sequence[Batch]) -> bool:
 async def _write(
     batches: Sequence[Batch], session: AsyncIOMotorClientSession, thorough: bool
 ) -> list[KpiSyncCounts]:
-    """Store-days' upserts, the store days they change and their `kpi.synced` events, in the
-    transaction of `session`: one command whatever their number (`_apart` batches), MongoDB's
-    client-level bulkWrite across the three collections. What each store-day creates and
-    updates is known from the reads before it: a write that finds otherwise (an entry
-    committed meanwhile) fails the transaction, and it is tried again. Every seller is taken as
-    a mover if `thorough`."""
+    """Store-days' entries, the store days they change and their `kpi.synced` events, in the
+    transaction of `session`, in two commands whatever their number (`_apart` batches): the
+    new entries' insert, then the rest across the three collections (`write_across`). What
+    each store-day creates and updates is known from the reads before it: a write that finds
+    otherwise (an entry committed meanwhile) fails the transaction, and it is tried again.
+    Every seller is taken as a mover if `thorough`."""
     movers = [batch.new.keys() if thorough else batch.movers for batch in batches]
     rollups = [
         await rollup_writes(
@@ -572,13 +607,18 @@ async def _write(
         InsertOne(_synced(batch, done, rollup.checksum), namespace=namespace(Event))
         for batch, done, rollup in zip(batches, counts, rollups, strict=True)
     ]
-    upserts = [
-        upsert
-        for batch, its_movers in zip(batches, movers, strict=True)
-        for upsert in batch.upserts(its_movers)
+    new = [
+        entry
+        for batch, rollup in zip(batches, rollups, strict=True)
+        for entry in batch.new_entries(rollup.existing)
     ]
-    writes = [*upserts, *(write for rollup in rollups for write in rollup.writes), *recorded]
-    await transactions.write_across(KpiEntry, writes, session)
+    updates = [
+        update
+        for batch, its_movers, rollup in zip(batches, movers, rollups, strict=True)
+        for update in batch.updates(its_movers, rollup.existing)
+    ]
+    writes = [*updates, *(write for rollup in rollups for write in rollup.writes), *recorded]
+    await transactions.write_across(KpiEntry, writes, session, inserts=new)
     return counts
 
 

@@ -579,7 +579,7 @@ class TestAccess:
 class FlakyWrites:
     """The sync's one write (entries, store days, events), whose first `failures` calls raise
     `error` (in a transaction, a failed write applies nothing: tested on SecantusDB); the number
-    of operations of each call."""
+    of operations of each call, inserts included."""
 
     def __init__(self, error: Exception, failures: int = 1) -> None:
         self.real = transactions.write_across
@@ -587,11 +587,13 @@ class FlakyWrites:
         self.failures = failures
         self.calls: list[int] = []
 
-    async def __call__(self, model: Any, writes: list[Any], session: Any) -> None:
-        self.calls.append(len(writes))
+    async def __call__(
+        self, model: Any, writes: list[Any], session: Any, *, inserts: list[Any]
+    ) -> None:
+        self.calls.append(len(inserts) + len(writes))
         if len(self.calls) <= self.failures:
             raise self.error
-        await self.real(model, writes, session)
+        await self.real(model, writes, session, inserts=inserts)
 
 
 def bulk_error(

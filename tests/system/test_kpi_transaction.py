@@ -113,7 +113,7 @@ async def test_a_failed_rollup_write_leaves_entries_and_rollups_intact(
     assert (await stored(), await rollups()) == (entries_before, rollups_before)
 
 
-async def test_a_sync_costs_three_reads_one_write_and_one_commit(
+async def test_a_sync_costs_three_reads_two_writes_and_one_commit(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
     assert settings.mongodb_url is not None
@@ -127,7 +127,7 @@ async def test_a_sync_costs_three_reads_one_write_and_one_commit(
     outcome = await rest(client, "POST", "/kpi/sync", key, batch(store.id, sellers, 10.0, 1))
     seen = [name for db, name, _ in counter.commands[start:] if db in (database, "admin")]
     assert outcome.status == 200
-    # The store and its sellers, the store's day read; then the entries, their store day and
-    # the kpi.synced event (issue 22) in one command, and the commit. No month: the projector
-    # folds it.
-    assert seen == ["find", "find", "find", "bulkWrite", "commitTransaction"]
+    # The store and its sellers, the store's day read; then the new entries' insert, their
+    # store day and the kpi.synced event (issue 22) in one command, and the commit. No month:
+    # the projector folds it.
+    assert seen == ["find", "find", "find", "insert", "bulkWrite", "commitTransaction"]
