@@ -34,6 +34,7 @@ from rpai.settings import Settings
 SELLERS = 20
 DAYS = [(date(2025, 1, 1) + timedelta(days=n)).isoformat() for n in range(365)]
 RAW_BATCH = 1000
+YEAR_LINES = 50 * SELLERS * len(DAYS)  # the chain year: 50 stores
 PARALLEL_DAYS = 31
 PARALLEL_AT_ONCE = 8
 
@@ -216,6 +217,9 @@ def table(count: int, done: dict[str, Any], raw: float, idle: float, refused: in
     rate, raw_rate = count / done["total"], count / raw
     ratio = rate / raw_rate
     busy = done["busy"] / idle
+    # The 10 minutes are for the chain year: a smaller run is held to its share of them.
+    year = done["total"] * YEAR_LINES / count
+    projected = "" if count == YEAR_LINES else f", {year:.0f} s projected for {YEAR_LINES:,}"
 
     def met(ok: bool) -> str:
         return "yes" if ok else "no"
@@ -225,7 +229,8 @@ def table(count: int, done: dict[str, Any], raw: float, idle: float, refused: in
             "| measure | figure | target | met |",
             "| --- | ---: | ---: | :---: |",
             f"| import of {count:,} lines: post to completed | {done['total']:.0f} s "
-            f"(upload {done['uploaded']:.0f} s) | ≤ 600 s | {met(done['total'] <= 600)} |",
+            f"(upload {done['uploaded']:.0f} s{projected}) | ≤ 600 s for {YEAR_LINES:,} | "
+            f"{met(year <= 600)} |",
             f"| entries/s, import ÷ raw bulk upsert | {rate:,.0f} ÷ {raw_rate:,.0f} = "
             f"{ratio:.2f} | ≥ 0.8 | {met(ratio >= 0.8)} |",
             f"| server memory growth during the import | {done['grown_mib']:.0f} MiB | ≤ 150 MB "

@@ -481,6 +481,10 @@ def main() -> None:
         [PYTHON, "-m", "bench.kpi_import"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
     print(imported)  # noqa: T201
+    new_entries = subprocess.run(
+        [PYTHON, "-m", "bench.entry_writes"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    print(new_entries)  # noqa: T201
     maps = month_maps.report()
     print(maps)  # noqa: T201
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -504,6 +508,8 @@ def main() -> None:
         f"database, same cores; CPU counts every process.\n\n{workers}\n\n"
         f"## Chain-year import\n\n`bench/kpi_import.py`: a 50-store chain's year (365,000 "
         f"lines) as one NDJSON file posted to `rpai serve`.\n\n{imported}\n\n"
+        f"## Writing new entries\n\n`bench/entry_writes.py`: new KPI entries written three "
+        f"ways on the embedded database, 500 a transaction.\n\n{new_entries}\n\n"
         f"## Month maps\n\n`bench/month_maps.py`: the month rollups' maps as JSON text (as "
         f"shipped) or as BSON.\n\n{maps}\n\n"
         f"{notes}"

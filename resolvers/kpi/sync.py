@@ -1,4 +1,4 @@
-"""Daily KPI sync: the batch validated, sellers checked in one query, one transactional upsert."""
+"""Daily KPI sync: the batch validated, sellers checked in one query, one transaction."""
 
 import asyncio
 import logging
