@@ -377,23 +377,6 @@ async def _seller_ids(
     return resolved, found.movers
 
 
-def _figures(
-    *, tenant: KpiTenant, store_id: str, source: str, entry: Entry, now: datetime
-) -> dict[str, Any]:
-    """What a sync stores of one entry, its tenant first (all but its keys and creation)."""
-    line, timestamp = entry
-    return tenant.stored(
-        store_id=store_id,
-        ca_journalier=stored_amount(line.ca_journalier),
-        nb_ventes=line.nb_ventes,
-        nb_articles=line.nb_articles,
-        prospects=line.prospects,
-        source=source,
-        timestamp=timestamp,
-        updated_at=now,
-    )
-
-
 def _new_entry(
     *, figures: dict[str, Any], seller_id: str, day: str, now: datetime
 ) -> dict[str, Any]:
@@ -483,12 +466,18 @@ class Batch:
     now: datetime
 
     def figures(self, entry: Entry) -> dict[str, Any]:
-        return _figures(
-            tenant=self.tenant,
+        """What the sync stores of one entry, its tenant first (all but its keys and
+        creation)."""
+        line, timestamp = entry
+        return self.tenant.stored(
             store_id=self.store_id,
+            ca_journalier=stored_amount(line.ca_journalier),
+            nb_ventes=line.nb_ventes,
+            nb_articles=line.nb_articles,
+            prospects=line.prospects,
             source=self.source,
-            entry=entry,
-            now=self.now,
+            timestamp=timestamp,
+            updated_at=self.now,
         )
 
     def new_entries(self, existing: Collection[str]) -> list[dict[str, Any]]:
