@@ -98,7 +98,7 @@ async def fold_month(tenant: KpiTenant, store_id: str, month: str, day_ids: list
 
 async def fold_pending() -> int:
     """Fold the months of the pending store days (at most BATCH of them); how many months."""
-    shown = {"gerant_id": 1, "store_id": 1, "period": 1}
+    shown = ["gerant_id", "store_id", "period"]
     pending = KpiRollup.get_motor_collection().find({"unfolded": True}, shown).limit(BATCH)
     months: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     async for day in pending:

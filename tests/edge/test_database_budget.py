@@ -66,7 +66,7 @@ async def test_each_operation_carries_what_remains_of_the_budget(
     budget = settings.db_timeout_seconds * 1000
     assert all(max_time is not None for _, max_time in seen), seen
     times = [max_time or 0 for _, max_time in seen]
-    assert [name for name, _ in seen] == ["find", "find", "find", "bulkWrite"]
+    assert [name for name, _ in seen] == ["find", "find", "find", "insert", "bulkWrite"]
     assert all(0 < max_time <= budget for max_time in times), seen
     # One budget for the whole request: each operation gets what the earlier ones left.
     assert times == sorted(times, reverse=True)
