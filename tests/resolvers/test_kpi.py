@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 from bson import Decimal128
 from pydantic import ValidationError
-from pymongo.errors import AutoReconnect, ClientBulkWriteException, OperationFailure
+from pymongo.errors import (
+    AutoReconnect,
+    BulkWriteError,
+    ClientBulkWriteException,
+    OperationFailure,
+)
 
 from contract import messages
 from contract.actor import Actor
@@ -616,6 +621,12 @@ def bulk_error(
     )
 
 
+def insert_error(code: int) -> BulkWriteError:
+    """A failed insert of new entries: a write's error (`code`)."""
+    written = [{"index": 0, "code": code, "errmsg": "E11000 duplicate key"}]
+    return BulkWriteError({"writeErrors": written, "writeConcernErrors": [], "nInserted": 0})
+
+
 def write_conflict() -> OperationFailure:
     return OperationFailure(
         "WriteConflict", code=112, details={"errorLabels": ["TransientTransactionError"]}
@@ -625,8 +636,18 @@ def write_conflict() -> OperationFailure:
 class TestWriteErrors:
     @pytest.mark.parametrize(
         "race",
-        [bulk_error(11000, index=1), write_conflict(), bulk_error(0, 0, write_conflict())],
-        ids=["duplicate-key", "write-conflict", "write-conflict-in-the-bulk-write"],
+        [
+            bulk_error(11000, index=1),
+            insert_error(11000),
+            write_conflict(),
+            bulk_error(0, 0, write_conflict()),
+        ],
+        ids=[
+            "duplicate-key",
+            "duplicate-key-in-the-insert",
+            "write-conflict",
+            "write-conflict-in-the-bulk-write",
+        ],
     )
     async def test_a_batch_that_lost_a_race_is_retried_whole(
         self, tenant: Tenant, monkeypatch: pytest.MonkeyPatch, race: Exception
