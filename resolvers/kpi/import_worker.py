@@ -405,7 +405,9 @@ class Run:
         return then
 
     async def finish(self, status: ImportStatus) -> None:
-        """End the job with its `kpi_import.completed` event, and drop its file."""
+        """End the job with its `kpi_import.completed` event, and drop its file in the same
+        transaction: a job seen ended has no file left, and a crash leaves none behind."""
+        parts = scopes.kpi_import_parts(self.job.gerant_id, import_id=self.job.id)
 
         async def end(session: AsyncIOMotorClientSession) -> datetime:
             now = utcnow()
@@ -432,11 +434,10 @@ class Run:
                 type=EventType.KPI_IMPORT_COMPLETED,
                 resource=kpi_import_out(KpiImport.model_validate(ended)),
             )
+            await KpiImportChunk.get_motor_collection().delete_many(parts, session=session)
             return now
 
         ended_at = await run_in_transaction(KpiImport, end)
-        parts = scopes.kpi_import_parts(self.job.gerant_id, import_id=self.job.id)
-        await KpiImportChunk.get_motor_collection().delete_many(parts)
         # Its refused lines are kept as long as it is (each was set to expire from its writing).
         await KpiImportError.get_motor_collection().update_many(
             parts, {"$set": {"expires_at": self.policy.events.expiry(ended_at)}}
