@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from bson import Decimal128
 
@@ -44,9 +44,10 @@ def stored_amount(amount: Decimal) -> Decimal128:
     return Decimal128.from_bid(low.to_bytes(8, "little") + high.to_bytes(8, "little"))
 
 
-@dataclass(frozen=True)
-class Figures:
-    """Sums over some entries: money in cents, the counts, and how many entries."""
+class Figures(NamedTuple):
+    """Sums over some entries: money in cents, the counts, and how many entries. A tuple: the
+    projector adds and subtracts hundreds a fold, and a tuple is built five times faster than a
+    frozen dataclass."""
 
     ca_cents: int = 0
     nb_ventes: int = 0
@@ -57,9 +58,9 @@ class Figures:
     @classmethod
     def of_sums(cls, sums: Mapping[str, Any]) -> "Figures":
         """Sums read back from the database (absent fields count as zero)."""
-        return cls(**{name: int(sums.get(name) or 0) for name in FIGURE_FIELDS})
+        return cls(*(int(sums.get(name) or 0) for name in FIGURE_FIELDS))
 
-    def __add__(self, other: "Figures") -> "Figures":
+    def __add__(self, other: "Figures") -> "Figures":  # type: ignore[override]
         return Figures(
             self.ca_cents + other.ca_cents,
             self.nb_ventes + other.nb_ventes,
@@ -68,13 +69,14 @@ class Figures:
             self.entries + other.entries,
         )
 
-    def __neg__(self) -> "Figures":
-        return Figures(
-            -self.ca_cents, -self.nb_ventes, -self.nb_articles, -self.prospects, -self.entries
-        )
-
     def __sub__(self, other: "Figures") -> "Figures":
-        return self + -other
+        return Figures(
+            self.ca_cents - other.ca_cents,
+            self.nb_ventes - other.nb_ventes,
+            self.nb_articles - other.nb_articles,
+            self.prospects - other.prospects,
+            self.entries - other.entries,
+        )
 
     def as_tuple(self) -> tuple[int, int, int, int, int]:
         return (self.ca_cents, self.nb_ventes, self.nb_articles, self.prospects, self.entries)
