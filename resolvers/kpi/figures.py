@@ -46,8 +46,8 @@ def stored_amount(amount: Decimal) -> Decimal128:
 
 class Figures(NamedTuple):
     """Sums over some entries: money in cents, the counts, and how many entries. A tuple: the
-    projector adds and subtracts hundreds a fold, and a tuple is built five times faster than a
-    frozen dataclass."""
+    projector adds and subtracts hundreds a fold, and a tuple is built three times faster than
+    a frozen dataclass (0.28 against 0.91 µs)."""
 
     ca_cents: int = 0
     nb_ventes: int = 0
