@@ -464,21 +464,22 @@ class Batch:
     movers: frozenset[str]
     events: EventLog
     now: datetime
+    owner: dict[str, Any]  # the tenant's and store's fields every entry of the batch stores
 
     def figures(self, entry: Entry) -> dict[str, Any]:
         """What the sync stores of one entry, its tenant first (all but its keys and
         creation)."""
         line, timestamp = entry
-        return self.tenant.stored(
-            store_id=self.store_id,
-            ca_journalier=stored_amount(line.ca_journalier),
-            nb_ventes=line.nb_ventes,
-            nb_articles=line.nb_articles,
-            prospects=line.prospects,
-            source=self.source,
-            timestamp=timestamp,
-            updated_at=self.now,
-        )
+        return {
+            **self.owner,
+            "ca_journalier": stored_amount(line.ca_journalier),
+            "nb_ventes": line.nb_ventes,
+            "nb_articles": line.nb_articles,
+            "prospects": line.prospects,
+            "source": self.source,
+            "timestamp": timestamp,
+            "updated_at": self.now,
+        }
 
     def new_entries(self, existing: Collection[str]) -> list[dict[str, Any]]:
         """The entries the reads found nowhere (not among `existing`), to insert."""
@@ -533,6 +534,7 @@ def store_day_batch(
         movers=frozenset(movers) & new.keys(),
         events=events,
         now=utcnow(),
+        owner=tenant.stored(store_id=store_id),
     )
 
 
