@@ -344,24 +344,39 @@ def targets(ours: dict[str, Result], bare: dict[str, Result], raw_fraction: floa
     return "\n".join(rows)
 
 
+@dataclass(frozen=True)
+class Server:
+    """A server under measure: where it answers, its process, and the scenarios it runs."""
+
+    base: str
+    pid: int
+    calls: dict[str, Call]
+    names: list[str]
+
+
 async def measure(
-    base: str,
-    pid: int,
-    calls: dict[str, Call],
-    names: list[str],
-    requests: dict[str, int],
-    concurrency: dict[str, int],
-) -> dict[str, Result]:
-    """Each scenario's requests in TURNS turns, the scenarios taking turns: the machine's drift
-    during a run falls on all of them alike, not on whichever ran at the time."""
-    results: dict[str, Result] = {}
+    servers: list[Server], requests: dict[str, int], concurrency: dict[str, int]
+) -> list[dict[str, Result]]:
+    """Each scenario's requests in TURNS turns, on each server in turn, the scenarios taking
+    turns: the machine's drift during a run falls on every scenario and both servers alike, not
+    on whichever ran at the time. Each server's results, by scenario."""
+    results: list[dict[str, Result]] = [{} for _ in servers]
     for turn in range(TURNS):
-        for name in names:
+        for name in servers[0].names:
             share = requests[name] // TURNS
-            done = await drive(
-                base, pid, name, calls[name], share, concurrency[name], first=turn * share
-            )
-            results[name] = results[name].plus(done) if name in results else done
+            for server, its in zip(servers, results, strict=True):
+                if name not in server.names:
+                    continue
+                done = await drive(
+                    server.base,
+                    server.pid,
+                    name,
+                    server.calls[name],
+                    share,
+                    concurrency[name],
+                    first=turn * share,
+                )
+                its[name] = its[name].plus(done) if name in its else done
     return results
 
 
@@ -431,27 +446,30 @@ def main() -> None:
                 *UVICORN_FLAGS,
             ]
             base = f"http://127.0.0.1:{our_port}"
+            bare_base = f"http://127.0.0.1:{bare_port}"
             with process(ours_cmd, env, f"{base}/healthz") as pid:
                 gerant_id, key, store_id, sellers = bootstrap(env, base)
                 our_idle = idle_cpu(pid)
                 calls = scenarios(key, store_id, sellers, 0)
-                ours = asyncio.run(measure(base, pid, calls, list(calls), requests, concurrency))
-            bare_env = {**env, "BENCH_GERANT_ID": gerant_id, "BENCH_STORE_ID": store_id}
-            bare_cmd = [
-                PYTHON,
-                "-m",
-                "uvicorn",
-                "bench.bare_app:app",
-                "--port",
-                str(bare_port),
-                *UVICORN_FLAGS,
-            ]
-            bare_base = f"http://127.0.0.1:{bare_port}"
-            with process(bare_cmd, bare_env, f"{bare_base}/api/integrations/me") as pid:
-                bare_idle = idle_cpu(pid)
-                calls = scenarios(key, store_id, sellers, 200_000)
-                names = ["GET /stores", "GET /me", "POST /kpi/sync (100)"]
-                bare = asyncio.run(measure(bare_base, pid, calls, names, requests, concurrency))
+                ours_server = Server(base, pid, calls, list(calls))
+                bare_env = {**env, "BENCH_GERANT_ID": gerant_id, "BENCH_STORE_ID": store_id}
+                bare_cmd = [
+                    PYTHON,
+                    "-m",
+                    "uvicorn",
+                    "bench.bare_app:app",
+                    "--port",
+                    str(bare_port),
+                    *UVICORN_FLAGS,
+                ]
+                with process(bare_cmd, bare_env, f"{bare_base}/api/integrations/me") as bare_pid:
+                    bare_idle = idle_cpu(bare_pid)
+                    bare_calls = scenarios(key, store_id, sellers, 200_000)
+                    names = ["GET /stores", "GET /me", "POST /kpi/sync (100)"]
+                    bare_server = Server(bare_base, bare_pid, bare_calls, names)
+                    ours, bare = asyncio.run(
+                        measure([ours_server, bare_server], requests, concurrency)
+                    )
             raw_rate = asyncio.run(
                 raw_bulk_upsert_rate(url, gerant_id, store_id, sellers, args.sync_requests)
             )
@@ -485,6 +503,10 @@ def main() -> None:
         [PYTHON, "-m", "bench.entry_writes"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
     print(new_entries)  # noqa: T201
+    sync_costs = subprocess.run(
+        [PYTHON, "bench/sync_cost.py"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    print(sync_costs)  # noqa: T201
     maps = month_maps.report()
     print(maps)  # noqa: T201
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -493,8 +515,8 @@ def main() -> None:
         f"# Benchmark results\n\n{stamp} — {machine()}\n\n"
         f"`make bench`: {args.requests} requests per read scenario, {args.sync_requests} per KPI "
         f"scenario, concurrency {args.concurrency} (KPI: {args.sync_concurrency}); SecantusDB in "
-        f"its own process; both servers "
-        f"under uvicorn with {' '.join(UVICORN_FLAGS)}.\n\n{report}\n\n"
+        f"its own process; both servers up side by side, taking turns, under uvicorn with "
+        f"{' '.join(UVICORN_FLAGS)}.\n\n{report}\n\n"
         f"## What durability costs\n\n`bench/durability.py`: the embedded database as shipped "
         f"(the log synced at every commit, writes with j: true) against the same without, "
         f"same writes, one client.\n\n{costs}\n\n"
@@ -510,6 +532,9 @@ def main() -> None:
         f"lines) as one NDJSON file posted to `rpai serve`.\n\n{imported}\n\n"
         f"## Writing new entries\n\n`bench/entry_writes.py`: new KPI entries written three "
         f"ways on the embedded database, 500 a transaction.\n\n{new_entries}\n\n"
+        f"## Where the sync's CPU goes\n\n`bench/sync_cost.py`: ours, ours with its periodic "
+        f"work paused, and the bare app side by side, taking turns; the parts of a sync the "
+        f"bare app does not do timed in process.\n\n{sync_costs}\n\n"
         f"## Month maps\n\n`bench/month_maps.py`: the month rollups' maps as JSON text (as "
         f"shipped) or as BSON.\n\n{maps}\n\n"
         f"{notes}"
