@@ -5,8 +5,10 @@ from fastapi import FastAPI
 from edge.log_records import install_request_ids
 from rpai.app import create_app
 from rpai.embedded_db import end_with_parent
+from rpai.heap import freeze_startup_objects
 
 app = create_app()
+freeze_startup_objects()
 
 
 def worker_app() -> FastAPI:
@@ -15,4 +17,6 @@ def worker_app() -> FastAPI:
     uvicorn gave it the manager's log format, not its record factory: that is installed here."""
     install_request_ids()
     end_with_parent()
-    return create_app()
+    app = create_app()
+    freeze_startup_objects()
+    return app

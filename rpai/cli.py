@@ -208,9 +208,12 @@ def _run(settings: Settings, options: dict[str, Any]) -> None:
     import uvicorn
 
     from rpai.app import create_app
+    from rpai.heap import freeze_startup_objects
 
     if settings.workers == 1:
-        uvicorn.run(create_app(settings), **options)
+        app = create_app(settings)
+        freeze_startup_objects()
+        uvicorn.run(app, **options)
         return
     os.environ["MONGODB_URL"] = settings.mongodb_url or ""
     os.environ["RPAI_PUBLIC_URL"] = settings.public_url or ""
