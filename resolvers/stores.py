@@ -30,7 +30,7 @@ from models import Event, Store, User, UserStatus
 from models.clock import utcnow
 from models.ids import is_id
 from models.operations import insert_once
-from models.reading import find_trusted
+from models.reading import find_one_trusted, find_trusted
 from models.store import UPDATED_INDEX, name_key
 from models.transactions import run_in_transaction
 from resolvers import scopes
@@ -215,7 +215,7 @@ async def create_store(
 async def get_tenant_store(*, actor: Actor, store_id: str) -> Store:
     """The tenant's store `store_id` within the key's scope: 403 outside it, 404 if unknown."""
     actor.require_store(store_id)
-    store = await Store.find_one(scopes.stores(actor.gerant_id, _id=store_id))
+    store = await find_one_trusted(Store, scopes.stores(actor.gerant_id, _id=store_id))
     if store is None:
         raise NotFound(messages.STORE_NOT_FOUND)
     return store
@@ -223,7 +223,7 @@ async def get_tenant_store(*, actor: Actor, store_id: str) -> Store:
 
 async def get_store_by_external_id(*, actor: Actor, external_id: str) -> Store:
     """The tenant's store with `external_id`: 404 if none, 403 outside the key's scope."""
-    store = await Store.find_one(scopes.stores(actor.gerant_id, external_id=external_id))
+    store = await find_one_trusted(Store, scopes.stores(actor.gerant_id, external_id=external_id))
     if store is None:
         raise NotFound(messages.STORE_NOT_FOUND)
     actor.require_store(store.id)
