@@ -23,15 +23,26 @@ def thawed() -> Iterator[None]:
     gc.unfreeze()
 
 
-def test_the_asgi_app_is_served_with_its_start_up_objects_set_aside(tmp_path: Path) -> None:
+def frozen_after(tmp_path: Path, code: str) -> int:
+    """How many objects are set aside once `code` has run in a fresh interpreter."""
     counted = subprocess.run(
-        [sys.executable, "-c", "import gc, rpai.asgi; print(gc.get_freeze_count())"],
+        [sys.executable, "-c", f"import gc\n{code}\nprint(gc.get_freeze_count())"],
         env=environment(tmp_path),
         capture_output=True,
         text=True,
         check=True,
     )
-    assert int(counted.stdout) > MODULES_AND_SCHEMAS
+    return int(counted.stdout)
+
+
+def test_the_asgi_app_is_served_with_its_start_up_objects_set_aside(tmp_path: Path) -> None:
+    assert frozen_after(tmp_path, "import rpai.asgi") > MODULES_AND_SCHEMAS
+
+
+def test_each_worker_sets_its_start_up_objects_aside(tmp_path: Path) -> None:
+    """A `rpai serve --workers N` process builds its app with `worker_app`."""
+    code = "from rpai.asgi import worker_app\ngc.unfreeze()\nworker_app()"
+    assert frozen_after(tmp_path, code) > MODULES_AND_SCHEMAS
 
 
 @pytest.mark.usefixtures("thawed")
